@@ -1,0 +1,187 @@
+//! Batch rendering: one JSON document per line, rendered in parallel on all cores.
+//!
+//! A bad line never stops the batch: every line gets an outcome, failures carry their line
+//! number. Output files are written atomically (temporary file, then rename), so a file named
+//! after a document is always complete.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::model::{self, Input, ValidationErrors};
+use crate::render::{RenderError, Renderer};
+
+/// Why one line produced no document.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LineError {
+    /// The line is not a valid input document.
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    /// Without a registry every document must carry its number.
+    #[error("number: is required when rendering without a registry")]
+    NoNumber,
+    /// Another line already has this number.
+    #[error("number: \"{number}\" is already used by line {first_line}")]
+    DuplicateNumber {
+        /// The repeated number.
+        number: String,
+        /// The earlier line that has it.
+        first_line: usize,
+    },
+    /// Rendering failed.
+    #[error("{0}")]
+    Render(#[from] RenderError),
+    /// The PDF could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file that was being written.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// What happened to one line.
+#[derive(Debug)]
+pub struct LineOutcome {
+    /// Line number in the input file, from 1.
+    pub line: usize,
+    /// The written PDF, or why there is none.
+    pub result: Result<PathBuf, LineError>,
+}
+
+/// A parsed line that holds its number, or why it cannot be rendered.
+type ClaimedLine = Result<(Input, String), LineError>;
+
+/// Renders every non-blank line of `jsonl` into `out_dir` as `{number}.pdf`. `progress` is
+/// called once per finished line (from any thread). Outcomes come back in line order.
+pub fn render_jsonl(
+    renderer: &Renderer,
+    jsonl: &str,
+    out_dir: &Path,
+    now: time::UtcDateTime,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<LineOutcome> {
+    let lines: Vec<(usize, &str)> = jsonl
+        .lines()
+        .enumerate()
+        .map(|(i, text)| (i + 1, text))
+        .filter(|(_, text)| !text.trim().is_empty())
+        .collect();
+    let parsed: Vec<(usize, Result<Input, LineError>)> = parallel_map(lines, |(line, text)| {
+        (
+            line,
+            model::parse(text.as_bytes()).map_err(LineError::Invalid),
+        )
+    });
+    // Numbers are claimed in line order, so which line is the duplicate does not depend on
+    // thread timing.
+    let mut first_use: HashMap<String, usize> = HashMap::new();
+    let claimed: Vec<(usize, ClaimedLine)> = parsed
+        .into_iter()
+        .map(|(line, parsed)| {
+            let result = parsed.and_then(|input| {
+                let number = input
+                    .document()
+                    .number()
+                    .ok_or(LineError::NoNumber)?
+                    .to_string();
+                if let Some(&first_line) = first_use.get(&number) {
+                    return Err(LineError::DuplicateNumber { number, first_line });
+                }
+                first_use.insert(number.clone(), line);
+                Ok((input, number))
+            });
+            (line, result)
+        })
+        .collect();
+    parallel_map(claimed, |(line, claimed)| {
+        let result = claimed.and_then(|(input, number)| {
+            let rendered = renderer.render(&input, &number, now)?;
+            let path = out_dir.join(format!("{number}.pdf"));
+            write_atomically(&path, &rendered.pdf).map_err(|source| LineError::Write {
+                path: path.clone(),
+                source,
+            })?;
+            Ok(path)
+        });
+        progress();
+        LineOutcome { line, result }
+    })
+}
+
+/// Stack of each worker thread: a Typst compile of a long document recurses deeply.
+pub const WORKER_STACK_BYTES: usize = 32 * 1024 * 1024;
+
+/// Maps `items` through `f` on one plain thread per core, keeping the order.
+///
+/// Not rayon: Typst uses rayon inside a compile, and a rayon worker that waits there steals
+/// other queued jobs onto its own stack, so renders nested inside renders overflow it. From plain
+/// threads Typst's parallel work goes to rayon's pool and nothing nests.
+pub fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let count = items.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count.max(1));
+    let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let results: Vec<Mutex<Option<R>>> = (0..count).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let work = || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    let item = slots[i].lock().map(|mut slot| slot.take()).ok().flatten();
+                    if let Some(item) = item {
+                        let result = f(item);
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = Some(result);
+                        }
+                    }
+                }
+            };
+            let spawned = std::thread::Builder::new()
+                .name("eucdoc-render".into())
+                .stack_size(WORKER_STACK_BYTES)
+                .spawn_scoped(scope, work);
+            if spawned.is_err() {
+                // No thread to be had: the caller's thread does the rest.
+                work();
+            }
+        }
+    });
+    results
+        .into_iter()
+        .filter_map(|slot| slot.into_inner().ok().flatten())
+        .collect()
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, then renames it, so
+/// that `path` is either absent or complete.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir)?;
+    // Readable like any file the user writes (a temporary file is 0600 by default).
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o644));
+    }
+    let mut file = builder.tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

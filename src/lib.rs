@@ -1,0 +1,11 @@
+//! eucdoc issues and checks Kazakhstan's export-control documents: the End-User Certificate
+//! (Form 1), the International Import Certificate (Form 2) and the motivated refusal.
+//!
+//! The flow is one straight line and the modules follow it:
+//! [`model`] (typed, validated input) → [`render`] (Typst, PDF/A-3b) → sign → registry → http/cli.
+#![forbid(unsafe_code)]
+
+pub mod batch;
+pub mod fonts;
+pub mod model;
+pub mod render;

@@ -1,0 +1,160 @@
+//! Typed, validated input: the JSON contract of `../shared/domain.md`.
+//!
+//! [`parse`] takes the bytes upstream sent and returns an [`Input`] or every problem found, each
+//! with its JSON path. Three stages: JSON syntax; structure against the schema generated from the
+//! types (types, required and unknown keys); then the domain rules (check digits, codes, dates,
+//! lengths, font coverage).
+
+mod countries;
+mod error;
+mod ids;
+mod schema;
+mod types;
+mod validate;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub use error::{FieldError, ValidationErrors};
+pub use ids::{IdError, IdKind, check_bin_iin};
+pub use schema::json_schema;
+pub use types::{
+    Application, Contract, Document, EndUserCertificate, Exporter, Form, GoodsLine,
+    ImportCertificate, ImportGoodsLine, Party, Recipient, Refusal, Signer,
+};
+pub use validate::{MAX_GOODS_LINES, MAX_GROUNDS};
+
+/// Largest input accepted, in bytes: 500 goods lines at their length limits fit comfortably.
+pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Validated input: the typed document plus the exact bytes sent and their canonical hash.
+#[derive(Debug, Clone)]
+pub struct Input {
+    document: Document,
+    json: Vec<u8>,
+    canonical_sha256: [u8; 32],
+}
+
+impl Input {
+    /// The typed document.
+    pub fn document(&self) -> &Document {
+        &self.document
+    }
+
+    /// The bytes exactly as sent (attached to the PDF as `data.json`).
+    pub fn json(&self) -> &[u8] {
+        &self.json
+    }
+
+    /// SHA-256 of the input in RFC 8785 canonical JSON: the same data always gives the same hash,
+    /// whatever its key order or white space.
+    pub fn canonical_sha256(&self) -> [u8; 32] {
+        self.canonical_sha256
+    }
+
+    /// [`Self::canonical_sha256`] as lowercase hex.
+    pub fn canonical_sha256_hex(&self) -> String {
+        hex::encode(self.canonical_sha256)
+    }
+}
+
+/// Parses and validates one input document.
+pub fn parse(bytes: &[u8]) -> Result<Input, ValidationErrors> {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(ValidationErrors::single(
+            "$",
+            format!(
+                "input is {} bytes; the limit is {MAX_INPUT_BYTES}",
+                bytes.len()
+            ),
+        ));
+    }
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ValidationErrors::single("$", format!("not valid JSON: {e}")))?;
+    let form = form_of(&value)?;
+    let structure = schema::check(form, &value);
+    let structural = structure.errors;
+    // Unknown keys are reported, and the rules still run on the known ones.
+    let known = schema::without(&value, &structure.unknown_keys);
+    let (document, rules) = match form {
+        Form::EndUserCertificate => typed(&known, &structural, validate::end_user_certificate)
+            .map(|(d, r)| (Document::EndUserCertificate(d), r)),
+        Form::ImportCertificate => typed(&known, &structural, validate::import_certificate)
+            .map(|(d, r)| (Document::ImportCertificate(d), r)),
+        Form::Refusal => {
+            typed(&known, &structural, validate::refusal).map(|(d, r)| (Document::Refusal(d), r))
+        }
+    }?;
+    // A rule's message is more precise than the schema's for the same field: keep the rule's.
+    let unexplained: Vec<FieldError> = structural
+        .into_iter()
+        .filter(|s| !rules.iter().any(|r| r.path == s.path))
+        .collect();
+    let mut errors = rules;
+    errors.extend(unexplained);
+    if !errors.is_empty() {
+        return Err(ValidationErrors(errors));
+    }
+    let canonical = serde_json_canonicalizer::to_vec(&value)
+        .map_err(|e| ValidationErrors::single("$", format!("cannot canonicalise: {e}")))?;
+    Ok(Input {
+        document,
+        json: bytes.to_vec(),
+        canonical_sha256: Sha256::digest(&canonical).into(),
+    })
+}
+
+/// Checks a registry number (assigned by the registry or given on the command line).
+pub fn validate_number(number: &str) -> Result<(), ValidationErrors> {
+    validate::registry_number(number).map_err(|e| ValidationErrors(vec![e]))
+}
+
+fn form_of(value: &Value) -> Result<Form, ValidationErrors> {
+    let Some(object) = value.as_object() else {
+        return Err(ValidationErrors::single("$", "must be a JSON object"));
+    };
+    let expected = || {
+        Form::ALL
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match object.get("form") {
+        None => Err(ValidationErrors::single(
+            "form",
+            format!("is required: one of {}", expected()),
+        )),
+        Some(Value::String(key)) => Form::from_key(key).ok_or_else(|| {
+            ValidationErrors::single(
+                "form",
+                format!("unknown form \"{key}\": expected one of {}", expected()),
+            )
+        }),
+        Some(_) => Err(ValidationErrors::single(
+            "form",
+            format!("must be a string: one of {}", expected()),
+        )),
+    }
+}
+
+/// Deserialises into the form's type and applies its rules. Structural errors that stop the
+/// typed view are returned as they are.
+fn typed<T: DeserializeOwned>(
+    value: &Value,
+    structural: &[FieldError],
+    rules: fn(&T) -> Result<(), Vec<FieldError>>,
+) -> Result<(T, Vec<FieldError>), ValidationErrors> {
+    match T::deserialize(value) {
+        Ok(document) => {
+            let errors = rules(&document).err().unwrap_or_default();
+            Ok((document, errors))
+        }
+        Err(e) if structural.is_empty() => {
+            // The schema and the types disagree: report it rather than guess.
+            Err(ValidationErrors::single("$", e.to_string()))
+        }
+        Err(_) => Err(ValidationErrors(structural.to_vec())),
+    }
+}

@@ -1,0 +1,115 @@
+//! Helpers shared by the integration tests: rendering examples and running the external tools
+//! (poppler-utils, qpdf, zbar-tools) that `scripts/test.sh` installs.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use eucdoc::model;
+use eucdoc::render::{RenderConfig, Rendered, Renderer};
+
+pub const BASE_URL: &str = "https://eucdoc.test.kz";
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn example(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("examples").join(name)).expect("example exists")
+}
+
+/// A fixed rendering time, so outputs are reproducible.
+pub fn fixed_time() -> time::UtcDateTime {
+    time::macros::utc_datetime!(2026-03-02 09:30:00)
+}
+
+pub fn renderer() -> Renderer {
+    Renderer::new(RenderConfig {
+        base_url: BASE_URL.into(),
+    })
+    .expect("renderer")
+}
+
+/// Parses and renders input bytes with the input's own number.
+pub fn render_bytes(json: &[u8]) -> Rendered {
+    let input = model::parse(json).unwrap_or_else(|e| panic!("input invalid:\n{e}"));
+    let number = input.document().number().expect("number").to_string();
+    renderer()
+        .render(&input, &number, fixed_time())
+        .expect("render")
+}
+
+/// Runs an external tool; a missing tool fails the test with the package to install.
+pub fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program).args(args).output().unwrap_or_else(|e| {
+        panic!("cannot run {program} ({e}); scripts/test.sh installs poppler-utils, qpdf and zbar-tools")
+    })
+}
+
+pub fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write temp file");
+    path
+}
+
+/// `pdftotext -raw` of some pages, with all white space folded to single spaces.
+pub fn pdf_text(pdf: &Path, pages: Option<(usize, usize)>) -> String {
+    let mut args: Vec<String> = Vec::new();
+    if let Some((first, last)) = pages {
+        args.extend([
+            "-f".into(),
+            first.to_string(),
+            "-l".into(),
+            last.to_string(),
+        ]);
+    }
+    // -raw keeps content-stream order: each table cell whole, as Typst writes it.
+    args.push("-raw".into());
+    args.extend([pdf.display().to_string(), "-".into()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run("pdftotext", &refs);
+    assert!(
+        out.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fold(&String::from_utf8_lossy(&out.stdout))
+}
+
+pub fn fold(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every string value in a JSON document, with its path.
+pub fn strings(value: &serde_json::Value, path: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::String(s) => out.push((path.to_string(), s.clone())),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                strings(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                strings(v, &p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How a value is printed: ISO dates as DD.MM.YYYY, everything else as sent.
+pub fn printed(value: &str) -> String {
+    let b = value.as_bytes();
+    if value.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        format!("{}.{}.{}", &value[8..10], &value[5..7], &value[0..4])
+    } else {
+        value.to_string()
+    }
+}
