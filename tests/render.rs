@@ -124,6 +124,26 @@ fn check_example(file: &str, labels: &[&str]) {
         part && conformance,
         "{file}: XMP does not declare PDF/A-3b:\n{xmp}"
     );
+    assert!(
+        xmp.contains("<dc:language><rdf:Bag><rdf:li>kk</rdf:li>"),
+        "{file}: language"
+    );
+    assert!(
+        xmp.contains("<xmp:CreateDate>2026-03-02T09:30:00"),
+        "{file}: creation date"
+    );
+    let out = run("pdfinfo", &[pdf.to_str().unwrap()]);
+    let info = String::from_utf8_lossy(&out.stdout);
+    let title = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Title:"))
+        .unwrap_or_default()
+        .trim();
+    let number = value["number"].as_str().unwrap();
+    assert!(
+        title.ends_with(&format!("№ {number}")) && title.len() > number.len() + 10,
+        "{file}: title {title:?}"
+    );
 
     let out = run("qpdf", &["--check", pdf.to_str().unwrap()]);
     assert!(
@@ -169,7 +189,6 @@ fn check_example(file: &str, labels: &[&str]) {
     );
     assert!(canonical.status.success());
     let sha = hex::encode(Sha256::digest(&canonical.stdout));
-    let number = value["number"].as_str().unwrap();
     assert_eq!(
         decoded,
         format!("{BASE_URL}/v1/check/{number}?sha256={sha}")

@@ -32,9 +32,10 @@ pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
 /// Label of the signature-place marker in the templates.
 pub const SIGNATURE_PLACE_LABEL: &str = "eucdoc-signature";
 
-/// How many compiles an unused cache entry survives. Small, so memory stays flat; not zero, so
-/// that concurrent compiles keep the template and font work they share.
-const CACHE_MAX_AGE: usize = 2;
+/// How many compiles an unused cache entry survives. Entries every document uses (template
+/// evaluation, shaped labels, the compressed ICC profile) are refreshed on each hit and stay;
+/// one document's own entries age out, so memory stays flat (tests/memory.rs).
+const CACHE_MAX_AGE: usize = 16;
 
 /// Rendering errors. Input problems are [`ValidationErrors`] from [`model::parse`]; what is left
 /// here is a bad registry number or a defect of the bundle, never something to retry.
@@ -154,7 +155,7 @@ impl Renderer {
         model::validate_number(number).map_err(RenderError::InvalidNumber)?;
         let sha256 = input.canonical_sha256_hex();
         let check_url = qr::check_url(&self.config.base_url, number, &sha256);
-        let qr_svg = qr::svg(&check_url).map_err(|e| RenderError::Qr(e.to_string()))?;
+        let qr_svg = qr::svg(&check_url).map_err(|e| RenderError::Qr(format!("{e:?}")))?;
         let context = json!({ "number": number, "check_url": check_url, "sha256": sha256 });
         let form = input.document().form();
         let template = template_path(form);
