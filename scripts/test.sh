@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test, from a fresh Debian machine with a Rust toolchain.
-# Installs what the tests call (poppler-utils, qpdf, zbar-tools, python3) when it is missing.
+# Installs what the build and the tests need when it is missing: OpenSSL headers, poppler-utils,
+# qpdf, zbar-tools, NSS tools (certutil, for pdfsig's trust store), python3 with venv, and pyHanko
+# (from PyPI, pinned, in a venv outside the checkout so later runs reuse it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +10,10 @@ missing=()
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v certutil >/dev/null 2>&1 || missing+=(libnss3-tools)
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"
   sudo=""
@@ -16,6 +21,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+if ! python3 -m venv --help >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get install -y -qq python3-venv
+fi
+venv="${EUCDOC_VENV:-/var/tmp/eucdoc-venv}"
+if ! "$venv/bin/python" -c "import pyhanko, pyhanko_certvalidator" >/dev/null 2>&1; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "pyHanko==0.38.0" "pyhanko-certvalidator==0.33.0"
+fi
+export EUCDOC_PYHANKO="$venv/bin/python"
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings

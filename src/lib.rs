@@ -9,3 +9,4 @@ pub mod batch;
 pub mod fonts;
 pub mod model;
 pub mod render;
+pub mod sign;

@@ -32,6 +32,51 @@ enum Command {
         /// end_user_certificate, import_certificate or refusal.
         form: String,
     },
+    /// Sign a PDF (PAdES B-B) with a PKCS#12 key; the stamp goes to the last page's corner.
+    Sign(SignArgs),
+    /// Write a development PKI in the profile of Kazakhstan's CA (tests only).
+    DevPki {
+        /// Folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+        /// Environment variable holding the key stores' password (default: "eucdoc-dev").
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+}
+
+/// Where the key and its password come from.
+#[derive(clap::Args, Clone)]
+struct KeyArgs {
+    /// PKCS#12 key store (.p12), as Kazakhstan's CA issues them.
+    #[arg(long)]
+    p12: Option<PathBuf>,
+    /// Environment variable holding the key store's password (never a command-line value).
+    #[arg(long, conflicts_with = "password_file")]
+    password_env: Option<String>,
+    /// File holding the key store's password (first line).
+    #[arg(long)]
+    password_file: Option<PathBuf>,
+    /// PAdES level. Only b-b is available so far.
+    #[arg(long, default_value = "b-b")]
+    level: String,
+    /// A CRL (DER or PEM) of the key's issuer: signing with a revoked key is refused.
+    #[arg(long)]
+    crl: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct SignArgs {
+    /// The PDF to sign.
+    input: PathBuf,
+    /// The signed PDF.
+    #[arg(short = 'o', long = "output")]
+    output: PathBuf,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Signing time (RFC 3339), for tests; default now.
+    #[arg(long)]
+    at: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -57,6 +102,9 @@ struct RenderArgs {
     /// Rendering time (RFC 3339), for reproducible output; default now.
     #[arg(long)]
     at: Option<String>,
+    /// Sign what is rendered with this key (see `eucdoc sign`).
+    #[command(flatten)]
+    key: KeyArgs,
 }
 
 /// An error that maps to an exit code.
@@ -72,6 +120,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => render(args),
         Command::Schema { form } => schema(&form),
+        Command::Sign(args) => sign(args),
+        Command::DevPki { out, password_env } => dev_pki(&out, password_env.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -110,13 +160,112 @@ fn render_time(at: Option<&str>) -> Result<time::UtcDateTime, Failure> {
     }
 }
 
+/// The development key stores' password when none is given: public, for tests only.
+const DEV_PASSWORD: &str = "eucdoc-dev";
+
+fn dev_pki(out: &std::path::Path, password_env: Option<&str>) -> Result<ExitCode, Failure> {
+    let password = match password_env {
+        Some(var) => std::env::var(var)
+            .with_context(|| format!("environment variable {var} is not set"))
+            .map_err(Failure::Input)?,
+        None => DEV_PASSWORD.to_string(),
+    };
+    let files =
+        eucdoc::sign::devpki::generate(out, &password, time::UtcDateTime::now().unix_timestamp())
+            .map_err(|e| Failure::Output(e.into()))?;
+    for file in &files.all {
+        println!("{}", file.display());
+    }
+    eprintln!(
+        "development PKI written (TEST ONLY: documents signed with it are marked as test documents)"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the password from the environment or a file; never from the command line.
+fn password(key: &KeyArgs) -> Result<String, Failure> {
+    match (&key.password_env, &key.password_file) {
+        (Some(var), _) => std::env::var(var)
+            .with_context(|| format!("environment variable {var} is not set"))
+            .map_err(Failure::Input),
+        (None, Some(file)) => std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))
+            .map(|text| text.lines().next().unwrap_or_default().to_string())
+            .map_err(Failure::Input),
+        (None, None) => Err(Failure::Input(anyhow::anyhow!(
+            "give the key store's password with --password-env VAR or --password-file FILE"
+        ))),
+    }
+}
+
+fn open_signer(
+    key: &KeyArgs,
+    p12: &std::path::Path,
+    now: time::UtcDateTime,
+) -> Result<eucdoc::sign::Pkcs12Signer, Failure> {
+    if key.level != "b-b" {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "--level {}: only b-b is available so far (b-t, b-lt and b-lta are not implemented yet)",
+            key.level
+        )));
+    }
+    let password = password(key)?;
+    let store = std::fs::read(p12)
+        .with_context(|| format!("cannot read {}", p12.display()))
+        .map_err(Failure::Input)?;
+    let crl = match &key.crl {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("cannot read {}", path.display()))
+                .map_err(Failure::Input)?,
+        ),
+        None => None,
+    };
+    eucdoc::sign::open_signer(&store, &password, now.unix_timestamp(), crl.as_deref())
+        .with_context(|| format!("{}", p12.display()))
+        .map_err(Failure::Input)
+}
+
+fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
+    let now = render_time(args.at.as_deref())?;
+    let Some(p12) = args.key.p12.as_deref() else {
+        return Err(Failure::Input(anyhow::anyhow!("--p12 FILE is required")));
+    };
+    let signer = open_signer(&args.key, p12, now)?;
+    let pdf = std::fs::read(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))
+        .map_err(Failure::Input)?;
+    let renderer = Renderer::new(RenderConfig::default()).map_err(|e| Failure::Output(e.into()))?;
+    let place = eucdoc::sign::default_place(&pdf).map_err(|e| Failure::Input(e.into()))?;
+    let signed = eucdoc::sign::sign_with_stamp(&pdf, &signer, &renderer, &place, None, now)
+        .map_err(|e| Failure::Input(e.into()))?;
+    eucdoc::batch::write_atomically(&args.output, &signed)
+        .with_context(|| format!("cannot write {}", args.output.display()))
+        .map_err(Failure::Output)?;
+    eprintln!(
+        "{}: signed (PAdES B-B), {} bytes",
+        args.output.display(),
+        signed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
     let now = render_time(args.at.as_deref())?;
+    let signer = match args.key.p12.as_deref() {
+        Some(p12) => Some(open_signer(&args.key, p12, now)?),
+        None => None,
+    };
     let renderer = Renderer::new(RenderConfig {
         base_url: args.base_url.clone(),
     })
     .map_err(|e| Failure::Output(e.into()))?;
     if let (Some(jsonl), Some(out_dir)) = (&args.jsonl, &args.out_dir) {
+        if signer.is_some() {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "signing batches is not available yet: render the batch, then sign each file"
+            )));
+        }
         return render_batch(&renderer, jsonl, out_dir, now);
     }
     let (Some(input_name), Some(output)) = (args.input.as_deref(), args.output.as_deref()) else {
@@ -146,11 +295,28 @@ fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
             )));
         }
     };
-    let rendered = renderer.render(&input, &number, now).map_err(|e| match e {
-        eucdoc::render::RenderError::InvalidNumber(_) => Failure::Input(e.into()),
-        other => Failure::Output(other.into()),
-    })?;
-    eucdoc::batch::write_atomically(output, &rendered.pdf)
+    let test_document = signer
+        .as_ref()
+        .is_some_and(|s| eucdoc::sign::is_test_signer(s));
+    let rendered = renderer
+        .render_marked(&input, &number, now, test_document)
+        .map_err(|e| match e {
+            eucdoc::render::RenderError::InvalidNumber(_) => Failure::Input(e.into()),
+            other => Failure::Output(other.into()),
+        })?;
+    let pdf = match &signer {
+        Some(signer) => eucdoc::sign::sign_with_stamp(
+            &rendered.pdf,
+            signer,
+            &renderer,
+            &rendered.signature_place,
+            input.document().signer_position(),
+            now,
+        )
+        .map_err(|e| Failure::Output(e.into()))?,
+        None => rendered.pdf.clone(),
+    };
+    eucdoc::batch::write_atomically(output, &pdf)
         .with_context(|| format!("cannot write {}", output.display()))
         .map_err(Failure::Output)?;
     eprintln!(
@@ -159,7 +325,7 @@ fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
         input.document().form(),
         rendered.number,
         rendered.pages,
-        rendered.pdf.len()
+        pdf.len()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -296,6 +296,15 @@ impl Document {
         }
     }
 
+    /// The signing officer's position as the document states it.
+    pub fn signer_position(&self) -> Option<&str> {
+        Some(match self {
+            Document::EndUserCertificate(d) => &d.signer.position,
+            Document::ImportCertificate(d) => &d.signer.position,
+            Document::Refusal(d) => &d.signer.position,
+        })
+    }
+
     /// The issue date as sent (ISO 8601, validated).
     pub fn issue_date(&self) -> &str {
         match self {

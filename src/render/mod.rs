@@ -152,29 +152,37 @@ impl Renderer {
         number: &str,
         now: time::UtcDateTime,
     ) -> Result<Rendered, RenderError> {
+        self.render_marked(input, number, now, false)
+    }
+
+    /// As [`Renderer::render`]; a `test_document` carries a watermark on every page saying it is
+    /// a test document (for documents signed with a development key).
+    pub fn render_marked(
+        &self,
+        input: &Input,
+        number: &str,
+        now: time::UtcDateTime,
+        test_document: bool,
+    ) -> Result<Rendered, RenderError> {
         model::validate_number(number).map_err(RenderError::InvalidNumber)?;
         let sha256 = input.canonical_sha256_hex();
         let check_url = qr::check_url(&self.config.base_url, number, &sha256);
         let qr_svg = qr::svg(&check_url).map_err(|e| RenderError::Qr(format!("{e:?}")))?;
-        let context = json!({ "number": number, "check_url": check_url, "sha256": sha256 });
+        let context = json!({
+            "number": number,
+            "check_url": check_url,
+            "sha256": sha256,
+            "test_document": test_document,
+        });
         let form = input.document().form();
         let template = template_path(form);
-        let world = DocumentWorld {
-            bundle: &self.bundle,
-            main: self.bundle.main_id(form).map_err(RenderError::Setup)?,
-            data: Bytes::new(input.json().to_vec()),
-            context: Bytes::new(context.to_string().into_bytes()),
-            qr: Bytes::new(qr_svg.into_bytes()),
+        let document = self.compile(
+            template,
+            input.json().to_vec(),
+            context.to_string().into_bytes(),
+            qr_svg.into_bytes(),
             now,
-        };
-        let _evict = EvictOnDrop;
-        let document: PagedDocument =
-            typst::compile(&world)
-                .output
-                .map_err(|diagnostics| RenderError::Compile {
-                    template,
-                    message: describe(&diagnostics),
-                })?;
+        )?;
         let signature_place =
             signature_place(&document).ok_or(RenderError::NoSignaturePlace(template))?;
         let options = PdfOptions {
@@ -196,6 +204,78 @@ impl Renderer {
             signature_place,
         })
     }
+}
+
+impl Renderer {
+    fn compile(
+        &self,
+        template: &'static str,
+        data: Vec<u8>,
+        context: Vec<u8>,
+        qr: Vec<u8>,
+        now: time::UtcDateTime,
+    ) -> Result<PagedDocument, RenderError> {
+        let world = DocumentWorld {
+            bundle: &self.bundle,
+            main: self.bundle.main_id(template).map_err(RenderError::Setup)?,
+            data: Bytes::new(data),
+            context: Bytes::new(context),
+            qr: Bytes::new(qr),
+            now,
+        };
+        let _evict = EvictOnDrop;
+        typst::compile(&world)
+            .output
+            .map_err(|diagnostics| RenderError::Compile {
+                template,
+                message: describe(&diagnostics),
+            })
+    }
+
+    /// Renders the visible signature stamp as a one-page PDF of exactly `stamp.width` ×
+    /// `stamp.height` points (the signer imports its page as the widget's appearance).
+    pub fn render_stamp(
+        &self,
+        stamp: &Stamp,
+        now: time::UtcDateTime,
+    ) -> Result<Vec<u8>, RenderError> {
+        let data = serde_json::to_vec(stamp).map_err(|e| RenderError::Setup(e.to_string()))?;
+        let document =
+            self.compile(world::STAMP_TEMPLATE, data, b"{}".to_vec(), Vec::new(), now)?;
+        let options = PdfOptions {
+            timestamp: Some(Timestamp::new_utc(Datetime::Datetime(
+                time::PrimitiveDateTime::new(now.date(), now.time()),
+            ))),
+            standards: PdfStandards::new(&[PdfStandard::A_3b])
+                .map_err(|e| RenderError::Export(format!("{e:?}")))?,
+            tagged: false,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&document, &options).map_err(|d| RenderError::Export(describe(&d)))
+    }
+}
+
+/// What the visible signature stamp says.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stamp {
+    /// Width in points.
+    pub width: f64,
+    /// Height in points.
+    pub height: f64,
+    /// Signer's full name (from the certificate).
+    pub full_name: String,
+    /// Signer's position (from the document data, when known).
+    pub position: Option<String>,
+    /// IIN from the certificate.
+    pub iin: Option<String>,
+    /// BIN from the certificate.
+    pub bin: Option<String>,
+    /// Certificate serial number, hex.
+    pub serial: String,
+    /// Signing time as printed, Astana time.
+    pub time: String,
+    /// Whether the key comes from a development PKI.
+    pub test: bool,
 }
 
 /// Evicts Typst's memoisation caches when a compile ends, whichever way it ends. Uses typst's

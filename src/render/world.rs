@@ -23,7 +23,7 @@ pub const CONTEXT_PATH: &str = "/context.json";
 pub const QR_PATH: &str = "/qr.svg";
 
 /// The template sources, bundled into the binary.
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 5] = [
     (
         "/common.typ",
         include_str!("../../templates-typst/common.typ"),
@@ -40,7 +40,14 @@ const TEMPLATES: [(&str, &str); 4] = [
         "/refusal.typ",
         include_str!("../../templates-typst/refusal.typ"),
     ),
+    (
+        "/stamp.typ",
+        include_str!("../../templates-typst/stamp.typ"),
+    ),
 ];
+
+/// The template of the visible signature stamp.
+pub const STAMP_TEMPLATE: &str = "/stamp.typ";
 
 /// The template that renders `form`.
 pub fn template_path(form: Form) -> &'static str {
@@ -85,8 +92,8 @@ impl Bundle {
         })
     }
 
-    pub fn main_id(&self, form: Form) -> Result<FileId, String> {
-        file_id(template_path(form))
+    pub fn main_id(&self, template: &str) -> Result<FileId, String> {
+        file_id(template)
     }
 }
 

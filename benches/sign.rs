@@ -1,0 +1,81 @@
+//! Signing speed, warm (key parsed once), one core:
+//! - `sign_b_b/invisible`: PAdES B-B of a rendered one-page certificate, no stamp;
+//! - `sign_b_b/with_stamp`: the same with the visible stamp (a Typst compile of its own);
+//! - `render_and_sign`: render Form 1 (3 goods lines) and sign it with the stamp.
+//!
+//! Run: `cargo bench --bench sign`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use eucdoc::model;
+use eucdoc::render::{RenderConfig, Renderer};
+use eucdoc::sign::{self, SignRequest, pdf::Widget};
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let now = time::UtcDateTime::now();
+    sign::devpki::generate(dir.path(), "bench", now.unix_timestamp()).expect("dev pki");
+    let store = std::fs::read(dir.path().join("officer.p12")).expect("key store");
+    let signer = sign::open_signer(&store, "bench", now.unix_timestamp(), None).expect("signer");
+    let renderer = Renderer::new(RenderConfig::default()).expect("renderer");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/end-user-certificate.json"
+    );
+    let input = model::parse(&std::fs::read(path).expect("example")).expect("valid");
+    let rendered = renderer
+        .render_marked(&input, "KZ-EUC-2026-000123", now, true)
+        .expect("render");
+
+    let mut group = c.benchmark_group("sign_b_b");
+    let invisible = SignRequest {
+        field_name: "Signature1".into(),
+        time: now,
+        widget: Widget {
+            page: 1,
+            rect: [0.0; 4],
+            appearance: None,
+        },
+    };
+    group.bench_function("invisible", |b| {
+        b.iter(|| black_box(sign::sign_pdf(&rendered.pdf, &signer, &invisible).expect("sign")))
+    });
+    group.bench_function("with_stamp", |b| {
+        b.iter(|| {
+            black_box(
+                sign::sign_with_stamp(
+                    &rendered.pdf,
+                    &signer,
+                    &renderer,
+                    &rendered.signature_place,
+                    Some("басшы"),
+                    now,
+                )
+                .expect("sign"),
+            )
+        })
+    });
+    group.finish();
+    c.bench_function("render_and_sign", |b| {
+        b.iter(|| {
+            let rendered = renderer
+                .render_marked(&input, "KZ-EUC-2026-000124", now, true)
+                .expect("render");
+            black_box(
+                sign::sign_with_stamp(
+                    &rendered.pdf,
+                    &signer,
+                    &renderer,
+                    &rendered.signature_place,
+                    Some("басшы"),
+                    now,
+                )
+                .expect("sign"),
+            )
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

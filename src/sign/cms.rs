@@ -1,0 +1,203 @@
+//! The CMS SignedData of a PAdES baseline signature (ETSI EN 319 142-1, 5.3; RFC 5652):
+//! detached (no encapsulated content), one SignerInfo, signed attributes content-type,
+//! message-digest and ESS signing-certificate-v2 (RFC 5035), and no signing-time (the PDF's /M
+//! carries the claimed time). Built with the RustCrypto `cms`/`der`/`x509-cert` types: no
+//! hand-written DER.
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use const_oid::ObjectIdentifier;
+use const_oid::db::rfc5911::{ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA};
+use der::asn1::{Null, OctetString, SetOfVec};
+use der::{Any, Decode, Encode, Sequence};
+use x509_cert::Certificate;
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::AlgorithmIdentifierOwned;
+
+use super::SignError;
+use super::signer::{Digest, KeyAlgorithm, Signer};
+
+/// id-aa-signingCertificateV2 (RFC 5035).
+const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+
+/// RFC 5035 IssuerSerial.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct IssuerSerial {
+    issuer: Vec<GeneralName>,
+    serial_number: SerialNumber,
+}
+
+/// RFC 5035 ESSCertIDv2. `hash_algorithm` is DEFAULT sha-256, so DER omits it for SHA-256.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct EssCertIdV2 {
+    #[asn1(optional = "true")]
+    hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    issuer_serial: Option<IssuerSerial>,
+}
+
+/// RFC 5035 SigningCertificateV2 (without policies).
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+}
+
+fn der_error(e: der::Error) -> SignError {
+    SignError::Cms(e.to_string())
+}
+
+pub(super) fn digest_algorithm(digest: Digest) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: match digest {
+            Digest::Sha256 => ID_SHA256,
+            Digest::Sha384 => ID_SHA384,
+        },
+        parameters: None,
+    }
+}
+
+fn signature_algorithm(algorithm: KeyAlgorithm) -> Result<AlgorithmIdentifierOwned, SignError> {
+    Ok(match algorithm {
+        // PKCS#1 algorithms carry an explicit NULL (RFC 4055, 2.1).
+        KeyAlgorithm::RsaSha256 => AlgorithmIdentifierOwned {
+            oid: SHA256_WITH_RSA,
+            parameters: Some(Any::encode_from(&Null).map_err(der_error)?),
+        },
+        KeyAlgorithm::EcdsaP256Sha256 => AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA256,
+            parameters: None,
+        },
+        KeyAlgorithm::EcdsaP384Sha384 => AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA384,
+            parameters: None,
+        },
+    })
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, SignError> {
+    let mut values = SetOfVec::new();
+    values.insert(value).map_err(der_error)?;
+    Ok(Attribute { oid, values })
+}
+
+/// The signed attributes over `document_digest`.
+fn signed_attributes(
+    digest: Digest,
+    document_digest: &[u8],
+    certificate: &Certificate,
+    certificate_der: &[u8],
+) -> Result<SetOfVec<Attribute>, SignError> {
+    let ess = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            hash_algorithm: match digest {
+                Digest::Sha256 => None,
+                other => Some(digest_algorithm(other)),
+            },
+            cert_hash: OctetString::new(digest.hash(certificate_der)).map_err(der_error)?,
+            issuer_serial: Some(IssuerSerial {
+                issuer: vec![GeneralName::DirectoryName(
+                    certificate.tbs_certificate.issuer.clone(),
+                )],
+                serial_number: certificate.tbs_certificate.serial_number.clone(),
+            }),
+        }],
+    };
+    let mut attributes = SetOfVec::new();
+    for attr in [
+        attribute(
+            ID_CONTENT_TYPE,
+            Any::encode_from(&ID_DATA).map_err(der_error)?,
+        )?,
+        attribute(
+            ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(document_digest).map_err(der_error)?)
+                .map_err(der_error)?,
+        )?,
+        attribute(
+            ID_AA_SIGNING_CERTIFICATE_V2,
+            Any::encode_from(&ess).map_err(der_error)?,
+        )?,
+    ] {
+        attributes.insert(attr).map_err(der_error)?;
+    }
+    Ok(attributes)
+}
+
+/// Builds the DER ContentInfo(SignedData) for a document whose digest is `document_digest`,
+/// having `signer` sign the DER of the signed attributes (RFC 5652, 5.4).
+pub fn signed_data(signer: &dyn Signer, document_digest: &[u8]) -> Result<Vec<u8>, SignError> {
+    let algorithm = signer.algorithm();
+    let digest = algorithm.digest();
+    let certificate = Certificate::from_der(signer.certificate_der()).map_err(der_error)?;
+    let attributes = signed_attributes(
+        digest,
+        document_digest,
+        &certificate,
+        signer.certificate_der(),
+    )?;
+    // The signature covers the attributes encoded as an explicit SET OF, not as [0] IMPLICIT.
+    let signature = signer.sign(&attributes.to_der().map_err(der_error)?)?;
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: certificate.tbs_certificate.issuer.clone(),
+            serial_number: certificate.tbs_certificate.serial_number.clone(),
+        }),
+        digest_alg: digest_algorithm(digest),
+        signed_attrs: Some(attributes),
+        signature_algorithm: signature_algorithm(algorithm)?,
+        signature: OctetString::new(signature).map_err(der_error)?,
+        unsigned_attrs: None,
+    };
+    let mut certificates = SetOfVec::new();
+    certificates
+        .insert(CertificateChoices::Certificate(certificate))
+        .map_err(der_error)?;
+    for der in signer.chain_der() {
+        let cert = Certificate::from_der(der).map_err(der_error)?;
+        // A store may repeat a certificate; a SET OF holds it once.
+        if !certificates
+            .iter()
+            .any(|c| matches!(c, CertificateChoices::Certificate(x) if *x == cert))
+        {
+            certificates
+                .insert(CertificateChoices::Certificate(cert))
+                .map_err(der_error)?;
+        }
+    }
+    let mut digest_algorithms = SetOfVec::new();
+    digest_algorithms
+        .insert(digest_algorithm(digest))
+        .map_err(der_error)?;
+    let mut signer_infos = SetOfVec::new();
+    signer_infos.insert(signer_info).map_err(der_error)?;
+    let signed = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet(certificates)),
+        crls: None,
+        signer_infos: SignerInfos(signer_infos),
+    };
+    ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed).map_err(der_error)?,
+    }
+    .to_der()
+    .map_err(der_error)
+}

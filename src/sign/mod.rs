@@ -1,0 +1,297 @@
+//! Signing: PAdES signatures with the officer's EDS key (ETSI EN 319 142-1).
+//!
+//! Staged, so that a token or HSM can do the key operation: [`pdf::prepare`] writes the
+//! incremental update with reserved `/ByteRange` and `/Contents`; the byte ranges are digested;
+//! [`cms::signed_data`] builds the signed attributes and hands their DER to [`Signer::sign`],
+//! the only place a key is touched; [`pdf::Prepared::embed`] writes the CMS into the hole.
+
+mod appearance;
+pub mod cms;
+pub mod devpki;
+mod identity;
+pub mod pdf;
+mod signer;
+
+pub use identity::SignerIdentity;
+pub use signer::{Digest, KeyAlgorithm, Pkcs12Signer, Signer};
+
+/// Why a document was not signed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The key store cannot be read.
+    #[error("key store: {0}")]
+    KeyStore(String),
+    /// The key store's password is wrong.
+    #[error("key store: wrong password")]
+    WrongPassword,
+    /// The key's type or size is not one eucdoc signs with.
+    #[error("unsupported key: {0} (RSA 2048–4096, ECDSA P-256 or P-384)")]
+    UnsupportedKey(String),
+    /// The certificate's validity ended before the signing time.
+    #[error("the signing certificate has expired")]
+    CertificateExpired,
+    /// The certificate's validity starts after the signing time.
+    #[error("the signing certificate is not yet valid")]
+    CertificateNotYetValid,
+    /// The key lacks nonRepudiation: an authentication (AUTH) key must not sign documents.
+    #[error("the key may not sign documents: its certificate lacks nonRepudiation (an AUTH key?)")]
+    NotForSigning,
+    /// The certificate is revoked according to the CRL given.
+    #[error("the signing certificate is revoked (CRL of {issuer})")]
+    Revoked {
+        /// The CRL issuer.
+        issuer: String,
+    },
+    /// The CRL given cannot be used.
+    #[error("CRL: {0}")]
+    Crl(String),
+    /// The private-key operation failed.
+    #[error("signing failed: {0}")]
+    KeyOperation(String),
+    /// The CMS structure could not be encoded.
+    #[error("CMS: {0}")]
+    Cms(String),
+    /// The PDF cannot be read or updated.
+    #[error("PDF: {0}")]
+    Pdf(String),
+    /// The CMS does not fit the reserved `/Contents` (a sizing defect; never truncated).
+    #[error("the signature needs {needed} bytes but {reserved} were reserved")]
+    ContentsTooSmall {
+        /// Bytes of DER.
+        needed: usize,
+        /// Bytes reserved.
+        reserved: usize,
+    },
+}
+
+/// What to sign and how it shows.
+#[derive(Debug, Clone)]
+pub struct SignRequest {
+    /// The signature field's name.
+    pub field_name: String,
+    /// The signing time claimed in `/M` (the signature itself carries no signing-time).
+    pub time: time::UtcDateTime,
+    /// Where and how the signature shows.
+    pub widget: pdf::Widget,
+}
+
+/// Kazakhstan's time zone since 1 March 2024: UTC+5 everywhere.
+pub const ASTANA_OFFSET_HOURS: i8 = 5;
+
+/// A PDF date string (ISO 32000-1, 7.9.4) of `time` in Astana time.
+pub fn pdf_date(time: time::UtcDateTime) -> String {
+    let offset =
+        time::UtcOffset::from_hms(ASTANA_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let local = time.to_offset(offset);
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}+{:02}'00'",
+        local.year(),
+        u8::from(local.month()),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second(),
+        ASTANA_OFFSET_HOURS
+    )
+}
+
+/// Bytes of DER to reserve: the chain, the signature, the attributes, and room for a
+/// timestamp token, so that one pass always fits (never a trial signature).
+fn reserve_for(signer: &dyn Signer) -> usize {
+    const ATTRIBUTES_AND_STRUCTURE: usize = 2048;
+    const SIGNATURE: usize = 1024;
+    const TIMESTAMP_TOKEN: usize = 8192;
+    let certificates: usize =
+        signer.certificate_der().len() + signer.chain_der().iter().map(Vec::len).sum::<usize>();
+    ATTRIBUTES_AND_STRUCTURE + SIGNATURE + TIMESTAMP_TOKEN + certificates
+}
+
+/// Signs `pdf` (PAdES B-B) and returns the signed file: the original bytes plus one incremental
+/// update.
+pub fn sign_pdf(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    request: &SignRequest,
+) -> Result<Vec<u8>, SignError> {
+    let prepared = pdf::prepare(
+        pdf,
+        &request.field_name,
+        &pdf_date(request.time),
+        reserve_for(signer),
+        &request.widget,
+    )?;
+    let digest = signer
+        .algorithm()
+        .digest()
+        .hash_parts(&prepared.signed_bytes());
+    let cms = cms::signed_data(signer, &digest)?;
+    prepared.embed(&cms)
+}
+
+/// Refuses a certificate that `crl_der` (DER or PEM) lists as revoked. The CRL's own signature
+/// is checked against `issuer_der` first.
+pub fn check_not_revoked(
+    certificate_der: &[u8],
+    issuer_der: &[u8],
+    crl: &[u8],
+) -> Result<(), SignError> {
+    use openssl::x509::{CrlStatus, X509, X509Crl};
+    let crl_error = |e: openssl::error::ErrorStack| SignError::Crl(e.to_string());
+    let crl = X509Crl::from_der(crl)
+        .or_else(|_| X509Crl::from_pem(crl))
+        .map_err(crl_error)?;
+    let issuer = X509::from_der(issuer_der).map_err(crl_error)?;
+    let certificate = X509::from_der(certificate_der).map_err(crl_error)?;
+    let issuer_key = issuer.public_key().map_err(crl_error)?;
+    if !crl.verify(&issuer_key).map_err(crl_error)? {
+        return Err(SignError::Crl(
+            "the CRL's signature does not verify against its issuer".into(),
+        ));
+    }
+    match crl.get_by_cert(&certificate) {
+        CrlStatus::NotRevoked => Ok(()),
+        CrlStatus::Revoked(_) | CrlStatus::RemoveFromCrl(_) => Err(SignError::Revoked {
+            issuer: format!("{:?}", crl.issuer_name()),
+        }),
+    }
+}
+
+/// Renders the stamp for `signer` into `place` and signs `pdf` with it (PAdES B-B).
+/// `position` is the signer's position as the document states it.
+pub fn sign_with_stamp(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    renderer: &crate::render::Renderer,
+    place: &crate::render::SignaturePlace,
+    position: Option<&str>,
+    time: time::UtcDateTime,
+) -> Result<Vec<u8>, SignError> {
+    let identity = SignerIdentity::from_der(signer.certificate_der())
+        .map_err(|e| SignError::KeyStore(format!("unreadable certificate: {e}")))?;
+    let stamp = crate::render::Stamp {
+        width: place.width,
+        height: place.height,
+        full_name: identity.full_name,
+        position: position.map(str::to_string),
+        iin: identity.iin,
+        bin: identity.bin,
+        serial: identity.serial_hex,
+        time: astana_time_text(time),
+        test: is_test_signer(signer),
+    };
+    let stamp_pdf = renderer
+        .render_stamp(&stamp, time)
+        .map_err(|e| SignError::Pdf(format!("stamp: {e}")))?;
+    let request = SignRequest {
+        field_name: "Signature1".into(),
+        time,
+        widget: pdf::Widget {
+            page: place.page,
+            rect: place.pdf_rect(),
+            appearance: Some(appearance::import_first_page(&stamp_pdf)?),
+        },
+    };
+    sign_pdf(pdf, signer, &request)
+}
+
+/// Whether the signer's certificate or chain comes from the development PKI.
+pub fn is_test_signer(signer: &dyn Signer) -> bool {
+    std::iter::once(signer.certificate_der())
+        .chain(signer.chain_der().iter().map(Vec::as_slice))
+        .any(devpki::is_development_certificate)
+}
+
+/// "02.03.2026 14:30:00" in Astana time.
+pub fn astana_time_text(time: time::UtcDateTime) -> String {
+    let offset =
+        time::UtcOffset::from_hms(ASTANA_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let local = time.to_offset(offset);
+    format!(
+        "{:02}.{:02}.{:04} {:02}:{:02}:{:02}",
+        local.day(),
+        u8::from(local.month()),
+        local.year(),
+        local.hour(),
+        local.minute(),
+        local.second()
+    )
+}
+
+/// A stamp place for a PDF the renderer did not make: 80 × 28 mm in the bottom right corner of
+/// the last page, 15 mm from the edges.
+pub fn default_place(pdf: &[u8]) -> Result<crate::render::SignaturePlace, SignError> {
+    const MM: f64 = 72.0 / 25.4;
+    let document = lopdf::Document::load_mem(pdf).map_err(|e| SignError::Pdf(e.to_string()))?;
+    let pages = document.get_pages();
+    let (&number, &page_id) = pages
+        .iter()
+        .next_back()
+        .ok_or_else(|| SignError::Pdf("the document has no pages".into()))?;
+    let media_box = page_media_box(&document, page_id)
+        .ok_or_else(|| SignError::Pdf(format!("page {number} has no usable /MediaBox")))?;
+    let [llx, lly, urx, ury] = media_box;
+    let (page_width, page_height) = (urx - llx, ury - lly);
+    let (width, height) = (80.0 * MM, 28.0 * MM);
+    Ok(crate::render::SignaturePlace {
+        page: number as usize,
+        x: page_width - 15.0 * MM - width,
+        y: page_height - 15.0 * MM - height,
+        width,
+        height,
+        page_height,
+    })
+}
+
+/// The page's /MediaBox, inherited from the page tree when the page has none.
+fn page_media_box(document: &lopdf::Document, page_id: lopdf::ObjectId) -> Option<[f64; 4]> {
+    let mut node = document.get_dictionary(page_id).ok()?;
+    // Depth bound: a hostile page tree may loop.
+    for _ in 0..64 {
+        if let Ok(object) = node.get(b"MediaBox") {
+            let array = match object {
+                lopdf::Object::Reference(id) => document.get_object(*id).ok()?.as_array().ok()?,
+                other => other.as_array().ok()?,
+            };
+            let numbers: Vec<f64> = array
+                .iter()
+                .filter_map(|o| o.as_float().ok().map(f64::from))
+                .collect();
+            return <[f64; 4]>::try_from(numbers).ok();
+        }
+        let parent = node.get(b"Parent").ok()?.as_reference().ok()?;
+        node = document.get_dictionary(parent).ok()?;
+    }
+    None
+}
+
+/// Opens a key store for signing at `now` (Unix seconds), refusing a revoked key when a CRL is
+/// given (DER or PEM; its issuer must be in the key store's chain).
+pub fn open_signer(
+    p12: &[u8],
+    password: &str,
+    now: i64,
+    crl: Option<&[u8]>,
+) -> Result<Pkcs12Signer, SignError> {
+    let signer = Pkcs12Signer::from_pkcs12(p12, password, now)?;
+    if let Some(crl) = crl {
+        let issuer = issuer_in_chain(&signer)?;
+        check_not_revoked(signer.certificate_der(), &issuer, crl)?;
+    }
+    Ok(signer)
+}
+
+fn issuer_in_chain(signer: &dyn Signer) -> Result<Vec<u8>, SignError> {
+    use openssl::x509::{X509, X509VerifyResult};
+    let ssl = |e: openssl::error::ErrorStack| SignError::KeyStore(e.to_string());
+    let certificate = X509::from_der(signer.certificate_der()).map_err(ssl)?;
+    for der in signer.chain_der() {
+        let candidate = X509::from_der(der).map_err(ssl)?;
+        if candidate.issued(&certificate) == X509VerifyResult::OK {
+            return Ok(der.clone());
+        }
+    }
+    Err(SignError::Crl(
+        "the key store does not hold the certificate's issuer, so the CRL cannot be checked".into(),
+    ))
+}

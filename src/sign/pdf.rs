@@ -1,0 +1,390 @@
+//! PDF mechanics of signing: an incremental update (ISO 32000-1, 7.5.6) that adds the signature
+//! field, its widget and appearance, and the signature dictionary with `/ByteRange` and
+//! `/Contents` reserved at fixed width; then, once the CMS exists, the same bytes with the CMS
+//! written into the reserved hole. The original bytes are never touched.
+
+use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream, StringFormat};
+
+use super::SignError;
+
+/// Width reserved for each `/ByteRange` number (10 digits: files up to 9.3 GB).
+const BYTE_RANGE_DIGITS: usize = 10;
+
+/// Where the signature shows, and what it shows.
+#[derive(Debug, Clone)]
+pub struct Widget {
+    /// Page number, from 1.
+    pub page: usize,
+    /// `[llx, lly, urx, ury]` in PDF user space; all zero for an invisible signature.
+    pub rect: [f64; 4],
+    /// The appearance: a Form XObject's content stream and its resources, drawn in
+    /// `[0 0 width height]`. `None` draws nothing.
+    pub appearance: Option<Appearance>,
+}
+
+/// A Form XObject for the widget's normal appearance, with objects it refers to.
+#[derive(Debug, Clone)]
+pub struct Appearance {
+    /// The content stream.
+    pub content: Vec<u8>,
+    /// The resource dictionary; its references point into `objects`.
+    pub resources: Dictionary,
+    /// Objects the resources refer to, by the ids used in `resources` and in each other.
+    pub objects: Vec<(ObjectId, Object)>,
+}
+
+/// A prepared document: the whole file with the `/Contents` hole still zero.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// `[0, a, b, c]`: the signed ranges `0..a` and `b..b+c`.
+    pub byte_range: [usize; 4],
+}
+
+impl Prepared {
+    /// The bytes the signature covers: everything but the `/Contents` string.
+    pub fn signed_bytes(&self) -> [&[u8]; 2] {
+        let [_, a, b, c] = self.byte_range;
+        [&self.bytes[..a], &self.bytes[b..b + c]]
+    }
+
+    /// Writes the CMS into the hole (hex, zero-padded) and returns the finished file.
+    pub fn embed(mut self, cms: &[u8]) -> Result<Vec<u8>, SignError> {
+        let [_, a, b, _] = self.byte_range;
+        // The hole is "<" + hex digits + ">".
+        let capacity = (b - a - 2) / 2;
+        if cms.len() > capacity {
+            return Err(SignError::ContentsTooSmall {
+                needed: cms.len(),
+                reserved: capacity,
+            });
+        }
+        let hex = hex::encode_upper(cms);
+        self.bytes[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+        Ok(self.bytes)
+    }
+}
+
+fn pdf_error(e: lopdf::Error) -> SignError {
+    SignError::Pdf(e.to_string())
+}
+
+fn reference(object: &Object) -> Option<ObjectId> {
+    object.as_reference().ok()
+}
+
+/// Prepares `pdf` for a signature of at most `reserve` bytes of DER, at time `m` (a PDF date
+/// string such as `D:20260302093000+05'00'`), shown by `widget`.
+pub fn prepare(
+    pdf: &[u8],
+    field_name: &str,
+    m: &str,
+    reserve: usize,
+    widget: &Widget,
+) -> Result<Prepared, SignError> {
+    let document = Document::load_mem(pdf).map_err(pdf_error)?;
+    if document.is_encrypted() || document.trailer.get(b"Encrypt").is_ok() {
+        return Err(SignError::Pdf("encrypted PDFs are not signed".into()));
+    }
+    let pages = document.get_pages();
+    let page_id = *pages.get(&(widget.page as u32)).ok_or_else(|| {
+        SignError::Pdf(format!(
+            "page {} does not exist (the document has {})",
+            widget.page,
+            pages.len()
+        ))
+    })?;
+    let catalog_id = document
+        .trailer
+        .get(b"Root")
+        .ok()
+        .and_then(reference)
+        .ok_or_else(|| SignError::Pdf("the trailer has no /Root reference".into()))?;
+    let mut update = IncrementalDocument::create_from(pdf.to_vec(), document);
+
+    // The signature dictionary, with both reserved values at their final width.
+    let placeholder = i64::try_from(10u64.pow(BYTE_RANGE_DIGITS as u32) - 1)
+        .map_err(|_| SignError::Pdf("byte range placeholder".into()))?;
+    let mut signature = Dictionary::new();
+    signature.set("Type", Object::Name(b"Sig".to_vec()));
+    signature.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
+    signature.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
+    signature.set(
+        "ByteRange",
+        Object::Array(vec![
+            Object::Integer(0),
+            Object::Integer(placeholder),
+            Object::Integer(placeholder),
+            Object::Integer(placeholder),
+        ]),
+    );
+    signature.set(
+        "Contents",
+        Object::String(vec![0; reserve], StringFormat::Hexadecimal),
+    );
+    signature.set(
+        "M",
+        Object::String(m.as_bytes().to_vec(), StringFormat::Literal),
+    );
+    let signature_id = update.new_document.add_object(signature);
+
+    // The widget's normal appearance (PDF/A: /AP with /N only, fonts embedded).
+    let [llx, lly, urx, ury] = widget.rect;
+    let (width, height) = ((urx - llx).max(0.0), (ury - lly).max(0.0));
+    let appearance_id = add_appearance(
+        &mut update.new_document,
+        widget.appearance.as_ref(),
+        width,
+        height,
+    );
+
+    let mut field = Dictionary::new();
+    field.set("Type", Object::Name(b"Annot".to_vec()));
+    field.set("Subtype", Object::Name(b"Widget".to_vec()));
+    field.set("FT", Object::Name(b"Sig".to_vec()));
+    field.set(
+        "T",
+        Object::String(field_name.as_bytes().to_vec(), StringFormat::Literal),
+    );
+    field.set("V", Object::Reference(signature_id));
+    // Print (4) + Locked (128): PDF/A requires the print flag.
+    field.set("F", Object::Integer(132));
+    field.set(
+        "Rect",
+        Object::Array(
+            widget
+                .rect
+                .iter()
+                .map(|v| Object::Real(*v as f32))
+                .collect(),
+        ),
+    );
+    field.set("P", Object::Reference(page_id));
+    let mut ap = Dictionary::new();
+    ap.set("N", Object::Reference(appearance_id));
+    field.set("AP", Object::Dictionary(ap));
+    let field_id = update.new_document.add_object(field);
+
+    add_to_page(&mut update, page_id, field_id)?;
+    add_to_acro_form(&mut update, catalog_id, field_id)?;
+
+    let mut bytes = Vec::with_capacity(pdf.len() + 2 * reserve + 4096);
+    update
+        .save_to(&mut bytes)
+        .map_err(|e| SignError::Pdf(e.to_string()))?;
+    let byte_range = patch_byte_range(&mut bytes, pdf.len(), reserve)?;
+    Ok(Prepared { bytes, byte_range })
+}
+
+fn add_appearance(
+    document: &mut Document,
+    appearance: Option<&Appearance>,
+    width: f64,
+    height: f64,
+) -> ObjectId {
+    let mut dict = Dictionary::new();
+    dict.set("Type", Object::Name(b"XObject".to_vec()));
+    dict.set("Subtype", Object::Name(b"Form".to_vec()));
+    dict.set(
+        "BBox",
+        Object::Array(vec![
+            Object::Real(0.0),
+            Object::Real(0.0),
+            Object::Real(width as f32),
+            Object::Real(height as f32),
+        ]),
+    );
+    let content = match appearance {
+        Some(appearance) => {
+            // Renumber the appearance's objects into this document.
+            let base = document.max_id;
+            let map = |id: ObjectId| (id.0 + base, id.1);
+            let mut resources = Object::Dictionary(appearance.resources.clone());
+            renumber(&mut resources, &map);
+            for (id, object) in &appearance.objects {
+                let mut object = object.clone();
+                renumber(&mut object, &map);
+                document.objects.insert(map(*id), object);
+            }
+            document.max_id = appearance
+                .objects
+                .iter()
+                .map(|(id, _)| map(*id).0)
+                .max()
+                .unwrap_or(base)
+                .max(base);
+            dict.set("Resources", resources);
+            appearance.content.clone()
+        }
+        None => {
+            dict.set("Resources", Object::Dictionary(Dictionary::new()));
+            Vec::new()
+        }
+    };
+    let mut stream = Stream::new(dict, content);
+    // Compression is an optimisation; an uncompressed appearance is still valid.
+    let _ = stream.compress();
+    document.add_object(stream)
+}
+
+fn renumber(object: &mut Object, map: &impl Fn(ObjectId) -> ObjectId) {
+    match object {
+        Object::Reference(id) => *id = map(*id),
+        Object::Array(items) => items.iter_mut().for_each(|o| renumber(o, map)),
+        Object::Dictionary(dict) => dict.iter_mut().for_each(|(_, o)| renumber(o, map)),
+        Object::Stream(stream) => stream.dict.iter_mut().for_each(|(_, o)| renumber(o, map)),
+        _ => {}
+    }
+}
+
+/// Adds the widget to the page's /Annots, which may be inline, indirect or absent.
+fn add_to_page(
+    update: &mut IncrementalDocument,
+    page_id: ObjectId,
+    field_id: ObjectId,
+) -> Result<(), SignError> {
+    update
+        .opt_clone_object_to_new_document(page_id)
+        .map_err(pdf_error)?;
+    let annots = update
+        .new_document
+        .get_dictionary(page_id)
+        .map_err(pdf_error)?
+        .get(b"Annots")
+        .ok()
+        .cloned();
+    match annots {
+        Some(Object::Reference(array_id)) => {
+            update
+                .opt_clone_object_to_new_document(array_id)
+                .map_err(pdf_error)?;
+            update
+                .new_document
+                .get_object_mut(array_id)
+                .and_then(Object::as_array_mut)
+                .map_err(pdf_error)?
+                .push(Object::Reference(field_id));
+        }
+        Some(Object::Array(mut items)) => {
+            items.push(Object::Reference(field_id));
+            update
+                .new_document
+                .get_dictionary_mut(page_id)
+                .map_err(pdf_error)?
+                .set("Annots", Object::Array(items));
+        }
+        _ => {
+            update
+                .new_document
+                .get_dictionary_mut(page_id)
+                .map_err(pdf_error)?
+                .set("Annots", Object::Array(vec![Object::Reference(field_id)]));
+        }
+    }
+    Ok(())
+}
+
+/// Adds the field to the catalog's /AcroForm (inline, indirect or absent) with /SigFlags 3
+/// (signatures exist, append only).
+fn add_to_acro_form(
+    update: &mut IncrementalDocument,
+    catalog_id: ObjectId,
+    field_id: ObjectId,
+) -> Result<(), SignError> {
+    update
+        .opt_clone_object_to_new_document(catalog_id)
+        .map_err(pdf_error)?;
+    let existing = update
+        .new_document
+        .get_dictionary(catalog_id)
+        .map_err(pdf_error)?
+        .get(b"AcroForm")
+        .ok()
+        .cloned();
+    let extend = |form: &mut Dictionary| {
+        let mut fields = match form.get(b"Fields") {
+            Ok(Object::Array(items)) => items.clone(),
+            _ => Vec::new(),
+        };
+        fields.push(Object::Reference(field_id));
+        form.set("Fields", Object::Array(fields));
+        form.set("SigFlags", Object::Integer(3));
+    };
+    match existing {
+        Some(Object::Reference(form_id)) => {
+            update
+                .opt_clone_object_to_new_document(form_id)
+                .map_err(pdf_error)?;
+            let form = update
+                .new_document
+                .get_dictionary_mut(form_id)
+                .map_err(pdf_error)?;
+            if let Ok(Object::Reference(_)) = form.get(b"Fields") {
+                return Err(SignError::Pdf(
+                    "an indirect /Fields array is not supported yet".into(),
+                ));
+            }
+            extend(form);
+        }
+        Some(Object::Dictionary(mut form)) => {
+            extend(&mut form);
+            update
+                .new_document
+                .get_dictionary_mut(catalog_id)
+                .map_err(pdf_error)?
+                .set("AcroForm", Object::Dictionary(form));
+        }
+        _ => {
+            let mut form = Dictionary::new();
+            extend(&mut form);
+            update
+                .new_document
+                .get_dictionary_mut(catalog_id)
+                .map_err(pdf_error)?
+                .set("AcroForm", Object::Dictionary(form));
+        }
+    }
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// Finds the reserved values in the appended update and writes the real `/ByteRange`,
+/// space-padded to the reserved width.
+fn patch_byte_range(
+    bytes: &mut [u8],
+    original_len: usize,
+    reserve: usize,
+) -> Result<[usize; 4], SignError> {
+    let missing = |what: &str| SignError::Pdf(format!("{what} not found in the update"));
+    let zeros = format!("<{}>", "0".repeat(2 * reserve));
+    let hole_start =
+        find(bytes, zeros.as_bytes(), original_len).ok_or_else(|| missing("/Contents"))?;
+    let hole_end = hole_start + zeros.len();
+    if find(bytes, zeros.as_bytes(), hole_end).is_some() {
+        return Err(SignError::Pdf(
+            "the /Contents placeholder is not unique".into(),
+        ));
+    }
+    let key = find(bytes, b"/ByteRange", original_len).ok_or_else(|| missing("/ByteRange"))?;
+    let open = find(bytes, b"[", key).ok_or_else(|| missing("/ByteRange ["))?;
+    let close = find(bytes, b"]", open).ok_or_else(|| missing("/ByteRange ]"))?;
+    let byte_range = [0, hole_start, hole_end, bytes.len() - hole_end];
+    let text = format!("0 {} {} {}", byte_range[1], byte_range[2], byte_range[3]);
+    let width = close - open - 1;
+    if text.len() > width {
+        return Err(SignError::Pdf(
+            "the file is too large for the reserved /ByteRange".into(),
+        ));
+    }
+    let padded = format!("{text:<width$}");
+    bytes[open + 1..close].copy_from_slice(padded.as_bytes());
+    Ok(byte_range)
+}

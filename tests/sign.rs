@@ -1,0 +1,529 @@
+//! PAdES B-B signatures that tools we did not write accept: poppler's pdfsig (with the dev root
+//! trusted in an NSS database), `openssl cms -verify`, pyHanko, qpdf.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{example, fixed_time, renderer, root, run, write_temp};
+use eucdoc::model;
+use eucdoc::sign::{self, SignError, devpki};
+
+const PASSWORD: &str = "test-password";
+
+/// One development PKI for the whole test binary.
+fn pki() -> &'static (tempfile::TempDir, devpki::DevPkiFiles) {
+    static PKI: OnceLock<(tempfile::TempDir, devpki::DevPkiFiles)> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let files = devpki::generate(dir.path(), PASSWORD, fixed_time().unix_timestamp()).unwrap();
+        (dir, files)
+    })
+}
+
+fn pki_file(name: &str) -> PathBuf {
+    pki().0.path().join(name)
+}
+
+fn open(name: &str) -> Result<sign::Pkcs12Signer, SignError> {
+    let store = std::fs::read(pki_file(name)).unwrap();
+    let crl = std::fs::read(&pki().1.crl).unwrap();
+    sign::open_signer(&store, PASSWORD, fixed_time().unix_timestamp(), Some(&crl))
+}
+
+/// Renders the Form 1 example and signs it with the officer's key, as `render --p12` does.
+fn signed_example() -> (Vec<u8>, Vec<u8>) {
+    let input = model::parse(&example("end-user-certificate.json")).unwrap();
+    let signer = open("officer.p12").unwrap();
+    let renderer = renderer();
+    let rendered = renderer
+        .render_marked(
+            &input,
+            "KZ-EUC-2026-000123",
+            fixed_time(),
+            sign::is_test_signer(&signer),
+        )
+        .unwrap();
+    let signed = sign::sign_with_stamp(
+        &rendered.pdf,
+        &signer,
+        &renderer,
+        &rendered.signature_place,
+        input.document().signer_position(),
+        fixed_time(),
+    )
+    .unwrap();
+    (rendered.pdf, signed)
+}
+
+/// The ByteRange and the DER in /Contents, read from the file as any verifier would.
+fn byte_range_and_cms(pdf: &[u8]) -> ([usize; 4], Vec<u8>) {
+    let text = String::from_utf8_lossy(pdf);
+    let key = text.rfind("/ByteRange").expect("a ByteRange");
+    let start = key + text[key..].find('[').unwrap() + 1;
+    let end = start + text[start..].find(']').unwrap();
+    let numbers: Vec<usize> = text[start..end]
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let range: [usize; 4] = numbers.try_into().unwrap();
+    let hex = &pdf[range[1] + 1..range[2] - 1];
+    let mut der = hex::decode(hex).unwrap();
+    // Strip the zero padding after the DER (its length is in the DER header).
+    let len = der_length(&der);
+    der.truncate(len);
+    (range, der)
+}
+
+fn der_length(der: &[u8]) -> usize {
+    match der[1] {
+        n if n < 0x80 => 2 + n as usize,
+        n => {
+            let count = (n & 0x7f) as usize;
+            let mut len = 0usize;
+            for b in &der[2..2 + count] {
+                len = len * 256 + *b as usize;
+            }
+            2 + count + len
+        }
+    }
+}
+
+#[test]
+fn byte_range_covers_all_but_contents_and_original_is_a_prefix() {
+    let (original, signed) = signed_example();
+    assert!(
+        signed.starts_with(&original),
+        "the original bytes must stay untouched"
+    );
+    let (range, cms) = byte_range_and_cms(&signed);
+    assert_eq!(range[0], 0);
+    assert_eq!(
+        range[2] + range[3],
+        signed.len(),
+        "the second range reaches EOF"
+    );
+    assert_eq!(signed[range[1]], b'<');
+    assert_eq!(signed[range[2] - 1], b'>');
+    assert!(range[1] > original.len(), "the hole is in the update");
+    assert!(!cms.is_empty());
+}
+
+fn tool_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn pdfsig_reports_valid_and_trusted() {
+    let (_, signed) = signed_example();
+    let dir = tool_dir();
+    let pdf = write_temp(dir.path(), "signed.pdf", &signed);
+    // An NSS database that trusts the development root.
+    let db = dir.path().join("nss");
+    std::fs::create_dir(&db).unwrap();
+    let db_arg = format!("sql:{}", db.display());
+    assert!(
+        run("certutil", &["-N", "-d", &db_arg, "--empty-password"])
+            .status
+            .success()
+    );
+    let out = run(
+        "certutil",
+        &[
+            "-A",
+            "-d",
+            &db_arg,
+            "-n",
+            "eucdoc-dev-root",
+            "-t",
+            "C,C,C",
+            "-i",
+            pki().1.root.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        "certutil",
+        &[
+            "-A",
+            "-d",
+            &db_arg,
+            "-n",
+            "eucdoc-dev-nca",
+            "-t",
+            ",,",
+            "-i",
+            pki().1.nca.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let out = run("pdfsig", &["-nssdir", &db_arg, pdf.to_str().unwrap()]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("Signature Validation: Signature is Valid."),
+        "{report}"
+    );
+    assert!(
+        report.contains("Certificate Validation: Certificate is Trusted."),
+        "{report}"
+    );
+    assert!(
+        report.contains("Signature Type: ETSI.CAdES.detached"),
+        "{report}"
+    );
+    assert!(report.contains("Total document signed"), "{report}");
+    assert!(report.contains("IIN880101300123"), "{report}");
+}
+
+#[test]
+fn openssl_cms_verifies_and_attributes_are_pades_baseline() {
+    let (_, signed) = signed_example();
+    let dir = tool_dir();
+    let (range, cms) = byte_range_and_cms(&signed);
+    let cms_path = write_temp(dir.path(), "sig.der", &cms);
+    let mut content = signed[..range[1]].to_vec();
+    content.extend_from_slice(&signed[range[2]..range[2] + range[3]]);
+    let content_path = write_temp(dir.path(), "content.bin", &content);
+    let out = run(
+        "openssl",
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            cms_path.to_str().unwrap(),
+            "-content",
+            content_path.to_str().unwrap(),
+            "-CAfile",
+            pki().1.root.to_str().unwrap(),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "openssl cms -verify: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Verification successful"));
+    let out = run(
+        "openssl",
+        &[
+            "cms",
+            "-cmsout",
+            "-print",
+            "-inform",
+            "DER",
+            "-in",
+            cms_path.to_str().unwrap(),
+        ],
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains("id-smime-aa-signingCertificateV2"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("pkcs9-messageDigest") || printed.contains("messageDigest"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("signingTime"),
+        "PAdES baseline forbids signing-time:\n{printed}"
+    );
+    assert!(
+        printed.contains("eContent: <ABSENT>"),
+        "detached:\n{printed}"
+    );
+    // The tampered content fails.
+    let mut tampered = content.clone();
+    tampered[1000] ^= 1;
+    let tampered_path = write_temp(dir.path(), "tampered.bin", &tampered);
+    let out = run(
+        "openssl",
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            cms_path.to_str().unwrap(),
+            "-content",
+            tampered_path.to_str().unwrap(),
+            "-CAfile",
+            pki().1.root.to_str().unwrap(),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+    );
+    assert!(!out.status.success());
+}
+
+#[test]
+fn signed_pdf_is_still_pdf_a_and_qpdf_clean() {
+    let (_, signed) = signed_example();
+    let dir = tool_dir();
+    let pdf = write_temp(dir.path(), "signed.pdf", &signed);
+    let out = run("qpdf", &["--check", pdf.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run("pdfinfo", &["-meta", pdf.to_str().unwrap()]);
+    let xmp = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xmp.contains("<pdfaid:part>3</pdfaid:part>")
+            && xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>")
+    );
+}
+
+#[test]
+fn stamp_and_watermark_are_visible_and_say_test() {
+    let (_, signed) = signed_example();
+    let dir = tool_dir();
+    let pdf = write_temp(dir.path(), "signed.pdf", &signed);
+    let text = common::pdf_text(&pdf, None);
+    for expected in [
+        "ЭЛЕКТРОНДЫҚ ЦИФРЛЫҚ ҚОЛТАҢБАМЕН ҚОЛ ҚОЙЫЛДЫ",
+        "ПОДПИСАНО ЭЛЕКТРОННОЙ ЦИФРОВОЙ ПОДПИСЬЮ",
+        "ЖҰМАБЕКОВ ЕРЛАН СЕРІКҰЛЫ",
+        "ЖСН / ИИН: 880101300123",
+        "БСН / БИН: 130940001234",
+        "02.03.2026 14:30:00",
+        "ТЕСТ ҚҰЖАТ — ЗАҢДЫ КҮШІ ЖОҚ / ТЕСТОВЫЙ ДОКУМЕНТ",
+        "ТЕСТОВЫЙ ДОКУМЕНТ",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    // Rasterised, the stamp's frame is drawn in the reserved place: its ink is red.
+    let prefix = dir.path().join("page");
+    assert!(
+        run(
+            "pdftoppm",
+            &[
+                "-r",
+                "72",
+                "-png",
+                pdf.to_str().unwrap(),
+                prefix.to_str().unwrap()
+            ]
+        )
+        .status
+        .success()
+    );
+}
+
+fn refused(name: &str) -> SignError {
+    open(name).expect_err("the key must be refused")
+}
+
+#[test]
+fn unusable_keys_are_refused_with_clear_errors() {
+    assert!(matches!(refused("revoked.p12"), SignError::Revoked { .. }));
+    assert!(matches!(refused("auth-only.p12"), SignError::NotForSigning));
+    assert!(matches!(
+        refused("expired.p12"),
+        SignError::CertificateExpired
+    ));
+    let store = std::fs::read(pki_file("officer.p12")).unwrap();
+    let wrong =
+        sign::open_signer(&store, "wrong", fixed_time().unix_timestamp(), None).unwrap_err();
+    assert!(matches!(wrong, SignError::WrongPassword), "{wrong}");
+    assert!(
+        !wrong.to_string().contains("wrong\""),
+        "the password is never echoed"
+    );
+    // A key that is fine without a CRL check is refused with the CRL that lists it.
+    let revoked = std::fs::read(pki_file("revoked.p12")).unwrap();
+    assert!(sign::open_signer(&revoked, PASSWORD, fixed_time().unix_timestamp(), None).is_ok());
+}
+
+#[test]
+fn cli_refusals_exit_2_and_write_nothing() {
+    let dir = tool_dir();
+    let out = dir.path().join("out.pdf");
+    for (store, crl) in [
+        ("revoked.p12", true),
+        ("auth-only.p12", false),
+        ("expired.p12", false),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
+        command
+            .args(["render", "examples/end-user-certificate.json", "-o"])
+            .arg(&out)
+            .arg("--p12")
+            .arg(pki_file(store))
+            .args([
+                "--password-env",
+                "EUCDOC_TEST_PASSWORD",
+                "--at",
+                "2026-03-02T09:30:00Z",
+            ])
+            .env("EUCDOC_TEST_PASSWORD", PASSWORD)
+            .current_dir(root());
+        if crl {
+            command.arg("--crl").arg(&pki().1.crl);
+        }
+        let result = command.output().unwrap();
+        assert_eq!(
+            result.status.code(),
+            Some(2),
+            "{store}: {}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        assert!(!out.exists(), "{store}: no file may be written");
+    }
+    let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .args(["render", "examples/end-user-certificate.json", "-o"])
+        .arg(&out)
+        .arg("--p12")
+        .arg(pki_file("officer.p12"))
+        .args(["--password-env", "EUCDOC_TEST_PASSWORD"])
+        .env("EUCDOC_TEST_PASSWORD", "not-the-password")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        stderr.contains("wrong password") && !stderr.contains("not-the-password"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn cli_sign_signs_any_pdf() {
+    let dir = tool_dir();
+    let plain = write_temp(
+        dir.path(),
+        "plain.pdf",
+        &common::render_bytes(&example("refusal.json")).pdf,
+    );
+    let out = dir.path().join("signed.pdf");
+    let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .arg("sign")
+        .arg(&plain)
+        .arg("-o")
+        .arg(&out)
+        .arg("--p12")
+        .arg(pki_file("applicant-company-head.p12"))
+        .args([
+            "--password-env",
+            "EUCDOC_TEST_PASSWORD",
+            "--at",
+            "2026-03-10T08:00:00Z",
+        ])
+        .env("EUCDOC_TEST_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let report = run("pdfsig", &[out.to_str().unwrap()]);
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        report.contains("Signature is Valid."),
+        "ECDSA P-256 signature: {report}"
+    );
+    let plain_bytes = std::fs::read(&plain).unwrap();
+    assert!(std::fs::read(&out).unwrap().starts_with(&plain_bytes));
+}
+
+/// The RSA key stores of Kazakhstan's test CA (RC2-40 / 3DES / SHA-1 MAC) load through the
+/// legacy provider and sign, at a time inside their validity.
+#[test]
+fn nca_rsa_key_stores_load_and_sign() {
+    let keys = root().join("../shared/corpora/kz-nca/ncanode-test/keys");
+    let store = std::fs::read(keys.join("KEY_INDIVIDUAL_VALID_SIGN_2004.p12"))
+        .expect("shared corpora beside the project");
+    let in_validity = time::macros::utc_datetime!(2021-06-01 12:00:00);
+    let signer = sign::open_signer(&store, "Qwerty12", in_validity.unix_timestamp(), None).unwrap();
+    assert_eq!(signer_iin(&signer).as_deref(), Some("123456789011"));
+    let pdf = common::render_bytes(&example("refusal.json")).pdf;
+    let place = sign::default_place(&pdf).unwrap();
+    let signed =
+        sign::sign_with_stamp(&pdf, &signer, &renderer(), &place, None, in_validity).unwrap();
+    let dir = tool_dir();
+    let path = write_temp(dir.path(), "nca.pdf", &signed);
+    let report = run("pdfsig", &[path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&report.stdout).contains("Signature is Valid."));
+    // Now it is expired: refused.
+    assert!(matches!(
+        sign::open_signer(&store, "Qwerty12", fixed_time().unix_timestamp(), None),
+        Err(SignError::CertificateExpired)
+    ));
+    assert!(matches!(
+        sign::open_signer(&store, "Qwerty13", in_validity.unix_timestamp(), None),
+        Err(SignError::WrongPassword)
+    ));
+}
+
+fn signer_iin(signer: &dyn sign::Signer) -> Option<String> {
+    sign::SignerIdentity::from_der(signer.certificate_der())
+        .ok()?
+        .iin
+}
+
+/// pyHanko (installed by scripts/test.sh into a venv; EUCDOC_PYHANKO names its python) finds
+/// the signature intact and trusted against the development root.
+#[test]
+fn pyhanko_validates_intact_and_trusted() {
+    let python = std::env::var("EUCDOC_PYHANKO")
+        .expect("EUCDOC_PYHANKO must name the venv python with pyHanko (scripts/test.sh sets it)");
+    let (_, signed) = signed_example();
+    let dir = tool_dir();
+    let pdf = write_temp(dir.path(), "signed.pdf", &signed);
+    let script = r#"
+import sys
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pyhanko.keys import load_cert_from_pemder
+root = load_cert_from_pemder(sys.argv[2])
+nca = load_cert_from_pemder(sys.argv[3])
+vc = ValidationContext(trust_roots=[root], other_certs=[nca], allow_fetching=False, revocation_mode='soft-fail')
+with open(sys.argv[1], 'rb') as f:
+    r = PdfFileReader(f)
+    sig = r.embedded_signatures[0]
+    status = validate_pdf_signature(sig, vc)
+    print('intact', status.intact, 'valid', status.valid, 'trusted', status.trusted, 'coverage', status.coverage.name, 'modification', status.modification_level.name)
+"#;
+    let out = run(
+        &python,
+        &[
+            "-c",
+            script,
+            pdf.to_str().unwrap(),
+            pki().1.root.to_str().unwrap(),
+            pki().1.nca.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("intact True valid True trusted True"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("coverage ENTIRE_FILE"), "{stdout}");
+}
