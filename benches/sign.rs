@@ -37,6 +37,7 @@ fn bench(c: &mut Criterion) {
             rect: [0.0; 4],
             appearance: None,
         },
+        tsa: None,
     };
     group.bench_function("invisible", |b| {
         b.iter(|| black_box(sign::sign_pdf(&rendered.pdf, &signer, &invisible).expect("sign")))
@@ -51,16 +52,21 @@ fn bench(c: &mut Criterion) {
                     &rendered.signature_place,
                     Some("басшы"),
                     now,
+                    None,
                 )
                 .expect("sign"),
             )
         })
     });
     group.finish();
+    // A different number every time, so the render is not answered from Typst's cache.
+    let mut counter = 0u64;
     c.bench_function("render_and_sign", |b| {
         b.iter(|| {
+            counter += 1;
+            let number = format!("KZ-EUC-2026-{counter:06}");
             let rendered = renderer
-                .render_marked(&input, "KZ-EUC-2026-000124", now, true)
+                .render_marked(&input, &number, now, true)
                 .expect("render");
             black_box(
                 sign::sign_with_stamp(
@@ -70,6 +76,7 @@ fn bench(c: &mut Criterion) {
                     &rendered.signature_place,
                     Some("басшы"),
                     now,
+                    None,
                 )
                 .expect("sign"),
             )

@@ -57,9 +57,13 @@ struct KeyArgs {
     /// File holding the key store's password (first line).
     #[arg(long)]
     password_file: Option<PathBuf>,
-    /// PAdES level. Only b-b is available so far.
+    /// PAdES level: b-b, or b-t (with a signature timestamp from --tsa). b-lt and b-lta are
+    /// not available yet.
     #[arg(long, default_value = "b-b")]
     level: String,
+    /// Time-stamping authority (RFC 3161 over http://) for --level b-t.
+    #[arg(long, env = "EUCDOC_TSA_URL")]
+    tsa: Option<String>,
     /// A CRL (DER or PEM) of the key's issuer: signing with a revoked key is refused.
     #[arg(long)]
     crl: Option<PathBuf>,
@@ -203,12 +207,6 @@ fn open_signer(
     p12: &std::path::Path,
     now: time::UtcDateTime,
 ) -> Result<eucdoc::sign::Pkcs12Signer, Failure> {
-    if key.level != "b-b" {
-        return Err(Failure::Input(anyhow::anyhow!(
-            "--level {}: only b-b is available so far (b-t, b-lt and b-lta are not implemented yet)",
-            key.level
-        )));
-    }
     let password = password(key)?;
     let store = std::fs::read(p12)
         .with_context(|| format!("cannot read {}", p12.display()))
@@ -226,8 +224,30 @@ fn open_signer(
         .map_err(Failure::Input)
 }
 
+/// The TSA the level needs; a level that cannot be made is a usage error, never a downgrade.
+fn timestamp_authority(key: &KeyArgs) -> Result<Option<eucdoc::sign::timestamp::Tsa>, Failure> {
+    match (key.level.as_str(), key.tsa.as_deref()) {
+        ("b-b", None) => Ok(None),
+        ("b-b", Some(_)) => Err(Failure::Input(anyhow::anyhow!(
+            "--tsa is given but --level is b-b: use --level b-t for a timestamped signature"
+        ))),
+        ("b-t", Some(url)) => Ok(Some(eucdoc::sign::timestamp::Tsa::new(url))),
+        ("b-t", None) => Err(Failure::Input(anyhow::anyhow!(
+            "--level b-t needs a TSA: --tsa URL or EUCDOC_TSA_URL"
+        ))),
+        ("b-lt" | "b-lta", _) => Err(Failure::Input(anyhow::anyhow!(
+            "--level {}: not available yet (b-b and b-t are)",
+            key.level
+        ))),
+        (other, _) => Err(Failure::Input(anyhow::anyhow!(
+            "--level {other}: expected b-b, b-t, b-lt or b-lta"
+        ))),
+    }
+}
+
 fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
     let now = render_time(args.at.as_deref())?;
+    let tsa = timestamp_authority(&args.key)?;
     let Some(p12) = args.key.p12.as_deref() else {
         return Err(Failure::Input(anyhow::anyhow!("--p12 FILE is required")));
     };
@@ -237,8 +257,12 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
         .map_err(Failure::Input)?;
     let renderer = Renderer::new(RenderConfig::default()).map_err(|e| Failure::Output(e.into()))?;
     let place = eucdoc::sign::default_place(&pdf).map_err(|e| Failure::Input(e.into()))?;
-    let signed = eucdoc::sign::sign_with_stamp(&pdf, &signer, &renderer, &place, None, now)
-        .map_err(|e| Failure::Input(e.into()))?;
+    let signed =
+        eucdoc::sign::sign_with_stamp(&pdf, &signer, &renderer, &place, None, now, tsa.as_ref())
+            .map_err(|e| match e {
+                eucdoc::sign::SignError::Timestamp(_) => Failure::Output(e.into()),
+                other => Failure::Input(other.into()),
+            })?;
     eucdoc::batch::write_atomically(&args.output, &signed)
         .with_context(|| format!("cannot write {}", args.output.display()))
         .map_err(Failure::Output)?;
@@ -252,9 +276,12 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
 
 fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
     let now = render_time(args.at.as_deref())?;
-    let signer = match args.key.p12.as_deref() {
-        Some(p12) => Some(open_signer(&args.key, p12, now)?),
-        None => None,
+    let (signer, tsa) = match args.key.p12.as_deref() {
+        Some(p12) => (
+            Some(open_signer(&args.key, p12, now)?),
+            timestamp_authority(&args.key)?,
+        ),
+        None => (None, None),
     };
     let renderer = Renderer::new(RenderConfig {
         base_url: args.base_url.clone(),
@@ -312,6 +339,7 @@ fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
             &rendered.signature_place,
             input.document().signer_position(),
             now,
+            tsa.as_ref(),
         )
         .map_err(|e| Failure::Output(e.into()))?,
         None => rendered.pdf.clone(),

@@ -53,6 +53,7 @@ fn signed_example() -> (Vec<u8>, Vec<u8>) {
         &rendered.signature_place,
         input.document().signer_position(),
         fixed_time(),
+        None,
     )
     .unwrap();
     (rendered.pdf, signed)
@@ -459,7 +460,7 @@ fn nca_rsa_key_stores_load_and_sign() {
     let pdf = common::render_bytes(&example("refusal.json")).pdf;
     let place = sign::default_place(&pdf).unwrap();
     let signed =
-        sign::sign_with_stamp(&pdf, &signer, &renderer(), &place, None, in_validity).unwrap();
+        sign::sign_with_stamp(&pdf, &signer, &renderer(), &place, None, in_validity, None).unwrap();
     let dir = tool_dir();
     let path = write_temp(dir.path(), "nca.pdf", &signed);
     let report = run("pdfsig", &[path.to_str().unwrap()]);
@@ -526,4 +527,195 @@ with open(sys.argv[1], 'rb') as f:
         "{stdout}"
     );
     assert!(stdout.contains("coverage ENTIRE_FILE"), "{stdout}");
+}
+
+/// A TSA started for the test: `openssl ts -reply` behind tests/support/tsa_shim.py on a free
+/// loopback port; stopped when dropped.
+struct TestTsa {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestTsa {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_tsa() -> TestTsa {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let chain = [
+        std::fs::read(&pki().1.nca).unwrap(),
+        std::fs::read(&pki().1.root).unwrap(),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("chain.pem"), chain).unwrap();
+    std::fs::write(dir.path().join("serial"), "01\n").unwrap();
+    let config = format!(
+        "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\nserial = {dir}/serial\ncrypto_device = builtin\n\
+         signer_cert = {tsa}\ncerts = {dir}/chain.pem\nsigner_key = {key}\nsigner_digest = sha256\n\
+         default_policy = 1.2.398.3.3.2.6\ndigests = sha256, sha384, sha512\naccuracy = secs:1\n\
+         ordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+        dir = dir.path().display(),
+        tsa = pki_file("tsa.pem").display(),
+        key = pki_file("tsa-key.pem").display(),
+    );
+    let config_path = write_temp(dir.path(), "tsa.cnf", config.as_bytes());
+    let mut child = Command::new("python3")
+        .arg(root().join("tests/support/tsa_shim.py"))
+        .arg(&config_path)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs the TSA shim");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().parse().expect("the shim prints its port");
+    TestTsa {
+        child,
+        url: format!("http://127.0.0.1:{port}/tsa"),
+        _dir: dir,
+    }
+}
+
+fn signed_b_t(tsa: &sign::timestamp::Tsa) -> Result<Vec<u8>, SignError> {
+    let input = model::parse(&example("import-certificate.json")).unwrap();
+    let signer = open("officer.p12").unwrap();
+    let renderer = renderer();
+    let rendered = renderer
+        .render_marked(&input, "KZ-IIC-2026-000045", fixed_time(), true)
+        .unwrap();
+    sign::sign_with_stamp(
+        &rendered.pdf,
+        &signer,
+        &renderer,
+        &rendered.signature_place,
+        input.document().signer_position(),
+        fixed_time(),
+        Some(tsa),
+    )
+}
+
+#[test]
+fn b_t_carries_a_verified_signature_timestamp() {
+    let tsa = start_tsa();
+    let signed = signed_b_t(&sign::timestamp::Tsa::new(&tsa.url)).unwrap();
+    let dir = tool_dir();
+    let (_, cms) = byte_range_and_cms(&signed);
+    let cms_path = write_temp(dir.path(), "sig.der", &cms);
+    let out = run(
+        "openssl",
+        &[
+            "cms",
+            "-cmsout",
+            "-print",
+            "-inform",
+            "DER",
+            "-in",
+            cms_path.to_str().unwrap(),
+        ],
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("id-smime-aa-timeStampToken"), "{printed}");
+    // pyHanko sees the timestamp, valid and trusted against the same root (the TSA's chain).
+    let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO (scripts/test.sh sets it)");
+    let pdf = write_temp(dir.path(), "bt.pdf", &signed);
+    let script = r#"
+import sys
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pyhanko.keys import load_cert_from_pemder
+root = load_cert_from_pemder(sys.argv[2]); nca = load_cert_from_pemder(sys.argv[3])
+vc = ValidationContext(trust_roots=[root], other_certs=[nca], allow_fetching=False, revocation_mode='soft-fail')
+with open(sys.argv[1], 'rb') as f:
+    sig = PdfFileReader(f).embedded_signatures[0]
+    status = validate_pdf_signature(sig, vc, ts_validation_context=vc)
+    ts = status.timestamp_validity
+    print('intact', status.intact, 'valid', status.valid, 'trusted', status.trusted)
+    print('timestamp', ts is not None and ts.intact and ts.valid, ts.trusted if ts else None)
+"#;
+    let out = run(
+        &python,
+        &[
+            "-c",
+            script,
+            pdf.to_str().unwrap(),
+            pki().1.root.to_str().unwrap(),
+            pki().1.nca.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("intact True valid True trusted True"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("timestamp True True"), "{stdout}");
+}
+
+#[test]
+fn a_failing_tsa_is_an_error_never_a_silent_b_b() {
+    // Nothing listens there once the shim is gone.
+    let url = {
+        let tsa = start_tsa();
+        tsa.url.clone()
+    };
+    let mut tsa = sign::timestamp::Tsa::new(&url);
+    tsa.timeout = std::time::Duration::from_secs(3);
+    assert!(matches!(signed_b_t(&tsa), Err(SignError::Timestamp(_))));
+    // A server that answers something else is refused too.
+    let wrong = sign::timestamp::Tsa::new("https://127.0.0.1:9/tsa");
+    assert!(matches!(signed_b_t(&wrong), Err(SignError::Timestamp(_))));
+    // The CLI exits 1 and writes nothing.
+    let dir = tool_dir();
+    let out = dir.path().join("out.pdf");
+    let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .args(["render", "examples/refusal.json", "-o"])
+        .arg(&out)
+        .arg("--p12")
+        .arg(pki_file("officer.p12"))
+        .args([
+            "--password-env",
+            "EUCDOC_TEST_PASSWORD",
+            "--at",
+            "2026-03-02T09:30:00Z",
+            "--level",
+            "b-t",
+            "--tsa",
+            &url,
+        ])
+        .env("EUCDOC_TEST_PASSWORD", PASSWORD)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        result.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(String::from_utf8_lossy(&result.stderr).contains("timestamp"));
+    assert!(!out.exists());
+    // b-t without a TSA is a usage error.
+    let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .args(["render", "examples/refusal.json", "-o"])
+        .arg(&out)
+        .arg("--p12")
+        .arg(pki_file("officer.p12"))
+        .args(["--password-env", "EUCDOC_TEST_PASSWORD", "--level", "b-t"])
+        .env("EUCDOC_TEST_PASSWORD", PASSWORD)
+        .env_remove("EUCDOC_TSA_URL")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
 }

@@ -21,10 +21,14 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::SignError;
 use super::signer::{Digest, KeyAlgorithm, Signer};
+use super::timestamp::Tsa;
 
 /// id-aa-signingCertificateV2 (RFC 5035).
 const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+/// id-aa-signatureTimeStampToken (RFC 3161, appendix A).
+const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
 const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
@@ -137,7 +141,11 @@ fn signed_attributes(
 
 /// Builds the DER ContentInfo(SignedData) for a document whose digest is `document_digest`,
 /// having `signer` sign the DER of the signed attributes (RFC 5652, 5.4).
-pub fn signed_data(signer: &dyn Signer, document_digest: &[u8]) -> Result<Vec<u8>, SignError> {
+pub fn signed_data(
+    signer: &dyn Signer,
+    document_digest: &[u8],
+    tsa: Option<&Tsa>,
+) -> Result<Vec<u8>, SignError> {
     let algorithm = signer.algorithm();
     let digest = algorithm.digest();
     let certificate = Certificate::from_der(signer.certificate_der()).map_err(der_error)?;
@@ -149,6 +157,21 @@ pub fn signed_data(signer: &dyn Signer, document_digest: &[u8]) -> Result<Vec<u8
     )?;
     // The signature covers the attributes encoded as an explicit SET OF, not as [0] IMPLICIT.
     let signature = signer.sign(&attributes.to_der().map_err(der_error)?)?;
+    // PAdES B-T: a signature timestamp over the signature value (RFC 3161, appendix A).
+    let unsigned_attrs = match tsa {
+        Some(tsa) => {
+            let token = tsa.timestamp(digest, &digest.hash(&signature))?;
+            let mut attributes = SetOfVec::new();
+            attributes
+                .insert(attribute(
+                    ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+                    Any::from_der(&token).map_err(der_error)?,
+                )?)
+                .map_err(der_error)?;
+            Some(attributes)
+        }
+        None => None,
+    };
     let signer_info = SignerInfo {
         version: CmsVersion::V1,
         sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -159,7 +182,7 @@ pub fn signed_data(signer: &dyn Signer, document_digest: &[u8]) -> Result<Vec<u8
         signed_attrs: Some(attributes),
         signature_algorithm: signature_algorithm(algorithm)?,
         signature: OctetString::new(signature).map_err(der_error)?,
-        unsigned_attrs: None,
+        unsigned_attrs,
     };
     let mut certificates = SetOfVec::new();
     certificates

@@ -11,6 +11,7 @@ pub mod devpki;
 mod identity;
 pub mod pdf;
 mod signer;
+pub mod timestamp;
 
 pub use identity::SignerIdentity;
 pub use signer::{Digest, KeyAlgorithm, Pkcs12Signer, Signer};
@@ -52,6 +53,9 @@ pub enum SignError {
     /// The CMS structure could not be encoded.
     #[error("CMS: {0}")]
     Cms(String),
+    /// The TSA failed or answered something unusable (never a silent drop to a lower level).
+    #[error("timestamp: {0}")]
+    Timestamp(String),
     /// The PDF cannot be read or updated.
     #[error("PDF: {0}")]
     Pdf(String),
@@ -74,6 +78,8 @@ pub struct SignRequest {
     pub time: time::UtcDateTime,
     /// Where and how the signature shows.
     pub widget: pdf::Widget,
+    /// The TSA for a signature timestamp (PAdES B-T); `None` for B-B.
+    pub tsa: Option<timestamp::Tsa>,
 }
 
 /// Kazakhstan's time zone since 1 March 2024: UTC+5 everywhere.
@@ -125,7 +131,7 @@ pub fn sign_pdf(
         .algorithm()
         .digest()
         .hash_parts(&prepared.signed_bytes());
-    let cms = cms::signed_data(signer, &digest)?;
+    let cms = cms::signed_data(signer, &digest, request.tsa.as_ref())?;
     prepared.embed(&cms)
 }
 
@@ -157,8 +163,8 @@ pub fn check_not_revoked(
     }
 }
 
-/// Renders the stamp for `signer` into `place` and signs `pdf` with it (PAdES B-B).
-/// `position` is the signer's position as the document states it.
+/// Renders the stamp for `signer` into `place` and signs `pdf` with it: PAdES B-B, or B-T when a
+/// TSA is given. `position` is the signer's position as the document states it.
 pub fn sign_with_stamp(
     pdf: &[u8],
     signer: &dyn Signer,
@@ -166,6 +172,7 @@ pub fn sign_with_stamp(
     place: &crate::render::SignaturePlace,
     position: Option<&str>,
     time: time::UtcDateTime,
+    tsa: Option<&timestamp::Tsa>,
 ) -> Result<Vec<u8>, SignError> {
     let identity = SignerIdentity::from_der(signer.certificate_der())
         .map_err(|e| SignError::KeyStore(format!("unreadable certificate: {e}")))?;
@@ -191,6 +198,7 @@ pub fn sign_with_stamp(
             rect: place.pdf_rect(),
             appearance: Some(appearance::import_first_page(&stamp_pdf)?),
         },
+        tsa: tsa.cloned(),
     };
     sign_pdf(pdf, signer, &request)
 }
