@@ -17,7 +17,7 @@ fn bench(c: &mut Criterion) {
     let now = time::UtcDateTime::now();
     sign::devpki::generate(dir.path(), "bench", now.unix_timestamp()).expect("dev pki");
     let store = std::fs::read(dir.path().join("officer.p12")).expect("key store");
-    let signer = sign::open_signer(&store, "bench", now.unix_timestamp(), None).expect("signer");
+    let signer = sign::open_signer(&store, "bench", now.unix_timestamp(), &[]).expect("signer");
     let renderer = Renderer::new(RenderConfig::default()).expect("renderer");
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -38,6 +38,8 @@ fn bench(c: &mut Criterion) {
             appearance: None,
         },
         tsa: None,
+        validation: None,
+        archive_timestamp: false,
     };
     group.bench_function("invisible", |b| {
         b.iter(|| black_box(sign::sign_pdf(&rendered.pdf, &signer, &invisible).expect("sign")))
@@ -52,7 +54,7 @@ fn bench(c: &mut Criterion) {
                     &rendered.signature_place,
                     Some("басшы"),
                     now,
-                    None,
+                    &sign::LevelOptions::default(),
                 )
                 .expect("sign"),
             )
@@ -76,7 +78,7 @@ fn bench(c: &mut Criterion) {
                     &rendered.signature_place,
                     Some("басшы"),
                     now,
-                    None,
+                    &sign::LevelOptions::default(),
                 )
                 .expect("sign"),
             )

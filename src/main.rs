@@ -57,16 +57,20 @@ struct KeyArgs {
     /// File holding the key store's password (first line).
     #[arg(long)]
     password_file: Option<PathBuf>,
-    /// PAdES level: b-b, or b-t (with a signature timestamp from --tsa). b-lt and b-lta are
-    /// not available yet.
+    /// PAdES level: b-b; b-t (signature timestamp from --tsa); b-lt (also validation data from
+    /// --ocsp and --crl in the document security store); b-lta (also a document timestamp).
     #[arg(long, default_value = "b-b")]
     level: String,
-    /// Time-stamping authority (RFC 3161 over http://) for --level b-t.
+    /// Time-stamping authority (RFC 3161 over http://) for b-t and above.
     #[arg(long, env = "EUCDOC_TSA_URL")]
     tsa: Option<String>,
-    /// A CRL (DER or PEM) of the key's issuer: signing with a revoked key is refused.
+    /// OCSP responder (http://) for b-lt and above; else each certificate's own (AIA).
+    #[arg(long, env = "EUCDOC_OCSP_URL")]
+    ocsp: Option<String>,
+    /// CRLs (DER or PEM; repeatable): a key its issuer's CRL lists is refused, and for b-lt and
+    /// above they are validation data where OCSP does not answer.
     #[arg(long)]
-    crl: Option<PathBuf>,
+    crl: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -211,43 +215,81 @@ fn open_signer(
     let store = std::fs::read(p12)
         .with_context(|| format!("cannot read {}", p12.display()))
         .map_err(Failure::Input)?;
-    let crl = match &key.crl {
-        Some(path) => Some(
-            std::fs::read(path)
-                .with_context(|| format!("cannot read {}", path.display()))
-                .map_err(Failure::Input)?,
-        ),
-        None => None,
-    };
-    eucdoc::sign::open_signer(&store, &password, now.unix_timestamp(), crl.as_deref())
+    let crls = read_crls(key)?;
+    eucdoc::sign::open_signer(&store, &password, now.unix_timestamp(), &crls)
         .with_context(|| format!("{}", p12.display()))
         .map_err(Failure::Input)
 }
 
-/// The TSA the level needs; a level that cannot be made is a usage error, never a downgrade.
-fn timestamp_authority(key: &KeyArgs) -> Result<Option<eucdoc::sign::timestamp::Tsa>, Failure> {
-    match (key.level.as_str(), key.tsa.as_deref()) {
-        ("b-b", None) => Ok(None),
-        ("b-b", Some(_)) => Err(Failure::Input(anyhow::anyhow!(
-            "--tsa is given but --level is b-b: use --level b-t for a timestamped signature"
-        ))),
-        ("b-t", Some(url)) => Ok(Some(eucdoc::sign::timestamp::Tsa::new(url))),
-        ("b-t", None) => Err(Failure::Input(anyhow::anyhow!(
-            "--level b-t needs a TSA: --tsa URL or EUCDOC_TSA_URL"
-        ))),
-        ("b-lt" | "b-lta", _) => Err(Failure::Input(anyhow::anyhow!(
-            "--level {}: not available yet (b-b and b-t are)",
-            key.level
-        ))),
-        (other, _) => Err(Failure::Input(anyhow::anyhow!(
+fn read_crls(key: &KeyArgs) -> Result<Vec<Vec<u8>>, Failure> {
+    key.crl
+        .iter()
+        .map(|path| {
+            std::fs::read(path)
+                .with_context(|| format!("cannot read {}", path.display()))
+                .map_err(Failure::Input)
+        })
+        .collect()
+}
+
+/// What the level needs; a level that cannot be made is a usage error, never a downgrade.
+fn level_options(key: &KeyArgs) -> Result<eucdoc::sign::LevelOptions, Failure> {
+    use eucdoc::sign::LevelOptions;
+    use eucdoc::sign::revocation::RevocationSources;
+    use eucdoc::sign::timestamp::Tsa;
+    let usage = |message: String| Failure::Input(anyhow::anyhow!(message));
+    let tsa = || -> Result<Tsa, Failure> {
+        key.tsa.as_deref().map(Tsa::new).ok_or_else(|| {
+            usage(format!(
+                "--level {} needs a TSA: --tsa URL or EUCDOC_TSA_URL",
+                key.level
+            ))
+        })
+    };
+    let validation = || -> Result<RevocationSources, Failure> {
+        Ok(RevocationSources {
+            ocsp_url: key.ocsp.clone(),
+            crls: read_crls(key)?,
+            timeout: std::time::Duration::from_secs(10),
+        })
+    };
+    match key.level.as_str() {
+        "b-b" if key.tsa.is_some() => Err(usage(
+            "--tsa is given but --level is b-b: use --level b-t for a timestamped signature".into(),
+        )),
+        "b-b" => Ok(LevelOptions::default()),
+        "b-t" => Ok(LevelOptions {
+            tsa: Some(tsa()?),
+            ..Default::default()
+        }),
+        "b-lt" => Ok(LevelOptions {
+            tsa: Some(tsa()?),
+            validation: Some(validation()?),
+            archive_timestamp: false,
+        }),
+        "b-lta" => Ok(LevelOptions {
+            tsa: Some(tsa()?),
+            validation: Some(validation()?),
+            archive_timestamp: true,
+        }),
+        other => Err(usage(format!(
             "--level {other}: expected b-b, b-t, b-lt or b-lta"
         ))),
     }
 }
 
+/// Network and responder failures are not the caller's input: exit 1; the rest exit 2.
+fn sign_failure(error: eucdoc::sign::SignError) -> Failure {
+    use eucdoc::sign::SignError;
+    match error {
+        SignError::Timestamp(_) | SignError::Revocation(_) => Failure::Output(error.into()),
+        other => Failure::Input(other.into()),
+    }
+}
+
 fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
     let now = render_time(args.at.as_deref())?;
-    let tsa = timestamp_authority(&args.key)?;
+    let levels = level_options(&args.key)?;
     let Some(p12) = args.key.p12.as_deref() else {
         return Err(Failure::Input(anyhow::anyhow!("--p12 FILE is required")));
     };
@@ -258,17 +300,15 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
     let renderer = Renderer::new(RenderConfig::default()).map_err(|e| Failure::Output(e.into()))?;
     let place = eucdoc::sign::default_place(&pdf).map_err(|e| Failure::Input(e.into()))?;
     let signed =
-        eucdoc::sign::sign_with_stamp(&pdf, &signer, &renderer, &place, None, now, tsa.as_ref())
-            .map_err(|e| match e {
-                eucdoc::sign::SignError::Timestamp(_) => Failure::Output(e.into()),
-                other => Failure::Input(other.into()),
-            })?;
+        eucdoc::sign::sign_with_stamp(&pdf, &signer, &renderer, &place, None, now, &levels)
+            .map_err(sign_failure)?;
     eucdoc::batch::write_atomically(&args.output, &signed)
         .with_context(|| format!("cannot write {}", args.output.display()))
         .map_err(Failure::Output)?;
     eprintln!(
-        "{}: signed (PAdES B-B), {} bytes",
+        "{}: signed (PAdES {}), {} bytes",
         args.output.display(),
+        args.key.level.to_uppercase(),
         signed.len()
     );
     Ok(ExitCode::SUCCESS)
@@ -276,12 +316,12 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
 
 fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
     let now = render_time(args.at.as_deref())?;
-    let (signer, tsa) = match args.key.p12.as_deref() {
+    let (signer, levels) = match args.key.p12.as_deref() {
         Some(p12) => (
             Some(open_signer(&args.key, p12, now)?),
-            timestamp_authority(&args.key)?,
+            level_options(&args.key)?,
         ),
-        None => (None, None),
+        None => (None, eucdoc::sign::LevelOptions::default()),
     };
     let renderer = Renderer::new(RenderConfig {
         base_url: args.base_url.clone(),
@@ -339,9 +379,9 @@ fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
             &rendered.signature_place,
             input.document().signer_position(),
             now,
-            tsa.as_ref(),
+            &levels,
         )
-        .map_err(|e| Failure::Output(e.into()))?,
+        .map_err(sign_failure)?,
         None => rendered.pdf.clone(),
     };
     eucdoc::batch::write_atomically(output, &pdf)

@@ -7,18 +7,28 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{example, fixed_time, renderer, root, run, write_temp};
+use common::{example, renderer, root, run, write_temp};
 use eucdoc::model;
 use eucdoc::sign::{self, SignError, devpki};
 
 const PASSWORD: &str = "test-password";
+
+/// The tests' signing time: now, fixed once per run. Signing talks to a real TSA and OCSP
+/// responder, which answer at the real time, so the test PKI is made at the real time too.
+fn now() -> time::UtcDateTime {
+    static NOW: OnceLock<time::UtcDateTime> = OnceLock::new();
+    *NOW.get_or_init(|| {
+        let now = time::UtcDateTime::now();
+        now.replace_nanosecond(0).unwrap_or(now)
+    })
+}
 
 /// One development PKI for the whole test binary.
 fn pki() -> &'static (tempfile::TempDir, devpki::DevPkiFiles) {
     static PKI: OnceLock<(tempfile::TempDir, devpki::DevPkiFiles)> = OnceLock::new();
     PKI.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let files = devpki::generate(dir.path(), PASSWORD, fixed_time().unix_timestamp()).unwrap();
+        let files = devpki::generate(dir.path(), PASSWORD, now().unix_timestamp()).unwrap();
         (dir, files)
     })
 }
@@ -30,7 +40,7 @@ fn pki_file(name: &str) -> PathBuf {
 fn open(name: &str) -> Result<sign::Pkcs12Signer, SignError> {
     let store = std::fs::read(pki_file(name)).unwrap();
     let crl = std::fs::read(&pki().1.crl).unwrap();
-    sign::open_signer(&store, PASSWORD, fixed_time().unix_timestamp(), Some(&crl))
+    sign::open_signer(&store, PASSWORD, now().unix_timestamp(), &[crl])
 }
 
 /// Renders the Form 1 example and signs it with the officer's key, as `render --p12` does.
@@ -42,7 +52,7 @@ fn signed_example() -> (Vec<u8>, Vec<u8>) {
         .render_marked(
             &input,
             "KZ-EUC-2026-000123",
-            fixed_time(),
+            now(),
             sign::is_test_signer(&signer),
         )
         .unwrap();
@@ -52,8 +62,8 @@ fn signed_example() -> (Vec<u8>, Vec<u8>) {
         &renderer,
         &rendered.signature_place,
         input.document().signer_position(),
-        fixed_time(),
-        None,
+        now(),
+        &sign::LevelOptions::default(),
     )
     .unwrap();
     (rendered.pdf, signed)
@@ -304,7 +314,7 @@ fn stamp_and_watermark_are_visible_and_say_test() {
         "ЖҰМАБЕКОВ ЕРЛАН СЕРІКҰЛЫ",
         "ЖСН / ИИН: 880101300123",
         "БСН / БИН: 130940001234",
-        "02.03.2026 14:30:00",
+        &astana(now()),
         "ТЕСТ ҚҰЖАТ — ЗАҢДЫ КҮШІ ЖОҚ / ТЕСТОВЫЙ ДОКУМЕНТ",
         "ТЕСТОВЫЙ ДОКУМЕНТ",
     ] {
@@ -328,6 +338,33 @@ fn stamp_and_watermark_are_visible_and_say_test() {
     );
 }
 
+fn now_rfc3339() -> String {
+    let t = now();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// "DD.MM.YYYY HH:MM:SS" at UTC+5, computed here independently of the library.
+fn astana(time: time::UtcDateTime) -> String {
+    let local = time + time::Duration::hours(5);
+    format!(
+        "{:02}.{:02}.{} {:02}:{:02}:{:02}",
+        local.day(),
+        local.month() as u8,
+        local.year(),
+        local.hour(),
+        local.minute(),
+        local.second()
+    )
+}
+
 fn refused(name: &str) -> SignError {
     open(name).expect_err("the key must be refused")
 }
@@ -341,8 +378,7 @@ fn unusable_keys_are_refused_with_clear_errors() {
         SignError::CertificateExpired
     ));
     let store = std::fs::read(pki_file("officer.p12")).unwrap();
-    let wrong =
-        sign::open_signer(&store, "wrong", fixed_time().unix_timestamp(), None).unwrap_err();
+    let wrong = sign::open_signer(&store, "wrong", now().unix_timestamp(), &[]).unwrap_err();
     assert!(matches!(wrong, SignError::WrongPassword), "{wrong}");
     assert!(
         !wrong.to_string().contains("wrong\""),
@@ -350,17 +386,17 @@ fn unusable_keys_are_refused_with_clear_errors() {
     );
     // A key that is fine without a CRL check is refused with the CRL that lists it.
     let revoked = std::fs::read(pki_file("revoked.p12")).unwrap();
-    assert!(sign::open_signer(&revoked, PASSWORD, fixed_time().unix_timestamp(), None).is_ok());
+    assert!(sign::open_signer(&revoked, PASSWORD, now().unix_timestamp(), &[]).is_ok());
 }
 
 #[test]
 fn cli_refusals_exit_2_and_write_nothing() {
     let dir = tool_dir();
     let out = dir.path().join("out.pdf");
-    for (store, crl) in [
-        ("revoked.p12", true),
-        ("auth-only.p12", false),
-        ("expired.p12", false),
+    for (store, crl, reason) in [
+        ("revoked.p12", true, "revoked"),
+        ("auth-only.p12", false, "nonRepudiation"),
+        ("expired.p12", false, "expired"),
     ] {
         let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
         command
@@ -372,7 +408,7 @@ fn cli_refusals_exit_2_and_write_nothing() {
                 "--password-env",
                 "EUCDOC_TEST_PASSWORD",
                 "--at",
-                "2026-03-02T09:30:00Z",
+                &now_rfc3339(),
             ])
             .env("EUCDOC_TEST_PASSWORD", PASSWORD)
             .current_dir(root());
@@ -380,12 +416,9 @@ fn cli_refusals_exit_2_and_write_nothing() {
             command.arg("--crl").arg(&pki().1.crl);
         }
         let result = command.output().unwrap();
-        assert_eq!(
-            result.status.code(),
-            Some(2),
-            "{store}: {}",
-            String::from_utf8_lossy(&result.stderr)
-        );
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{store}: {stderr}");
+        assert!(stderr.contains(reason), "{store}: {stderr}");
         assert!(!out.exists(), "{store}: no file may be written");
     }
     let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
@@ -427,7 +460,7 @@ fn cli_sign_signs_any_pdf() {
             "--password-env",
             "EUCDOC_TEST_PASSWORD",
             "--at",
-            "2026-03-10T08:00:00Z",
+            &now_rfc3339(),
         ])
         .env("EUCDOC_TEST_PASSWORD", PASSWORD)
         .output()
@@ -455,23 +488,31 @@ fn nca_rsa_key_stores_load_and_sign() {
     let store = std::fs::read(keys.join("KEY_INDIVIDUAL_VALID_SIGN_2004.p12"))
         .expect("shared corpora beside the project");
     let in_validity = time::macros::utc_datetime!(2021-06-01 12:00:00);
-    let signer = sign::open_signer(&store, "Qwerty12", in_validity.unix_timestamp(), None).unwrap();
+    let signer = sign::open_signer(&store, "Qwerty12", in_validity.unix_timestamp(), &[]).unwrap();
     assert_eq!(signer_iin(&signer).as_deref(), Some("123456789011"));
     let pdf = common::render_bytes(&example("refusal.json")).pdf;
     let place = sign::default_place(&pdf).unwrap();
-    let signed =
-        sign::sign_with_stamp(&pdf, &signer, &renderer(), &place, None, in_validity, None).unwrap();
+    let signed = sign::sign_with_stamp(
+        &pdf,
+        &signer,
+        &renderer(),
+        &place,
+        None,
+        in_validity,
+        &sign::LevelOptions::default(),
+    )
+    .unwrap();
     let dir = tool_dir();
     let path = write_temp(dir.path(), "nca.pdf", &signed);
     let report = run("pdfsig", &[path.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&report.stdout).contains("Signature is Valid."));
     // Now it is expired: refused.
     assert!(matches!(
-        sign::open_signer(&store, "Qwerty12", fixed_time().unix_timestamp(), None),
+        sign::open_signer(&store, "Qwerty12", now().unix_timestamp(), &[]),
         Err(SignError::CertificateExpired)
     ));
     assert!(matches!(
-        sign::open_signer(&store, "Qwerty13", in_validity.unix_timestamp(), None),
+        sign::open_signer(&store, "Qwerty13", in_validity.unix_timestamp(), &[]),
         Err(SignError::WrongPassword)
     ));
 }
@@ -545,7 +586,6 @@ impl Drop for TestTsa {
 }
 
 fn start_tsa() -> TestTsa {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let chain = [
         std::fs::read(&pki().1.nca).unwrap(),
@@ -564,20 +604,44 @@ fn start_tsa() -> TestTsa {
         key = pki_file("tsa-key.pem").display(),
     );
     let config_path = write_temp(dir.path(), "tsa.cnf", config.as_bytes());
+    let (child, url) = start_responder(&["tsa", config_path.to_str().unwrap()]);
+    TestTsa {
+        child,
+        url,
+        _dir: dir,
+    }
+}
+
+/// Starts tests/support/openssl_responder.py with `args`; returns it and its URL.
+fn start_responder(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead;
     let mut child = Command::new("python3")
-        .arg(root().join("tests/support/tsa_shim.py"))
-        .arg(&config_path)
+        .arg(root().join("tests/support/openssl_responder.py"))
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .expect("python3 runs the TSA shim");
+        .expect("python3 runs the responder");
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let port: u16 = line.trim().parse().expect("the shim prints its port");
+    let port: u16 = line.trim().parse().expect("the responder prints its port");
+    (child, format!("http://127.0.0.1:{port}/{}", args[0]))
+}
+
+/// An OCSP responder for the test NCA: `openssl ocsp` with the dev PKI's index.
+fn start_ocsp() -> TestTsa {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, url) = start_responder(&[
+        "ocsp",
+        pki().1.nca_index.to_str().unwrap(),
+        pki().1.nca.to_str().unwrap(),
+        pki_file("ocsp.pem").to_str().unwrap(),
+        pki_file("ocsp-key.pem").to_str().unwrap(),
+    ]);
     TestTsa {
         child,
-        url: format!("http://127.0.0.1:{port}/tsa"),
+        url,
         _dir: dir,
     }
 }
@@ -587,7 +651,7 @@ fn signed_b_t(tsa: &sign::timestamp::Tsa) -> Result<Vec<u8>, SignError> {
     let signer = open("officer.p12").unwrap();
     let renderer = renderer();
     let rendered = renderer
-        .render_marked(&input, "KZ-IIC-2026-000045", fixed_time(), true)
+        .render_marked(&input, "KZ-IIC-2026-000045", now(), true)
         .unwrap();
     sign::sign_with_stamp(
         &rendered.pdf,
@@ -595,8 +659,11 @@ fn signed_b_t(tsa: &sign::timestamp::Tsa) -> Result<Vec<u8>, SignError> {
         &renderer,
         &rendered.signature_place,
         input.document().signer_position(),
-        fixed_time(),
-        Some(tsa),
+        now(),
+        &sign::LevelOptions {
+            tsa: Some(tsa.clone()),
+            ..Default::default()
+        },
     )
 }
 
@@ -687,7 +754,7 @@ fn a_failing_tsa_is_an_error_never_a_silent_b_b() {
             "--password-env",
             "EUCDOC_TEST_PASSWORD",
             "--at",
-            "2026-03-02T09:30:00Z",
+            &now_rfc3339(),
             "--level",
             "b-t",
             "--tsa",
@@ -718,4 +785,132 @@ fn a_failing_tsa_is_an_error_never_a_silent_b_b() {
         .output()
         .unwrap();
     assert_eq!(result.status.code(), Some(2));
+}
+
+/// pyHanko reads the document security store and validates with hard-fail revocation checking
+/// and no network: the signature, its timestamp and (B-LTA) the document timestamp.
+const PYHANKO_LTV: &str = r#"
+import sys
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.keys import load_cert_from_pemder
+root = load_cert_from_pemder(sys.argv[2])
+with open(sys.argv[1], 'rb') as f:
+    r = PdfFileReader(f)
+    dss = DocumentSecurityStore.read_dss(r)
+    vc = dss.as_validation_context({'trust_roots': [root], 'allow_fetching': False, 'revocation_mode': 'hard-fail'})
+    st = validate_pdf_signature(r.embedded_regular_signatures[0], vc, ts_validation_context=vc)
+    ts = st.timestamp_validity
+    print('signature intact', st.intact, 'valid', st.valid, 'trusted', st.trusted, 'modification', st.modification_level.name)
+    print('timestamp', ts.intact and ts.valid and ts.trusted)
+    print('dss ocsps', len(dss.ocsps), 'crls', len(dss.crls))
+    for doc_ts in r.embedded_timestamp_signatures:
+        tst = validate_pdf_timestamp(doc_ts, validation_context=vc)
+        print('document timestamp', tst.intact, tst.valid, tst.trusted, tst.coverage.name)
+"#;
+
+fn long_term(archive_timestamp: bool, ocsp: &str, tsa: &str) -> sign::LevelOptions {
+    sign::LevelOptions {
+        tsa: Some(sign::timestamp::Tsa::new(tsa)),
+        validation: Some(sign::revocation::RevocationSources {
+            ocsp_url: Some(ocsp.to_string()),
+            crls: vec![std::fs::read(&pki().1.root_crl).unwrap()],
+            timeout: std::time::Duration::from_secs(10),
+        }),
+        archive_timestamp,
+    }
+}
+
+fn sign_example_with(key: &str, levels: &sign::LevelOptions) -> Result<Vec<u8>, SignError> {
+    let input = model::parse(&example("end-user-certificate.json")).unwrap();
+    let signer = sign::open_signer(
+        &std::fs::read(pki_file(key)).unwrap(),
+        PASSWORD,
+        now().unix_timestamp(),
+        &[],
+    )?;
+    let renderer = renderer();
+    let rendered = renderer
+        .render_marked(&input, "KZ-EUC-2026-000123", now(), true)
+        .unwrap();
+    sign::sign_with_stamp(
+        &rendered.pdf,
+        &signer,
+        &renderer,
+        &rendered.signature_place,
+        None,
+        now(),
+        levels,
+    )
+}
+
+#[test]
+fn b_lt_and_b_lta_validate_offline_with_revocation_checking() {
+    let tsa = start_tsa();
+    let ocsp = start_ocsp();
+    let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO (scripts/test.sh sets it)");
+    let dir = tool_dir();
+    for archive in [false, true] {
+        let signed =
+            sign_example_with("officer.p12", &long_term(archive, &ocsp.url, &tsa.url)).unwrap();
+        let pdf = write_temp(dir.path(), "lt.pdf", &signed);
+        let out = run(
+            &python,
+            &[
+                "-c",
+                PYHANKO_LTV,
+                pdf.to_str().unwrap(),
+                pki().1.root.to_str().unwrap(),
+            ],
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout
+                .contains("signature intact True valid True trusted True modification LTA_UPDATES"),
+            "archive={archive}: {stdout}"
+        );
+        assert!(stdout.contains("timestamp True"), "{stdout}");
+        // The officer's and the TSA's certificates by OCSP, the test NCA's by the root's CRL.
+        assert!(stdout.contains("dss ocsps 2 crls 1"), "{stdout}");
+        assert_eq!(
+            stdout.contains("document timestamp True True True ENTIRE_FILE"),
+            archive,
+            "{stdout}"
+        );
+        let out = run("qpdf", &["--check", pdf.to_str().unwrap()]);
+        assert!(out.status.success());
+        let xmp = run("pdfinfo", &["-meta", pdf.to_str().unwrap()]);
+        assert!(String::from_utf8_lossy(&xmp.stdout).contains("<pdfaid:part>3</pdfaid:part>"));
+    }
+}
+
+#[test]
+fn b_lt_refuses_a_key_the_ocsp_responder_says_is_revoked() {
+    let tsa = start_tsa();
+    let ocsp = start_ocsp();
+    let result = sign_example_with("revoked.p12", &long_term(false, &ocsp.url, &tsa.url));
+    assert!(
+        matches!(result, Err(SignError::Revoked { .. })),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn b_lt_without_revocation_data_is_an_error() {
+    let tsa = start_tsa();
+    let mut levels = long_term(false, "http://127.0.0.1:9/ocsp", &tsa.url);
+    if let Some(sources) = levels.validation.as_mut() {
+        sources.timeout = std::time::Duration::from_secs(2);
+    }
+    let result = sign_example_with("officer.p12", &levels);
+    assert!(
+        matches!(&result, Err(SignError::Revocation(reason)) if reason.contains("no validation data")),
+        "{result:?}"
+    );
 }

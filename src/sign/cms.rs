@@ -139,13 +139,22 @@ fn signed_attributes(
     Ok(attributes)
 }
 
+/// A built signature: the CMS, and its timestamp token when there is one.
+#[derive(Debug, Clone)]
+pub struct BuiltSignature {
+    /// DER ContentInfo(SignedData).
+    pub cms: Vec<u8>,
+    /// The signature timestamp token (DER ContentInfo), for B-T and above.
+    pub timestamp_token: Option<Vec<u8>>,
+}
+
 /// Builds the DER ContentInfo(SignedData) for a document whose digest is `document_digest`,
 /// having `signer` sign the DER of the signed attributes (RFC 5652, 5.4).
 pub fn signed_data(
     signer: &dyn Signer,
     document_digest: &[u8],
     tsa: Option<&Tsa>,
-) -> Result<Vec<u8>, SignError> {
+) -> Result<BuiltSignature, SignError> {
     let algorithm = signer.algorithm();
     let digest = algorithm.digest();
     let certificate = Certificate::from_der(signer.certificate_der()).map_err(der_error)?;
@@ -158,9 +167,11 @@ pub fn signed_data(
     // The signature covers the attributes encoded as an explicit SET OF, not as [0] IMPLICIT.
     let signature = signer.sign(&attributes.to_der().map_err(der_error)?)?;
     // PAdES B-T: a signature timestamp over the signature value (RFC 3161, appendix A).
+    let mut timestamp_token = None;
     let unsigned_attrs = match tsa {
         Some(tsa) => {
             let token = tsa.timestamp(digest, &digest.hash(&signature))?;
+            timestamp_token = Some(token.clone());
             let mut attributes = SetOfVec::new();
             attributes
                 .insert(attribute(
@@ -217,10 +228,28 @@ pub fn signed_data(
         crls: None,
         signer_infos: SignerInfos(signer_infos),
     };
-    ContentInfo {
+    let cms = ContentInfo {
         content_type: ID_SIGNED_DATA,
         content: Any::encode_from(&signed).map_err(der_error)?,
     }
     .to_der()
-    .map_err(der_error)
+    .map_err(der_error)?;
+    Ok(BuiltSignature {
+        cms,
+        timestamp_token,
+    })
+}
+
+/// The certificates a CMS SignedData carries (DER), such as a TSA's chain in its token.
+pub fn certificates(content_info_der: &[u8]) -> Result<Vec<Vec<u8>>, SignError> {
+    let info = ContentInfo::from_der(content_info_der).map_err(der_error)?;
+    let signed =
+        SignedData::from_der(&info.content.to_der().map_err(der_error)?).map_err(der_error)?;
+    let mut out = Vec::new();
+    for choice in signed.certificates.iter().flat_map(|set| set.0.iter()) {
+        if let CertificateChoices::Certificate(cert) = choice {
+            out.push(cert.to_der().map_err(der_error)?);
+        }
+    }
+    Ok(out)
 }

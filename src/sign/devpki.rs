@@ -51,6 +51,10 @@ pub struct DevPkiFiles {
     pub nca: PathBuf,
     /// CRL of the test NCA listing the revoked key (DER).
     pub crl: PathBuf,
+    /// CRL of the root (DER, empty): revocation data for the test NCA's own certificate.
+    pub root_crl: PathBuf,
+    /// The test NCA's certificate database in `openssl ca` index format, for `openssl ocsp`.
+    pub nca_index: PathBuf,
     /// Officer's SIGN key store.
     pub officer: PathBuf,
     /// Every file written.
@@ -256,6 +260,16 @@ fn issue(request: Request<'_>) -> Result<Issued, SignError> {
                         .other("1.3.6.1.5.5.7.3.9")
                         .build()
                         .map_err(ssl)?,
+                )
+                .map_err(ssl)?;
+            // id-pkix-ocsp-nocheck (RFC 6960, 4.2.2.2.1): the responder's own certificate needs
+            // no revocation check. Its value is NULL.
+            let oid = openssl::asn1::Asn1Object::from_str("1.3.6.1.5.5.7.48.1.5").map_err(ssl)?;
+            let null =
+                openssl::asn1::Asn1OctetString::new_from_bytes(&[0x05, 0x00]).map_err(ssl)?;
+            builder
+                .append_extension(
+                    openssl::x509::X509Extension::new_from_der(&oid, false, &null).map_err(ssl)?,
                 )
                 .map_err(ssl)?;
         }
@@ -531,6 +545,49 @@ pub fn generate(out: &Path, password: &str, now: i64) -> Result<DevPkiFiles, Sig
         &crl(&nca, &[104], now - 3600, now + 7 * 24 * 3600)?,
         &mut all,
     )?;
+    let root_crl = out.join("root.crl");
+    write(
+        &root_crl,
+        &crl(&root, &[], now - 3600, now + 7 * 24 * 3600)?,
+        &mut all,
+    )?;
+    // openssl ca's index: status, expiry, revocation time, serial (hex), file, subject.
+    let mut index = String::new();
+    for (issued, revoked_at) in [
+        (&officer, None),
+        (&individual, None),
+        (&company_head, None),
+        (&auth_only, None),
+        (&revoked, Some(now - 2 * 3600)),
+        (&expired, None),
+        (&ocsp, None),
+        (&tsa, None),
+    ] {
+        let serial = issued
+            .cert
+            .serial_number()
+            .to_bn()
+            .and_then(|n| n.to_hex_str())
+            .map_err(ssl)?;
+        let expiry = issued.cert.not_after().to_string();
+        let expiry = openssl_index_time(&expiry);
+        match revoked_at {
+            Some(at) => index.push_str(&format!(
+                "R\t{expiry}\t{}\t{serial}\tunknown\t/CN=serial-{serial}\n",
+                index_time(at)
+            )),
+            None => index.push_str(&format!(
+                "V\t{expiry}\t\t{serial}\tunknown\t/CN=serial-{serial}\n"
+            )),
+        }
+    }
+    let nca_index = out.join("nca-index.txt");
+    write(&nca_index, index.as_bytes(), &mut all)?;
+    write(
+        &out.join("nca-index.txt.attr"),
+        b"unique_subject = no\n",
+        &mut all,
+    )?;
     let chain = [&nca.cert, &root.cert];
     let officer_p12 = out.join("officer.p12");
     for (file, issued) in [
@@ -559,9 +616,36 @@ pub fn generate(out: &Path, password: &str, now: i64) -> Result<DevPkiFiles, Sig
         root: root_pem,
         nca: nca_pem,
         crl: crl_path,
+        root_crl,
+        nca_index,
         officer: officer_p12,
         all,
     })
+}
+
+/// `YYMMDDHHMMSSZ` of a Unix time, as `openssl ca` writes its index.
+fn index_time(unix: i64) -> String {
+    let time =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+        time.year() % 100,
+        u8::from(time.month()),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    )
+}
+
+/// OpenSSL prints `Mar  2 09:30:00 2027 GMT`; the index wants `270302093000Z`.
+fn openssl_index_time(printed: &str) -> String {
+    let format = time::macros::format_description!(
+        "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
+    );
+    time::PrimitiveDateTime::parse(printed, &format)
+        .map(|t| index_time(t.assume_utc().unix_timestamp()))
+        .unwrap_or_else(|_| "491231235959Z".to_string())
 }
 
 /// Whether a certificate or any certificate of its chain comes from the development PKI

@@ -10,6 +10,7 @@ pub mod cms;
 pub mod devpki;
 mod identity;
 pub mod pdf;
+pub mod revocation;
 mod signer;
 pub mod timestamp;
 
@@ -53,6 +54,9 @@ pub enum SignError {
     /// The CMS structure could not be encoded.
     #[error("CMS: {0}")]
     Cms(String),
+    /// Validation data for B-LT could not be obtained or does not check out.
+    #[error("revocation data: {0}")]
+    Revocation(String),
     /// The TSA failed or answered something unusable (never a silent drop to a lower level).
     #[error("timestamp: {0}")]
     Timestamp(String),
@@ -80,6 +84,41 @@ pub struct SignRequest {
     pub widget: pdf::Widget,
     /// The TSA for a signature timestamp (PAdES B-T); `None` for B-B.
     pub tsa: Option<timestamp::Tsa>,
+    /// Where validation data comes from, for PAdES B-LT (needs `tsa`).
+    pub validation: Option<revocation::RevocationSources>,
+    /// Add a document timestamp over the whole, for PAdES B-LTA (needs `validation`).
+    pub archive_timestamp: bool,
+}
+
+/// PAdES baseline levels (ETSI EN 319 142-1, 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Basic signature.
+    BB,
+    /// With a signature timestamp.
+    BT,
+    /// With validation data in the DSS.
+    BLt,
+    /// With a document timestamp over everything.
+    BLta,
+}
+
+impl SignRequest {
+    /// The level this request makes, or why it cannot be made.
+    pub fn level(&self) -> Result<Level, SignError> {
+        match (&self.tsa, &self.validation, self.archive_timestamp) {
+            (None, None, false) => Ok(Level::BB),
+            (Some(_), None, false) => Ok(Level::BT),
+            (Some(_), Some(_), false) => Ok(Level::BLt),
+            (Some(_), Some(_), true) => Ok(Level::BLta),
+            (None, Some(_), _) | (None, None, true) => {
+                Err(SignError::Timestamp("B-LT and B-LTA need a TSA".into()))
+            }
+            (Some(_), None, true) => Err(SignError::Revocation(
+                "B-LTA needs the validation data of B-LT".into(),
+            )),
+        }
+    }
 }
 
 /// Kazakhstan's time zone since 1 March 2024: UTC+5 everywhere.
@@ -120,10 +159,13 @@ pub fn sign_pdf(
     signer: &dyn Signer,
     request: &SignRequest,
 ) -> Result<Vec<u8>, SignError> {
+    request.level()?;
     let prepared = pdf::prepare(
         pdf,
         &request.field_name,
-        &pdf_date(request.time),
+        &pdf::SignatureKind::Signature {
+            m: pdf_date(request.time),
+        },
         reserve_for(signer),
         &request.widget,
     )?;
@@ -131,8 +173,40 @@ pub fn sign_pdf(
         .algorithm()
         .digest()
         .hash_parts(&prepared.signed_bytes());
-    let cms = cms::signed_data(signer, &digest, request.tsa.as_ref())?;
-    prepared.embed(&cms)
+    let built = cms::signed_data(signer, &digest, request.tsa.as_ref())?;
+    let mut signed = prepared.embed(&built.cms)?;
+    if let Some(sources) = &request.validation {
+        let mut certificates = vec![signer.certificate_der().to_vec()];
+        certificates.extend(signer.chain_der().iter().cloned());
+        if let Some(token) = &built.timestamp_token {
+            certificates.extend(cms::certificates(token)?);
+        }
+        let data = revocation::collect(&certificates, sources, request.time.unix_timestamp())?;
+        signed = pdf::add_dss(&signed, &data)?;
+    }
+    if let (true, Some(tsa)) = (request.archive_timestamp, &request.tsa) {
+        signed = add_document_timestamp(&signed, tsa)?;
+    }
+    Ok(signed)
+}
+
+/// Adds a document timestamp (PAdES B-LTA) over the whole file in a new incremental update.
+pub fn add_document_timestamp(pdf: &[u8], tsa: &timestamp::Tsa) -> Result<Vec<u8>, SignError> {
+    const TOKEN_RESERVE: usize = 12 * 1024;
+    let prepared = pdf::prepare(
+        pdf,
+        "DocumentTimestamp1",
+        &pdf::SignatureKind::DocumentTimestamp,
+        TOKEN_RESERVE,
+        &pdf::Widget {
+            page: 1,
+            rect: [0.0; 4],
+            appearance: None,
+        },
+    )?;
+    let digest = Digest::Sha256.hash_parts(&prepared.signed_bytes());
+    let token = tsa.timestamp(Digest::Sha256, &digest)?;
+    prepared.embed(&token)
 }
 
 /// Refuses a certificate that `crl_der` (DER or PEM) lists as revoked. The CRL's own signature
@@ -163,8 +237,19 @@ pub fn check_not_revoked(
     }
 }
 
-/// Renders the stamp for `signer` into `place` and signs `pdf` with it: PAdES B-B, or B-T when a
-/// TSA is given. `position` is the signer's position as the document states it.
+/// How far to take a signature: the TSA (B-T), validation data (B-LT), archive timestamp (B-LTA).
+#[derive(Debug, Clone, Default)]
+pub struct LevelOptions {
+    /// TSA for B-T and above.
+    pub tsa: Option<timestamp::Tsa>,
+    /// Revocation sources for B-LT and above.
+    pub validation: Option<revocation::RevocationSources>,
+    /// B-LTA.
+    pub archive_timestamp: bool,
+}
+
+/// Renders the stamp for `signer` into `place` and signs `pdf` with it at the level `levels`
+/// asks for. `position` is the signer's position as the document states it.
 pub fn sign_with_stamp(
     pdf: &[u8],
     signer: &dyn Signer,
@@ -172,7 +257,7 @@ pub fn sign_with_stamp(
     place: &crate::render::SignaturePlace,
     position: Option<&str>,
     time: time::UtcDateTime,
-    tsa: Option<&timestamp::Tsa>,
+    levels: &LevelOptions,
 ) -> Result<Vec<u8>, SignError> {
     let identity = SignerIdentity::from_der(signer.certificate_der())
         .map_err(|e| SignError::KeyStore(format!("unreadable certificate: {e}")))?;
@@ -198,7 +283,9 @@ pub fn sign_with_stamp(
             rect: place.pdf_rect(),
             appearance: Some(appearance::import_first_page(&stamp_pdf)?),
         },
-        tsa: tsa.cloned(),
+        tsa: levels.tsa.clone(),
+        validation: levels.validation.clone(),
+        archive_timestamp: levels.archive_timestamp,
     };
     sign_pdf(pdf, signer, &request)
 }
@@ -273,18 +360,29 @@ fn page_media_box(document: &lopdf::Document, page_id: lopdf::ObjectId) -> Optio
     None
 }
 
-/// Opens a key store for signing at `now` (Unix seconds), refusing a revoked key when a CRL is
-/// given (DER or PEM; its issuer must be in the key store's chain).
+/// Opens a key store for signing at `now` (Unix seconds), refusing a revoked key when one of
+/// `crls` (DER or PEM) is its issuer's CRL (its issuer must be in the key store's chain).
 pub fn open_signer(
     p12: &[u8],
     password: &str,
     now: i64,
-    crl: Option<&[u8]>,
+    crls: &[Vec<u8>],
 ) -> Result<Pkcs12Signer, SignError> {
     let signer = Pkcs12Signer::from_pkcs12(p12, password, now)?;
-    if let Some(crl) = crl {
+    if !crls.is_empty() {
         let issuer = issuer_in_chain(&signer)?;
-        check_not_revoked(signer.certificate_der(), &issuer, crl)?;
+        let issuer_name = openssl::x509::X509::from_der(&issuer)
+            .and_then(|i| i.subject_name().to_der())
+            .map_err(|e| SignError::Crl(e.to_string()))?;
+        for crl in crls {
+            let crl_issuer = openssl::x509::X509Crl::from_der(crl)
+                .or_else(|_| openssl::x509::X509Crl::from_pem(crl))
+                .and_then(|c| c.issuer_name().to_der())
+                .map_err(|e| SignError::Crl(e.to_string()))?;
+            if crl_issuer == issuer_name {
+                check_not_revoked(signer.certificate_der(), &issuer, crl)?;
+            }
+        }
     }
     Ok(signer)
 }

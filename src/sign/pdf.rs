@@ -74,12 +74,24 @@ fn reference(object: &Object) -> Option<ObjectId> {
     object.as_reference().ok()
 }
 
-/// Prepares `pdf` for a signature of at most `reserve` bytes of DER, at time `m` (a PDF date
-/// string such as `D:20260302093000+05'00'`), shown by `widget`.
+/// What the signature dictionary is.
+#[derive(Debug, Clone)]
+pub enum SignatureKind {
+    /// A PAdES signature (`/SubFilter /ETSI.CAdES.detached`) claiming time `m`, a PDF date string
+    /// such as `D:20260302093000+05'00'`.
+    Signature {
+        /// The `/M` value.
+        m: String,
+    },
+    /// A document timestamp (`/Type /DocTimeStamp`, `/SubFilter /ETSI.RFC3161`): PAdES B-LTA.
+    DocumentTimestamp,
+}
+
+/// Prepares `pdf` for a signature of at most `reserve` bytes of DER, shown by `widget`.
 pub fn prepare(
     pdf: &[u8],
     field_name: &str,
-    m: &str,
+    kind: &SignatureKind,
     reserve: usize,
     widget: &Widget,
 ) -> Result<Prepared, SignError> {
@@ -107,9 +119,21 @@ pub fn prepare(
     let placeholder = i64::try_from(10u64.pow(BYTE_RANGE_DIGITS as u32) - 1)
         .map_err(|_| SignError::Pdf("byte range placeholder".into()))?;
     let mut signature = Dictionary::new();
-    signature.set("Type", Object::Name(b"Sig".to_vec()));
     signature.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
-    signature.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
+    match kind {
+        SignatureKind::Signature { m } => {
+            signature.set("Type", Object::Name(b"Sig".to_vec()));
+            signature.set("SubFilter", Object::Name(b"ETSI.CAdES.detached".to_vec()));
+            signature.set(
+                "M",
+                Object::String(m.as_bytes().to_vec(), StringFormat::Literal),
+            );
+        }
+        SignatureKind::DocumentTimestamp => {
+            signature.set("Type", Object::Name(b"DocTimeStamp".to_vec()));
+            signature.set("SubFilter", Object::Name(b"ETSI.RFC3161".to_vec()));
+        }
+    }
     signature.set(
         "ByteRange",
         Object::Array(vec![
@@ -123,21 +147,11 @@ pub fn prepare(
         "Contents",
         Object::String(vec![0; reserve], StringFormat::Hexadecimal),
     );
-    signature.set(
-        "M",
-        Object::String(m.as_bytes().to_vec(), StringFormat::Literal),
-    );
     let signature_id = update.new_document.add_object(signature);
 
     // The widget's normal appearance (PDF/A: /AP with /N only, fonts embedded).
     let [llx, lly, urx, ury] = widget.rect;
     let (width, height) = ((urx - llx).max(0.0), (ury - lly).max(0.0));
-    let appearance_id = add_appearance(
-        &mut update.new_document,
-        widget.appearance.as_ref(),
-        width,
-        height,
-    );
 
     let mut field = Dictionary::new();
     field.set("Type", Object::Name(b"Annot".to_vec()));
@@ -161,9 +175,19 @@ pub fn prepare(
         ),
     );
     field.set("P", Object::Reference(page_id));
-    let mut ap = Dictionary::new();
-    ap.set("N", Object::Reference(appearance_id));
-    field.set("AP", Object::Dictionary(ap));
+    // A zero-size widget needs no appearance (ISO 19005-2, 6.3.3), and one without keeps an
+    // invisible document timestamp an LTA update rather than form filling for validators.
+    if width * height > 0.0 || widget.appearance.is_some() {
+        let appearance_id = add_appearance(
+            &mut update.new_document,
+            widget.appearance.as_ref(),
+            width,
+            height,
+        );
+        let mut ap = Dictionary::new();
+        ap.set("N", Object::Reference(appearance_id));
+        field.set("AP", Object::Dictionary(ap));
+    }
     let field_id = update.new_document.add_object(field);
 
     add_to_page(&mut update, page_id, field_id)?;
@@ -175,6 +199,64 @@ pub fn prepare(
         .map_err(|e| SignError::Pdf(e.to_string()))?;
     let byte_range = patch_byte_range(&mut bytes, pdf.len(), reserve)?;
     Ok(Prepared { bytes, byte_range })
+}
+
+/// Adds validation data to the document security store (ETSI EN 319 142-1, 5.4.2) in a new
+/// incremental update, merging with a DSS that is already there.
+pub fn add_dss(pdf: &[u8], data: &super::revocation::ValidationData) -> Result<Vec<u8>, SignError> {
+    let document = Document::load_mem(pdf).map_err(pdf_error)?;
+    let catalog_id = document
+        .trailer
+        .get(b"Root")
+        .ok()
+        .and_then(reference)
+        .ok_or_else(|| SignError::Pdf("the trailer has no /Root reference".into()))?;
+    let existing = document
+        .get_dictionary(catalog_id)
+        .ok()
+        .and_then(|catalog| catalog.get(b"DSS").ok())
+        .and_then(|dss| match dss {
+            Object::Reference(id) => document.get_dictionary(*id).ok().cloned(),
+            Object::Dictionary(dict) => Some(dict.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let mut update = IncrementalDocument::create_from(pdf.to_vec(), document);
+    let mut dss = existing;
+    dss.set("Type", Object::Name(b"DSS".to_vec()));
+    for (key, items) in [
+        ("Certs", &data.certs),
+        ("OCSPs", &data.ocsps),
+        ("CRLs", &data.crls),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        let mut refs = match dss.get(key.as_bytes()) {
+            Ok(Object::Array(existing)) => existing.clone(),
+            _ => Vec::new(),
+        };
+        for der in items {
+            let mut stream = Stream::new(Dictionary::new(), der.clone());
+            let _ = stream.compress();
+            refs.push(Object::Reference(update.new_document.add_object(stream)));
+        }
+        dss.set(key, Object::Array(refs));
+    }
+    let dss_id = update.new_document.add_object(dss);
+    update
+        .opt_clone_object_to_new_document(catalog_id)
+        .map_err(pdf_error)?;
+    update
+        .new_document
+        .get_dictionary_mut(catalog_id)
+        .map_err(pdf_error)?
+        .set("DSS", Object::Reference(dss_id));
+    let mut bytes = Vec::with_capacity(pdf.len() + 16 * 1024);
+    update
+        .save_to(&mut bytes)
+        .map_err(|e| SignError::Pdf(e.to_string()))?;
+    Ok(bytes)
 }
 
 fn add_appearance(

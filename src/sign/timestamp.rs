@@ -13,9 +13,6 @@ use super::SignError;
 use super::cms::digest_algorithm;
 use super::signer::Digest;
 
-/// Largest TSA response read (a token with its chain is a few KiB).
-const MAX_RESPONSE_BYTES: u64 = 256 * 1024;
-
 /// Where timestamps come from.
 #[derive(Debug, Clone)]
 pub struct Tsa {
@@ -90,24 +87,7 @@ impl Tsa {
     }
 
     fn post(&self, body: &[u8]) -> Result<Vec<u8>, String> {
-        if !self.url.starts_with("http://") {
-            return Err("only http:// TSA URLs are supported".into());
-        }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(self.timeout))
-            .build()
-            .into();
-        let mut response = agent
-            .post(&self.url)
-            .header("Content-Type", "application/timestamp-query")
-            .send(body)
-            .map_err(|e| e.to_string())?;
-        response
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_vec()
-            .map_err(|e| e.to_string())
+        super::revocation::post(&self.url, "application/timestamp-query", body, self.timeout)
     }
 }
 

@@ -1,0 +1,259 @@
+//! Validation data for PAdES B-LT: for every certificate that needs it, an OCSP response
+//! (RFC 6960) or a CRL (RFC 5280), each checked before it is embedded: the response's or CRL's
+//! own signature and its issuer's authority, the certificate's status, freshness. A certificate
+//! that is revoked stops the signing; one with no usable data stops it too (no silent B-T).
+
+use std::time::Duration;
+
+use openssl::hash::MessageDigest;
+use openssl::ocsp::{
+    OcspCertId, OcspCertStatus, OcspFlag, OcspRequest, OcspResponse, OcspResponseStatus,
+};
+use openssl::stack::Stack;
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::{CrlStatus, X509, X509Crl, X509VerifyResult};
+
+use super::SignError;
+
+/// Largest OCSP response read.
+const MAX_RESPONSE_BYTES: u64 = 256 * 1024;
+/// Clock skew tolerated on OCSP thisUpdate/nextUpdate, in seconds.
+const OCSP_SKEW_SECONDS: u32 = 300;
+
+/// Where revocation data comes from.
+#[derive(Debug, Clone, Default)]
+pub struct RevocationSources {
+    /// An OCSP responder for every certificate (else the one each certificate names in its AIA).
+    pub ocsp_url: Option<String>,
+    /// CRLs (DER or PEM), used when OCSP is not available or does not know a certificate.
+    pub crls: Vec<Vec<u8>>,
+    /// Time limit of one request.
+    pub timeout: Duration,
+}
+
+/// What goes into the document security store.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ValidationData {
+    /// Certificates (DER).
+    pub certs: Vec<Vec<u8>>,
+    /// OCSP responses (DER).
+    pub ocsps: Vec<Vec<u8>>,
+    /// CRLs (DER).
+    pub crls: Vec<Vec<u8>>,
+}
+
+fn ssl(context: &str) -> impl Fn(openssl::error::ErrorStack) -> SignError + '_ {
+    move |e| SignError::Revocation(format!("{context}: {e}"))
+}
+
+fn subject(cert: &X509) -> String {
+    cert.subject_name()
+        .entries()
+        .filter_map(|e| e.data().to_string().ok())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn self_signed(cert: &X509) -> bool {
+    cert.issued(cert) == X509VerifyResult::OK
+}
+
+/// RFC 6960, 4.2.2.2.1: a responder certificate with id-pkix-ocsp-nocheck needs no check.
+fn has_ocsp_nocheck(cert: &X509) -> bool {
+    use der::Decode;
+    cert.to_der()
+        .ok()
+        .and_then(|der| x509_cert::Certificate::from_der(&der).ok())
+        .is_some_and(|c| {
+            c.tbs_certificate.extensions.iter().flatten().any(|e| {
+                e.extn_id == const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5")
+            })
+        })
+}
+
+/// Collects validation data for every certificate in `certificates` (DER, any order: the
+/// signer's chain and the TSA's) that is neither a trust anchor nor an OCSP responder with
+/// nocheck. `now` is Unix seconds.
+pub fn collect(
+    certificates: &[Vec<u8>],
+    sources: &RevocationSources,
+    now: i64,
+) -> Result<ValidationData, SignError> {
+    let mut certs: Vec<X509> = Vec::new();
+    let mut data = ValidationData::default();
+    for der in certificates {
+        if !data.certs.contains(der) {
+            data.certs.push(der.clone());
+            certs.push(X509::from_der(der).map_err(ssl("certificate"))?);
+        }
+    }
+    let mut store = X509StoreBuilder::new().map_err(ssl("store"))?;
+    for cert in certs.iter().filter(|c| self_signed(c)) {
+        store.add_cert(cert.clone()).map_err(ssl("store"))?;
+    }
+    let store = store.build();
+    let mut untrusted = Stack::new().map_err(ssl("store"))?;
+    for cert in &certs {
+        untrusted.push(cert.clone()).map_err(ssl("store"))?;
+    }
+    for cert in certs
+        .iter()
+        .filter(|c| !self_signed(c) && !has_ocsp_nocheck(c))
+    {
+        let issuer = certs
+            .iter()
+            .find(|i| i.issued(cert) == X509VerifyResult::OK)
+            .ok_or_else(|| {
+                SignError::Revocation(format!(
+                    "the issuer of \"{}\" is not available",
+                    subject(cert)
+                ))
+            })?;
+        let url = sources.ocsp_url.clone().or_else(|| {
+            cert.ocsp_responders()
+                .ok()
+                .and_then(|r| r.iter().next().map(|s| s.to_string()))
+        });
+        // OCSP first; a responder that does not vouch for this certificate (not its CA's, or
+        // "unknown") leaves the CRL to decide. Nothing unverified is ever embedded.
+        let ocsp = match url {
+            Some(url) => ocsp_status(cert, issuer, &url, &store, &untrusted, sources.timeout)?,
+            None => Err("no OCSP responder".to_string()),
+        };
+        let why_not_ocsp = match ocsp {
+            Ok(response) => {
+                data.ocsps.push(response);
+                continue;
+            }
+            Err(reason) => reason,
+        };
+        match crl_status(cert, issuer, &sources.crls, now)? {
+            Some(crl) => {
+                if !data.crls.contains(&crl) {
+                    data.crls.push(crl);
+                }
+            }
+            None => {
+                return Err(SignError::Revocation(format!(
+                    "no validation data for \"{}\": {why_not_ocsp}, and no CRL of its issuer (give --ocsp URL or --crl FILE)",
+                    subject(cert)
+                )));
+            }
+        }
+    }
+    Ok(data)
+}
+
+/// `Ok(Ok(response))` if the responder vouches `cert` good; `Ok(Err(reason))` if it gives no
+/// usable answer (unreachable, not authoritative, unknown); `Err` if the certificate is revoked.
+fn ocsp_status(
+    cert: &X509,
+    issuer: &X509,
+    url: &str,
+    store: &openssl::x509::store::X509Store,
+    untrusted: &Stack<X509>,
+    timeout: Duration,
+) -> Result<Result<Vec<u8>, String>, SignError> {
+    let id = || OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer).map_err(ssl("OCSP"));
+    let mut request = OcspRequest::new().map_err(ssl("OCSP"))?;
+    request.add_id(id()?).map_err(ssl("OCSP"))?;
+    let request = request.to_der().map_err(ssl("OCSP"))?;
+    let body = match post(url, "application/ocsp-request", &request, timeout) {
+        Ok(body) => body,
+        Err(e) => return Ok(Err(format!("OCSP {url}: {e}"))),
+    };
+    let Ok(response) = OcspResponse::from_der(&body) else {
+        return Ok(Err(format!("OCSP {url}: not an OCSP response")));
+    };
+    if response.status() != OcspResponseStatus::SUCCESSFUL {
+        return Ok(Err(format!(
+            "OCSP {url}: responder status {}",
+            response.status().as_raw()
+        )));
+    }
+    let basic = response.basic().map_err(ssl("OCSP response"))?;
+    // The response's signature, and the responder's authority: the CA itself, or a certificate
+    // it issued for OCSP signing, chaining to a trust anchor.
+    if let Err(e) = basic.verify(untrusted, store, OcspFlag::empty()) {
+        return Ok(Err(format!(
+            "OCSP {url}: the response does not verify for this certificate ({e})"
+        )));
+    }
+    let id = id()?;
+    let Some(status) = basic.find_status(&id) else {
+        return Ok(Err(format!(
+            "OCSP {url}: the response does not cover this certificate"
+        )));
+    };
+    if let Err(e) = status.check_validity(OCSP_SKEW_SECONDS, None) {
+        return Ok(Err(format!("OCSP {url}: stale response ({e})")));
+    }
+    match status.status {
+        OcspCertStatus::GOOD => Ok(Ok(body)),
+        OcspCertStatus::REVOKED => Err(SignError::Revoked {
+            issuer: format!("OCSP {url}: \"{}\"", subject(cert)),
+        }),
+        _ => Ok(Err(format!("OCSP {url}: status unknown"))),
+    }
+}
+
+/// A CRL of `issuer` that verifies, is current and does not list `cert`.
+fn crl_status(
+    cert: &X509,
+    issuer: &X509,
+    crls: &[Vec<u8>],
+    now: i64,
+) -> Result<Option<Vec<u8>>, SignError> {
+    let issuer_key = issuer.public_key().map_err(ssl("CRL"))?;
+    for raw in crls {
+        let crl = X509Crl::from_der(raw)
+            .or_else(|_| X509Crl::from_pem(raw))
+            .map_err(ssl("CRL"))?;
+        if crl.issuer_name().to_der().ok() != issuer.subject_name().to_der().ok() {
+            continue;
+        }
+        if !crl.verify(&issuer_key).map_err(ssl("CRL"))? {
+            return Err(SignError::Crl(
+                "a CRL's signature does not verify against its issuer".into(),
+            ));
+        }
+        let now_asn1 = openssl::asn1::Asn1Time::from_unix(now).map_err(ssl("CRL"))?;
+        if crl.next_update().is_some_and(|next| next < now_asn1) {
+            return Err(SignError::Crl("a CRL is past its nextUpdate".into()));
+        }
+        return match crl.get_by_cert(cert) {
+            CrlStatus::NotRevoked => Ok(Some(crl.to_der().map_err(ssl("CRL"))?)),
+            _ => Err(SignError::Revoked {
+                issuer: format!("CRL: \"{}\"", subject(cert)),
+            }),
+        };
+    }
+    Ok(None)
+}
+
+/// POSTs `body` over plain HTTP (OCSP and TSA answers are signed) and reads a bounded answer.
+pub(super) fn post(
+    url: &str,
+    content_type: &str,
+    body: &[u8],
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    if !url.starts_with("http://") {
+        return Err("only http:// URLs are supported".into());
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .build()
+        .into();
+    let mut response = agent
+        .post(url)
+        .header("Content-Type", content_type)
+        .send(body)
+        .map_err(|e| e.to_string())?;
+    response
+        .body_mut()
+        .with_config()
+        .limit(MAX_RESPONSE_BYTES)
+        .read_to_vec()
+        .map_err(|e| e.to_string())
+}
