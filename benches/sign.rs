@@ -17,7 +17,8 @@ fn bench(c: &mut Criterion) {
     let now = time::UtcDateTime::now();
     sign::devpki::generate(dir.path(), "bench", now.unix_timestamp()).expect("dev pki");
     let store = std::fs::read(dir.path().join("officer.p12")).expect("key store");
-    let signer = sign::open_signer(&store, "bench", now.unix_timestamp(), &[]).expect("signer");
+    let signer =
+        sign::open_signer(&store, "bench", now.unix_timestamp(), &[], &[]).expect("signer");
     let renderer = Renderer::new(RenderConfig::default()).expect("renderer");
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -36,6 +36,9 @@ pub enum LineError {
     /// Rendering failed.
     #[error("{0}")]
     Render(#[from] RenderError),
+    /// Signing failed.
+    #[error("{0}")]
+    Sign(#[from] crate::sign::SignError),
     /// The PDF could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -58,13 +61,24 @@ pub struct LineOutcome {
 /// A parsed line that holds its number, or why it cannot be rendered.
 type ClaimedLine = Result<(Input, String), LineError>;
 
-/// Renders every non-blank line of `jsonl` into `out_dir` as `{number}.pdf`. `progress` is
-/// called once per finished line (from any thread). Outcomes come back in line order.
+/// Signs every document of a batch with one key (parsed once, shared by all threads).
+#[derive(Clone, Copy)]
+pub struct BatchSigning<'a> {
+    /// The key.
+    pub signer: &'a dyn crate::sign::Signer,
+    /// The PAdES level.
+    pub levels: &'a crate::sign::LevelOptions,
+}
+
+/// Renders every non-blank line of `jsonl` into `out_dir` as `{number}.pdf`, signed when
+/// `signing` is given. `progress` is called once per finished line (from any thread). Outcomes
+/// come back in line order.
 pub fn render_jsonl(
     renderer: &Renderer,
     jsonl: &str,
     out_dir: &Path,
     now: time::UtcDateTime,
+    signing: Option<BatchSigning<'_>>,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<LineOutcome> {
     let lines: Vec<(usize, &str)> = jsonl
@@ -102,9 +116,9 @@ pub fn render_jsonl(
         .collect();
     parallel_map(claimed, |(line, claimed)| {
         let result = claimed.and_then(|(input, number)| {
-            let rendered = renderer.render(&input, &number, now)?;
+            let pdf = render_and_sign(renderer, &input, &number, now, signing)?;
             let path = out_dir.join(format!("{number}.pdf"));
-            write_atomically(&path, &rendered.pdf).map_err(|source| LineError::Write {
+            write_atomically(&path, &pdf).map_err(|source| LineError::Write {
                 path: path.clone(),
                 source,
             })?;
@@ -162,6 +176,31 @@ pub fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) 
         .into_iter()
         .filter_map(|slot| slot.into_inner().ok().flatten())
         .collect()
+}
+
+/// Renders one document and, with `signing`, signs it with the stamp in its reserved place (a
+/// development key marks it as a test document).
+pub fn render_and_sign(
+    renderer: &Renderer,
+    input: &Input,
+    number: &str,
+    now: time::UtcDateTime,
+    signing: Option<BatchSigning<'_>>,
+) -> Result<Vec<u8>, LineError> {
+    let Some(signing) = signing else {
+        return Ok(renderer.render(input, number, now)?.pdf);
+    };
+    let test_document = crate::sign::is_test_signer(signing.signer);
+    let rendered = renderer.render_marked(input, number, now, test_document)?;
+    Ok(crate::sign::sign_with_stamp(
+        &rendered.pdf,
+        signing.signer,
+        renderer,
+        &rendered.signature_place,
+        input.document().signer_position(),
+        now,
+        signing.levels,
+    )?)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, then renames it, so

@@ -71,6 +71,10 @@ struct KeyArgs {
     /// above they are validation data where OCSP does not answer.
     #[arg(long)]
     crl: Vec<PathBuf>,
+    /// Certificates (PEM or DER; repeatable) to add to the key store's chain, which signatures
+    /// embed: NCA key stores often hold the key's certificate only.
+    #[arg(long)]
+    chain: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -216,7 +220,18 @@ fn open_signer(
         .with_context(|| format!("cannot read {}", p12.display()))
         .map_err(Failure::Input)?;
     let crls = read_crls(key)?;
-    eucdoc::sign::open_signer(&store, &password, now.unix_timestamp(), &crls)
+    let mut chain = Vec::new();
+    for path in &key.chain {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read {}", path.display()))
+            .map_err(Failure::Input)?;
+        chain.extend(
+            eucdoc::sign::certificates_from_file(&bytes)
+                .with_context(|| format!("{}", path.display()))
+                .map_err(Failure::Input)?,
+        );
+    }
+    eucdoc::sign::open_signer(&store, &password, now.unix_timestamp(), &crls, &chain)
         .with_context(|| format!("{}", p12.display()))
         .map_err(Failure::Input)
 }
@@ -327,13 +342,12 @@ fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
         base_url: args.base_url.clone(),
     })
     .map_err(|e| Failure::Output(e.into()))?;
+    let signing = signer.as_ref().map(|signer| eucdoc::batch::BatchSigning {
+        signer,
+        levels: &levels,
+    });
     if let (Some(jsonl), Some(out_dir)) = (&args.jsonl, &args.out_dir) {
-        if signer.is_some() {
-            return Err(Failure::Input(anyhow::anyhow!(
-                "signing batches is not available yet: render the batch, then sign each file"
-            )));
-        }
-        return render_batch(&renderer, jsonl, out_dir, now);
+        return render_batch(&renderer, jsonl, out_dir, now, signing);
     }
     let (Some(input_name), Some(output)) = (args.input.as_deref(), args.output.as_deref()) else {
         return Err(Failure::Input(anyhow::anyhow!(
@@ -362,38 +376,25 @@ fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
             )));
         }
     };
-    let test_document = signer
-        .as_ref()
-        .is_some_and(|s| eucdoc::sign::is_test_signer(s));
-    let rendered = renderer
-        .render_marked(&input, &number, now, test_document)
-        .map_err(|e| match e {
-            eucdoc::render::RenderError::InvalidNumber(_) => Failure::Input(e.into()),
-            other => Failure::Output(other.into()),
+    let pdf =
+        eucdoc::batch::render_and_sign(&renderer, &input, &number, now, signing).map_err(|e| {
+            match e {
+                eucdoc::batch::LineError::Render(eucdoc::render::RenderError::InvalidNumber(_)) => {
+                    Failure::Input(e.into())
+                }
+                eucdoc::batch::LineError::Sign(e) => sign_failure(e),
+                other => Failure::Output(other.into()),
+            }
         })?;
-    let pdf = match &signer {
-        Some(signer) => eucdoc::sign::sign_with_stamp(
-            &rendered.pdf,
-            signer,
-            &renderer,
-            &rendered.signature_place,
-            input.document().signer_position(),
-            now,
-            &levels,
-        )
-        .map_err(sign_failure)?,
-        None => rendered.pdf.clone(),
-    };
     eucdoc::batch::write_atomically(output, &pdf)
         .with_context(|| format!("cannot write {}", output.display()))
         .map_err(Failure::Output)?;
     eprintln!(
-        "{}: {} № {}, {} page(s), {} bytes",
+        "{}: {} № {number}, {} bytes{}",
         output.display(),
         input.document().form(),
-        rendered.number,
-        rendered.pages,
-        pdf.len()
+        pdf.len(),
+        if signing.is_some() { ", signed" } else { "" }
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -418,6 +419,7 @@ fn render_batch(
     jsonl: &std::path::Path,
     out_dir: &std::path::Path,
     now: time::UtcDateTime,
+    signing: Option<eucdoc::batch::BatchSigning<'_>>,
 ) -> Result<ExitCode, Failure> {
     let text = std::fs::read_to_string(jsonl)
         .with_context(|| format!("cannot read {}", jsonl.display()))
@@ -431,7 +433,8 @@ fn render_batch(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let outcomes = eucdoc::batch::render_jsonl(renderer, &text, out_dir, now, &|| bar.inc(1));
+    let outcomes =
+        eucdoc::batch::render_jsonl(renderer, &text, out_dir, now, signing, &|| bar.inc(1));
     bar.finish_and_clear();
     let mut failed = 0usize;
     for outcome in &outcomes {

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use common::{example, renderer, root, run, write_temp};
 use eucdoc::model;
-use eucdoc::sign::{self, SignError, devpki};
+use eucdoc::sign::{self, SignError, Signer, devpki};
 
 const PASSWORD: &str = "test-password";
 
@@ -40,7 +40,7 @@ fn pki_file(name: &str) -> PathBuf {
 fn open(name: &str) -> Result<sign::Pkcs12Signer, SignError> {
     let store = std::fs::read(pki_file(name)).unwrap();
     let crl = std::fs::read(&pki().1.crl).unwrap();
-    sign::open_signer(&store, PASSWORD, now().unix_timestamp(), &[crl])
+    sign::open_signer(&store, PASSWORD, now().unix_timestamp(), &[crl], &[])
 }
 
 /// Renders the Form 1 example and signs it with the officer's key, as `render --p12` does.
@@ -378,7 +378,7 @@ fn unusable_keys_are_refused_with_clear_errors() {
         SignError::CertificateExpired
     ));
     let store = std::fs::read(pki_file("officer.p12")).unwrap();
-    let wrong = sign::open_signer(&store, "wrong", now().unix_timestamp(), &[]).unwrap_err();
+    let wrong = sign::open_signer(&store, "wrong", now().unix_timestamp(), &[], &[]).unwrap_err();
     assert!(matches!(wrong, SignError::WrongPassword), "{wrong}");
     assert!(
         !wrong.to_string().contains("wrong\""),
@@ -386,7 +386,7 @@ fn unusable_keys_are_refused_with_clear_errors() {
     );
     // A key that is fine without a CRL check is refused with the CRL that lists it.
     let revoked = std::fs::read(pki_file("revoked.p12")).unwrap();
-    assert!(sign::open_signer(&revoked, PASSWORD, now().unix_timestamp(), &[]).is_ok());
+    assert!(sign::open_signer(&revoked, PASSWORD, now().unix_timestamp(), &[], &[]).is_ok());
 }
 
 #[test]
@@ -480,16 +480,34 @@ fn cli_sign_signs_any_pdf() {
     assert!(std::fs::read(&out).unwrap().starts_with(&plain_bytes));
 }
 
-/// The RSA key stores of Kazakhstan's test CA (RC2-40 / 3DES / SHA-1 MAC) load through the
-/// legacy provider and sign, at a time inside their validity.
+/// The key stores of Kazakhstan's test CA (RC2-40 / 3DES / SHA-1 MAC) load through the legacy
+/// provider and sign, at a time inside their validity; the CA's own CRL refuses its revoked keys;
+/// its AUTH key and its GOST key are refused with their reasons.
 #[test]
-fn nca_rsa_key_stores_load_and_sign() {
-    let keys = root().join("../shared/corpora/kz-nca/ncanode-test/keys");
-    let store = std::fs::read(keys.join("KEY_INDIVIDUAL_VALID_SIGN_2004.p12"))
-        .expect("shared corpora beside the project");
-    let in_validity = time::macros::utc_datetime!(2021-06-01 12:00:00);
-    let signer = sign::open_signer(&store, "Qwerty12", in_validity.unix_timestamp(), &[]).unwrap();
+fn nca_key_stores_load_sign_and_refuse() {
+    let nca = root().join("../shared/corpora/kz-nca/ncanode-test");
+    let read =
+        |path: &str| std::fs::read(nca.join(path)).expect("shared corpora beside the project");
+    let ca = sign::certificates_from_file(&read("ca/nca_rsa_test.crt")).unwrap();
+    let crl = read("crl/nca_rsa_test.crl");
+    let open = |key: &str, at: time::UtcDateTime, crls: &[Vec<u8>]| {
+        sign::open_signer(
+            &read(&format!("keys/{key}")),
+            "Qwerty12",
+            at.unix_timestamp(),
+            crls,
+            &ca,
+        )
+    };
+    // Inside the valid key's validity (2021-01-18 to 2022-01-18).
+    let valid_time = time::macros::utc_datetime!(2021-06-01 12:00:00);
+    let signer = open("KEY_INDIVIDUAL_VALID_SIGN_2004.p12", valid_time, &[]).unwrap();
     assert_eq!(signer_iin(&signer).as_deref(), Some("123456789011"));
+    assert_eq!(
+        signer.chain_der().len(),
+        1,
+        "the NCA certificate is added to the chain"
+    );
     let pdf = common::render_bytes(&example("refusal.json")).pdf;
     let place = sign::default_place(&pdf).unwrap();
     let signed = sign::sign_with_stamp(
@@ -498,7 +516,7 @@ fn nca_rsa_key_stores_load_and_sign() {
         &renderer(),
         &place,
         None,
-        in_validity,
+        valid_time,
         &sign::LevelOptions::default(),
     )
     .unwrap();
@@ -506,15 +524,80 @@ fn nca_rsa_key_stores_load_and_sign() {
     let path = write_temp(dir.path(), "nca.pdf", &signed);
     let report = run("pdfsig", &[path.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&report.stdout).contains("Signature is Valid."));
-    // Now it is expired: refused.
+    // The CMS verifies against the test NCA as trust anchor.
+    let (range, cms) = byte_range_and_cms(&signed);
+    let cms_path = write_temp(dir.path(), "sig.der", &cms);
+    let mut content = signed[..range[1]].to_vec();
+    content.extend_from_slice(&signed[range[2]..range[2] + range[3]]);
+    let content_path = write_temp(dir.path(), "content.bin", &content);
+    let out = run(
+        "openssl",
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            cms_path.to_str().unwrap(),
+            "-content",
+            content_path.to_str().unwrap(),
+            "-CAfile",
+            nca.join("ca/nca_rsa_test.crt").to_str().unwrap(),
+            "-purpose",
+            "any",
+            // The test NCA is the anchor: its root is not available (SOURCES.md).
+            "-partial_chain",
+            "-attime",
+            &valid_time.unix_timestamp().to_string(),
+            "-out",
+            "/dev/null",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Expired now; a wrong password is named as such.
     assert!(matches!(
-        sign::open_signer(&store, "Qwerty12", now().unix_timestamp(), &[]),
+        open("KEY_INDIVIDUAL_VALID_SIGN_2004.p12", now(), &[]),
         Err(SignError::CertificateExpired)
     ));
     assert!(matches!(
-        sign::open_signer(&store, "Qwerty13", in_validity.unix_timestamp(), &[]),
+        sign::open_signer(
+            &read("keys/KEY_INDIVIDUAL_VALID_SIGN_2004.p12"),
+            "Qwerty13",
+            valid_time.unix_timestamp(),
+            &[],
+            &[]
+        ),
         Err(SignError::WrongPassword)
     ));
+    // The revoked keys (valid 2022-01-18 to 2023-01-18) are on the CA's CRL of 2022-03-29.
+    let listed_time = time::macros::utc_datetime!(2022-06-01 12:00:00);
+    assert!(
+        open("KEY_INDIVIDUAL_SIGN_REVOKED_2004.p12", listed_time, &[]).is_ok(),
+        "no status, no refusal"
+    );
+    assert!(matches!(
+        open(
+            "KEY_INDIVIDUAL_SIGN_REVOKED_2004.p12",
+            listed_time,
+            std::slice::from_ref(&crl)
+        ),
+        Err(SignError::Revoked { .. })
+    ));
+    assert!(matches!(
+        open("KEY_INDIVIDUAL_AUTH_REVOKED_2004.p12", listed_time, &[]),
+        Err(SignError::NotForSigning)
+    ));
+    // The CEO key is GOST 34.310-2004: not a key eucdoc signs with (yet), and said so.
+    let gost = open("KEY_CEO_SIGN_REVOKED_2004.p12", listed_time, &[]).unwrap_err();
+    assert!(
+        matches!(gost, SignError::UnsupportedKey(_) | SignError::KeyStore(_)),
+        "{gost}"
+    );
 }
 
 fn signer_iin(signer: &dyn sign::Signer) -> Option<String> {
@@ -829,6 +912,7 @@ fn sign_example_with(key: &str, levels: &sign::LevelOptions) -> Result<Vec<u8>, 
         PASSWORD,
         now().unix_timestamp(),
         &[],
+        &[],
     )?;
     let renderer = renderer();
     let rendered = renderer
@@ -913,4 +997,58 @@ fn b_lt_without_revocation_data_is_an_error() {
         matches!(&result, Err(SignError::Revocation(reason)) if reason.contains("no validation data")),
         "{result:?}"
     );
+}
+
+#[test]
+fn batches_are_signed_with_one_key() {
+    let dir = tool_dir();
+    let lines: Vec<String> = [
+        "end-user-certificate.json",
+        "import-certificate.json",
+        "refusal.json",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, file)| {
+        let mut v: serde_json::Value = serde_json::from_slice(&example(file)).unwrap();
+        v["number"] = format!("SIGNED-{i}").into();
+        serde_json::to_string(&v).unwrap()
+    })
+    .collect();
+    let jsonl = write_temp(dir.path(), "batch.jsonl", lines.join("\n").as_bytes());
+    let out_dir = dir.path().join("out");
+    let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .args(["render", "--jsonl"])
+        .arg(&jsonl)
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .arg("--p12")
+        .arg(pki_file("officer.p12"))
+        .args([
+            "--password-env",
+            "EUCDOC_TEST_PASSWORD",
+            "--at",
+            &now_rfc3339(),
+        ])
+        .env("EUCDOC_TEST_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    for i in 0..3 {
+        let pdf = out_dir.join(format!("SIGNED-{i}.pdf"));
+        let report = run("pdfsig", &[pdf.to_str().unwrap()]);
+        let report = String::from_utf8_lossy(&report.stdout);
+        assert!(
+            report.contains("Signature is Valid."),
+            "SIGNED-{i}: {report}"
+        );
+        assert!(
+            common::pdf_text(&pdf, None).contains("ТЕСТОВЫЙ ДОКУМЕНТ"),
+            "test watermark"
+        );
+    }
 }

@@ -290,6 +290,24 @@ pub fn sign_with_stamp(
     sign_pdf(pdf, signer, &request)
 }
 
+/// Certificates from PEM (one or more) or DER bytes, as DER.
+pub fn certificates_from_file(bytes: &[u8]) -> Result<Vec<Vec<u8>>, SignError> {
+    let ssl = |e: openssl::error::ErrorStack| SignError::KeyStore(format!("certificate file: {e}"));
+    if bytes.starts_with(b"-----") || bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        openssl::x509::X509::stack_from_pem(bytes)
+            .map_err(ssl)?
+            .iter()
+            .map(|c| c.to_der().map_err(ssl))
+            .collect()
+    } else {
+        Ok(vec![
+            openssl::x509::X509::from_der(bytes)
+                .and_then(|c| c.to_der())
+                .map_err(ssl)?,
+        ])
+    }
+}
+
 /// Whether the signer's certificate or chain comes from the development PKI.
 pub fn is_test_signer(signer: &dyn Signer) -> bool {
     std::iter::once(signer.certificate_der())
@@ -360,15 +378,18 @@ fn page_media_box(document: &lopdf::Document, page_id: lopdf::ObjectId) -> Optio
     None
 }
 
-/// Opens a key store for signing at `now` (Unix seconds), refusing a revoked key when one of
-/// `crls` (DER or PEM) is its issuer's CRL (its issuer must be in the key store's chain).
+/// Opens a key store for signing at `now` (Unix seconds). `chain` adds certificates (DER) to
+/// the chain the key store carries. A key that one of `crls` (DER or PEM, its issuer's CRL)
+/// lists is refused; its issuer must then be in the chain.
 pub fn open_signer(
     p12: &[u8],
     password: &str,
     now: i64,
     crls: &[Vec<u8>],
+    chain: &[Vec<u8>],
 ) -> Result<Pkcs12Signer, SignError> {
-    let signer = Pkcs12Signer::from_pkcs12(p12, password, now)?;
+    let mut signer = Pkcs12Signer::from_pkcs12(p12, password, now)?;
+    signer.add_chain(chain);
     if !crls.is_empty() {
         let issuer = issuer_in_chain(&signer)?;
         let issuer_name = openssl::x509::X509::from_der(&issuer)

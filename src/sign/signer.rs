@@ -194,6 +194,18 @@ impl Pkcs12Signer {
     }
 }
 
+impl Pkcs12Signer {
+    /// Adds certificates (DER) to the chain embedded in signatures, for key stores that carry
+    /// no chain (as NCA key stores often do). Repeated certificates are kept once.
+    pub fn add_chain(&mut self, certificates: &[Vec<u8>]) {
+        for der in certificates {
+            if der.as_slice() != self.certificate.as_slice() && !self.chain.contains(der) {
+                self.chain.push(der.clone());
+            }
+        }
+    }
+}
+
 /// A document signature needs nonRepudiation, and a certificate valid now.
 fn check_may_sign(certificate_der: &[u8], now: i64) -> Result<(), SignError> {
     let cert = Certificate::from_der(certificate_der)
