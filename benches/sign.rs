@@ -41,6 +41,7 @@ fn bench(c: &mut Criterion) {
         tsa: None,
         validation: None,
         archive_timestamp: false,
+        background: None,
     };
     group.bench_function("invisible", |b| {
         b.iter(|| black_box(sign::sign_pdf(&rendered.pdf, &signer, &invisible).expect("sign")))
@@ -52,10 +53,13 @@ fn bench(c: &mut Criterion) {
                     &rendered.pdf,
                     &signer,
                     &renderer,
-                    &rendered.signature_place,
-                    Some("басшы"),
-                    now,
-                    &sign::LevelOptions::default(),
+                    &sign::StampOptions {
+                        place: &rendered.signature_place,
+                        position: Some("басшы"),
+                        time: now,
+                        levels: &sign::LevelOptions::default(),
+                        watermark_pages: false,
+                    },
                 )
                 .expect("sign"),
             )
@@ -76,10 +80,13 @@ fn bench(c: &mut Criterion) {
                     &rendered.pdf,
                     &signer,
                     &renderer,
-                    &rendered.signature_place,
-                    Some("басшы"),
-                    now,
-                    &sign::LevelOptions::default(),
+                    &sign::StampOptions {
+                        place: &rendered.signature_place,
+                        position: Some("басшы"),
+                        time: now,
+                        levels: &sign::LevelOptions::default(),
+                        watermark_pages: false,
+                    },
                 )
                 .expect("sign"),
             )

@@ -196,10 +196,8 @@ pub fn render_and_sign(
         &rendered.pdf,
         signing.signer,
         renderer,
-        &rendered.signature_place,
-        input.document().signer_position(),
-        now,
-        signing.levels,
+        &crate::sign::StampOptions { place: &rendered.signature_place, position: input.document().signer_position(), time: now, levels: signing.levels, watermark_pages: // The template drew the watermark already.
+        false },
     )?)
 }
 

@@ -314,9 +314,19 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
         .map_err(Failure::Input)?;
     let renderer = Renderer::new(RenderConfig::default()).map_err(|e| Failure::Output(e.into()))?;
     let place = eucdoc::sign::default_place(&pdf).map_err(|e| Failure::Input(e.into()))?;
-    let signed =
-        eucdoc::sign::sign_with_stamp(&pdf, &signer, &renderer, &place, None, now, &levels)
-            .map_err(sign_failure)?;
+    let signed = eucdoc::sign::sign_with_stamp(
+        &pdf,
+        &signer,
+        &renderer,
+        &eucdoc::sign::StampOptions {
+            place: &place,
+            position: None,
+            time: now,
+            levels: &levels,
+            watermark_pages: true,
+        },
+    )
+    .map_err(sign_failure)?;
     eucdoc::batch::write_atomically(&args.output, &signed)
         .with_context(|| format!("cannot write {}", args.output.display()))
         .map_err(Failure::Output)?;

@@ -60,10 +60,13 @@ fn signed_example() -> (Vec<u8>, Vec<u8>) {
         &rendered.pdf,
         &signer,
         &renderer,
-        &rendered.signature_place,
-        input.document().signer_position(),
-        now(),
-        &sign::LevelOptions::default(),
+        &sign::StampOptions {
+            place: &rendered.signature_place,
+            position: input.document().signer_position(),
+            time: now(),
+            levels: &sign::LevelOptions::default(),
+            watermark_pages: false,
+        },
     )
     .unwrap();
     (rendered.pdf, signed)
@@ -478,6 +481,14 @@ fn cli_sign_signs_any_pdf() {
     );
     let plain_bytes = std::fs::read(&plain).unwrap();
     assert!(std::fs::read(&out).unwrap().starts_with(&plain_bytes));
+    // A development key on a PDF eucdoc did not sign before: the watermark is behind the page,
+    // and the stamp says so too.
+    let text = common::pdf_text(&out, None);
+    // Rotated text comes out in pieces: compare without white space.
+    let squeezed: String = text.split_whitespace().collect();
+    assert!(squeezed.starts_with("ТЕСТҚҰЖАТТЕСТОВЫЙДОКУМЕНТ"), "{text}");
+    assert!(text.contains("ТЕСТ ҚҰЖАТ — ЗАҢДЫ КҮШІ ЖОҚ"), "{text}");
+    assert!(!common::pdf_text(&plain, None).contains("ТЕСТОВЫЙ ДОКУМЕНТ"));
 }
 
 /// The key stores of Kazakhstan's test CA (RC2-40 / 3DES / SHA-1 MAC) load through the legacy
@@ -514,10 +525,13 @@ fn nca_key_stores_load_sign_and_refuse() {
         &pdf,
         &signer,
         &renderer(),
-        &place,
-        None,
-        valid_time,
-        &sign::LevelOptions::default(),
+        &sign::StampOptions {
+            place: &place,
+            position: None,
+            time: valid_time,
+            levels: &sign::LevelOptions::default(),
+            watermark_pages: false,
+        },
     )
     .unwrap();
     let dir = tool_dir();
@@ -740,12 +754,15 @@ fn signed_b_t(tsa: &sign::timestamp::Tsa) -> Result<Vec<u8>, SignError> {
         &rendered.pdf,
         &signer,
         &renderer,
-        &rendered.signature_place,
-        input.document().signer_position(),
-        now(),
-        &sign::LevelOptions {
-            tsa: Some(tsa.clone()),
-            ..Default::default()
+        &sign::StampOptions {
+            place: &rendered.signature_place,
+            position: input.document().signer_position(),
+            time: now(),
+            levels: &sign::LevelOptions {
+                tsa: Some(tsa.clone()),
+                ..Default::default()
+            },
+            watermark_pages: false,
         },
     )
 }
@@ -922,10 +939,13 @@ fn sign_example_with(key: &str, levels: &sign::LevelOptions) -> Result<Vec<u8>, 
         &rendered.pdf,
         &signer,
         &renderer,
-        &rendered.signature_place,
-        None,
-        now(),
-        levels,
+        &sign::StampOptions {
+            place: &rendered.signature_place,
+            position: None,
+            time: now(),
+            levels,
+            watermark_pages: false,
+        },
     )
 }
 

@@ -232,16 +232,28 @@ impl Renderer {
             })
     }
 
-    /// Renders the visible signature stamp as a one-page PDF of exactly `stamp.width` ×
-    /// `stamp.height` points (the signer imports its page as the widget's appearance).
-    pub fn render_stamp(
+    /// Renders the test watermark as a one-page PDF of `width` × `height` points.
+    pub fn render_watermark(
         &self,
-        stamp: &Stamp,
+        width: f64,
+        height: f64,
         now: time::UtcDateTime,
     ) -> Result<Vec<u8>, RenderError> {
-        let data = serde_json::to_vec(stamp).map_err(|e| RenderError::Setup(e.to_string()))?;
-        let document =
-            self.compile(world::STAMP_TEMPLATE, data, b"{}".to_vec(), Vec::new(), now)?;
+        let data = json!({ "width": width, "height": height })
+            .to_string()
+            .into_bytes();
+        self.export_plain(world::WATERMARK_TEMPLATE, data, now)
+    }
+
+    /// Compiles a helper template (stamp, watermark) to a PDF/A-3b page whose objects the signer
+    /// imports; untagged, as a page fragment carries no structure.
+    fn export_plain(
+        &self,
+        template: &'static str,
+        data: Vec<u8>,
+        now: time::UtcDateTime,
+    ) -> Result<Vec<u8>, RenderError> {
+        let document = self.compile(template, data, b"{}".to_vec(), Vec::new(), now)?;
         let options = PdfOptions {
             timestamp: Some(Timestamp::new_utc(Datetime::Datetime(
                 time::PrimitiveDateTime::new(now.date(), now.time()),
@@ -252,6 +264,17 @@ impl Renderer {
             ..PdfOptions::default()
         };
         typst_pdf::pdf(&document, &options).map_err(|d| RenderError::Export(describe(&d)))
+    }
+
+    /// Renders the visible signature stamp as a one-page PDF of exactly `stamp.width` ×
+    /// `stamp.height` points (the signer imports its page as the widget's appearance).
+    pub fn render_stamp(
+        &self,
+        stamp: &Stamp,
+        now: time::UtcDateTime,
+    ) -> Result<Vec<u8>, RenderError> {
+        let data = serde_json::to_vec(stamp).map_err(|e| RenderError::Setup(e.to_string()))?;
+        self.export_plain(world::STAMP_TEMPLATE, data, now)
     }
 }
 

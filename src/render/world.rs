@@ -23,7 +23,7 @@ pub const CONTEXT_PATH: &str = "/context.json";
 pub const QR_PATH: &str = "/qr.svg";
 
 /// The template sources, bundled into the binary.
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
     (
         "/common.typ",
         include_str!("../../templates-typst/common.typ"),
@@ -44,10 +44,16 @@ const TEMPLATES: [(&str, &str); 5] = [
         "/stamp.typ",
         include_str!("../../templates-typst/stamp.typ"),
     ),
+    (
+        "/watermark.typ",
+        include_str!("../../templates-typst/watermark.typ"),
+    ),
 ];
 
 /// The template of the visible signature stamp.
 pub const STAMP_TEMPLATE: &str = "/stamp.typ";
+/// The template of the test watermark for PDFs eucdoc did not render.
+pub const WATERMARK_TEMPLATE: &str = "/watermark.typ";
 
 /// The template that renders `form`.
 pub fn template_path(form: Form) -> &'static str {

@@ -88,6 +88,9 @@ pub struct SignRequest {
     pub validation: Option<revocation::RevocationSources>,
     /// Add a document timestamp over the whole, for PAdES B-LTA (needs `validation`).
     pub archive_timestamp: bool,
+    /// Drawn behind every page in the signed update: the test watermark for PDFs signed with a
+    /// development key that eucdoc did not render.
+    pub background: Option<pdf::PageBackground>,
 }
 
 /// PAdES baseline levels (ETSI EN 319 142-1, 6).
@@ -168,6 +171,7 @@ pub fn sign_pdf(
         },
         reserve_for(signer),
         &request.widget,
+        request.background.as_ref(),
     )?;
     let digest = signer
         .algorithm()
@@ -203,6 +207,7 @@ pub fn add_document_timestamp(pdf: &[u8], tsa: &timestamp::Tsa) -> Result<Vec<u8
             rect: [0.0; 4],
             appearance: None,
         },
+        None,
     )?;
     let digest = Digest::Sha256.hash_parts(&prepared.signed_bytes());
     let token = tsa.timestamp(Digest::Sha256, &digest)?;
@@ -248,17 +253,37 @@ pub struct LevelOptions {
     pub archive_timestamp: bool,
 }
 
+/// How a stamped signature is made.
+#[derive(Debug, Clone, Copy)]
+pub struct StampOptions<'a> {
+    /// Where the stamp goes.
+    pub place: &'a crate::render::SignaturePlace,
+    /// The signer's position as the document states it.
+    pub position: Option<&'a str>,
+    /// The signing time.
+    pub time: time::UtcDateTime,
+    /// The PAdES level's needs.
+    pub levels: &'a LevelOptions,
+    /// Put the test watermark behind every page when the key is a development key (for PDFs
+    /// whose template did not draw it).
+    pub watermark_pages: bool,
+}
+
 /// Renders the stamp for `signer` into `place` and signs `pdf` with it at the level `levels`
-/// asks for. `position` is the signer's position as the document states it.
+/// asks for (see [`StampOptions`]).
 pub fn sign_with_stamp(
     pdf: &[u8],
     signer: &dyn Signer,
     renderer: &crate::render::Renderer,
-    place: &crate::render::SignaturePlace,
-    position: Option<&str>,
-    time: time::UtcDateTime,
-    levels: &LevelOptions,
+    options: &StampOptions<'_>,
 ) -> Result<Vec<u8>, SignError> {
+    let StampOptions {
+        place,
+        position,
+        time,
+        levels,
+        watermark_pages,
+    } = *options;
     let identity = SignerIdentity::from_der(signer.certificate_der())
         .map_err(|e| SignError::KeyStore(format!("unreadable certificate: {e}")))?;
     let stamp = crate::render::Stamp {
@@ -286,6 +311,11 @@ pub fn sign_with_stamp(
         tsa: levels.tsa.clone(),
         validation: levels.validation.clone(),
         archive_timestamp: levels.archive_timestamp,
+        background: if watermark_pages && is_test_signer(signer) {
+            Some(test_watermark(renderer, time)?)
+        } else {
+            None
+        },
     };
     sign_pdf(pdf, signer, &request)
 }
@@ -306,6 +336,21 @@ pub fn certificates_from_file(bytes: &[u8]) -> Result<Vec<Vec<u8>>, SignError> {
                 .map_err(ssl)?,
         ])
     }
+}
+
+/// The test watermark, 420 × 260 pt, as a page background.
+fn test_watermark(
+    renderer: &crate::render::Renderer,
+    time: time::UtcDateTime,
+) -> Result<pdf::PageBackground, SignError> {
+    const SIZE: (f64, f64) = (420.0, 260.0);
+    let watermark = renderer
+        .render_watermark(SIZE.0, SIZE.1, time)
+        .map_err(|e| SignError::Pdf(format!("watermark: {e}")))?;
+    Ok(pdf::PageBackground {
+        appearance: appearance::import_first_page(&watermark)?,
+        size: SIZE,
+    })
 }
 
 /// Whether the signer's certificate or chain comes from the development PKI.
@@ -341,7 +386,7 @@ pub fn default_place(pdf: &[u8]) -> Result<crate::render::SignaturePlace, SignEr
         .iter()
         .next_back()
         .ok_or_else(|| SignError::Pdf("the document has no pages".into()))?;
-    let media_box = page_media_box(&document, page_id)
+    let media_box = pdf::page_media_box(&document, page_id)
         .ok_or_else(|| SignError::Pdf(format!("page {number} has no usable /MediaBox")))?;
     let [llx, lly, urx, ury] = media_box;
     let (page_width, page_height) = (urx - llx, ury - lly);
@@ -354,28 +399,6 @@ pub fn default_place(pdf: &[u8]) -> Result<crate::render::SignaturePlace, SignEr
         height,
         page_height,
     })
-}
-
-/// The page's /MediaBox, inherited from the page tree when the page has none.
-fn page_media_box(document: &lopdf::Document, page_id: lopdf::ObjectId) -> Option<[f64; 4]> {
-    let mut node = document.get_dictionary(page_id).ok()?;
-    // Depth bound: a hostile page tree may loop.
-    for _ in 0..64 {
-        if let Ok(object) = node.get(b"MediaBox") {
-            let array = match object {
-                lopdf::Object::Reference(id) => document.get_object(*id).ok()?.as_array().ok()?,
-                other => other.as_array().ok()?,
-            };
-            let numbers: Vec<f64> = array
-                .iter()
-                .filter_map(|o| o.as_float().ok().map(f64::from))
-                .collect();
-            return <[f64; 4]>::try_from(numbers).ok();
-        }
-        let parent = node.get(b"Parent").ok()?.as_reference().ok()?;
-        node = document.get_dictionary(parent).ok()?;
-    }
-    None
 }
 
 /// Opens a key store for signing at `now` (Unix seconds). `chain` adds certificates (DER) to

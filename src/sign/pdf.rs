@@ -33,6 +33,15 @@ pub struct Appearance {
     pub objects: Vec<(ObjectId, Object)>,
 }
 
+/// A graphic drawn behind the content of every page (the test watermark), centred.
+#[derive(Debug, Clone)]
+pub struct PageBackground {
+    /// Its content, resources and objects.
+    pub appearance: Appearance,
+    /// Width and height in points.
+    pub size: (f64, f64),
+}
+
 /// A prepared document: the whole file with the `/Contents` hole still zero.
 #[derive(Debug)]
 pub struct Prepared {
@@ -94,6 +103,7 @@ pub fn prepare(
     kind: &SignatureKind,
     reserve: usize,
     widget: &Widget,
+    background: Option<&PageBackground>,
 ) -> Result<Prepared, SignError> {
     let document = Document::load_mem(pdf).map_err(pdf_error)?;
     if document.is_encrypted() || document.trailer.get(b"Encrypt").is_ok() {
@@ -192,6 +202,9 @@ pub fn prepare(
 
     add_to_page(&mut update, page_id, field_id)?;
     add_to_acro_form(&mut update, catalog_id, field_id)?;
+    if let Some(background) = background {
+        add_background(&mut update, background, &pages)?;
+    }
 
     let mut bytes = Vec::with_capacity(pdf.len() + 2 * reserve + 4096);
     update
@@ -308,6 +321,86 @@ fn add_appearance(
     // Compression is an optimisation; an uncompressed appearance is still valid.
     let _ = stream.compress();
     document.add_object(stream)
+}
+
+/// Puts `background` behind the content of every page, centred on its media box. The signature
+/// in the same update covers it.
+fn add_background(
+    update: &mut IncrementalDocument,
+    background: &PageBackground,
+    pages: &std::collections::BTreeMap<u32, ObjectId>,
+) -> Result<(), SignError> {
+    const NAME: &[u8] = b"EucdocTestWatermark";
+    let (width, height) = background.size;
+    let xobject = add_appearance(
+        &mut update.new_document,
+        Some(&background.appearance),
+        width,
+        height,
+    );
+    for &page_id in pages.values() {
+        let [llx, lly, urx, ury] = page_media_box(update.get_prev_documents(), page_id)
+            .ok_or_else(|| SignError::Pdf("a page has no usable /MediaBox".into()))?;
+        let (tx, ty) = (
+            llx + (urx - llx - width) / 2.0,
+            lly + (ury - lly - height) / 2.0,
+        );
+        update
+            .opt_clone_object_to_new_document(page_id)
+            .map_err(pdf_error)?;
+        update
+            .add_xobject(page_id, NAME, xobject)
+            .map_err(pdf_error)?;
+        let drawing =
+            format!("q 1 0 0 1 {tx:.2} {ty:.2} cm /EucdocTestWatermark Do Q\n").into_bytes();
+        let drawing_id = update
+            .new_document
+            .add_object(Stream::new(Dictionary::new(), drawing));
+        let existing = update
+            .new_document
+            .get_dictionary(page_id)
+            .map_err(pdf_error)?
+            .get(b"Contents")
+            .ok()
+            .cloned();
+        let mut contents = vec![Object::Reference(drawing_id)];
+        match existing {
+            Some(Object::Reference(id)) => match update.get_prev_documents().get_object(id) {
+                Ok(Object::Array(items)) => contents.extend(items.iter().cloned()),
+                _ => contents.push(Object::Reference(id)),
+            },
+            Some(Object::Array(items)) => contents.extend(items),
+            _ => {}
+        }
+        update
+            .new_document
+            .get_dictionary_mut(page_id)
+            .map_err(pdf_error)?
+            .set("Contents", Object::Array(contents));
+    }
+    Ok(())
+}
+
+/// The page's /MediaBox, inherited from the page tree when the page has none.
+pub fn page_media_box(document: &Document, page_id: ObjectId) -> Option<[f64; 4]> {
+    let mut node = document.get_dictionary(page_id).ok()?;
+    // Depth bound: a hostile page tree may loop.
+    for _ in 0..64 {
+        if let Ok(object) = node.get(b"MediaBox") {
+            let array = match object {
+                Object::Reference(id) => document.get_object(*id).ok()?.as_array().ok()?,
+                other => other.as_array().ok()?,
+            };
+            let numbers: Vec<f64> = array
+                .iter()
+                .filter_map(|o| o.as_float().ok().map(f64::from))
+                .collect();
+            return <[f64; 4]>::try_from(numbers).ok();
+        }
+        let parent = node.get(b"Parent").ok()?.as_reference().ok()?;
+        node = document.get_dictionary(parent).ok()?;
+    }
+    None
 }
 
 fn renumber(object: &mut Object, map: &impl Fn(ObjectId) -> ObjectId) {
