@@ -42,6 +42,12 @@ enum Command {
         /// Environment variable holding the key stores' password (default: "eucdoc-dev").
         #[arg(long)]
         password_env: Option<String>,
+        /// OCSP responder the end-entity certificates name (AIA).
+        #[arg(long)]
+        ocsp_url: Option<String>,
+        /// Base URL where root.crl and nca.crl are served, named in the certificates.
+        #[arg(long)]
+        crl_base_url: Option<String>,
     },
 }
 
@@ -133,7 +139,19 @@ fn main() -> ExitCode {
         Command::Render(args) => render(args),
         Command::Schema { form } => schema(&form),
         Command::Sign(args) => sign(args),
-        Command::DevPki { out, password_env } => dev_pki(&out, password_env.as_deref()),
+        Command::DevPki {
+            out,
+            password_env,
+            ocsp_url,
+            crl_base_url,
+        } => dev_pki(
+            &out,
+            password_env.as_deref(),
+            &eucdoc::sign::devpki::DevPkiUrls {
+                ocsp: ocsp_url,
+                crl_base: crl_base_url,
+            },
+        ),
     };
     match result {
         Ok(code) => code,
@@ -175,16 +193,24 @@ fn render_time(at: Option<&str>) -> Result<time::UtcDateTime, Failure> {
 /// The development key stores' password when none is given: public, for tests only.
 const DEV_PASSWORD: &str = "eucdoc-dev";
 
-fn dev_pki(out: &std::path::Path, password_env: Option<&str>) -> Result<ExitCode, Failure> {
+fn dev_pki(
+    out: &std::path::Path,
+    password_env: Option<&str>,
+    urls: &eucdoc::sign::devpki::DevPkiUrls,
+) -> Result<ExitCode, Failure> {
     let password = match password_env {
         Some(var) => std::env::var(var)
             .with_context(|| format!("environment variable {var} is not set"))
             .map_err(Failure::Input)?,
         None => DEV_PASSWORD.to_string(),
     };
-    let files =
-        eucdoc::sign::devpki::generate(out, &password, time::UtcDateTime::now().unix_timestamp())
-            .map_err(|e| Failure::Output(e.into()))?;
+    let files = eucdoc::sign::devpki::generate_with(
+        out,
+        &password,
+        time::UtcDateTime::now().unix_timestamp(),
+        urls,
+    )
+    .map_err(|e| Failure::Output(e.into()))?;
     for file in &files.all {
         println!("{}", file.display());
     }

@@ -683,10 +683,15 @@ impl Drop for TestTsa {
 }
 
 fn start_tsa() -> TestTsa {
+    start_tsa_of(pki().0.path())
+}
+
+/// A TSA with the TSA key of the development PKI in `pki_dir`.
+fn start_tsa_of(pki_dir: &std::path::Path) -> TestTsa {
     let dir = tempfile::tempdir().unwrap();
     let chain = [
-        std::fs::read(&pki().1.nca).unwrap(),
-        std::fs::read(&pki().1.root).unwrap(),
+        std::fs::read(pki_dir.join("nca.pem")).unwrap(),
+        std::fs::read(pki_dir.join("root.pem")).unwrap(),
     ]
     .concat();
     std::fs::write(dir.path().join("chain.pem"), chain).unwrap();
@@ -697,8 +702,8 @@ fn start_tsa() -> TestTsa {
          default_policy = 1.2.398.3.3.2.6\ndigests = sha256, sha384, sha512\naccuracy = secs:1\n\
          ordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
         dir = dir.path().display(),
-        tsa = pki_file("tsa.pem").display(),
-        key = pki_file("tsa-key.pem").display(),
+        tsa = pki_dir.join("tsa.pem").display(),
+        key = pki_dir.join("tsa-key.pem").display(),
     );
     let config_path = write_temp(dir.path(), "tsa.cnf", config.as_bytes());
     let (child, url) = start_responder(&["tsa", config_path.to_str().unwrap()]);
@@ -1071,4 +1076,101 @@ fn batches_are_signed_with_one_key() {
             "test watermark"
         );
     }
+}
+
+/// Certificates that name their CRLs (distribution points) are enough for B-LT: the signer
+/// fetches the CRLs there, checks them and embeds them.
+#[test]
+fn b_lt_fetches_the_crls_the_certificates_name() {
+    use std::io::BufRead;
+    let served = tempfile::tempdir().unwrap();
+    let mut server = Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(served.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 serves the CRLs");
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .split_whitespace()
+        .skip_while(|w| *w != "port")
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let urls = devpki::DevPkiUrls {
+        ocsp: None,
+        crl_base: Some(format!("http://127.0.0.1:{port}")),
+    };
+    devpki::generate_with(served.path(), PASSWORD, now().unix_timestamp(), &urls).unwrap();
+    let tsa = start_tsa_of(served.path());
+    let signer = sign::open_signer(
+        &std::fs::read(served.path().join("officer.p12")).unwrap(),
+        PASSWORD,
+        now().unix_timestamp(),
+        &[],
+        &[],
+    )
+    .unwrap();
+    let pdf = common::render_bytes(&example("refusal.json")).pdf;
+    let place = sign::default_place(&pdf).unwrap();
+    let levels = sign::LevelOptions {
+        tsa: Some(sign::timestamp::Tsa::new(&tsa.url)),
+        validation: Some(sign::revocation::RevocationSources {
+            ocsp_url: None,
+            crls: Vec::new(),
+            timeout: std::time::Duration::from_secs(10),
+        }),
+        archive_timestamp: false,
+    };
+    let signed = sign::sign_with_stamp(
+        &pdf,
+        &signer,
+        &renderer(),
+        &sign::StampOptions {
+            place: &place,
+            position: None,
+            time: now(),
+            levels: &levels,
+            watermark_pages: true,
+        },
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let signed = signed.unwrap();
+    let dir = tool_dir();
+    let path = write_temp(dir.path(), "cdp.pdf", &signed);
+    let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO (scripts/test.sh sets it)");
+    let out = run(
+        &python,
+        &[
+            "-c",
+            PYHANKO_LTV,
+            path.to_str().unwrap(),
+            served.path().join("root.pem").to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("signature intact True valid True trusted True"),
+        "{stdout}"
+    );
+    // The NCA's CRL (officer, TSA) and the root's (NCA), fetched; no OCSP.
+    assert!(stdout.contains("dss ocsps 0 crls 2"), "{stdout}");
 }

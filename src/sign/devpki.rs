@@ -112,6 +112,65 @@ struct Request<'a> {
     not_before: i64,
     not_after: i64,
     ec: bool,
+    /// Where the issuer's CRL is published (CRL distribution points).
+    crl_url: Option<String>,
+    /// The OCSP responder that answers for this certificate (authority information access).
+    ocsp_url: Option<String>,
+}
+
+/// Where the development PKI's certificates say their status is published, so that validators
+/// (and eucdoc's B-LT) can fetch it as they would from Kazakhstan's CA.
+#[derive(Debug, Clone, Default)]
+pub struct DevPkiUrls {
+    /// OCSP responder named in the end-entity certificates (AIA).
+    pub ocsp: Option<String>,
+    /// Base URL under which `root.crl` and `nca.crl` are served (CRL distribution points).
+    pub crl_base: Option<String>,
+}
+
+/// CRL distribution points and AIA extensions (RFC 5280, 4.2.1.13 and 4.2.2.1), encoded with
+/// the x509-cert types.
+fn status_extensions(
+    crl_url: Option<&str>,
+    ocsp_url: Option<&str>,
+) -> Result<Vec<openssl::x509::X509Extension>, SignError> {
+    use der::Encode;
+    use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+    use x509_cert::ext::pkix::{
+        AccessDescription, AuthorityInfoAccessSyntax, CrlDistributionPoints,
+        crl::dp::DistributionPoint,
+    };
+    let der_error = |e: der::Error| SignError::KeyStore(format!("dev-pki extension: {e}"));
+    let uri = |url: &str| -> Result<GeneralName, SignError> {
+        Ok(GeneralName::UniformResourceIdentifier(
+            der::asn1::Ia5String::new(url).map_err(der_error)?,
+        ))
+    };
+    let extension = |oid: &str, der: Vec<u8>| -> Result<openssl::x509::X509Extension, SignError> {
+        let oid = openssl::asn1::Asn1Object::from_str(oid).map_err(ssl)?;
+        let value = openssl::asn1::Asn1OctetString::new_from_bytes(&der).map_err(ssl)?;
+        openssl::x509::X509Extension::new_from_der(&oid, false, &value).map_err(ssl)
+    };
+    let mut out = Vec::new();
+    if let Some(url) = crl_url {
+        let points = CrlDistributionPoints(vec![DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![uri(url)?])),
+            reasons: None,
+            crl_issuer: None,
+        }]);
+        out.push(extension("2.5.29.31", points.to_der().map_err(der_error)?)?);
+    }
+    if let Some(url) = ocsp_url {
+        let access = AuthorityInfoAccessSyntax(vec![AccessDescription {
+            access_method: const_oid::db::rfc5280::ID_AD_OCSP,
+            access_location: uri(url)?,
+        }]);
+        out.push(extension(
+            "1.3.6.1.5.5.7.1.1",
+            access.to_der().map_err(der_error)?,
+        )?);
+    }
+    Ok(out)
 }
 
 fn issue(request: Request<'_>) -> Result<Issued, SignError> {
@@ -158,6 +217,9 @@ fn issue(request: Request<'_>) -> Result<Issued, SignError> {
     builder.append_extension(ski).map_err(ssl)?;
     if let Some(aki) = aki {
         builder.append_extension(aki).map_err(ssl)?;
+    }
+    for extension in status_extensions(request.crl_url.as_deref(), request.ocsp_url.as_deref())? {
+        builder.append_extension(extension).map_err(ssl)?;
     }
     match &request.profile {
         Profile::Root => {
@@ -417,7 +479,22 @@ fn crl(
 /// Generates the development PKI into `out` at time `now` (Unix seconds). Key stores are
 /// protected with `password`.
 pub fn generate(out: &Path, password: &str, now: i64) -> Result<DevPkiFiles, SignError> {
+    generate_with(out, password, now, &DevPkiUrls::default())
+}
+
+/// As [`generate`], with certificates that name where their status is published.
+pub fn generate_with(
+    out: &Path,
+    password: &str,
+    now: i64,
+    urls: &DevPkiUrls,
+) -> Result<DevPkiFiles, SignError> {
     std::fs::create_dir_all(out).map_err(io(out))?;
+    let crl_of = |name: &str| {
+        urls.crl_base
+            .as_ref()
+            .map(|base| format!("{}/{name}", base.trim_end_matches('/')))
+    };
     const YEAR: i64 = 365 * 24 * 3600;
     let start = now - 24 * 3600;
     let mut all = Vec::new();
@@ -432,6 +509,8 @@ pub fn generate(out: &Path, password: &str, now: i64) -> Result<DevPkiFiles, Sig
         not_before: start,
         not_after: now + 20 * YEAR,
         ec: false,
+        crl_url: None,
+        ocsp_url: None,
     })?;
     let nca = issue(Request {
         subject: vec![
@@ -447,6 +526,8 @@ pub fn generate(out: &Path, password: &str, now: i64) -> Result<DevPkiFiles, Sig
         not_before: start,
         not_after: now + 10 * YEAR,
         ec: false,
+        crl_url: crl_of("root.crl"),
+        ocsp_url: None,
     })?;
     let end_entity =
         |subject: Vec<Rdn>, profile: Profile, serial: u32, not_after: i64, ec: bool| {
@@ -462,6 +543,8 @@ pub fn generate(out: &Path, password: &str, now: i64) -> Result<DevPkiFiles, Sig
                 },
                 not_after,
                 ec,
+                crl_url: crl_of("nca.crl"),
+                ocsp_url: urls.ocsp.clone(),
             })
         };
     let officer = end_entity(

@@ -127,7 +127,12 @@ pub fn collect(
             }
             Err(reason) => reason,
         };
-        match crl_status(cert, issuer, &sources.crls, now)? {
+        // A CRL given, else the one the certificate names (CRL distribution points).
+        let mut crl = crl_status(cert, issuer, &sources.crls, now)?;
+        if crl.is_none() {
+            crl = crl_status(cert, issuer, &fetch_crls(cert, sources.timeout), now)?;
+        }
+        match crl {
             Some(crl) => {
                 if !data.crls.contains(&crl) {
                     data.crls.push(crl);
@@ -229,6 +234,40 @@ fn crl_status(
         };
     }
     Ok(None)
+}
+
+/// Largest CRL fetched: Kazakhstan's production GOST CRL is ~21 MB.
+const MAX_CRL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The CRLs at the certificate's http:// distribution points (unreachable ones are skipped;
+/// what is fetched is checked like any CRL).
+fn fetch_crls(cert: &X509, timeout: Duration) -> Vec<Vec<u8>> {
+    let Some(points) = cert.crl_distribution_points() else {
+        return Vec::new();
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .build()
+        .into();
+    points
+        .iter()
+        .filter_map(|point| point.distpoint()?.fullname())
+        .flat_map(|names| {
+            names
+                .iter()
+                .filter_map(|name| name.uri().map(str::to_string))
+        })
+        .filter(|url| url.starts_with("http://"))
+        .filter_map(|url| {
+            let mut response = agent.get(&url).call().ok()?;
+            response
+                .body_mut()
+                .with_config()
+                .limit(MAX_CRL_BYTES)
+                .read_to_vec()
+                .ok()
+        })
+        .collect()
 }
 
 /// POSTs `body` over plain HTTP (OCSP and TSA answers are signed) and reads a bounded answer.
