@@ -624,8 +624,6 @@ fn signer_iin(signer: &dyn sign::Signer) -> Option<String> {
 /// the signature intact and trusted against the development root.
 #[test]
 fn pyhanko_validates_intact_and_trusted() {
-    let python = std::env::var("EUCDOC_PYHANKO")
-        .expect("EUCDOC_PYHANKO must name the venv python with pyHanko (scripts/test.sh sets it)");
     let (_, signed) = signed_example();
     let dir = tool_dir();
     let pdf = write_temp(dir.path(), "signed.pdf", &signed);
@@ -644,21 +642,13 @@ with open(sys.argv[1], 'rb') as f:
     status = validate_pdf_signature(sig, vc)
     print('intact', status.intact, 'valid', status.valid, 'trusted', status.trusted, 'coverage', status.coverage.name, 'modification', status.modification_level.name)
 "#;
-    let out = run(
-        &python,
+    let stdout = pyhanko(
+        script,
         &[
-            "-c",
-            script,
             pdf.to_str().unwrap(),
             pki().1.root.to_str().unwrap(),
             pki().1.nca.to_str().unwrap(),
         ],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert!(
         stdout.contains("intact True valid True trusted True"),
@@ -794,7 +784,6 @@ fn b_t_carries_a_verified_signature_timestamp() {
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(printed.contains("id-smime-aa-timeStampToken"), "{printed}");
     // pyHanko sees the timestamp, valid and trusted against the same root (the TSA's chain).
-    let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO (scripts/test.sh sets it)");
     let pdf = write_temp(dir.path(), "bt.pdf", &signed);
     let script = r#"
 import sys
@@ -811,21 +800,13 @@ with open(sys.argv[1], 'rb') as f:
     print('intact', status.intact, 'valid', status.valid, 'trusted', status.trusted)
     print('timestamp', ts is not None and ts.intact and ts.valid, ts.trusted if ts else None)
 "#;
-    let out = run(
-        &python,
+    let stdout = pyhanko(
+        script,
         &[
-            "-c",
-            script,
             pdf.to_str().unwrap(),
             pki().1.root.to_str().unwrap(),
             pki().1.nca.to_str().unwrap(),
         ],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert!(
         stdout.contains("intact True valid True trusted True"),
@@ -958,26 +939,14 @@ fn sign_example_with(key: &str, levels: &sign::LevelOptions) -> Result<Vec<u8>, 
 fn b_lt_and_b_lta_validate_offline_with_revocation_checking() {
     let tsa = start_tsa();
     let ocsp = start_ocsp();
-    let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO (scripts/test.sh sets it)");
     let dir = tool_dir();
     for archive in [false, true] {
         let signed =
             sign_example_with("officer.p12", &long_term(archive, &ocsp.url, &tsa.url)).unwrap();
         let pdf = write_temp(dir.path(), "lt.pdf", &signed);
-        let out = run(
-            &python,
-            &[
-                "-c",
-                PYHANKO_LTV,
-                pdf.to_str().unwrap(),
-                pki().1.root.to_str().unwrap(),
-            ],
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
+        let stdout = pyhanko(
+            PYHANKO_LTV,
+            &[pdf.to_str().unwrap(), pki().1.root.to_str().unwrap()],
         );
         assert!(
             stdout
@@ -1151,21 +1120,12 @@ fn b_lt_fetches_the_crls_the_certificates_name() {
     let signed = signed.unwrap();
     let dir = tool_dir();
     let path = write_temp(dir.path(), "cdp.pdf", &signed);
-    let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO (scripts/test.sh sets it)");
-    let out = run(
-        &python,
+    let stdout = pyhanko(
+        PYHANKO_LTV,
         &[
-            "-c",
-            PYHANKO_LTV,
             path.to_str().unwrap(),
             served.path().join("root.pem").to_str().unwrap(),
         ],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert!(
         stdout.contains("signature intact True valid True trusted True"),
@@ -1173,4 +1133,21 @@ fn b_lt_fetches_the_crls_the_certificates_name() {
     );
     // The NCA's CRL (officer, TSA) and the root's (NCA), fetched; no OCSP.
     assert!(stdout.contains("dss ocsps 0 crls 2"), "{stdout}");
+}
+
+/// Runs a pyHanko script (pyHanko is installed by scripts/test.sh into a venv whose python
+/// EUCDOC_PYHANKO names) with `args`; fails the test when the script fails.
+fn pyhanko(script: &str, args: &[&str]) -> String {
+    let python = std::env::var("EUCDOC_PYHANKO")
+        .expect("EUCDOC_PYHANKO must name the venv python with pyHanko (scripts/test.sh sets it)");
+    let mut all = vec!["-c", script];
+    all.extend_from_slice(args);
+    let out = run(&python, &all);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }
