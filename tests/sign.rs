@@ -204,25 +204,11 @@ fn openssl_cms_verifies_and_attributes_are_pades_baseline() {
     let mut content = signed[..range[1]].to_vec();
     content.extend_from_slice(&signed[range[2]..range[2] + range[3]]);
     let content_path = write_temp(dir.path(), "content.bin", &content);
-    let out = run(
-        "openssl",
-        &[
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            cms_path.to_str().unwrap(),
-            "-content",
-            content_path.to_str().unwrap(),
-            "-CAfile",
-            pki().1.root.to_str().unwrap(),
-            "-purpose",
-            "any",
-            "-out",
-            "/dev/null",
-        ],
+    let out = openssl_cms_verify(
+        cms_path.to_str().unwrap(),
+        content_path.to_str().unwrap(),
+        pki().1.root.to_str().unwrap(),
+        &[],
     );
     assert!(
         out.status.success(),
@@ -263,25 +249,11 @@ fn openssl_cms_verifies_and_attributes_are_pades_baseline() {
     let mut tampered = content.clone();
     tampered[1000] ^= 1;
     let tampered_path = write_temp(dir.path(), "tampered.bin", &tampered);
-    let out = run(
-        "openssl",
-        &[
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            cms_path.to_str().unwrap(),
-            "-content",
-            tampered_path.to_str().unwrap(),
-            "-CAfile",
-            pki().1.root.to_str().unwrap(),
-            "-purpose",
-            "any",
-            "-out",
-            "/dev/null",
-        ],
+    let out = openssl_cms_verify(
+        cms_path.to_str().unwrap(),
+        tampered_path.to_str().unwrap(),
+        pki().1.root.to_str().unwrap(),
+        &[],
     );
     assert!(!out.status.success());
 }
@@ -544,28 +516,15 @@ fn nca_key_stores_load_sign_and_refuse() {
     let mut content = signed[..range[1]].to_vec();
     content.extend_from_slice(&signed[range[2]..range[2] + range[3]]);
     let content_path = write_temp(dir.path(), "content.bin", &content);
-    let out = run(
-        "openssl",
+    // The test NCA is the anchor: its root is not available (SOURCES.md).
+    let out = openssl_cms_verify(
+        cms_path.to_str().unwrap(),
+        content_path.to_str().unwrap(),
+        nca.join("ca/nca_rsa_test.crt").to_str().unwrap(),
         &[
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            cms_path.to_str().unwrap(),
-            "-content",
-            content_path.to_str().unwrap(),
-            "-CAfile",
-            nca.join("ca/nca_rsa_test.crt").to_str().unwrap(),
-            "-purpose",
-            "any",
-            // The test NCA is the anchor: its root is not available (SOURCES.md).
             "-partial_chain",
             "-attime",
             &valid_time.unix_timestamp().to_string(),
-            "-out",
-            "/dev/null",
         ],
     );
     assert!(
@@ -1150,4 +1109,33 @@ fn pyhanko(script: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
+}
+
+/// `openssl cms -verify` of a detached CMS over `content`, anchored at `ca_file`, with `extra`
+/// options (any purpose: document signing keys carry emailProtection, not an S/MIME purpose).
+fn openssl_cms_verify(
+    cms: &str,
+    content: &str,
+    ca_file: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        cms,
+        "-content",
+        content,
+        "-CAfile",
+        ca_file,
+        "-purpose",
+        "any",
+        "-out",
+        "/dev/null",
+    ];
+    args.extend_from_slice(extra);
+    run("openssl", &args)
 }

@@ -127,11 +127,16 @@ impl SignRequest {
 /// Kazakhstan's time zone since 1 March 2024: UTC+5 everywhere.
 pub const ASTANA_OFFSET_HOURS: i8 = 5;
 
-/// A PDF date string (ISO 32000-1, 7.9.4) of `time` in Astana time.
-pub fn pdf_date(time: time::UtcDateTime) -> String {
+/// `time` in Astana time.
+fn astana(time: time::UtcDateTime) -> time::OffsetDateTime {
     let offset =
         time::UtcOffset::from_hms(ASTANA_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    let local = time.to_offset(offset);
+    time.to_offset(offset)
+}
+
+/// A PDF date string (ISO 32000-1, 7.9.4) of `time` in Astana time.
+pub fn pdf_date(time: time::UtcDateTime) -> String {
+    let local = astana(time);
     format!(
         "D:{:04}{:02}{:02}{:02}{:02}{:02}+{:02}'00'",
         local.year(),
@@ -362,9 +367,7 @@ pub fn is_test_signer(signer: &dyn Signer) -> bool {
 
 /// "02.03.2026 14:30:00" in Astana time.
 pub fn astana_time_text(time: time::UtcDateTime) -> String {
-    let offset =
-        time::UtcOffset::from_hms(ASTANA_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    let local = time.to_offset(offset);
+    let local = astana(time);
     format!(
         "{:02}.{:02}.{:04} {:02}:{:02}:{:02}",
         local.day(),
