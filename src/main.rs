@@ -257,9 +257,23 @@ fn open_signer(
                 .map_err(Failure::Input)?,
         );
     }
-    eucdoc::sign::open_signer(&store, &password, now.unix_timestamp(), &crls, &chain)
+    let signer = eucdoc::sign::open_signer(&store, &password, now.unix_timestamp(), &crls, &chain)
         .with_context(|| format!("{}", p12.display()))
-        .map_err(Failure::Input)
+        .map_err(Failure::Input)?;
+    // A responder given at any level is asked about the key before it signs.
+    if let Some(url) = &key.ocsp {
+        use eucdoc::sign::Signer;
+        let mut certificates = vec![signer.certificate_der().to_vec()];
+        certificates.extend(signer.chain_der().iter().cloned());
+        let sources = eucdoc::sign::revocation::RevocationSources {
+            ocsp_url: Some(url.clone()),
+            crls,
+            timeout: std::time::Duration::from_secs(10),
+        };
+        eucdoc::sign::revocation::check_signer(&certificates, &sources, now.unix_timestamp())
+            .map_err(sign_failure)?;
+    }
+    Ok(signer)
 }
 
 fn read_crls(key: &KeyArgs) -> Result<Vec<Vec<u8>>, Failure> {

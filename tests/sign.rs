@@ -1139,3 +1139,155 @@ fn openssl_cms_verify(
     args.extend_from_slice(extra);
     run("openssl", &args)
 }
+
+/// `--ocsp` at any level asks the responder about the key before it signs.
+#[test]
+fn cli_asks_the_ocsp_responder_before_signing() {
+    let ocsp = start_ocsp();
+    let dir = tool_dir();
+    let plain = write_temp(
+        dir.path(),
+        "plain.pdf",
+        &common::render_bytes(&example("refusal.json")).pdf,
+    );
+    let sign_with = |key: &str, out: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+            .arg("sign")
+            .arg(&plain)
+            .arg("-o")
+            .arg(out)
+            .arg("--p12")
+            .arg(pki_file(key))
+            .args([
+                "--password-env",
+                "EUCDOC_TEST_PASSWORD",
+                "--ocsp",
+                &ocsp.url,
+                "--at",
+                &now_rfc3339(),
+            ])
+            .env("EUCDOC_TEST_PASSWORD", PASSWORD)
+            .output()
+            .unwrap()
+    };
+    let revoked_out = dir.path().join("revoked.pdf");
+    let result = sign_with("revoked.p12", &revoked_out);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("revoked"), "{stderr}");
+    assert!(!revoked_out.exists());
+    let good_out = dir.path().join("good.pdf");
+    let result = sign_with("officer.p12", &good_out);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(good_out.exists());
+}
+
+/// A self-signed signing key of the given kind in a PKCS#12 store, and its certificate (PEM).
+fn self_signed_store(key: openssl::pkey::PKey<openssl::pkey::Private>) -> (Vec<u8>, Vec<u8>) {
+    use openssl::x509::extension::KeyUsage;
+    let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "EUCDOC DEV SELF-SIGNED")
+        .unwrap();
+    let name = name.build();
+    let mut builder = openssl::x509::X509Builder::new().unwrap();
+    builder.set_version(2).unwrap();
+    builder.set_subject_name(&name).unwrap();
+    builder.set_issuer_name(&name).unwrap();
+    builder.set_pubkey(&key).unwrap();
+    let serial = openssl::bn::BigNum::from_u32(7)
+        .unwrap()
+        .to_asn1_integer()
+        .unwrap();
+    builder.set_serial_number(&serial).unwrap();
+    let start = openssl::asn1::Asn1Time::from_unix(now().unix_timestamp() - 3600).unwrap();
+    let end = openssl::asn1::Asn1Time::from_unix(now().unix_timestamp() + 86400).unwrap();
+    builder.set_not_before(&start).unwrap();
+    builder.set_not_after(&end).unwrap();
+    builder
+        .append_extension(
+            KeyUsage::new()
+                .critical()
+                .digital_signature()
+                .non_repudiation()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    let digest = if key.bits() == 384 {
+        openssl::hash::MessageDigest::sha384()
+    } else {
+        openssl::hash::MessageDigest::sha256()
+    };
+    builder.sign(&key, digest).unwrap();
+    let cert = builder.build();
+    let store = openssl::pkcs12::Pkcs12::builder()
+        .pkey(&key)
+        .cert(&cert)
+        .build2(PASSWORD)
+        .unwrap();
+    (store.to_der().unwrap(), cert.to_pem().unwrap())
+}
+
+/// ECDSA P-384 (SHA-384) and RSA-4096 keys sign too, and tools we did not write verify them.
+#[test]
+fn p384_and_rsa_4096_keys_sign() {
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::nid::Nid;
+    let p384 = openssl::pkey::PKey::from_ec_key(
+        EcKey::generate(&EcGroup::from_curve_name(Nid::SECP384R1).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let rsa4096 =
+        openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(4096).unwrap()).unwrap();
+    let pdf = common::render_bytes(&example("refusal.json")).pdf;
+    let dir = tool_dir();
+    for (label, key, algorithm) in [
+        ("p384", p384, sign::KeyAlgorithm::EcdsaP384Sha384),
+        ("rsa4096", rsa4096, sign::KeyAlgorithm::RsaSha256),
+    ] {
+        let (store, cert_pem) = self_signed_store(key);
+        let signer = sign::open_signer(&store, PASSWORD, now().unix_timestamp(), &[], &[]).unwrap();
+        assert_eq!(signer.algorithm(), algorithm);
+        let request = sign::SignRequest {
+            field_name: "Signature1".into(),
+            time: now(),
+            widget: sign::pdf::Widget {
+                page: 1,
+                rect: [0.0; 4],
+                appearance: None,
+            },
+            tsa: None,
+            validation: None,
+            archive_timestamp: false,
+            background: None,
+        };
+        let signed = sign::sign_pdf(&pdf, &signer, &request).unwrap();
+        let path = write_temp(dir.path(), &format!("{label}.pdf"), &signed);
+        let report = run("pdfsig", &[path.to_str().unwrap()]);
+        assert!(
+            String::from_utf8_lossy(&report.stdout).contains("Signature is Valid."),
+            "{label}"
+        );
+        let (range, cms) = byte_range_and_cms(&signed);
+        let cms_path = write_temp(dir.path(), &format!("{label}.der"), &cms);
+        let mut content = signed[..range[1]].to_vec();
+        content.extend_from_slice(&signed[range[2]..range[2] + range[3]]);
+        let content_path = write_temp(dir.path(), &format!("{label}.bin"), &content);
+        let ca = write_temp(dir.path(), &format!("{label}.pem"), &cert_pem);
+        let out = openssl_cms_verify(
+            cms_path.to_str().unwrap(),
+            content_path.to_str().unwrap(),
+            ca.to_str().unwrap(),
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "{label}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

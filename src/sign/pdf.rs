@@ -260,11 +260,25 @@ pub fn add_dss(pdf: &[u8], data: &super::revocation::ValidationData) -> Result<V
     update
         .opt_clone_object_to_new_document(catalog_id)
         .map_err(pdf_error)?;
-    update
+    let catalog = update
         .new_document
         .get_dictionary_mut(catalog_id)
-        .map_err(pdf_error)?
-        .set("DSS", Object::Reference(dss_id));
+        .map_err(pdf_error)?;
+    catalog.set("DSS", Object::Reference(dss_id));
+    // The DSS and document timestamps are ISO 32000-2 features: declare the ESIC extension
+    // (ETSI EN 319 142-1, 5.4.1) unless the catalog declares extensions indirectly.
+    let mut extensions = match catalog.get(b"Extensions") {
+        Ok(Object::Dictionary(dict)) => Some(dict.clone()),
+        Ok(_) => None,
+        Err(_) => Some(Dictionary::new()),
+    };
+    if let Some(extensions) = extensions.as_mut() {
+        let mut esic = Dictionary::new();
+        esic.set("BaseVersion", Object::Name(b"1.7".to_vec()));
+        esic.set("ExtensionLevel", Object::Integer(5));
+        extensions.set("ESIC", Object::Dictionary(esic));
+        catalog.set("Extensions", Object::Dictionary(extensions.clone()));
+    }
     let mut bytes = Vec::with_capacity(pdf.len() + 16 * 1024);
     update
         .save_to(&mut bytes)

@@ -79,6 +79,25 @@ pub fn collect(
     sources: &RevocationSources,
     now: i64,
 ) -> Result<ValidationData, SignError> {
+    gather(certificates, sources, now, false)
+}
+
+/// Checks the status of the first of `certificates` (the signer's; the rest is its chain) before
+/// signing: an error if it is revoked or no status can be had.
+pub fn check_signer(
+    certificates: &[Vec<u8>],
+    sources: &RevocationSources,
+    now: i64,
+) -> Result<(), SignError> {
+    gather(certificates, sources, now, true).map(|_| ())
+}
+
+fn gather(
+    certificates: &[Vec<u8>],
+    sources: &RevocationSources,
+    now: i64,
+    signer_only: bool,
+) -> Result<ValidationData, SignError> {
     let mut certs: Vec<X509> = Vec::new();
     let mut data = ValidationData::default();
     for der in certificates {
@@ -96,7 +115,12 @@ pub fn collect(
     for cert in &certs {
         untrusted.push(cert.clone()).map_err(ssl("store"))?;
     }
-    for cert in certs
+    let checked = if signer_only {
+        &certs[..certs.len().min(1)]
+    } else {
+        &certs[..]
+    };
+    for cert in checked
         .iter()
         .filter(|c| !self_signed(c) && !has_ocsp_nocheck(c))
     {
