@@ -10,3 +10,4 @@ pub mod fonts;
 pub mod model;
 pub mod render;
 pub mod sign;
+pub mod verify;

@@ -34,6 +34,23 @@ enum Command {
     },
     /// Sign a PDF (PAdES B-B) with a PKCS#12 key; the stamp goes to the last page's corner.
     Sign(SignArgs),
+    /// Verify the signatures of a signed PDF and print a report.
+    ///
+    /// Exit codes: 0 every signature passed; 1 any failed; 3 any indeterminate (none failed);
+    /// 2 usage errors and unreadable input.
+    Verify {
+        /// The signed PDF.
+        file: PathBuf,
+        /// Trust anchors (PEM or DER certificates; repeatable).
+        #[arg(long)]
+        trust: Vec<PathBuf>,
+        /// Validation time (RFC 3339) when no timestamp gives one; default now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Report format.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Write a development PKI in the profile of Kazakhstan's CA (tests only).
     DevPki {
         /// Folder to write into.
@@ -139,6 +156,12 @@ fn main() -> ExitCode {
         Command::Render(args) => render(args),
         Command::Schema { form } => schema(&form),
         Command::Sign(args) => sign(args),
+        Command::Verify {
+            file,
+            trust,
+            at,
+            format,
+        } => verify(&file, &trust, at.as_deref(), &format),
         Command::DevPki {
             out,
             password_env,
@@ -188,6 +211,44 @@ fn render_time(at: Option<&str>) -> Result<time::UtcDateTime, Failure> {
                 .map_err(Failure::Input)
         }
     }
+}
+
+fn verify(
+    file: &std::path::Path,
+    trust: &[PathBuf],
+    at: Option<&str>,
+    format: &str,
+) -> Result<ExitCode, Failure> {
+    let mut trust_anchors = Vec::new();
+    for path in trust {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read {}", path.display()))
+            .map_err(Failure::Input)?;
+        trust_anchors.extend(
+            eucdoc::sign::certificates_from_file(&bytes)
+                .with_context(|| format!("{}", path.display()))
+                .map_err(Failure::Input)?,
+        );
+    }
+    let at = match at {
+        Some(_) => Some(render_time(at)?),
+        None => None,
+    };
+    let bytes = std::fs::read(file)
+        .with_context(|| format!("cannot read {}", file.display()))
+        .map_err(Failure::Input)?;
+    let report =
+        eucdoc::verify::verify_pdf(&bytes, &eucdoc::verify::VerifyOptions { trust_anchors, at })
+            .with_context(|| format!("{}", file.display()))
+            .map_err(Failure::Input)?;
+    match format {
+        "json" => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| Failure::Output(e.into()))?
+        ),
+        _ => print!("{}", report.to_text()),
+    }
+    Ok(ExitCode::from(report.exit_code()))
 }
 
 /// The development key stores' password when none is given: public, for tests only.

@@ -1291,3 +1291,450 @@ fn p384_and_rsa_4096_keys_sign() {
         );
     }
 }
+
+// ---- Verification of what we (and pyHanko) sign: tests/sign.rs holds the responders. ----
+
+fn verify(pdf: &[u8]) -> eucdoc::verify::Report {
+    let root = sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap()).unwrap();
+    eucdoc::verify::verify_pdf(
+        pdf,
+        &eucdoc::verify::VerifyOptions {
+            trust_anchors: root,
+            at: None,
+        },
+    )
+    .unwrap()
+}
+
+fn verdict(
+    report: &eucdoc::verify::Report,
+) -> (
+    eucdoc::verify::Indication,
+    Option<eucdoc::verify::SubIndication>,
+) {
+    (
+        report.signatures[0].indication,
+        report.signatures[0].sub_indication,
+    )
+}
+
+#[test]
+fn verify_passes_b_lt_and_b_lta_and_names_the_signer() {
+    use eucdoc::verify::Indication;
+    let tsa = start_tsa();
+    let ocsp = start_ocsp();
+    for archive in [false, true] {
+        let signed =
+            sign_example_with("officer.p12", &long_term(archive, &ocsp.url, &tsa.url)).unwrap();
+        let report = verify(&signed);
+        assert_eq!(
+            report.indication,
+            Indication::TotalPassed,
+            "{}",
+            report.to_text()
+        );
+        assert_eq!(report.signatures.len(), if archive { 2 } else { 1 });
+        let signer = report.signatures[0].signer.as_ref().unwrap();
+        assert_eq!(signer.iin.as_deref(), Some("880101300123"));
+        assert_eq!(signer.bin.as_deref(), Some("130940001234"));
+        assert_eq!(report.exit_code(), 0);
+    }
+}
+
+#[test]
+fn verify_b_b_without_revocation_data_is_indeterminate_try_later() {
+    use eucdoc::verify::{Indication, SubIndication};
+    let (_, signed) = signed_example();
+    let report = verify(&signed);
+    assert_eq!(
+        verdict(&report),
+        (Indication::Indeterminate, Some(SubIndication::TryLater)),
+        "{}",
+        report.to_text()
+    );
+    assert_eq!(report.exit_code(), 3);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["signatures"][0]["indication"], "INDETERMINATE");
+    assert_eq!(json["signatures"][0]["sub_indication"], "TRY_LATER");
+}
+
+#[test]
+fn verify_detects_tampering_and_broken_structure() {
+    use eucdoc::verify::{Indication, SubIndication};
+    let (original, signed) = signed_example();
+    let (range, _) = byte_range_and_cms(&signed);
+    // One byte changed inside the signed range.
+    let mut flipped = signed.clone();
+    flipped[original.len() / 2] ^= 0x01;
+    assert_eq!(
+        verdict(&verify(&flipped)),
+        (Indication::TotalFailed, Some(SubIndication::HashFailure))
+    );
+    // A ByteRange that leaves a gap outside /Contents (same width, so the file stays aligned).
+    // Byte offsets (the file is not UTF-8, so search bytes, not text).
+    let find_from = |needle: &[u8], from: usize| {
+        from + signed[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap()
+    };
+    let key = signed
+        .windows(10)
+        .rposition(|w| w == b"/ByteRange")
+        .unwrap();
+    let bracket = find_from(b"[", key) + 1;
+    let close = find_from(b"]", key);
+    let width = close - bracket;
+    let gap = format!("0 {} {} {}", range[1] - 10, range[2], range[3]);
+    let mut gapped = signed.clone();
+    gapped[bracket..close].copy_from_slice(format!("{gap:<width$}").as_bytes());
+    assert_eq!(
+        verdict(&verify(&gapped)),
+        (Indication::TotalFailed, Some(SubIndication::FormatFailure))
+    );
+    // An empty /Contents (all zeros).
+    let mut empty = signed.clone();
+    for byte in &mut empty[range[1] + 1..range[2] - 1] {
+        *byte = b'0';
+    }
+    assert_eq!(
+        verdict(&verify(&empty)),
+        (Indication::TotalFailed, Some(SubIndication::FormatFailure))
+    );
+    // Another document's /Contents in this one's hole.
+    let input = model::parse(&example("end-user-certificate.json")).unwrap();
+    let other = renderer()
+        .render_marked(&input, "KZ-EUC-2026-000999", now(), true)
+        .unwrap();
+    let signer = open("officer.p12").unwrap();
+    let other_signed = sign::sign_with_stamp(
+        &other.pdf,
+        &signer,
+        &renderer(),
+        &sign::StampOptions {
+            place: &other.signature_place,
+            position: None,
+            time: now(),
+            levels: &sign::LevelOptions::default(),
+            watermark_pages: false,
+        },
+    )
+    .unwrap();
+    let (other_range, _) = byte_range_and_cms(&other_signed);
+    let other_hole = &other_signed[other_range[1]..other_range[2]];
+    let mut swapped = signed.clone();
+    assert_eq!(
+        other_hole.len(),
+        range[2] - range[1],
+        "same key, same reserve"
+    );
+    swapped[range[1]..range[2]].copy_from_slice(other_hole);
+    assert_eq!(
+        verdict(&verify(&swapped)),
+        (Indication::TotalFailed, Some(SubIndication::HashFailure))
+    );
+    // Not a PDF at all: an error, not a report.
+    assert!(eucdoc::verify::verify_pdf(b"hello", &Default::default()).is_err());
+}
+
+#[test]
+fn verify_reports_content_changed_or_pages_added_after_signing() {
+    use eucdoc::verify::{Indication, SubIndication};
+    let (_, signed) = signed_example();
+    // Overlay: a later revision replaces the page's content stream.
+    let document = lopdf::Document::load_mem(&signed).unwrap();
+    let page_id = *document.get_pages().get(&1).unwrap();
+    let contents = document
+        .get_dictionary(page_id)
+        .unwrap()
+        .get(b"Contents")
+        .unwrap()
+        .clone();
+    let content_id = match contents {
+        lopdf::Object::Reference(id) => id,
+        lopdf::Object::Array(items) => items[0].as_reference().unwrap(),
+        _ => panic!("unexpected /Contents"),
+    };
+    let mut update = lopdf::IncrementalDocument::create_from(signed.clone(), document);
+    update.new_document.set_object(
+        content_id,
+        lopdf::Stream::new(
+            lopdf::Dictionary::new(),
+            b"BT /F1 24 Tf (PAID) Tj ET".to_vec(),
+        ),
+    );
+    let mut overlaid = Vec::new();
+    update.save_to(&mut overlaid).unwrap();
+    let report = verify(&overlaid);
+    assert_eq!(
+        verdict(&report),
+        (Indication::TotalFailed, Some(SubIndication::FormatFailure)),
+        "{}",
+        report.to_text()
+    );
+    assert!(
+        report.signatures[0]
+            .reasons
+            .iter()
+            .any(|r| r.contains("redefined after signing")),
+        "{}",
+        report.to_text()
+    );
+    // A page added in a later revision: the page tree changes.
+    let document = lopdf::Document::load_mem(&signed).unwrap();
+    let pages_id = document
+        .catalog()
+        .unwrap()
+        .get(b"Pages")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(signed.clone(), document);
+    update.opt_clone_object_to_new_document(pages_id).unwrap();
+    let mut page = lopdf::Dictionary::new();
+    page.set("Type", lopdf::Object::Name(b"Page".to_vec()));
+    page.set("Parent", lopdf::Object::Reference(pages_id));
+    page.set(
+        "MediaBox",
+        lopdf::Object::Array(vec![0.into(), 0.into(), 595.into(), 842.into()]),
+    );
+    let new_page = update.new_document.add_object(page);
+    let pages = update.new_document.get_dictionary_mut(pages_id).unwrap();
+    let mut kids = pages.get(b"Kids").unwrap().as_array().unwrap().clone();
+    kids.push(lopdf::Object::Reference(new_page));
+    pages.set("Kids", kids);
+    pages.set("Count", 2);
+    let mut added = Vec::new();
+    update.save_to(&mut added).unwrap();
+    let report = verify(&added);
+    assert_eq!(
+        verdict(&report),
+        (Indication::TotalFailed, Some(SubIndication::FormatFailure)),
+        "{}",
+        report.to_text()
+    );
+    assert!(
+        report.signatures[0]
+            .reasons
+            .iter()
+            .any(|r| r.contains("page tree")),
+        "{}",
+        report.to_text()
+    );
+}
+
+#[test]
+fn verify_signer_not_chaining_auth_and_expired() {
+    use eucdoc::verify::{Indication, SubIndication};
+    let (_, signed) = signed_example();
+    // Another root as the only anchor.
+    let other = tempfile::tempdir().unwrap();
+    let other_pki = devpki::generate(other.path(), PASSWORD, now().unix_timestamp()).unwrap();
+    let anchors = sign::certificates_from_file(&std::fs::read(&other_pki.root).unwrap()).unwrap();
+    let report = eucdoc::verify::verify_pdf(
+        &signed,
+        &eucdoc::verify::VerifyOptions {
+            trust_anchors: anchors,
+            at: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        verdict(&report),
+        (
+            Indication::Indeterminate,
+            Some(SubIndication::NoCertificateChainFound)
+        )
+    );
+    // After the certificate's validity, with no timestamp to prove the signature was made in it.
+    let root = sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap()).unwrap();
+    let later = now() + time::Duration::days(2 * 365);
+    let report = eucdoc::verify::verify_pdf(
+        &signed,
+        &eucdoc::verify::VerifyOptions {
+            trust_anchors: root,
+            at: Some(later),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        verdict(&report),
+        (
+            Indication::Indeterminate,
+            Some(SubIndication::OutOfBoundsNoPoe)
+        ),
+        "{}",
+        report.to_text()
+    );
+    // An AUTH key's signature (made by pyHanko, which does not refuse it).
+    let dir = tool_dir();
+    let plain = write_temp(
+        dir.path(),
+        "plain.pdf",
+        &common::render_bytes(&example("refusal.json")).pdf,
+    );
+    let auth_signed = dir.path().join("auth.pdf");
+    pyhanko(
+        PYHANKO_SIGN,
+        &[
+            plain.to_str().unwrap(),
+            pki_file("auth-only.p12").to_str().unwrap(),
+            PASSWORD,
+            auth_signed.to_str().unwrap(),
+        ],
+    );
+    let report = verify(&std::fs::read(&auth_signed).unwrap());
+    assert_eq!(
+        verdict(&report),
+        (
+            Indication::Indeterminate,
+            Some(SubIndication::ChainConstraintsFailure)
+        ),
+        "{}",
+        report.to_text()
+    );
+    assert!(report.signatures[0].reasons[0].contains("nonRepudiation"));
+}
+
+/// Signs a PDF with pyHanko (PAdES, invisible): `IN KEY.p12 PASSWORD OUT`.
+const PYHANKO_SIGN: &str = r#"
+import sys
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+signer = signers.SimpleSigner.load_pkcs12(sys.argv[2], passphrase=sys.argv[3].encode())
+with open(sys.argv[1], 'rb') as f, open(sys.argv[4], 'wb') as out:
+    w = IncrementalPdfFileWriter(f)
+    meta = signers.PdfSignatureMetadata(field_name='Signature1', subfilter=fields.SigSeedSubFilter.PADES)
+    signers.sign_pdf(w, meta, signer=signer, output=out)
+print('signed')
+"#;
+
+/// A signature pyHanko makes verifies in ours: intact and trusted (INDETERMINATE only for want
+/// of revocation data, which a B-B signature does not carry).
+#[test]
+fn verify_accepts_pyhanko_signatures() {
+    use eucdoc::verify::{Indication, SubIndication};
+    let dir = tool_dir();
+    let plain = write_temp(
+        dir.path(),
+        "plain.pdf",
+        &common::render_bytes(&example("import-certificate.json")).pdf,
+    );
+    let out = dir.path().join("pyhanko.pdf");
+    pyhanko(
+        PYHANKO_SIGN,
+        &[
+            plain.to_str().unwrap(),
+            pki_file("officer.p12").to_str().unwrap(),
+            PASSWORD,
+            out.to_str().unwrap(),
+        ],
+    );
+    let signed = std::fs::read(&out).unwrap();
+    let report = verify(&signed);
+    assert_eq!(
+        verdict(&report),
+        (Indication::Indeterminate, Some(SubIndication::TryLater)),
+        "{}",
+        report.to_text()
+    );
+    // With the CRL of the signer's CA, it passes.
+    let mut with_crl = signed.clone();
+    let document = lopdf::Document::load_mem(&with_crl).unwrap();
+    let data = sign::revocation::ValidationData {
+        certs: Vec::new(),
+        ocsps: Vec::new(),
+        crls: vec![std::fs::read(&pki().1.crl).unwrap()],
+    };
+    drop(document);
+    with_crl = sign::pdf::add_dss(&with_crl, &data).unwrap();
+    let report = verify(&with_crl);
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+}
+
+#[test]
+fn cli_verify_exit_codes() {
+    let tsa = start_tsa();
+    let ocsp = start_ocsp();
+    let dir = tool_dir();
+    let passed = write_temp(
+        dir.path(),
+        "lt.pdf",
+        &sign_example_with("officer.p12", &long_term(false, &ocsp.url, &tsa.url)).unwrap(),
+    );
+    let (_, b_b) = signed_example();
+    let indeterminate = write_temp(dir.path(), "bb.pdf", &b_b);
+    let mut flipped = b_b.clone();
+    flipped[1000] ^= 1;
+    let failed = write_temp(dir.path(), "bad.pdf", &flipped);
+    let garbage = write_temp(dir.path(), "garbage.pdf", b"not a pdf");
+    let code = |file: &std::path::Path, format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+            .arg("verify")
+            .arg(file)
+            .arg("--trust")
+            .arg(&pki().1.root)
+            .args(["--format", format])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(code(&passed, "text").status.code(), Some(0));
+    assert_eq!(code(&failed, "text").status.code(), Some(1));
+    assert_eq!(code(&indeterminate, "text").status.code(), Some(3));
+    assert_eq!(code(&garbage, "text").status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&code(&passed, "json").stdout).unwrap();
+    assert_eq!(json["indication"], "TOTAL-PASSED");
+    assert_eq!(json["signatures"][0]["signer"]["iin"], "880101300123");
+}
+
+/// pyHanko's hostile and odd PDFs (../shared/corpora/pyhanko/pdf): every one yields a report or
+/// a clear error, never a panic, and within a time budget.
+#[test]
+fn verify_survives_the_pyhanko_corpus() {
+    let corpus = root().join("../shared/corpora/pyhanko/pdf");
+    let mut files = Vec::new();
+    let mut stack = vec![corpus];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("shared corpora beside the project") {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "pdf") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() >= 100, "found {} files", files.len());
+    let (mut reports, mut errors, mut signatures) = (0, 0, 0);
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        let started = std::time::Instant::now();
+        match eucdoc::verify::verify_pdf(&bytes, &Default::default()) {
+            Ok(report) => {
+                reports += 1;
+                signatures += report.signatures.len();
+            }
+            Err(_) => errors += 1,
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{} took too long",
+            file.display()
+        );
+    }
+    eprintln!(
+        "pyHanko corpus: {} files, {reports} reports ({signatures} signatures), {errors} unreadable",
+        files.len()
+    );
+    assert_eq!(reports + errors, files.len());
+    assert!(
+        signatures > 50,
+        "most corpus files are signed: found {signatures} signatures"
+    );
+}

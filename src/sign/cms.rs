@@ -37,25 +37,39 @@ const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.84
 
 /// RFC 5035 IssuerSerial.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct IssuerSerial {
-    issuer: Vec<GeneralName>,
-    serial_number: SerialNumber,
+pub(crate) struct IssuerSerial {
+    pub(crate) issuer: Vec<GeneralName>,
+    pub(crate) serial_number: SerialNumber,
 }
 
 /// RFC 5035 ESSCertIDv2. `hash_algorithm` is DEFAULT sha-256, so DER omits it for SHA-256.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct EssCertIdV2 {
+pub(crate) struct EssCertIdV2 {
     #[asn1(optional = "true")]
-    hash_algorithm: Option<AlgorithmIdentifierOwned>,
-    cert_hash: OctetString,
+    pub(crate) hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    pub(crate) cert_hash: OctetString,
     #[asn1(optional = "true")]
-    issuer_serial: Option<IssuerSerial>,
+    pub(crate) issuer_serial: Option<IssuerSerial>,
 }
 
-/// RFC 5035 SigningCertificateV2 (without policies).
+/// RFC 5035 SigningCertificateV2 (policies, when present, are not read).
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-struct SigningCertificateV2 {
-    certs: Vec<EssCertIdV2>,
+pub(crate) struct SigningCertificateV2 {
+    pub(crate) certs: Vec<EssCertIdV2>,
+}
+
+/// RFC 2634 ESSCertID (SHA-1).
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct EssCertId {
+    pub(crate) cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    pub(crate) issuer_serial: Option<IssuerSerial>,
+}
+
+/// RFC 2634 SigningCertificate.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct SigningCertificate {
+    pub(crate) certs: Vec<EssCertId>,
 }
 
 fn der_error(e: der::Error) -> SignError {

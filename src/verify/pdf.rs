@@ -1,0 +1,205 @@
+//! Finding signatures in a PDF and checking their /ByteRange exactly (ISO 32000-1, 12.8.1;
+//! ETSI EN 319 142-1, 5.1): four integers from 0, the gap exactly this signature's /Contents
+//! string, within the file, reaching its end or the end of a revision, only zero padding after
+//! the DER.
+
+use lopdf::{Dictionary, Document, Object};
+
+/// One signature dictionary as found.
+#[derive(Debug, Clone)]
+pub struct FoundSignature {
+    /// The field's /T.
+    pub field: Option<String>,
+    /// /SubFilter.
+    pub sub_filter: Option<String>,
+    /// /Type (Sig or DocTimeStamp).
+    pub kind: Option<String>,
+    /// /ByteRange as written (not yet checked).
+    pub byte_range: Vec<i64>,
+    /// /Contents as parsed.
+    pub contents: Vec<u8>,
+    /// /M as written.
+    pub m: Option<String>,
+}
+
+fn name(dict: &Dictionary, key: &[u8]) -> Option<String> {
+    dict.get(key)
+        .ok()
+        .and_then(|o| o.as_name().ok())
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+}
+
+fn text(dict: &Dictionary, key: &[u8]) -> Option<String> {
+    match dict.get(key).ok()? {
+        Object::String(bytes, _) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        _ => None,
+    }
+}
+
+/// Every signature field with a value, walking /AcroForm /Fields and their /Kids (bounded:
+/// hostile forms may loop).
+pub fn find_signatures(document: &Document) -> Vec<FoundSignature> {
+    const MAX_FIELDS: usize = 10_000;
+    let mut found = Vec::new();
+    let Some(form) = document
+        .catalog()
+        .ok()
+        .and_then(|c| c.get(b"AcroForm").ok())
+        .and_then(|f| document.dereference(f).ok())
+        .and_then(|(_, f)| f.as_dict().ok().cloned())
+    else {
+        return found;
+    };
+    let mut queue: Vec<Object> = match form.get(b"Fields").ok().map(|f| document.dereference(f)) {
+        Some(Ok((_, Object::Array(items)))) => items.clone(),
+        _ => Vec::new(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut visited = 0;
+    while let Some(item) = queue.pop() {
+        visited += 1;
+        if visited > MAX_FIELDS {
+            break;
+        }
+        if let Object::Reference(id) = item
+            && !seen.insert(id)
+        {
+            continue;
+        }
+        let Ok((_, Object::Dictionary(field))) = document.dereference(&item) else {
+            continue;
+        };
+        if let Ok(kids) = field
+            .get(b"Kids")
+            .and_then(|k| document.dereference(k).map(|(_, o)| o))
+            && let Ok(kids) = kids.as_array()
+        {
+            queue.extend(kids.iter().cloned());
+        }
+        if name(field, b"FT").as_deref() != Some("Sig") {
+            continue;
+        }
+        let Some(Ok((_, Object::Dictionary(value)))) =
+            field.get(b"V").ok().map(|v| document.dereference(v))
+        else {
+            continue;
+        };
+        let byte_range = match value
+            .get(b"ByteRange")
+            .ok()
+            .map(|b| document.dereference(b))
+        {
+            Some(Ok((_, Object::Array(items)))) => {
+                items.iter().map(|i| i.as_i64().unwrap_or(-1)).collect()
+            }
+            _ => Vec::new(),
+        };
+        let contents = match value.get(b"Contents") {
+            Ok(Object::String(bytes, _)) => bytes.clone(),
+            _ => Vec::new(),
+        };
+        found.push(FoundSignature {
+            field: text(field, b"T"),
+            sub_filter: name(value, b"SubFilter"),
+            kind: name(value, b"Type"),
+            byte_range,
+            contents,
+            m: text(value, b"M"),
+        });
+    }
+    // File order: by where the signed range ends.
+    found.sort_by_key(|s| {
+        s.byte_range.get(2).copied().unwrap_or(0) + s.byte_range.get(3).copied().unwrap_or(0)
+    });
+    found
+}
+
+/// A checked /ByteRange.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedRange {
+    /// `[0, a, b, c]`.
+    pub range: [usize; 4],
+    /// Whether `b + c` is the end of the file.
+    pub whole_file: bool,
+}
+
+/// Checks the /ByteRange against the file and the /Contents; returns the DER (padding removed).
+pub fn check_byte_range(
+    file: &[u8],
+    signature: &FoundSignature,
+) -> Result<(CheckedRange, Vec<u8>), String> {
+    let values: Vec<usize> = signature
+        .byte_range
+        .iter()
+        .map(|v| {
+            usize::try_from(*v)
+                .map_err(|_| "a /ByteRange value is negative or not an integer".to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    let [start, a, b, c]: [usize; 4] = values
+        .try_into()
+        .map_err(|_| "/ByteRange does not have exactly four integers".to_string())?;
+    if start != 0 {
+        return Err("/ByteRange does not start at 0".into());
+    }
+    let end = b.checked_add(c).ok_or("/ByteRange overflows")?;
+    if a >= b || end > file.len() {
+        return Err("/ByteRange ranges overlap or reach outside the file".into());
+    }
+    // The gap is exactly one hex string: "<" hex digits ">".
+    if file[a] != b'<' || file[b - 1] != b'>' {
+        return Err("the /ByteRange gap is not exactly the /Contents string".into());
+    }
+    let hex_text = &file[a + 1..b - 1];
+    let in_gap = hex::decode(hex_text)
+        .map_err(|_| "the /ByteRange gap is not one hex string".to_string())?;
+    if in_gap != signature.contents {
+        return Err("the /ByteRange gap is not this signature's /Contents".into());
+    }
+    let der_len = der_length(&in_gap).ok_or("/Contents does not hold DER")?;
+    if der_len > in_gap.len() || in_gap[der_len..].iter().any(|b| *b != 0) {
+        return Err("/Contents has bytes other than zero padding after the DER".into());
+    }
+    let whole_file = end == file.len();
+    if !whole_file && !ends_a_revision(file, end) {
+        return Err(
+            "the signed range ends neither at the end of the file nor at the end of a revision"
+                .into(),
+        );
+    }
+    Ok((
+        CheckedRange {
+            range: [0, a, b, c],
+            whole_file,
+        },
+        in_gap[..der_len].to_vec(),
+    ))
+}
+
+/// Whether the bytes before `end` close a revision: "%%EOF" and an optional end-of-line.
+fn ends_a_revision(file: &[u8], end: usize) -> bool {
+    let head = &file[..end];
+    let trimmed = head
+        .strip_suffix(b"\r\n")
+        .or_else(|| head.strip_suffix(b"\n"))
+        .or_else(|| head.strip_suffix(b"\r"))
+        .unwrap_or(head);
+    trimmed.ends_with(b"%%EOF")
+}
+
+/// Length of the DER element at the start of `der` (definite lengths only).
+fn der_length(der: &[u8]) -> Option<usize> {
+    let first = *der.get(1)?;
+    if first < 0x80 {
+        return Some(2 + first as usize);
+    }
+    let count = (first & 0x7f) as usize;
+    if count == 0 || count > 4 {
+        return None;
+    }
+    let mut len = 0usize;
+    for b in der.get(2..2 + count)? {
+        len = len.checked_mul(256)? + *b as usize;
+    }
+    (2 + count).checked_add(len)
+}

@@ -1,0 +1,221 @@
+//! The verification report (schema version 1): an overall result and, per signature, an
+//! indication with an ETSI EN 319 102-1 sub-indication, the evidence and warnings.
+
+use serde::Serialize;
+
+/// Version of the JSON report's schema; bumped on any incompatible change.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// ETSI EN 319 102-1 main indication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING-KEBAB-CASE")]
+pub enum Indication {
+    /// Every check passed.
+    TotalPassed,
+    /// A check failed: the signature is not valid.
+    TotalFailed,
+    /// A check could not be concluded (missing data, unsupported algorithm, unknown trust).
+    Indeterminate,
+}
+
+/// ETSI EN 319 102-1 sub-indications used so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SubIndication {
+    /// The signed data's digest does not match the message-digest attribute.
+    HashFailure,
+    /// The signature value does not verify with the signer's public key.
+    SigCryptoFailure,
+    /// The signature's structure is broken (ByteRange, CMS, attributes).
+    FormatFailure,
+    /// No path from the signer's certificate to a trust anchor.
+    NoCertificateChainFound,
+    /// The path or the certificate violates a constraint (key usage, validity of a CA).
+    ChainConstraintsFailure,
+    /// The signer's certificate had expired at the validation time.
+    Expired,
+    /// The signer's certificate was not yet valid at the validation time.
+    NotYetValid,
+    /// The signature uses an algorithm this verifier does not implement (GOST so far).
+    CryptoConstraintsFailure,
+    /// The certificate's status could not be established from the data at hand.
+    TryLater,
+    /// The validation time is outside the certificate's validity and nothing proves the
+    /// signature existed while it was valid.
+    OutOfBoundsNoPoe,
+    /// The signer's certificate is revoked.
+    Revoked,
+}
+
+/// What a signature covers and what came after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// The /ByteRange as written.
+    pub byte_range: [u64; 4],
+    /// Whether the signed ranges reach the end of the file.
+    pub whole_file: bool,
+    /// Bytes of the file after the signed revision (later incremental updates).
+    pub bytes_after: u64,
+}
+
+/// Who signed, as the certificate says (kz-pki.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signer {
+    /// Full name (CN + patronymic).
+    pub full_name: String,
+    /// IIN from SERIALNUMBER.
+    pub iin: Option<String>,
+    /// BIN from OU.
+    pub bin: Option<String>,
+    /// Organisation from O.
+    pub organisation: Option<String>,
+    /// Certificate serial number, hex.
+    pub serial: String,
+    /// The certificate's subject, one line.
+    pub subject: String,
+    /// The certificate's issuer, one line.
+    pub issuer: String,
+}
+
+/// The result for one signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureReport {
+    /// The field name (`/T`), when the signature is in a PDF form field.
+    pub field: Option<String>,
+    /// The /SubFilter.
+    pub sub_filter: Option<String>,
+    /// The main indication.
+    pub indication: Indication,
+    /// Why, when not passed.
+    pub sub_indication: Option<SubIndication>,
+    /// One-line reasons behind the sub-indication.
+    pub reasons: Vec<String>,
+    /// Who signed, when the certificate could be read.
+    pub signer: Option<Signer>,
+    /// The claimed signing time (`/M`), as written.
+    pub claimed_signing_time: Option<String>,
+    /// The time the chain was validated at (RFC 3339).
+    pub validation_time: String,
+    /// What the signature covers.
+    pub coverage: Option<Coverage>,
+    /// Things worth knowing that do not change the indication.
+    pub warnings: Vec<String>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// [`REPORT_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Overall: TOTAL-PASSED only when every signature passed.
+    pub indication: Indication,
+    /// One entry per signature, in file order.
+    pub signatures: Vec<SignatureReport>,
+    /// Problems with the file as a whole.
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// Builds the report; the overall indication is the worst of the signatures' (no signature
+    /// at all is INDETERMINATE: there is nothing to rely on).
+    pub fn new(signatures: Vec<SignatureReport>, warnings: Vec<String>) -> Self {
+        let indication = if signatures.is_empty() {
+            Indication::Indeterminate
+        } else if signatures
+            .iter()
+            .any(|s| s.indication == Indication::TotalFailed)
+        {
+            Indication::TotalFailed
+        } else if signatures
+            .iter()
+            .any(|s| s.indication == Indication::Indeterminate)
+        {
+            Indication::Indeterminate
+        } else {
+            Indication::TotalPassed
+        };
+        Self {
+            schema_version: REPORT_SCHEMA_VERSION,
+            indication,
+            signatures,
+            warnings,
+        }
+    }
+
+    /// The exit code of `eucdoc verify`: 0 all passed, 1 any failed, 3 any indeterminate.
+    pub fn exit_code(&self) -> u8 {
+        match self.indication {
+            Indication::TotalPassed => 0,
+            Indication::TotalFailed => 1,
+            Indication::Indeterminate => 3,
+        }
+    }
+
+    /// The report for people.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("Overall: {}\n", indication_text(self.indication));
+        for warning in &self.warnings {
+            out.push_str(&format!("warning: {warning}\n"));
+        }
+        for (i, s) in self.signatures.iter().enumerate() {
+            out.push_str(&format!(
+                "\nSignature {} ({}): {}{}\n",
+                i + 1,
+                s.field.as_deref().unwrap_or("-"),
+                indication_text(s.indication),
+                s.sub_indication
+                    .map(|x| format!(
+                        " / {}",
+                        serde_json::to_value(x)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ))
+                    .unwrap_or_default()
+            ));
+            for reason in &s.reasons {
+                out.push_str(&format!("  reason: {reason}\n"));
+            }
+            if let Some(signer) = &s.signer {
+                out.push_str(&format!("  signer: {}\n", signer.full_name));
+                if let Some(iin) = &signer.iin {
+                    out.push_str(&format!("  IIN: {iin}\n"));
+                }
+                if let Some(bin) = &signer.bin {
+                    out.push_str(&format!("  BIN: {bin}\n"));
+                }
+                if let Some(org) = &signer.organisation {
+                    out.push_str(&format!("  organisation: {org}\n"));
+                }
+                out.push_str(&format!("  certificate serial: {}\n", signer.serial));
+            }
+            if let Some(time) = &s.claimed_signing_time {
+                out.push_str(&format!("  claimed signing time: {time}\n"));
+            }
+            out.push_str(&format!("  validated at: {}\n", s.validation_time));
+            if let Some(c) = &s.coverage {
+                out.push_str(&format!(
+                    "  byte range: {:?}; {}\n",
+                    c.byte_range,
+                    if c.whole_file {
+                        "covers the whole file".to_string()
+                    } else {
+                        format!("{} bytes added after signing", c.bytes_after)
+                    }
+                ));
+            }
+            for warning in &s.warnings {
+                out.push_str(&format!("  warning: {warning}\n"));
+            }
+        }
+        out
+    }
+}
+
+fn indication_text(indication: Indication) -> &'static str {
+    match indication {
+        Indication::TotalPassed => "TOTAL-PASSED",
+        Indication::TotalFailed => "TOTAL-FAILED",
+        Indication::Indeterminate => "INDETERMINATE",
+    }
+}
