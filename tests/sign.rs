@@ -532,6 +532,41 @@ fn nca_key_stores_load_sign_and_refuse() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Our verifier, at that time, with the test NCA as anchor and the CA's CRL in the DSS: the
+    // signature passes, and the test IIN's bad check digit is a warning, not silence.
+    let with_crl = sign::pdf::add_dss(
+        &signed,
+        &sign::revocation::ValidationData {
+            certs: Vec::new(),
+            ocsps: Vec::new(),
+            crls: vec![crl.clone()],
+        },
+    )
+    .unwrap();
+    let report = eucdoc::verify::verify_pdf(
+        &with_crl,
+        &eucdoc::verify::VerifyOptions {
+            trust_anchors: ca.clone(),
+            at: Some(valid_time),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        report.indication,
+        eucdoc::verify::Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    let signer = report.signatures[0].signer.as_ref().unwrap();
+    assert_eq!(signer.iin.as_deref(), Some("123456789011"));
+    assert!(
+        report.signatures[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("IIN 123456789011 is not valid")),
+        "{}",
+        report.to_text()
+    );
     // Expired now; a wrong password is named as such.
     assert!(matches!(
         open("KEY_INDIVIDUAL_VALID_SIGN_2004.p12", now(), &[]),
@@ -1337,6 +1372,16 @@ fn verify_passes_b_lt_and_b_lta_and_names_the_signer() {
         let signer = report.signatures[0].signer.as_ref().unwrap();
         assert_eq!(signer.iin.as_deref(), Some("880101300123"));
         assert_eq!(signer.bin.as_deref(), Some("130940001234"));
+        assert_eq!(signer.key, "SIGN");
+        assert!(
+            signer
+                .roles
+                .iter()
+                .any(|r| r == "employee of a legal entity")
+                && signer.roles.iter().any(|r| r == "right to sign"),
+            "{:?}",
+            signer.roles
+        );
         assert_eq!(report.exit_code(), 0);
     }
 }

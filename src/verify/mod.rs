@@ -203,8 +203,9 @@ fn verify_one(
         cms::check(&der, &parts)
     };
     outcome.report.warnings.extend(cms.warnings.iter().cloned());
-    if let Some(signer) = &cms.signer {
-        outcome.report.signer = signer_of(signer);
+    if let Some((signer, warnings)) = cms.signer.as_deref().and_then(signer_of) {
+        outcome.report.signer = Some(signer);
+        outcome.report.warnings.extend(warnings);
     }
     if let Err((sub, reason)) = cms.outcome {
         let indication = match sub {
@@ -338,16 +339,74 @@ fn has_non_repudiation(der: &[u8]) -> bool {
         .is_some_and(|usage| usage.non_repudiation())
 }
 
-fn signer_of(der: &[u8]) -> Option<Signer> {
+/// Role names of the extended key usage OIDs (kz-pki.md, "Roles").
+fn role_name(oid: &str) -> String {
+    match oid {
+        "1.2.398.3.3.4.1.1" => "individual".into(),
+        "1.2.398.3.3.4.1.2" => "employee of a legal entity".into(),
+        "1.2.398.3.3.4.1.2.1" => "first head".into(),
+        "1.2.398.3.3.4.1.2.2" => "right to sign".into(),
+        "1.2.398.3.3.4.1.2.3" => "right to sign financial documents".into(),
+        "1.2.398.3.3.4.1.2.4" => "HR officer".into(),
+        "1.2.398.3.3.4.1.2.5" => "employee".into(),
+        other if other.starts_with("1.2.398.3.3.4.1.2.6.") => {
+            format!("information system ({other})")
+        }
+        "1.3.6.1.5.5.7.3.4" => "email protection".into(),
+        "1.3.6.1.5.5.7.3.2" => "client authentication".into(),
+        "1.3.6.1.5.5.7.3.8" => "time stamping".into(),
+        other => other.into(),
+    }
+}
+
+/// Who signed, and warnings about the identity (IIN/BIN check digits: NCA test certificates
+/// fail them, so this is a warning, never silent and never a failure).
+fn signer_of(der: &[u8]) -> Option<(Signer, Vec<String>)> {
     let identity = crate::sign::SignerIdentity::from_der(der).ok()?;
     let cert = x509_cert::Certificate::from_der(der).ok()?;
-    Some(Signer {
-        full_name: identity.full_name,
-        iin: identity.iin,
-        bin: identity.bin,
-        organisation: identity.organisation,
-        serial: identity.serial_hex,
-        subject: cert.tbs_certificate.subject.to_string(),
-        issuer: cert.tbs_certificate.issuer.to_string(),
-    })
+    let roles = cert
+        .tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
+        .and_then(|e| {
+            x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok()
+        })
+        .map(|eku| {
+            eku.0
+                .iter()
+                .map(|oid| role_name(&oid.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut warnings = Vec::new();
+    for (label, value) in [("IIN", &identity.iin), ("BIN", &identity.bin)] {
+        if let Some(value) = value
+            && let Err(error) = crate::model::check_bin_iin(value)
+        {
+            warnings.push(format!(
+                "the certificate's {label} {value} is not valid: {error}"
+            ));
+        }
+    }
+    let key = if has_non_repudiation(der) {
+        "SIGN"
+    } else {
+        "AUTH"
+    };
+    Some((
+        Signer {
+            full_name: identity.full_name,
+            iin: identity.iin,
+            bin: identity.bin,
+            organisation: identity.organisation,
+            serial: identity.serial_hex,
+            roles,
+            key: key.into(),
+            subject: cert.tbs_certificate.subject.to_string(),
+            issuer: cert.tbs_certificate.issuer.to_string(),
+        },
+        warnings,
+    ))
 }

@@ -71,6 +71,10 @@ pub struct Signer {
     pub organisation: Option<String>,
     /// Certificate serial number, hex.
     pub serial: String,
+    /// Roles from the extended key usage (kz-pki.md), by name; unknown OIDs as dotted text.
+    pub roles: Vec<String>,
+    /// "SIGN" (nonRepudiation) or "AUTH" (no nonRepudiation).
+    pub key: String,
     /// The certificate's subject, one line.
     pub subject: String,
     /// The certificate's issuer, one line.
@@ -187,6 +191,10 @@ impl Report {
                 if let Some(org) = &signer.organisation {
                     out.push_str(&format!("  organisation: {org}\n"));
                 }
+                if !signer.roles.is_empty() {
+                    out.push_str(&format!("  roles: {}\n", signer.roles.join(", ")));
+                }
+                out.push_str(&format!("  key: {}\n", signer.key));
                 out.push_str(&format!("  certificate serial: {}\n", signer.serial));
             }
             if let Some(time) = &s.claimed_signing_time {
