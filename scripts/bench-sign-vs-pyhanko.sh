@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Measures eucdoc's PAdES B-B signing (criterion, benches/sign.rs) and pyHanko signing the same
-# kind of file with the same kind of key, in one run on this machine. Not part of CI.
+# Measures eucdoc's PAdES B-B signing and verification (criterion: benches/sign.rs and
+# benches/verify.rs) and pyHanko signing and validating the same kind of file with the same kind
+# of key, in one run on this machine. Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${EUCDOC_VENV:-/var/tmp/eucdoc-venv}"
@@ -12,3 +13,7 @@ cargo run --release --quiet -- dev-pki --out "$work/pki" --password-env EUCDOC_B
 cargo run --release --quiet -- render examples/end-user-certificate.json -o "$work/form1.pdf"
 cargo bench --bench sign -- sign_b_b 2>&1 | grep -E "^sign_b_b|time:"
 "$venv/bin/python" benches/peer/pyhanko_sign.py "$work/form1.pdf" "$work/pki/officer.p12" bench 100
+# Verification: eucdoc (criterion) and pyHanko on the same signed file.
+export EUCDOC_BENCH_OUT="$work/verify"
+cargo bench --bench verify 2>&1 | grep -E "^verify|time:"
+"$venv/bin/python" benches/peer/pyhanko_verify.py "$work/verify/signed.pdf" "$work/verify/root.pem" "$work/verify/nca.crl" 50

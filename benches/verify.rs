@@ -1,0 +1,71 @@
+//! Verification speed: a signed one-page certificate (PAdES B-B, 3-certificate chain) with a
+//! CRL in its DSS, so the full path runs: ByteRange, CMS, path, revocation. One core.
+//!
+//! Run: `cargo bench --bench verify`; `scripts/bench-sign-vs-pyhanko.sh` also times pyHanko
+//! validating the same kind of file.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use eucdoc::model;
+use eucdoc::render::{RenderConfig, Renderer};
+use eucdoc::sign::{self, SignRequest, pdf::Widget, revocation::ValidationData};
+use eucdoc::verify::{Indication, VerifyOptions, verify_pdf};
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let now = time::UtcDateTime::now();
+    let pki = sign::devpki::generate(dir.path(), "bench", now.unix_timestamp()).expect("dev pki");
+    let store = std::fs::read(&pki.officer).expect("key store");
+    let signer = sign::open_signer(&store, "bench", now.unix_timestamp(), &[], &[]).expect("signer");
+    let renderer = Renderer::new(RenderConfig::default()).expect("renderer");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/end-user-certificate.json");
+    let input = model::parse(&std::fs::read(path).expect("example")).expect("valid");
+    let rendered = renderer
+        .render_marked(&input, "KZ-EUC-2026-000123", now, true)
+        .expect("render");
+    let request = SignRequest {
+        field_name: "Signature1".into(),
+        time: now,
+        widget: Widget {
+            page: 1,
+            rect: [0.0; 4],
+            appearance: None,
+        },
+        tsa: None,
+        validation: None,
+        archive_timestamp: false,
+        background: None,
+    };
+    let signed = sign::sign_pdf(&rendered.pdf, &signer, &request).expect("sign");
+    let with_crl = sign::pdf::add_dss(
+        &signed,
+        &ValidationData {
+            certs: Vec::new(),
+            ocsps: Vec::new(),
+            crls: vec![std::fs::read(&pki.crl).expect("crl")],
+        },
+    )
+    .expect("dss");
+    // For the peer measurement: the same file, root and CRL where the script asks for them.
+    if let Some(out) = std::env::var_os("EUCDOC_BENCH_OUT") {
+        let out = std::path::PathBuf::from(out);
+        std::fs::create_dir_all(&out).expect("bench output folder");
+        std::fs::write(out.join("signed.pdf"), &with_crl).expect("write");
+        std::fs::copy(&pki.root, out.join("root.pem")).expect("copy root");
+        std::fs::copy(&pki.crl, out.join("nca.crl")).expect("copy crl");
+    }
+    let options = VerifyOptions {
+        trust_anchors: sign::certificates_from_file(&std::fs::read(&pki.root).expect("root"))
+            .expect("root"),
+        at: None,
+    };
+    let report = verify_pdf(&with_crl, &options).expect("report");
+    assert_eq!(report.indication, Indication::TotalPassed, "{}", report.to_text());
+    c.bench_function("verify_one_page_b_b_with_crl", |b| {
+        b.iter(|| black_box(verify_pdf(&with_crl, &options).expect("report")))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
