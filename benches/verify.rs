@@ -17,9 +17,13 @@ fn bench(c: &mut Criterion) {
     let now = time::UtcDateTime::now();
     let pki = sign::devpki::generate(dir.path(), "bench", now.unix_timestamp()).expect("dev pki");
     let store = std::fs::read(&pki.officer).expect("key store");
-    let signer = sign::open_signer(&store, "bench", now.unix_timestamp(), &[], &[]).expect("signer");
+    let signer =
+        sign::open_signer(&store, "bench", now.unix_timestamp(), &[], &[]).expect("signer");
     let renderer = Renderer::new(RenderConfig::default()).expect("renderer");
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/end-user-certificate.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/end-user-certificate.json"
+    );
     let input = model::parse(&std::fs::read(path).expect("example")).expect("valid");
     let rendered = renderer
         .render_marked(&input, "KZ-EUC-2026-000123", now, true)
@@ -61,7 +65,12 @@ fn bench(c: &mut Criterion) {
         at: None,
     };
     let report = verify_pdf(&with_crl, &options).expect("report");
-    assert_eq!(report.indication, Indication::TotalPassed, "{}", report.to_text());
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
     c.bench_function("verify_one_page_b_b_with_crl", |b| {
         b.iter(|| black_box(verify_pdf(&with_crl, &options).expect("report")))
     });
