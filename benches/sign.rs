@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use eucdoc::model;
 use eucdoc::render::{RenderConfig, Renderer};
-use eucdoc::sign::{self, SignRequest, pdf::Widget};
+use eucdoc::sign::{self, SignRequest};
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -30,19 +30,7 @@ fn bench(c: &mut Criterion) {
         .expect("render");
 
     let mut group = c.benchmark_group("sign_b_b");
-    let invisible = SignRequest {
-        field_name: "Signature1".into(),
-        time: now,
-        widget: Widget {
-            page: 1,
-            rect: [0.0; 4],
-            appearance: None,
-        },
-        tsa: None,
-        validation: None,
-        archive_timestamp: false,
-        background: None,
-    };
+    let invisible = SignRequest::basic(now);
     group.bench_function("invisible", |b| {
         b.iter(|| black_box(sign::sign_pdf(&rendered.pdf, &signer, &invisible).expect("sign")))
     });

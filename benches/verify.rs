@@ -9,7 +9,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use eucdoc::model;
 use eucdoc::render::{RenderConfig, Renderer};
-use eucdoc::sign::{self, SignRequest, pdf::Widget, revocation::ValidationData};
+use eucdoc::sign::{self, SignRequest, revocation::ValidationData};
 use eucdoc::verify::{Indication, VerifyOptions, verify_pdf};
 
 fn bench(c: &mut Criterion) {
@@ -28,19 +28,7 @@ fn bench(c: &mut Criterion) {
     let rendered = renderer
         .render_marked(&input, "KZ-EUC-2026-000123", now, true)
         .expect("render");
-    let request = SignRequest {
-        field_name: "Signature1".into(),
-        time: now,
-        widget: Widget {
-            page: 1,
-            rect: [0.0; 4],
-            appearance: None,
-        },
-        tsa: None,
-        validation: None,
-        archive_timestamp: false,
-        background: None,
-    };
+    let request = SignRequest::basic(now);
     let signed = sign::sign_pdf(&rendered.pdf, &signer, &request).expect("sign");
     let with_crl = sign::pdf::add_dss(
         &signed,

@@ -1287,19 +1287,7 @@ fn p384_and_rsa_4096_keys_sign() {
         let (store, cert_pem) = self_signed_store(key);
         let signer = sign::open_signer(&store, PASSWORD, now().unix_timestamp(), &[], &[]).unwrap();
         assert_eq!(signer.algorithm(), algorithm);
-        let request = sign::SignRequest {
-            field_name: "Signature1".into(),
-            time: now(),
-            widget: sign::pdf::Widget {
-                page: 1,
-                rect: [0.0; 4],
-                appearance: None,
-            },
-            tsa: None,
-            validation: None,
-            archive_timestamp: false,
-            background: None,
-        };
+        let request = sign::SignRequest::basic(now());
         let signed = sign::sign_pdf(&pdf, &signer, &request).unwrap();
         let path = write_temp(dir.path(), &format!("{label}.pdf"), &signed);
         let report = run("pdfsig", &[path.to_str().unwrap()]);

@@ -101,7 +101,11 @@ pub(super) fn check(form: Form, instance: &Value) -> Structure {
 }
 
 /// `value` without the keys at `paths`.
-pub(super) fn without(value: &Value, paths: &[Vec<Step>]) -> Value {
+pub(super) fn without<'a>(value: &'a Value, paths: &[Vec<Step>]) -> std::borrow::Cow<'a, Value> {
+    // Valid input has no unknown keys: no copy then.
+    if paths.is_empty() {
+        return std::borrow::Cow::Borrowed(value);
+    }
     let mut pruned = value.clone();
     for path in paths {
         let Some((last, parents)) = path.split_last() else {
@@ -120,7 +124,7 @@ pub(super) fn without(value: &Value, paths: &[Vec<Step>]) -> Value {
             object.remove(key);
         }
     }
-    pruned
+    std::borrow::Cow::Owned(pruned)
 }
 
 /// A JSON pointer as the dotted path users read: `goods[2].hs_code`.

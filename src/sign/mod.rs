@@ -93,6 +93,21 @@ pub struct SignRequest {
     pub background: Option<pdf::PageBackground>,
 }
 
+impl SignRequest {
+    /// An invisible PAdES B-B signature in field "Signature1" at `time`.
+    pub fn basic(time: time::UtcDateTime) -> Self {
+        Self {
+            field_name: "Signature1".into(),
+            time,
+            widget: pdf::Widget::invisible(),
+            tsa: None,
+            validation: None,
+            archive_timestamp: false,
+            background: None,
+        }
+    }
+}
+
 /// PAdES baseline levels (ETSI EN 319 142-1, 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -207,11 +222,7 @@ pub fn add_document_timestamp(pdf: &[u8], tsa: &timestamp::Tsa) -> Result<Vec<u8
         "DocumentTimestamp1",
         &pdf::SignatureKind::DocumentTimestamp,
         TOKEN_RESERVE,
-        &pdf::Widget {
-            page: 1,
-            rect: [0.0; 4],
-            appearance: None,
-        },
+        &pdf::Widget::invisible(),
         None,
     )?;
     let digest = Digest::Sha256.hash_parts(&prepared.signed_bytes());

@@ -22,6 +22,17 @@ pub struct Widget {
     pub appearance: Option<Appearance>,
 }
 
+impl Widget {
+    /// No appearance on the page: a zero-size widget on page 1.
+    pub fn invisible() -> Self {
+        Self {
+            page: 1,
+            rect: [0.0; 4],
+            appearance: None,
+        }
+    }
+}
+
 /// A Form XObject for the widget's normal appearance, with objects it refers to.
 #[derive(Debug, Clone)]
 pub struct Appearance {
