@@ -35,7 +35,10 @@ fn bench(c: &mut Criterion) {
         &ValidationData {
             certs: Vec::new(),
             ocsps: Vec::new(),
-            crls: vec![std::fs::read(&pki.crl).expect("crl")],
+            crls: vec![
+                std::fs::read(&pki.crl).expect("crl"),
+                std::fs::read(&pki.root_crl).expect("root crl"),
+            ],
         },
     )
     .expect("dss");
@@ -50,7 +53,7 @@ fn bench(c: &mut Criterion) {
     let options = VerifyOptions {
         trust_anchors: sign::certificates_from_file(&std::fs::read(&pki.root).expect("root"))
             .expect("root"),
-        at: None,
+        ..Default::default()
     };
     let report = verify_pdf(&with_crl, &options).expect("report");
     assert_eq!(

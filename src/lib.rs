@@ -3,7 +3,7 @@
 //!
 //! The flow is one straight line and the modules follow it:
 //! [`model`] (typed, validated input) → [`render`] (Typst, PDF/A-3b) → sign → registry → http/cli.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod batch;
 pub mod fonts;

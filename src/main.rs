@@ -29,7 +29,8 @@ enum Command {
     Render(RenderArgs),
     /// Print the JSON Schema of a form's input.
     Schema {
-        /// end_user_certificate, import_certificate or refusal.
+        /// end_user_certificate, import_certificate or refusal; or verify-report for the
+        /// schema of `eucdoc verify --format json`.
         form: String,
     },
     /// Sign a PDF (PAdES B-B) with a PKCS#12 key; the stamp goes to the last page's corner.
@@ -39,14 +40,22 @@ enum Command {
     /// Exit codes: 0 every signature passed; 1 any failed; 3 any indeterminate (none failed);
     /// 2 usage errors and unreadable input.
     Verify {
-        /// The signed PDF.
+        /// The signed document: a PDF, or a CMS signature (DER, PEM or base64 as NCALayer
+        /// produces); `-` reads standard input.
         file: PathBuf,
+        /// The signed data of a detached CMS signature.
+        #[arg(long)]
+        data: Option<PathBuf>,
         /// Trust anchors (PEM or DER certificates; repeatable).
         #[arg(long)]
         trust: Vec<PathBuf>,
         /// Validation time (RFC 3339) when no timestamp gives one; default now.
         #[arg(long)]
         at: Option<String>,
+        /// Ask the OCSP responders and CRL distribution points the certificates name when the
+        /// document carries no status (plain HTTP).
+        #[arg(long)]
+        fetch: bool,
         /// Report format.
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
@@ -158,10 +167,19 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign(args),
         Command::Verify {
             file,
+            data,
             trust,
             at,
+            fetch,
             format,
-        } => verify(&file, &trust, at.as_deref(), &format),
+        } => verify(&VerifyArgs {
+            file,
+            data,
+            trust,
+            at,
+            fetch,
+            format,
+        }),
         Command::DevPki {
             out,
             password_env,
@@ -190,9 +208,15 @@ fn main() -> ExitCode {
 }
 
 fn schema(form: &str) -> Result<ExitCode, Failure> {
+    if form == "verify-report" {
+        let schema = schemars::schema_for!(eucdoc::verify::Report);
+        let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::Output(e.into()))?;
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let form = Form::from_key(form).ok_or_else(|| {
         Failure::Input(anyhow::anyhow!(
-            "unknown form \"{form}\": expected end_user_certificate, import_certificate or refusal"
+            "unknown form \"{form}\": expected end_user_certificate, import_certificate, refusal or verify-report"
         ))
     })?;
     let text = serde_json::to_string_pretty(&model::json_schema(form))
@@ -213,14 +237,22 @@ fn render_time(at: Option<&str>) -> Result<time::UtcDateTime, Failure> {
     }
 }
 
-fn verify(
-    file: &std::path::Path,
-    trust: &[PathBuf],
-    at: Option<&str>,
-    format: &str,
-) -> Result<ExitCode, Failure> {
+struct VerifyArgs {
+    file: PathBuf,
+    data: Option<PathBuf>,
+    trust: Vec<PathBuf>,
+    at: Option<String>,
+    fetch: bool,
+    format: String,
+}
+
+fn read_verify_input(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    read_limited(&path.to_string_lossy(), eucdoc::verify::MAX_INPUT_BYTES).map_err(Failure::Input)
+}
+
+fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let mut trust_anchors = Vec::new();
-    for path in trust {
+    for path in &args.trust {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read {}", path.display()))
             .map_err(Failure::Input)?;
@@ -230,18 +262,24 @@ fn verify(
                 .map_err(Failure::Input)?,
         );
     }
-    let at = match at {
-        Some(_) => Some(render_time(at)?),
+    let at = match &args.at {
+        Some(text) => Some(render_time(Some(text))?),
         None => None,
     };
-    let bytes = std::fs::read(file)
-        .with_context(|| format!("cannot read {}", file.display()))
+    let bytes = read_verify_input(&args.file)?;
+    let data = match &args.data {
+        Some(path) => Some(read_verify_input(path)?),
+        None => None,
+    };
+    let options = eucdoc::verify::VerifyOptions {
+        trust_anchors,
+        at,
+        fetch_revocation: args.fetch,
+    };
+    let report = eucdoc::verify::verify(&bytes, data.as_deref(), &options)
+        .with_context(|| format!("{}", args.file.display()))
         .map_err(Failure::Input)?;
-    let report =
-        eucdoc::verify::verify_pdf(&bytes, &eucdoc::verify::VerifyOptions { trust_anchors, at })
-            .with_context(|| format!("{}", file.display()))
-            .map_err(Failure::Input)?;
-    match format {
+    match args.format.as_str() {
         "json" => println!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| Failure::Output(e.into()))?
@@ -511,7 +549,12 @@ fn render(args: RenderArgs) -> Result<ExitCode, Failure> {
 }
 
 fn read_input(name: &str) -> anyhow::Result<Vec<u8>> {
-    let limit = model::MAX_INPUT_BYTES as u64 + 1;
+    read_limited(name, model::MAX_INPUT_BYTES)
+}
+
+/// Reads at most `max + 1` bytes, so that the library sees and names an input over its limit.
+fn read_limited(name: &str, max: usize) -> anyhow::Result<Vec<u8>> {
+    let limit = max as u64 + 1;
     let mut bytes = Vec::new();
     if name == "-" {
         std::io::stdin().take(limit).read_to_end(&mut bytes)

@@ -548,6 +548,7 @@ fn nca_key_stores_load_sign_and_refuse() {
         &eucdoc::verify::VerifyOptions {
             trust_anchors: ca.clone(),
             at: Some(valid_time),
+            ..Default::default()
         },
     )
     .unwrap();
@@ -1324,6 +1325,7 @@ fn verify(pdf: &[u8]) -> eucdoc::verify::Report {
         &eucdoc::verify::VerifyOptions {
             trust_anchors: root,
             at: None,
+            ..Default::default()
         },
     )
     .unwrap()
@@ -1539,8 +1541,9 @@ fn assert_modified(report: &eucdoc::verify::Report, needle: &str) {
     );
     assert!(
         report.signatures[0]
-            .reasons
+            .modifications
             .iter()
+            .chain(&report.signatures[0].reasons)
             .any(|r| r.contains(needle)),
         "{}",
         report.to_text()
@@ -1560,6 +1563,7 @@ fn verify_signer_not_chaining_auth_and_expired() {
         &eucdoc::verify::VerifyOptions {
             trust_anchors: anchors,
             at: None,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -1578,6 +1582,7 @@ fn verify_signer_not_chaining_auth_and_expired() {
         &eucdoc::verify::VerifyOptions {
             trust_anchors: root,
             at: Some(later),
+            ..Default::default()
         },
     )
     .unwrap();
@@ -1662,13 +1667,16 @@ fn verify_accepts_pyhanko_signatures() {
         "{}",
         report.to_text()
     );
-    // With the CRL of the signer's CA, it passes.
+    // With the CRLs of the signer's CA and of the root (the CA's status is needed too), it passes.
     let mut with_crl = signed.clone();
     let document = lopdf::Document::load_mem(&with_crl).unwrap();
     let data = sign::revocation::ValidationData {
         certs: Vec::new(),
         ocsps: Vec::new(),
-        crls: vec![std::fs::read(&pki().1.crl).unwrap()],
+        crls: vec![
+            std::fs::read(&pki().1.crl).unwrap(),
+            std::fs::read(&pki().1.root_crl).unwrap(),
+        ],
     };
     drop(document);
     with_crl = sign::pdf::add_dss(&with_crl, &data).unwrap();

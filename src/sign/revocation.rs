@@ -260,6 +260,31 @@ fn crl_status(
     Ok(None)
 }
 
+/// For the verifier: the OCSP response of the responder `cert` names (its AIA) and the CRLs at
+/// its distribution points, unjudged (the verifier checks them like embedded ones). Unreachable
+/// sources give nothing.
+pub(crate) fn fetch_raw(cert: &X509, issuer: &X509) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let timeout = Duration::from_secs(10);
+    let mut ocsps = Vec::new();
+    let urls: Vec<String> = cert
+        .ocsp_responders()
+        .map(|list| list.iter().map(|u| u.to_string()).collect())
+        .unwrap_or_default();
+    for url in urls {
+        let request = OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer).and_then(|id| {
+            let mut request = OcspRequest::new()?;
+            request.add_id(id)?;
+            request.to_der()
+        });
+        if let Ok(request) = request
+            && let Ok(body) = post(&url, "application/ocsp-request", &request, timeout)
+        {
+            ocsps.push(body);
+        }
+    }
+    (ocsps, fetch_crls(cert, timeout))
+}
+
 /// Largest CRL fetched: Kazakhstan's production GOST CRL is ~21 MB.
 const MAX_CRL_BYTES: u64 = 64 * 1024 * 1024;
 

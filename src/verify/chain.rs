@@ -1,47 +1,157 @@
-//! The certificate path from the signer to a trust anchor, at the validation time (RFC 5280, 6),
-//! with OpenSSL's path validation; and the signer's status from the revocation data the
-//! document carries (DSS), each response or CRL checked before it is believed.
+//! The certificate path from a certificate to a trust anchor at a given time (RFC 5280, 6), by
+//! OpenSSL's path validation, with revocation from CRLs held in memory and the RFC 5280 policy
+//! inputs; and the signer's status from OCSP responses, each response checked before it is
+//! believed. The NIST PKITS and x509-limbo harness (tests/path_validation.rs) runs this module.
 
 use openssl::hash::MessageDigest;
 use openssl::ocsp::{OcspCertId, OcspCertStatus, OcspFlag, OcspResponse, OcspResponseStatus};
 use openssl::stack::Stack;
-use openssl::x509::store::{X509Store, X509StoreBuilder};
-use openssl::x509::verify::X509VerifyFlags;
-use openssl::x509::{CrlStatus, X509, X509Crl, X509StoreContext, X509VerifyResult};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
+use openssl::x509::{X509, X509Crl, X509StoreContext, X509VerifyResult};
 
+use super::ossl;
 use super::report::SubIndication;
 
-/// Builds a store of trust anchors whose checks run at `time` (Unix seconds).
-pub fn store(anchors: &[Vec<u8>], time: i64) -> Result<X509Store, String> {
-    let mut builder = X509StoreBuilder::new().map_err(|e| e.to_string())?;
-    for der in anchors {
-        let cert = X509::from_der(der).map_err(|e| format!("trust anchor: {e}"))?;
-        builder.add_cert(cert).map_err(|e| e.to_string())?;
-    }
-    // Anchors need not be self-signed (the NCA test intermediates are anchors in tests).
-    builder
-        .set_flags(X509VerifyFlags::PARTIAL_CHAIN)
-        .map_err(|e| e.to_string())?;
-    let mut param = openssl::x509::verify::X509VerifyParam::new().map_err(|e| e.to_string())?;
-    param.set_time(time as _);
-    param
-        .set_flags(X509VerifyFlags::PARTIAL_CHAIN | X509VerifyFlags::USE_CHECK_TIME)
-        .map_err(|e| e.to_string())?;
-    builder.set_param(&param).map_err(|e| e.to_string())?;
-    Ok(builder.build())
+const ANY_POLICY: &str = "2.5.29.32.0";
+
+/// Which certificates of the path must have a CRL saying they are not revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Revocation {
+    /// No revocation checking (the caller establishes status otherwise, e.g. by OCSP).
+    #[default]
+    Off,
+    /// The end certificate only.
+    EndCertificate,
+    /// Every certificate below the trust anchor.
+    AllCertificates,
 }
 
-/// Validates the path from `leaf` through `untrusted` to an anchor of `store`; returns the chain
-/// (leaf first) or the sub-indication and reason.
-pub fn validate(
-    store: &X509Store,
+/// The inputs of RFC 5280 path validation besides the certificates.
+#[derive(Debug, Clone, Default)]
+pub struct PathOptions {
+    /// Validation time, Unix seconds.
+    pub time: i64,
+    /// CRLs (DER) OpenSSL may use for revocation, checked against their issuers.
+    pub crls: Vec<Vec<u8>>,
+    /// What must be checked against the CRLs.
+    pub revocation: Revocation,
+    /// user-initial-policy-set (dotted OIDs); empty means any-policy.
+    pub initial_policies: Vec<String>,
+    /// initial-explicit-policy.
+    pub explicit_policy: bool,
+    /// initial-policy-mapping-inhibit.
+    pub inhibit_policy_mapping: bool,
+    /// initial-any-policy-inhibit.
+    pub inhibit_any_policy: bool,
+    /// Largest number of intermediate certificates (default: OpenSSL's 100).
+    pub max_intermediates: Option<u32>,
+    /// Skip the validity-period checks of certificates and CRLs: for a status check whose
+    /// path was validated at `time` already, where a CRL issued later is the best evidence.
+    pub skip_time_checks: bool,
+}
+
+/// Why a path is not valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathFailure {
+    /// The ETSI sub-indication.
+    pub sub_indication: SubIndication,
+    /// OpenSSL's reason with the certificate's position.
+    pub reason: String,
+    /// Position in the path of the certificate that failed (0 = end certificate).
+    pub depth: u32,
+    /// OpenSSL's `X509_V_ERR_*` code.
+    pub code: i32,
+}
+
+fn setup_failure(error: impl ToString) -> PathFailure {
+    PathFailure {
+        sub_indication: SubIndication::FormatFailure,
+        reason: error.to_string(),
+        depth: 0,
+        code: 1,
+    }
+}
+
+/// Validates the path from `leaf` through `intermediates` to one of `anchors` (which need not
+/// be self-signed: a trusted intermediate ends the path). Returns the path, leaf first.
+pub fn validate_path(
+    anchors: &[X509],
+    intermediates: &[X509],
     leaf: &X509,
-    untrusted: &Stack<X509>,
-) -> Result<Vec<X509>, (SubIndication, String)> {
-    let mut context =
-        X509StoreContext::new().map_err(|e| (SubIndication::FormatFailure, e.to_string()))?;
-    context
-        .init(store, leaf, untrusted, |ctx| {
+    options: &PathOptions,
+) -> Result<Vec<X509>, PathFailure> {
+    let mut builder = X509StoreBuilder::new().map_err(setup_failure)?;
+    for anchor in anchors {
+        builder.add_cert(anchor.clone()).map_err(setup_failure)?;
+    }
+    // A CRL that does not parse or lacks its CRL number (RFC 5280, 5.2.3: MUST) is ignored,
+    // as if absent: its absence is then reported.
+    let crls = ossl::CrlStack::new(
+        options
+            .crls
+            .iter()
+            .filter_map(|der| X509Crl::from_der(der).ok())
+            .filter(|crl| {
+                crl.extension::<openssl::x509::CrlNumber>()
+                    .is_ok_and(|number| number.is_some())
+            })
+            .collect(),
+    )
+    .map_err(setup_failure)?;
+    let mut flags = X509VerifyFlags::PARTIAL_CHAIN
+        | X509VerifyFlags::USE_CHECK_TIME
+        // RFC 5280's MUSTs for certificates (e.g. basicConstraints critical in CAs).
+        | X509VerifyFlags::X509_STRICT
+        | X509VerifyFlags::POLICY_CHECK
+        | X509VerifyFlags::EXTENDED_CRL_SUPPORT
+        | X509VerifyFlags::USE_DELTAS;
+    match options.revocation {
+        Revocation::Off => {}
+        Revocation::EndCertificate => flags |= X509VerifyFlags::CRL_CHECK,
+        Revocation::AllCertificates => {
+            flags |= X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL
+        }
+    }
+    if options.skip_time_checks {
+        flags.remove(X509VerifyFlags::USE_CHECK_TIME);
+        flags |= X509VerifyFlags::NO_CHECK_TIME;
+    }
+    if options.explicit_policy {
+        flags |= X509VerifyFlags::EXPLICIT_POLICY;
+    }
+    if options.inhibit_policy_mapping {
+        flags |= X509VerifyFlags::INHIBIT_MAP;
+    }
+    if options.inhibit_any_policy {
+        flags |= X509VerifyFlags::INHIBIT_ANY;
+    }
+    let mut param = X509VerifyParam::new().map_err(setup_failure)?;
+    // Setting a time turns time checks on in OpenSSL, whatever the flags say.
+    if !options.skip_time_checks {
+        param.set_time(options.time as _);
+    }
+    param.set_flags(flags).map_err(setup_failure)?;
+    if let Some(max) = options.max_intermediates {
+        param.set_depth(i32::try_from(max).unwrap_or(i32::MAX));
+    }
+    // RFC 5280, 6.1.1 (c): an empty user-initial-policy-set means any-policy.
+    if options.initial_policies.is_empty() {
+        ossl::add_policy(&mut param, ANY_POLICY).map_err(setup_failure)?;
+    }
+    for policy in &options.initial_policies {
+        ossl::add_policy(&mut param, policy).map_err(setup_failure)?;
+    }
+    builder.set_param(&param).map_err(setup_failure)?;
+    let store = builder.build();
+    let mut untrusted = Stack::new().map_err(setup_failure)?;
+    for cert in intermediates {
+        untrusted.push(cert.clone()).map_err(setup_failure)?;
+    }
+    let mut context = X509StoreContext::new().map_err(setup_failure)?;
+    let (ok, error, depth, chain) = context
+        .init(&store, leaf, &untrusted, |ctx| {
+            crls.set_on(ctx);
             let ok = ctx.verify_cert()?;
             let chain: Vec<X509> = ctx
                 .chain()
@@ -49,14 +159,17 @@ pub fn validate(
                 .unwrap_or_default();
             Ok((ok, ctx.error(), ctx.error_depth(), chain))
         })
-        .map_err(|e| (SubIndication::FormatFailure, e.to_string()))
-        .and_then(|(ok, error, depth, chain)| {
-            if ok {
-                return Ok(chain);
-            }
-            let reason = format!("{} (certificate {depth} of the path)", error.error_string());
-            Err((sub_indication(error, depth), reason))
-        })
+        .map_err(setup_failure)?;
+    if ok {
+        profile_check(&chain)?;
+        return Ok(chain);
+    }
+    Err(PathFailure {
+        sub_indication: sub_indication(error, depth),
+        reason: format!("{} (certificate {depth} of the path)", error.error_string()),
+        depth,
+        code: error.as_raw(),
+    })
 }
 
 fn sub_indication(error: X509VerifyResult, depth: u32) -> SubIndication {
@@ -64,30 +177,56 @@ fn sub_indication(error: X509VerifyResult, depth: u32) -> SubIndication {
     match (error.as_raw(), depth) {
         (10, 0) => SubIndication::Expired,
         (9, 0) => SubIndication::NotYetValid,
+        (23, _) => SubIndication::Revoked,
+        // The revocation data is missing, stale, or cannot be trusted.
+        (3 | 5 | 8 | 11 | 12 | 15 | 16 | 33 | 35 | 36 | 44 | 54, _) => SubIndication::TryLater,
         (2 | 18 | 19 | 20 | 21, _) => SubIndication::NoCertificateChainFound,
         _ => SubIndication::ChainConstraintsFailure,
     }
 }
 
-/// The signer's status according to the OCSP responses and CRLs the document carries.
-pub enum Status {
-    /// A verified response or CRL says good.
-    Good(String),
-    /// A verified response or CRL says revoked.
-    Revoked(String),
-    /// Nothing usable.
-    Unknown(String),
+/// A certificate's status from OCSP.
+pub enum OcspStatus {
+    /// A verified response says good.
+    Good,
+    /// A verified response says revoked (at, Unix seconds, when given; `hold` for
+    /// certificateHold).
+    Revoked {
+        /// When.
+        at: Option<i64>,
+        /// Whether the reason is certificateHold.
+        hold: bool,
+    },
+    /// No verified response speaks of the certificate.
+    Unknown,
 }
 
-/// Looks for `leaf`'s status (issued by `issuer`) in `ocsps` and `crls` (DER).
-pub fn status(
-    leaf: &X509,
+/// Looks for `cert`'s status (issued by `issuer`) in `ocsps` (DER). A response counts only when
+/// its signature verifies and its signer is the issuer or a responder the issuer authorised
+/// (OpenSSL's `OCSP_basic_verify` with the path to `anchors`, at `time`).
+pub fn ocsp_status(
+    cert: &X509,
     issuer: &X509,
     ocsps: &[Vec<u8>],
-    crls: &[Vec<u8>],
-    store: &X509Store,
-    untrusted: &Stack<X509>,
-) -> Status {
+    anchors: &[X509],
+    untrusted: &[X509],
+    time: i64,
+) -> OcspStatus {
+    if ocsps.is_empty() {
+        return OcspStatus::Unknown;
+    }
+    let Ok(store) = ocsp_store(anchors, time) else {
+        return OcspStatus::Unknown;
+    };
+    let Ok(mut stack) = Stack::new() else {
+        return OcspStatus::Unknown;
+    };
+    for c in untrusted.iter().chain([issuer]) {
+        let _ = stack.push(c.clone());
+    }
+    let Ok(id) = OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer) else {
+        return OcspStatus::Unknown;
+    };
     for der in ocsps {
         let Ok(response) = OcspResponse::from_der(der) else {
             continue;
@@ -98,43 +237,154 @@ pub fn status(
         let Ok(basic) = response.basic() else {
             continue;
         };
-        if basic.verify(untrusted, store, OcspFlag::empty()).is_err() {
+        if basic.verify(&stack, &store, OcspFlag::empty()).is_err() {
             continue;
         }
-        let Ok(id) = OcspCertId::from_cert(MessageDigest::sha1(), leaf, issuer) else {
-            continue;
-        };
         if let Some(found) = basic.find_status(&id) {
             match found.status {
-                OcspCertStatus::GOOD => {
-                    return Status::Good("OCSP response in the document".into());
-                }
+                OcspCertStatus::GOOD => return OcspStatus::Good,
                 OcspCertStatus::REVOKED => {
-                    return Status::Revoked("OCSP response in the document".into());
+                    return OcspStatus::Revoked {
+                        at: found
+                            .revocation_time
+                            .and_then(|t| openssl_time_text(&t.to_string())),
+                        hold: found.reason
+                            == openssl::ocsp::OcspRevokedStatus::from_raw(
+                                openssl::x509::CrlReason::CERTIFICATE_HOLD.as_raw(),
+                            ),
+                    };
                 }
                 _ => {}
             }
         }
     }
-    let Ok(issuer_key) = issuer.public_key() else {
-        return Status::Unknown("the issuer's key is unreadable".into());
-    };
+    OcspStatus::Unknown
+}
+
+fn ocsp_store(
+    anchors: &[X509],
+    time: i64,
+) -> Result<openssl::x509::store::X509Store, openssl::error::ErrorStack> {
+    let mut builder = X509StoreBuilder::new()?;
+    for anchor in anchors {
+        builder.add_cert(anchor.clone())?;
+    }
+    let mut param = X509VerifyParam::new()?;
+    param.set_time(time as _);
+    param.set_flags(X509VerifyFlags::PARTIAL_CHAIN | X509VerifyFlags::USE_CHECK_TIME)?;
+    builder.set_param(&param)?;
+    Ok(builder.build())
+}
+
+/// A CRL entry found for a certificate.
+pub struct CrlEntry {
+    /// revocationDate, Unix seconds.
+    pub at: Option<i64>,
+    /// Whether the reason code is certificateHold.
+    pub hold: bool,
+}
+
+/// The entry for `cert` in a CRL of `issuer` whose signature verifies.
+pub fn crl_entry(cert: &X509, issuer: &X509, crls: &[Vec<u8>]) -> Option<CrlEntry> {
+    let key = issuer.public_key().ok()?;
+    let issuer_name = issuer.subject_name().to_der().ok()?;
     for der in crls {
         let Ok(crl) = X509Crl::from_der(der) else {
             continue;
         };
-        if crl.issuer_name().to_der().ok() != issuer.subject_name().to_der().ok() {
+        if crl.issuer_name().to_der().ok().as_ref() != Some(&issuer_name)
+            || !crl.verify(&key).unwrap_or(false)
+        {
             continue;
         }
-        if !crl.verify(&issuer_key).unwrap_or(false) {
-            continue;
+        if let openssl::x509::CrlStatus::Revoked(entry) = crl.get_by_cert(cert) {
+            let hold = entry
+                .extension::<openssl::x509::ReasonCode>()
+                .ok()
+                .flatten()
+                .and_then(|(_, code)| code.get_i64().ok())
+                == Some(i64::from(
+                    openssl::x509::CrlReason::CERTIFICATE_HOLD.as_raw(),
+                ));
+            return Some(CrlEntry {
+                at: openssl_time_text(&entry.revocation_date().to_string()),
+                hold,
+            });
         }
-        return match crl.get_by_cert(leaf) {
-            CrlStatus::NotRevoked => Status::Good("CRL in the document".into()),
-            _ => Status::Revoked("CRL in the document".into()),
-        };
     }
-    Status::Unknown(
-        "the document carries no OCSP response or CRL for the signer's certificate".into(),
-    )
+    None
+}
+
+/// Unix seconds of OpenSSL's time text ("Jan  1 00:00:00 2024 GMT").
+fn openssl_time_text(text: &str) -> Option<i64> {
+    let format = time::macros::format_description!(
+        "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
+    );
+    time::PrimitiveDateTime::parse(text, format)
+        .ok()
+        .map(|t| t.assume_utc().unix_timestamp())
+}
+
+/// The CRLs among `crls` that are not stale at `time`: a CRL whose nextUpdate is before `time`
+/// says nothing about it; one issued after `time` is the best evidence for it.
+pub fn current_crls(crls: &[Vec<u8>], time: i64) -> Vec<Vec<u8>> {
+    let Ok(at) = openssl::asn1::Asn1Time::from_unix(time) else {
+        return Vec::new();
+    };
+    crls.iter()
+        .filter(|der| {
+            X509Crl::from_der(der).is_ok_and(|crl| crl.next_update().is_none_or(|next| next >= at))
+        })
+        .cloned()
+        .collect()
+}
+
+/// RFC 5280 rules for certificates that OpenSSL does not enforce, checked on every certificate
+/// of a valid path: a positive serial number of at most 20 octets (4.1.2.2), a non-empty
+/// extended key usage (4.2.1.12), name constraints marked critical (4.2.1.10). (PKITS expects
+/// non-critical policy constraints to be accepted, so that rule is left to the issuers.)
+fn profile_check(chain: &[X509]) -> Result<(), PathFailure> {
+    use der::Decode;
+    const NAME_CONSTRAINTS: &str = "2.5.29.30";
+    const EXT_KEY_USAGE: &str = "2.5.29.37";
+    for (depth, cert) in chain.iter().enumerate() {
+        let depth = depth as u32;
+        let fail = |reason: &str| PathFailure {
+            sub_indication: SubIndication::ChainConstraintsFailure,
+            reason: format!("{reason} (certificate {depth} of the path)"),
+            depth,
+            code: 0,
+        };
+        let serial_ok = cert
+            .serial_number()
+            .to_bn()
+            .is_ok_and(|n| !n.is_negative() && n.num_bits() > 0 && n.num_bytes() <= 20);
+        if !serial_ok {
+            return Err(fail(
+                "the serial number is not a positive integer of at most 20 octets",
+            ));
+        }
+        // OpenSSL parsed it; x509-cert is stricter about old encodings (PKITS has UTCTime
+        // dates before 2000 that it refuses), so an unparsed certificate skips the rest.
+        let Some(parsed) = cert
+            .to_der()
+            .ok()
+            .and_then(|der| x509_cert::Certificate::from_der(&der).ok())
+        else {
+            continue;
+        };
+        for extension in parsed.tbs_certificate.extensions.iter().flatten() {
+            let oid = extension.extn_id.to_string();
+            if oid == NAME_CONSTRAINTS && !extension.critical {
+                return Err(fail("name constraints not marked critical"));
+            }
+            if oid == EXT_KEY_USAGE
+                && x509_cert::ext::pkix::ExtendedKeyUsage::from_der(extension.extn_value.as_bytes())
+                    .is_ok_and(|eku| eku.0.is_empty())
+            {
+                return Err(fail("an empty extended key usage"));
+            }
+        }
+    }
+    Ok(())
 }

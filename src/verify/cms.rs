@@ -1,12 +1,16 @@
 //! The CMS signature (RFC 5652, 5.4 and 5.6): the signer's certificate, the signed attributes
-//! (content-type, message-digest, signing-certificate(-v2)), the signature value.
+//! (content-type, message-digest, signing-certificate(-v2)), the signature value; the signature
+//! timestamp (RFC 3161 token in the unsigned attributes, ETSI EN 319 122-1, 5.3) and the
+//! revocation data a CMS may carry (its `crls` field and Adobe's revocation-info-archival
+//! attribute).
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier};
+use cms::revocation::RevocationInfoChoice;
+use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
-use der::{Decode, Encode};
+use der::{Decode, Encode, Sequence};
 use openssl::hash::MessageDigest;
 use openssl::rsa::Padding;
 use openssl::sign::{RsaPssSaltlen, Verifier};
@@ -16,34 +20,152 @@ use super::report::SubIndication;
 
 const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 const ID_SIGNING_CERTIFICATE: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.12");
 const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+const ID_SIGNATURE_TIMESTAMP: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+/// Adobe's revocation-info-archival signed attribute (ISO 32000-1, 12.8.3.3.2).
+const ID_ADBE_REVOCATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113583.1.1.8");
+/// RFC 5940: an OCSP response among a CMS's revocation information.
+const ID_RI_OCSP_RESPONSE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.16.2");
 const ID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
 /// Kazakh GOST key and signature algorithms (kz-pki.md): recognised, not yet verified.
-const GOST_PREFIX: &str = "1.2.398.3.10.1.1.";
+const GOST_PREFIX: &str = "1.2.398.3.10.1.";
+impl CmsCheck {
+    fn empty() -> Self {
+        CmsCheck {
+            signer: None,
+            outcome: Ok(()),
+            claimed_signing_time: None,
+            timestamp: None,
+            crls: Vec::new(),
+            ocsps: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Largest number of SignerInfos read from one CMS.
+pub const MAX_SIGNER_INFOS: usize = 64;
 
 /// A failed check: the sub-indication and the reason.
 pub type Failure = (SubIndication, String);
+
+fn format(reason: impl Into<String>) -> Failure {
+    (SubIndication::FormatFailure, reason.into())
+}
+
+fn der_error(e: impl std::fmt::Display) -> Failure {
+    format(e.to_string())
+}
+
+/// A parsed SignedData with what it carries besides the signatures.
+pub struct Parsed {
+    signed: SignedData,
+    /// Every certificate (DER).
+    pub certificates: Vec<Vec<u8>>,
+    /// CRLs from the `crls` field (DER).
+    pub crls: Vec<Vec<u8>>,
+    /// OCSP responses from the `crls` field (RFC 5940) (DER).
+    pub ocsps: Vec<Vec<u8>>,
+}
+
+impl Parsed {
+    /// Number of SignerInfos.
+    pub fn signer_count(&self) -> usize {
+        self.signed.signer_infos.0.len()
+    }
+
+    /// The encapsulated content, when the signature is not detached.
+    pub fn encapsulated(&self) -> Option<Vec<u8>> {
+        let content = self.signed.encap_content_info.econtent.as_ref()?;
+        // eContent is an OCTET STRING.
+        content
+            .decode_as::<OctetString>()
+            .ok()
+            .map(|o| o.as_bytes().to_vec())
+    }
+}
+
+/// Parses a ContentInfo holding a SignedData.
+pub fn parse(der: &[u8]) -> Result<Parsed, Failure> {
+    let info =
+        ContentInfo::from_der(der).map_err(|e| format(format!("not a CMS ContentInfo: {e}")))?;
+    if info.content_type != ID_SIGNED_DATA {
+        return Err(format(format!(
+            "the CMS holds {}, not SignedData",
+            info.content_type
+        )));
+    }
+    let signed = SignedData::from_der(&info.content.to_der().map_err(der_error)?)
+        .map_err(|e| format(format!("not a CMS SignedData: {e}")))?;
+    if signed.signer_infos.0.len() > MAX_SIGNER_INFOS {
+        return Err(format(format!(
+            "{} SignerInfos; at most {MAX_SIGNER_INFOS} are read",
+            signed.signer_infos.0.len()
+        )));
+    }
+    let mut certificates = Vec::new();
+    for choice in signed.certificates.iter().flat_map(|set| set.0.iter()) {
+        if let CertificateChoices::Certificate(cert) = choice {
+            certificates.push(cert.to_der().map_err(der_error)?);
+        }
+    }
+    let mut crls = Vec::new();
+    let mut ocsps = Vec::new();
+    for choice in signed.crls.iter().flat_map(|set| set.0.iter()) {
+        match choice {
+            RevocationInfoChoice::Crl(crl) => crls.push(crl.to_der().map_err(der_error)?),
+            // The cms crate models OtherRevocationInfoFormat as an AlgorithmIdentifier.
+            RevocationInfoChoice::Other(other) if other.other_format.oid == ID_RI_OCSP_RESPONSE => {
+                if let Some(response) = &other.other_format.parameters {
+                    ocsps.push(response.to_der().map_err(der_error)?)
+                }
+            }
+            RevocationInfoChoice::Other(_) => {}
+        }
+    }
+    Ok(Parsed {
+        signed,
+        certificates,
+        crls,
+        ocsps,
+    })
+}
+
+/// A verified signature timestamp.
+#[derive(Debug, Clone)]
+pub struct SignatureTimestamp {
+    /// genTime, Unix seconds.
+    pub time: i64,
+    /// The TSA's certificate (DER).
+    pub tsa: Vec<u8>,
+    /// Certificates the token carries (DER).
+    pub certificates: Vec<Vec<u8>>,
+}
 
 /// What the CMS check found.
 #[derive(Debug)]
 pub struct CmsCheck {
     /// The signer's certificate (DER), when identified.
     pub signer: Option<Vec<u8>>,
-    /// Every certificate in the CMS (DER).
-    pub certificates: Vec<Vec<u8>>,
     /// `Ok` when the signature is intact and cryptographically valid.
     pub outcome: Result<(), Failure>,
+    /// The signing-time attribute, RFC 3339.
+    pub claimed_signing_time: Option<String>,
+    /// The signature timestamp, when present and cryptographically valid over this signature.
+    pub timestamp: Option<SignatureTimestamp>,
+    /// CRLs from the revocation-info-archival attribute (DER).
+    pub crls: Vec<Vec<u8>>,
+    /// OCSP responses from the revocation-info-archival attribute (DER).
+    pub ocsps: Vec<Vec<u8>>,
     /// Things worth knowing.
     pub warnings: Vec<String>,
-}
-
-fn format(reason: impl Into<String>) -> Failure {
-    (SubIndication::FormatFailure, reason.into())
 }
 
 fn digest_of(oid: &ObjectIdentifier) -> Option<MessageDigest> {
@@ -56,45 +178,53 @@ fn digest_of(oid: &ObjectIdentifier) -> Option<MessageDigest> {
     })
 }
 
-/// Checks a detached CMS over `parts` (the signed byte ranges).
-pub fn check(der: &[u8], parts: &[&[u8]]) -> CmsCheck {
-    let mut check = CmsCheck {
-        signer: None,
-        certificates: Vec::new(),
-        outcome: Ok(()),
-        warnings: Vec::new(),
-    };
-    check.outcome = check_inner(
-        der,
-        parts,
-        &mut check.signer,
-        &mut check.certificates,
-        &mut check.warnings,
-    );
+fn hash_parts(digest: MessageDigest, parts: &[&[u8]]) -> Result<Vec<u8>, Failure> {
+    let mut hasher = openssl::hash::Hasher::new(digest).map_err(der_error)?;
+    for part in parts {
+        hasher.update(part).map_err(der_error)?;
+    }
+    Ok(hasher.finish().map_err(der_error)?.to_vec())
+}
+
+/// Checks SignerInfo `index` of `parsed` over `parts` (the signed content, in pieces).
+pub fn check(parsed: &Parsed, index: usize, parts: &[&[u8]]) -> CmsCheck {
+    let mut check = CmsCheck::empty();
+    check.outcome = check_inner(parsed, index, parts, &mut check);
     check
 }
 
 fn check_inner(
-    der: &[u8],
+    parsed: &Parsed,
+    index: usize,
     parts: &[&[u8]],
-    signer_out: &mut Option<Vec<u8>>,
-    certificates_out: &mut Vec<Vec<u8>>,
-    warnings: &mut Vec<String>,
+    check: &mut CmsCheck,
 ) -> Result<(), Failure> {
-    let (signed, signer_der) = parse_signed(der, certificates_out)?;
-    *signer_out = Some(signer_der.clone());
-    if signed.encap_content_info.econtent.is_some() {
-        return Err(format(
-            "the CMS encapsulates content; a PDF signature must be detached",
-        ));
-    }
-    let signer = Certificate::from_der(&signer_der).map_err(|e| format(e.to_string()))?;
-    let signer_info = signed
+    let signer_info = parsed
+        .signed
         .signer_infos
         .0
-        .get(0)
+        .get(index)
         .ok_or_else(|| format("no SignerInfo"))?;
+    let signer_der = find_signer(parsed, signer_info)?;
+    check.signer = Some(signer_der.clone());
+    let signer = Certificate::from_der(&signer_der).map_err(der_error)?;
     let digest_oid = signer_info.digest_alg.oid;
+    let key_algorithm = signer
+        .tbs_certificate
+        .subject_public_key_info
+        .algorithm
+        .oid
+        .to_string();
+    let algorithm = signer_info.signature_algorithm.oid.to_string();
+    if algorithm.starts_with(GOST_PREFIX)
+        || key_algorithm.starts_with(GOST_PREFIX)
+        || digest_oid.to_string().starts_with(GOST_PREFIX)
+    {
+        return Err((
+            SubIndication::CryptoConstraintsFailure,
+            "GOST signatures are not supported yet (unsupported algorithm)".into(),
+        ));
+    }
     let digest = digest_of(&digest_oid).ok_or_else(|| {
         (
             SubIndication::CryptoConstraintsFailure,
@@ -102,182 +232,233 @@ fn check_inner(
         )
     })?;
     if digest == MessageDigest::sha1() {
-        warnings.push("the signature uses SHA-1".into());
+        check.warnings.push("the signature uses SHA-1".into());
     }
-    let mut hasher = openssl::hash::Hasher::new(digest).map_err(|e| format(e.to_string()))?;
-    for part in parts {
-        hasher.update(part).map_err(|e| format(e.to_string()))?;
-    }
-    let data_digest = hasher.finish().map_err(|e| format(e.to_string()))?;
+    let data_digest = hash_parts(digest, parts)?;
 
     let signed_message = match &signer_info.signed_attrs {
         Some(attributes) => {
             let value_of = |oid: ObjectIdentifier| {
-                attributes
-                    .iter()
-                    .find(|a| a.oid == oid)
-                    .and_then(|a| a.values.get(0))
+                let mut matching = attributes.iter().filter(|a| a.oid == oid);
+                let first = matching.next();
+                // RFC 5652, 5.3: these attributes occur once, with one value.
+                if matching.next().is_some() || first.is_some_and(|a| a.values.len() != 1) {
+                    return Err(format(format!("the attribute {oid} is repeated")));
+                }
+                Ok(first.and_then(|a| a.values.get(0)))
             };
-            let content_type = value_of(ID_CONTENT_TYPE)
+            let content_type = value_of(ID_CONTENT_TYPE)?
                 .and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
                 .ok_or_else(|| format("the content-type attribute is missing"))?;
-            if content_type != ID_DATA {
+            let encapsulated_type = parsed.signed.encap_content_info.econtent_type;
+            if content_type != encapsulated_type {
                 return Err(format(format!(
-                    "content-type is {content_type}, not id-data"
+                    "content-type is {content_type}, the encapsulated content is {encapsulated_type}"
                 )));
             }
-            let message_digest = value_of(ID_MESSAGE_DIGEST)
+            let message_digest = value_of(ID_MESSAGE_DIGEST)?
                 .and_then(|v| v.decode_as::<OctetString>().ok())
                 .ok_or_else(|| format("the message-digest attribute is missing"))?;
-            if message_digest.as_bytes() != &*data_digest {
+            if message_digest.as_bytes() != data_digest.as_slice() {
                 return Err((
                     SubIndication::HashFailure,
-                    "the signed bytes do not match the message-digest attribute".into(),
+                    "the signed content does not match the message-digest attribute".into(),
                 ));
             }
-            check_signing_certificate(attributes, &signer_der, warnings)?;
+            if let Some(time) = value_of(ID_SIGNING_TIME)?
+                .and_then(|v| v.to_der().ok())
+                .and_then(|der| x509_cert::time::Time::from_der(&der).ok())
+            {
+                check.claimed_signing_time =
+                    Some(rfc3339(time.to_unix_duration().as_secs() as i64));
+            }
+            check_signing_certificate(attributes, &signer_der, &mut check.warnings)?;
+            if let Some(value) = value_of(ID_ADBE_REVOCATION)? {
+                read_adbe_revocation(&value.to_der().map_err(der_error)?, check);
+            }
             // The signature covers the attributes as an explicit SET OF (RFC 5652, 5.4).
-            attributes.to_der().map_err(|e| format(e.to_string()))?
+            attributes.to_der().map_err(der_error)?
         }
         None => {
-            warnings.push("no signed attributes (not PAdES baseline)".into());
+            check
+                .warnings
+                .push("no signed attributes (not PAdES/CAdES baseline)".into());
             parts.concat()
         }
     };
 
-    let algorithm = signer_info.signature_algorithm.oid.to_string();
-    let key_algorithm = signer
-        .tbs_certificate
-        .subject_public_key_info
-        .algorithm
-        .oid
-        .to_string();
-    if algorithm.starts_with(GOST_PREFIX) || key_algorithm.starts_with(GOST_PREFIX) {
-        return Err((
-            SubIndication::CryptoConstraintsFailure,
-            "GOST signatures are not supported yet (unsupported algorithm)".into(),
-        ));
-    }
     let public_key = openssl::x509::X509::from_der(&signer_der)
         .and_then(|c| c.public_key())
         .map_err(|e| format(format!("the signer's public key: {e}")))?;
-    let mut verifier = Verifier::new(digest, &public_key).map_err(|e| format(e.to_string()))?;
+    let mut verifier = Verifier::new(digest, &public_key).map_err(der_error)?;
     if signer_info.signature_algorithm.oid == RSA_PSS {
         verifier
             .set_rsa_padding(Padding::PKCS1_PSS)
-            .map_err(|e| format(e.to_string()))?;
+            .map_err(der_error)?;
         verifier
             .set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)
-            .map_err(|e| format(e.to_string()))?;
-        verifier
-            .set_rsa_mgf1_md(digest)
-            .map_err(|e| format(e.to_string()))?;
+            .map_err(der_error)?;
+        verifier.set_rsa_mgf1_md(digest).map_err(der_error)?;
     }
     let valid = verifier
         .verify_oneshot(signer_info.signature.as_bytes(), &signed_message)
         .unwrap_or(false);
-    if valid {
-        Ok(())
-    } else {
-        Err((
+    if !valid {
+        return Err((
             SubIndication::SigCryptoFailure,
             "the signature value does not verify with the signer's public key".into(),
-        ))
-    }
-}
-
-/// Parses a SignedData with exactly one SignerInfo; collects its certificates (DER) and returns
-/// it with the signer's certificate (DER).
-fn parse_signed(
-    der: &[u8],
-    certificates_out: &mut Vec<Vec<u8>>,
-) -> Result<(SignedData, Vec<u8>), Failure> {
-    let info =
-        ContentInfo::from_der(der).map_err(|e| format(format!("not a CMS ContentInfo: {e}")))?;
-    let signed = SignedData::from_der(&info.content.to_der().map_err(|e| format(e.to_string()))?)
-        .map_err(|e| format(format!("not a CMS SignedData: {e}")))?;
-    let certificates: Vec<Certificate> = signed
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|c| match c {
-            CertificateChoices::Certificate(cert) => Some(cert.clone()),
-            _ => None,
-        })
-        .collect();
-    for cert in &certificates {
-        certificates_out.push(cert.to_der().map_err(|e| format(e.to_string()))?);
-    }
-    let infos: Vec<_> = signed.signer_infos.0.iter().collect();
-    let [signer_info] = infos.as_slice() else {
-        return Err(format(format!(
-            "{} SignerInfos; a PAdES signature has exactly one",
-            infos.len()
-        )));
-    };
-    let signer = certificates
-        .iter()
-        .find(|cert| match &signer_info.sid {
-            SignerIdentifier::IssuerAndSerialNumber(id) => {
-                cert.tbs_certificate.issuer == id.issuer
-                    && cert.tbs_certificate.serial_number == id.serial_number
-            }
-            SignerIdentifier::SubjectKeyIdentifier(ski) => cert
-                .tbs_certificate
-                .extensions
-                .iter()
-                .flatten()
-                .find(|e| e.extn_id == ID_SKI)
-                .and_then(|e| OctetString::from_der(e.extn_value.as_bytes()).ok())
-                .is_some_and(|value| value.as_bytes() == ski.0.as_bytes()),
-        })
-        .ok_or_else(|| format("the signer's certificate is not in the CMS"))?;
-    let signer_der = signer.to_der().map_err(|e| format(e.to_string()))?;
-    Ok((signed, signer_der))
-}
-
-/// Checks a document timestamp (RFC 3161 token) over `parts`: the token's own signature and its
-/// message imprint.
-pub fn check_timestamp(der: &[u8], parts: &[&[u8]]) -> CmsCheck {
-    let mut check = CmsCheck {
-        signer: None,
-        certificates: Vec::new(),
-        outcome: Ok(()),
-        warnings: Vec::new(),
-    };
-    let outcome = timestamp_inner(der, parts, &mut check.signer, &mut check.certificates);
-    check.outcome = outcome;
-    check
-}
-
-fn timestamp_inner(
-    der: &[u8],
-    parts: &[&[u8]],
-    signer_out: &mut Option<Vec<u8>>,
-    certificates_out: &mut Vec<Vec<u8>>,
-) -> Result<(), Failure> {
-    let (_, signer_der) = parse_signed(der, certificates_out)?;
-    *signer_out = Some(signer_der);
-    let info = crate::sign::timestamp::verified_tst_info(der)
-        .map_err(|reason| (SubIndication::SigCryptoFailure, reason))?;
-    let digest = digest_of(&info.message_imprint.hash_algorithm.oid).ok_or_else(|| {
-        (
-            SubIndication::CryptoConstraintsFailure,
-            "unsupported message imprint algorithm".to_string(),
-        )
-    })?;
-    let mut hasher = openssl::hash::Hasher::new(digest).map_err(|e| format(e.to_string()))?;
-    for part in parts {
-        hasher.update(part).map_err(|e| format(e.to_string()))?;
-    }
-    let expected = hasher.finish().map_err(|e| format(e.to_string()))?;
-    if info.message_imprint.hashed_message.as_bytes() != &*expected {
-        return Err((
-            SubIndication::HashFailure,
-            "the document timestamp's imprint is not over the signed bytes".into(),
         ));
     }
+    read_signature_timestamp(signer_info, check);
     Ok(())
+}
+
+/// The certificate the SignerInfo names, by issuer and serial or by subject key identifier.
+fn find_signer(parsed: &Parsed, signer_info: &SignerInfo) -> Result<Vec<u8>, Failure> {
+    parsed
+        .certificates
+        .iter()
+        .find(|der| {
+            let Ok(cert) = Certificate::from_der(der) else {
+                return false;
+            };
+            match &signer_info.sid {
+                SignerIdentifier::IssuerAndSerialNumber(id) => {
+                    cert.tbs_certificate.issuer == id.issuer
+                        && cert.tbs_certificate.serial_number == id.serial_number
+                }
+                SignerIdentifier::SubjectKeyIdentifier(ski) => cert
+                    .tbs_certificate
+                    .extensions
+                    .iter()
+                    .flatten()
+                    .find(|e| e.extn_id == ID_SKI)
+                    .and_then(|e| OctetString::from_der(e.extn_value.as_bytes()).ok())
+                    .is_some_and(|value| value.as_bytes() == ski.0.as_bytes()),
+            }
+        })
+        .cloned()
+        .ok_or_else(|| format("the signer's certificate is not in the CMS"))
+}
+
+/// ISO 32000-1, 12.8.3.3.2: RevocationInfoArchival.
+#[derive(Sequence)]
+struct RevocationInfoArchival {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    crl: Option<Vec<der::Any>>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    ocsp: Option<Vec<der::Any>>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    other: Option<Vec<der::Any>>,
+}
+
+fn read_adbe_revocation(der: &[u8], check: &mut CmsCheck) {
+    let Ok(archival) = RevocationInfoArchival::from_der(der) else {
+        check
+            .warnings
+            .push("unreadable revocation-info-archival attribute".into());
+        return;
+    };
+    for (items, out) in [
+        (archival.crl, &mut check.crls),
+        (archival.ocsp, &mut check.ocsps),
+    ] {
+        for item in items.into_iter().flatten() {
+            if let Ok(der) = item.to_der() {
+                out.push(der);
+            }
+        }
+    }
+}
+
+/// The signature timestamp: the token's signature and its imprint over this signature value.
+/// A token that does not check out is a warning and gives no time (ETSI EN 319 102-1, 5.4).
+fn read_signature_timestamp(signer_info: &SignerInfo, check: &mut CmsCheck) {
+    let Some(attribute) = signer_info
+        .unsigned_attrs
+        .iter()
+        .flat_map(|a| a.iter())
+        .find(|a| a.oid == ID_SIGNATURE_TIMESTAMP)
+    else {
+        return;
+    };
+    let result = (|| -> Result<SignatureTimestamp, String> {
+        let token = attribute
+            .values
+            .get(0)
+            .ok_or("empty timestamp attribute")?
+            .to_der()
+            .map_err(|e| e.to_string())?;
+        let info = crate::sign::timestamp::verified_tst_info(&token)?;
+        let digest = digest_of(&info.message_imprint.hash_algorithm.oid)
+            .ok_or("unsupported message imprint algorithm")?;
+        let expected = openssl::hash::hash(digest, signer_info.signature.as_bytes())
+            .map_err(|e| e.to_string())?;
+        if info.message_imprint.hashed_message.as_bytes() != &*expected {
+            return Err("its imprint is not over this signature".into());
+        }
+        let parsed = parse(&token).map_err(|(_, reason)| reason)?;
+        let token_signer = parsed.signed.signer_infos.0.get(0).ok_or("no SignerInfo")?;
+        let tsa = find_signer(&parsed, token_signer).map_err(|(_, reason)| reason)?;
+        let time = info.gen_time.to_unix_duration().as_secs() as i64;
+        Ok(SignatureTimestamp {
+            time,
+            tsa,
+            certificates: parsed.certificates,
+        })
+    })();
+    match result {
+        Ok(timestamp) => check.timestamp = Some(timestamp),
+        Err(reason) => check
+            .warnings
+            .push(format!("the signature timestamp is not usable: {reason}")),
+    }
+}
+
+/// Checks a document or signature timestamp token (RFC 3161) over `parts`: the token's own
+/// signature and its message imprint. Returns the check with the TSA as signer and genTime.
+pub fn check_timestamp(der: &[u8], parts: &[&[u8]]) -> (CmsCheck, Vec<Vec<u8>>) {
+    let mut check = CmsCheck::empty();
+    let mut certificates = Vec::new();
+    check.outcome = (|| {
+        let parsed = parse(der)?;
+        certificates = parsed.certificates.clone();
+        let signer_info = parsed
+            .signed
+            .signer_infos
+            .0
+            .get(0)
+            .ok_or_else(|| format("no SignerInfo"))?;
+        check.signer = Some(find_signer(&parsed, signer_info)?);
+        let info = crate::sign::timestamp::verified_tst_info(der)
+            .map_err(|reason| (SubIndication::SigCryptoFailure, reason))?;
+        let digest = digest_of(&info.message_imprint.hash_algorithm.oid).ok_or_else(|| {
+            (
+                SubIndication::CryptoConstraintsFailure,
+                "unsupported message imprint algorithm".to_string(),
+            )
+        })?;
+        if info.message_imprint.hashed_message.as_bytes() != hash_parts(digest, parts)?.as_slice() {
+            return Err((
+                SubIndication::HashFailure,
+                "the timestamp's imprint is not over the signed bytes".into(),
+            ));
+        }
+        check.claimed_signing_time =
+            Some(rfc3339(info.gen_time.to_unix_duration().as_secs() as i64));
+        Ok(())
+    })();
+    (check, certificates)
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::UtcDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
 }
 
 /// The signing-certificate(-v2) attribute, when present, must name the signer's certificate.
@@ -298,7 +479,7 @@ fn check_signing_certificate(
         .values
         .get(0)
         .ok_or_else(|| format("empty signing-certificate attribute"))?;
-    let value_der = value.to_der().map_err(|e| format(e.to_string()))?;
+    let value_der = value.to_der().map_err(der_error)?;
     // The first ESSCertID names the signer (RFC 5035, 3).
     let (digest, hash) = if attribute.oid == ID_SIGNING_CERTIFICATE {
         let parsed = SigningCertificate::from_der(&value_der)
@@ -322,7 +503,7 @@ fn check_signing_certificate(
         };
         (digest, first.cert_hash.clone())
     };
-    let expected = openssl::hash::hash(digest, signer_der).map_err(|e| format(e.to_string()))?;
+    let expected = openssl::hash::hash(digest, signer_der).map_err(der_error)?;
     if hash.as_bytes() == &*expected {
         Ok(())
     } else {

@@ -1,29 +1,42 @@
-//! Verification of signed documents: parse, cryptography, chain, revocation, Kazakh identity →
-//! a [`Report`]. A bad signature is a report, never an `Err`; `Err` is only for input that cannot
-//! be read at all.
+//! Verification of signed documents: parse, cryptography, chain, revocation, changes after
+//! signing, Kazakh identity → a [`Report`]. A bad signature is a report, never an `Err`; `Err` is
+//! only for input that cannot be read at all (not a PDF, not a CMS, over the size limit).
 //!
-//! This first slice covers PDF signatures (PAdES `ETSI.CAdES.detached`, `adbe.pkcs7.detached`)
-//! and document timestamps: exact /ByteRange checks, CMS (signed attributes, message digest,
-//! signing-certificate binding, RSA PKCS#1 v1.5 / PSS and ECDSA), the certificate path at the
-//! validation time, key usage, revocation from the document's DSS, the signer's IIN/BIN.
-//! Later revisions are compared object by object with the signed one: only validation data,
-//! further signatures and document timestamps may be added.
+//! Inputs, told apart by content ([`verify`]): PDF (PAdES `ETSI.CAdES.detached`,
+//! `adbe.pkcs7.detached`, `adbe.pkcs7.sha1`, document timestamps `ETSI.RFC3161`) and CMS
+//! SignedData, attached or detached, as DER, PEM or bare base64 (what NCALayer produces).
+//!
+//! Per signature: the /ByteRange exactly (PDF), the CMS (signed attributes, message digest,
+//! signing-certificate binding, RSA PKCS#1 v1.5 / PSS and ECDSA), the signature timestamp, the
+//! certificate path at the validation time (the timestamp's time when there is one), key usage,
+//! revocation of every certificate below the trust anchor from OCSP responses and CRLs the
+//! document carries (DSS, the CMS, Adobe's archival attribute) or, when asked, fetched from the
+//! responders the certificates name; later revisions compared object by object with the signed
+//! one; the signer's IIN/BIN and roles.
 
-mod chain;
+pub mod chain;
 mod changes;
 mod cms;
+mod ossl;
 mod pdf;
 pub mod report;
 
 use der::Decode;
 use lopdf::{Document, Object};
-use openssl::stack::Stack;
 use openssl::x509::{X509, X509VerifyResult};
 
 pub use report::{Coverage, Indication, Report, SignatureReport, Signer, SubIndication};
 
-/// Largest file verified.
+/// Largest input verified.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+/// Largest number of revisions (incremental updates) in a PDF.
+pub const MAX_REVISIONS: usize = 1_000;
+/// Largest number of signatures verified in one document.
+pub const MAX_SIGNATURES: usize = 100;
+/// Largest number of indirect objects in a PDF.
+pub const MAX_OBJECTS: usize = 2_000_000;
+/// Largest size one PDF stream may decompress to.
+pub const MAX_STREAM_BYTES: usize = 64 * 1024 * 1024;
 
 /// What cannot be verified at all.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +53,12 @@ pub enum VerifyError {
     /// Not a PDF this verifier can read.
     #[error("not a readable PDF: {0}")]
     Unreadable(String),
+    /// Neither a PDF nor a CMS SignedData (DER, PEM or base64).
+    #[error("neither a PDF nor a CMS signature: {0}")]
+    UnknownFormat(String),
+    /// Detached data was given for a PDF, which carries its own.
+    #[error("detached data applies to a detached CMS signature, not to a PDF")]
+    DataForPdf,
     /// A trust anchor cannot be read.
     #[error("trust anchor: {0}")]
     TrustAnchor(String),
@@ -52,19 +71,104 @@ pub struct VerifyOptions {
     pub trust_anchors: Vec<Vec<u8>>,
     /// Validation time when no timestamp gives one (default: now).
     pub at: Option<time::UtcDateTime>,
+    /// Ask the OCSP responders and CRL distribution points the certificates name when the
+    /// document carries no status for a certificate (plain HTTP; off by default).
+    pub fetch_revocation: bool,
 }
 
-/// The document security store's contents (ETSI EN 319 142-1, 5.4.2).
-#[derive(Default)]
-struct Dss {
+/// Revocation data and certificates available to every signature of one input.
+#[derive(Default, Clone)]
+struct Evidence {
     certs: Vec<Vec<u8>>,
     ocsps: Vec<Vec<u8>>,
     crls: Vec<Vec<u8>>,
 }
 
-fn read_dss(document: &Document) -> Dss {
-    const MAX_ITEM_BYTES: usize = 64 * 1024 * 1024;
-    let mut dss = Dss::default();
+impl Evidence {
+    fn extend(&mut self, other: &Evidence) {
+        self.certs.extend(other.certs.iter().cloned());
+        self.ocsps.extend(other.ocsps.iter().cloned());
+        self.crls.extend(other.crls.iter().cloned());
+    }
+}
+
+/// Verifies a PDF or a CMS signature, told apart by content. `detached` is the signed data of a
+/// detached CMS.
+pub fn verify(
+    input: &[u8],
+    detached: Option<&[u8]>,
+    options: &VerifyOptions,
+) -> Result<Report, VerifyError> {
+    check_size(input.len())?;
+    if looks_like_pdf(input) {
+        if detached.is_some() {
+            return Err(VerifyError::DataForPdf);
+        }
+        return verify_pdf(input, options);
+    }
+    let der = cms_der(input)?;
+    verify_cms(&der, detached, options)
+}
+
+fn check_size(size: usize) -> Result<(), VerifyError> {
+    if size > MAX_INPUT_BYTES {
+        return Err(VerifyError::TooLarge {
+            size,
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// "%PDF-" within the first kilobyte, as readers accept.
+fn looks_like_pdf(input: &[u8]) -> bool {
+    let head = &input[..input.len().min(1024)];
+    head.windows(5).any(|w| w == b"%PDF-")
+}
+
+/// The DER of a CMS given as DER, PEM (any "-----BEGIN ...-----" label) or bare base64.
+fn cms_der(input: &[u8]) -> Result<Vec<u8>, VerifyError> {
+    use base64::Engine;
+    if input.first() == Some(&0x30) {
+        return Ok(input.to_vec());
+    }
+    let text = std::str::from_utf8(input)
+        .map_err(|_| VerifyError::UnknownFormat("binary data that is not DER".into()))?;
+    let body: String = if let Some(start) = text.find("-----BEGIN") {
+        let after_label = text[start..]
+            .find('\n')
+            .map(|i| start + i + 1)
+            .ok_or_else(|| VerifyError::UnknownFormat("a PEM header without a body".into()))?;
+        let end = text[after_label..]
+            .find("-----END")
+            .map(|i| after_label + i)
+            .ok_or_else(|| VerifyError::UnknownFormat("a PEM body without an END line".into()))?;
+        text[after_label..end].to_string()
+    } else {
+        text.to_string()
+    };
+    let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|e| VerifyError::UnknownFormat(format!("not base64: {e}")))?;
+    if der.first() != Some(&0x30) {
+        return Err(VerifyError::UnknownFormat(
+            "the decoded data is not DER".into(),
+        ));
+    }
+    Ok(der)
+}
+
+fn anchors_of(options: &VerifyOptions) -> Result<Vec<X509>, VerifyError> {
+    options
+        .trust_anchors
+        .iter()
+        .map(|der| X509::from_der(der).map_err(|e| VerifyError::TrustAnchor(e.to_string())))
+        .collect()
+}
+
+fn read_dss(document: &Document) -> Evidence {
+    let mut dss = Evidence::default();
     let Some(dict) = document
         .catalog()
         .ok()
@@ -86,7 +190,7 @@ fn read_dss(document: &Document) -> Dss {
         };
         for item in items {
             if let Ok((_, Object::Stream(stream))) = document.dereference(item)
-                && let Ok(content) = stream.get_plain_content_with_limit(MAX_ITEM_BYTES)
+                && let Ok(content) = stream.get_plain_content_with_limit(MAX_STREAM_BYTES)
             {
                 out.push(content);
             }
@@ -95,37 +199,130 @@ fn read_dss(document: &Document) -> Dss {
     dss
 }
 
+fn load_pdf(bytes: &[u8]) -> Result<Document, String> {
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(MAX_STREAM_BYTES),
+        ..Default::default()
+    };
+    let document = Document::load_mem_with_options(bytes, options).map_err(|e| e.to_string())?;
+    if document.objects.len() > MAX_OBJECTS {
+        return Err(format!(
+            "{} objects; the limit is {MAX_OBJECTS}",
+            document.objects.len()
+        ));
+    }
+    Ok(document)
+}
+
 /// Verifies every signature of a PDF.
 pub fn verify_pdf(file: &[u8], options: &VerifyOptions) -> Result<Report, VerifyError> {
-    if file.len() > MAX_INPUT_BYTES {
-        return Err(VerifyError::TooLarge {
-            size: file.len(),
-            limit: MAX_INPUT_BYTES,
-        });
-    }
-    if !file.starts_with(b"%PDF-") {
+    check_size(file.len())?;
+    if !looks_like_pdf(file) {
         return Err(VerifyError::Unreadable("no %PDF- header".into()));
     }
-    for der in &options.trust_anchors {
-        X509::from_der(der).map_err(|e| VerifyError::TrustAnchor(e.to_string()))?;
+    let anchors = anchors_of(options)?;
+    let revisions = memchr_count(file, b"%%EOF");
+    if revisions > MAX_REVISIONS {
+        return Err(VerifyError::Unreadable(format!(
+            "{revisions} revisions; the limit is {MAX_REVISIONS}"
+        )));
     }
-    let document = Document::load_mem(file).map_err(|e| VerifyError::Unreadable(e.to_string()))?;
+    let document = load_pdf(file).map_err(VerifyError::Unreadable)?;
     let dss = read_dss(&document);
-    let found = pdf::find_signatures(&document);
+    let mut found = pdf::find_signatures(&document);
     let mut warnings = Vec::new();
     if found.is_empty() {
         warnings.push("the document has no signature".into());
     }
+    if found.len() > MAX_SIGNATURES {
+        warnings.push(format!(
+            "{} signatures; only the first {MAX_SIGNATURES} are verified",
+            found.len()
+        ));
+        found.truncate(MAX_SIGNATURES);
+    }
     let signatures = found
         .iter()
-        .map(|signature| verify_one(file, &document, signature, &dss, options))
+        .map(|signature| verify_pdf_signature(file, &document, signature, &dss, &anchors, options))
         .collect();
-    Ok(Report::new(signatures, warnings))
+    Ok(Report::new("pdf", signatures, warnings))
 }
 
-fn rfc3339(time: time::UtcDateTime) -> String {
-    time.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| time.to_string())
+fn memchr_count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+/// Verifies every SignerInfo of a CMS SignedData over its encapsulated content or `detached`.
+pub fn verify_cms(
+    der: &[u8],
+    detached: Option<&[u8]>,
+    options: &VerifyOptions,
+) -> Result<Report, VerifyError> {
+    check_size(der.len())?;
+    let anchors = anchors_of(options)?;
+    let parsed = cms::parse(der).map_err(|(_, reason)| VerifyError::UnknownFormat(reason))?;
+    let encapsulated = parsed.encapsulated();
+    let mut warnings = Vec::new();
+    let content: Option<&[u8]> = match (&encapsulated, detached) {
+        (Some(inner), Some(outer)) => {
+            if inner.as_slice() != outer {
+                warnings.push(
+                    "the CMS encapsulates content that differs from the detached data given; the encapsulated content is what was signed".into(),
+                );
+            }
+            Some(inner)
+        }
+        (Some(inner), None) => Some(inner),
+        (None, Some(outer)) => Some(outer),
+        (None, None) => None,
+    };
+    let evidence = Evidence {
+        certs: parsed.certificates.clone(),
+        ocsps: parsed.ocsps.clone(),
+        crls: parsed.crls.clone(),
+    };
+    let mut signatures = Vec::new();
+    for index in 0..parsed.signer_count() {
+        let outcome = Outcome::new(None, None, validation_time_of(options), None);
+        let Some(content) = content else {
+            signatures.push(outcome.fail(
+                Indication::Indeterminate,
+                SubIndication::FormatFailure,
+                "a detached signature: the signed data must be given (--data)",
+            ));
+            continue;
+        };
+        let check = cms::check(&parsed, index, &[content]);
+        signatures.push(assess(
+            outcome,
+            check,
+            &evidence,
+            Kind::Signature,
+            &anchors,
+            options,
+        ));
+    }
+    if signatures.is_empty() {
+        warnings.push("the CMS has no SignerInfo".into());
+    }
+    Ok(Report::new("cms", signatures, warnings))
+}
+
+fn validation_time_of(options: &VerifyOptions) -> time::UtcDateTime {
+    options.at.unwrap_or_else(time::UtcDateTime::now)
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::UtcDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
 }
 
 /// Builds one signature's report step by step; the first failure decides.
@@ -134,6 +331,32 @@ struct Outcome {
 }
 
 impl Outcome {
+    fn new(
+        field: Option<String>,
+        sub_filter: Option<String>,
+        validation_time: time::UtcDateTime,
+        claimed_signing_time: Option<String>,
+    ) -> Self {
+        Outcome {
+            report: SignatureReport {
+                field,
+                sub_filter,
+                indication: Indication::TotalPassed,
+                sub_indication: None,
+                reasons: Vec::new(),
+                signer: None,
+                claimed_signing_time,
+                timestamp: None,
+                validation_time: rfc3339(validation_time.unix_timestamp()),
+                chain: Vec::new(),
+                revocation: Vec::new(),
+                modifications: Vec::new(),
+                coverage: None,
+                warnings: Vec::new(),
+            },
+        }
+    }
+
     fn fail(
         mut self,
         indication: Indication,
@@ -147,28 +370,27 @@ impl Outcome {
     }
 }
 
-fn verify_one(
+/// A signature proper, or a timestamp token standing as one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Signature,
+    DocumentTimestamp,
+}
+
+fn verify_pdf_signature(
     file: &[u8],
     last: &Document,
     signature: &pdf::FoundSignature,
-    dss: &Dss,
+    dss: &Evidence,
+    anchors: &[X509],
     options: &VerifyOptions,
 ) -> SignatureReport {
-    let validation_time = options.at.unwrap_or_else(time::UtcDateTime::now);
-    let outcome = Outcome {
-        report: SignatureReport {
-            field: signature.field.clone(),
-            sub_filter: signature.sub_filter.clone(),
-            indication: Indication::TotalPassed,
-            sub_indication: None,
-            reasons: Vec::new(),
-            signer: None,
-            claimed_signing_time: signature.m.clone(),
-            validation_time: rfc3339(validation_time),
-            coverage: None,
-            warnings: Vec::new(),
-        },
-    };
+    let mut outcome = Outcome::new(
+        signature.field.clone(),
+        signature.sub_filter.clone(),
+        validation_time_of(options),
+        signature.m.clone(),
+    );
     let (range, der) = match pdf::check_byte_range(file, signature) {
         Ok(checked) => checked,
         Err(reason) => {
@@ -180,7 +402,6 @@ fn verify_one(
         }
     };
     let [_, a, b, c] = range.range;
-    let mut outcome = outcome;
     outcome.report.coverage = Some(Coverage {
         byte_range: [0, a as u64, b as u64, c as u64],
         whole_file: range.whole_file,
@@ -188,35 +409,87 @@ fn verify_one(
     });
     let parts: [&[u8]; 2] = [&file[..a], &file[b..b + c]];
     let sub_filter = signature.sub_filter.as_deref().unwrap_or_default();
-    let document_timestamp =
-        signature.kind.as_deref() == Some("DocTimeStamp") || sub_filter == "ETSI.RFC3161";
-    if !document_timestamp && !matches!(sub_filter, "ETSI.CAdES.detached" | "adbe.pkcs7.detached") {
-        return outcome.fail(
-            Indication::Indeterminate,
-            SubIndication::FormatFailure,
-            format!("/SubFilter {sub_filter} is not supported yet"),
-        );
-    }
-    let cms = if document_timestamp {
-        cms::check_timestamp(&der, &parts)
+    let kind = if signature.kind.as_deref() == Some("DocTimeStamp") || sub_filter == "ETSI.RFC3161"
+    {
+        Kind::DocumentTimestamp
     } else {
-        cms::check(&der, &parts)
+        Kind::Signature
     };
-    outcome.report.warnings.extend(cms.warnings.iter().cloned());
-    if let Some((signer, warnings)) = cms.signer.as_deref().and_then(signer_of) {
-        outcome.report.signer = Some(signer);
-        outcome.report.warnings.extend(warnings);
-    }
-    if let Err((sub, reason)) = cms.outcome {
-        let indication = match sub {
-            SubIndication::CryptoConstraintsFailure => Indication::Indeterminate,
-            _ => Indication::TotalFailed,
-        };
-        return outcome.fail(indication, sub, reason);
-    }
-    if !range.whole_file {
-        // The document as signed, against the final one.
-        let signed = match Document::load_mem(&file[..b + c]) {
+    let mut evidence = dss.clone();
+    let check = match (kind, sub_filter) {
+        (Kind::DocumentTimestamp, _) => {
+            let (check, certificates) = cms::check_timestamp(&der, &parts);
+            evidence.certs.extend(certificates);
+            check
+        }
+        (Kind::Signature, "ETSI.CAdES.detached" | "adbe.pkcs7.detached" | "adbe.pkcs7.sha1") => {
+            let parsed = match cms::parse(&der) {
+                Ok(parsed) => parsed,
+                Err((sub, reason)) => return outcome.fail(Indication::TotalFailed, sub, reason),
+            };
+            if parsed.signer_count() != 1 {
+                return outcome.fail(
+                    Indication::TotalFailed,
+                    SubIndication::FormatFailure,
+                    format!(
+                        "{} SignerInfos; a PDF signature has exactly one",
+                        parsed.signer_count()
+                    ),
+                );
+            }
+            evidence.extend(&Evidence {
+                certs: parsed.certificates.clone(),
+                ocsps: parsed.ocsps.clone(),
+                crls: parsed.crls.clone(),
+            });
+            match (sub_filter, parsed.encapsulated()) {
+                ("adbe.pkcs7.sha1", Some(content)) => {
+                    // The CMS signs the SHA-1 digest of the byte ranges (ISO 32000-1, 12.8.3.3).
+                    let digest =
+                        openssl::hash::hash(openssl::hash::MessageDigest::sha1(), &parts.concat())
+                            .map(|d| d.to_vec())
+                            .unwrap_or_default();
+                    if content != digest {
+                        return outcome.fail(
+                            Indication::TotalFailed,
+                            SubIndication::HashFailure,
+                            "the encapsulated SHA-1 digest does not match the signed bytes",
+                        );
+                    }
+                    outcome
+                        .report
+                        .warnings
+                        .push("adbe.pkcs7.sha1: the document is signed through SHA-1".into());
+                    cms::check(&parsed, 0, &[&content])
+                }
+                ("adbe.pkcs7.sha1", None) => {
+                    return outcome.fail(
+                        Indication::TotalFailed,
+                        SubIndication::FormatFailure,
+                        "adbe.pkcs7.sha1 without the encapsulated digest",
+                    );
+                }
+                (_, Some(_)) => {
+                    return outcome.fail(
+                        Indication::TotalFailed,
+                        SubIndication::FormatFailure,
+                        "the CMS encapsulates content; this /SubFilter requires a detached one",
+                    );
+                }
+                (_, None) => cms::check(&parsed, 0, &parts),
+            }
+        }
+        (Kind::Signature, other) => {
+            return outcome.fail(
+                Indication::Indeterminate,
+                SubIndication::FormatFailure,
+                format!("/SubFilter {other} is not supported"),
+            );
+        }
+    };
+    // Changes after signing, before anything else can pass the signature.
+    if !range.whole_file && check.outcome.is_ok() {
+        let signed = match load_pdf(&file[..b + c]) {
             Ok(signed) => signed,
             Err(e) => {
                 return outcome.fail(
@@ -228,44 +501,94 @@ fn verify_one(
         };
         let changes = changes::changes_after(&signed, last);
         if !changes.is_empty() {
-            let mut report = outcome.fail(
+            outcome.report.modifications = changes;
+            let (signer, warnings) = check
+                .signer
+                .as_deref()
+                .and_then(signer_of)
+                .map(|(s, w)| (Some(s), w))
+                .unwrap_or_default();
+            outcome.report.signer = signer;
+            outcome.report.warnings.extend(warnings);
+            return outcome.fail(
                 Indication::TotalFailed,
                 SubIndication::FormatFailure,
                 "the document was modified after signing",
             );
-            report.reasons.extend(changes);
-            return report;
         }
         outcome
             .report
             .warnings
             .push("later revisions only add validation data, signatures or timestamps".into());
     }
-    let Some(signer_der) = cms.signer.as_ref() else {
+    assess(outcome, check, &evidence, kind, anchors, options)
+}
+
+/// Everything after the cryptography: identity, key usage, timestamp, path, revocation.
+fn assess(
+    mut outcome: Outcome,
+    check: cms::CmsCheck,
+    evidence: &Evidence,
+    kind: Kind,
+    anchors: &[X509],
+    options: &VerifyOptions,
+) -> SignatureReport {
+    outcome
+        .report
+        .warnings
+        .extend(check.warnings.iter().cloned());
+    if outcome.report.claimed_signing_time.is_none() {
+        outcome.report.claimed_signing_time = check.claimed_signing_time.clone();
+    }
+    if let Some((signer, warnings)) = check.signer.as_deref().and_then(signer_of) {
+        outcome.report.signer = Some(signer);
+        outcome.report.warnings.extend(warnings);
+    }
+    if let Err((sub, reason)) = check.outcome {
+        let indication = match sub {
+            SubIndication::CryptoConstraintsFailure => Indication::Indeterminate,
+            _ => Indication::TotalFailed,
+        };
+        return outcome.fail(indication, sub, reason);
+    }
+    let Some(signer_der) = check.signer.as_ref() else {
         return outcome.fail(
             Indication::TotalFailed,
             SubIndication::FormatFailure,
             "no signer certificate",
         );
     };
-    if !document_timestamp && !has_non_repudiation(signer_der) {
+    if kind == Kind::Signature && !has_non_repudiation(signer_der) {
         return outcome.fail(
             Indication::Indeterminate,
             SubIndication::ChainConstraintsFailure,
             "the signer's key lacks nonRepudiation (an AUTH key must not sign documents)",
         );
     }
-    // The path at the validation time, with every certificate the document carries.
-    let store = match chain::store(&options.trust_anchors, validation_time.unix_timestamp()) {
-        Ok(store) => store,
-        Err(reason) => {
-            return outcome.fail(
-                Indication::Indeterminate,
-                SubIndication::NoCertificateChainFound,
-                reason,
-            );
+    let mut evidence = evidence.clone();
+    evidence.ocsps.extend(check.ocsps.iter().cloned());
+    evidence.crls.extend(check.crls.iter().cloned());
+    // The validation time: a verified signature timestamp proves the signature existed then.
+    let mut time = validation_time_of(options).unix_timestamp();
+    if kind == Kind::DocumentTimestamp {
+        outcome.report.timestamp = check.claimed_signing_time.clone();
+    }
+    if let Some(timestamp) = &check.timestamp {
+        match timestamp_is_trusted(timestamp, &evidence, anchors, options) {
+            Ok(()) => {
+                time = timestamp.time;
+                outcome.report.timestamp = Some(rfc3339(timestamp.time));
+                evidence
+                    .certs
+                    .extend(timestamp.certificates.iter().cloned());
+            }
+            Err(reason) => outcome
+                .report
+                .warnings
+                .push(format!("the signature timestamp is not trusted: {reason}")),
         }
-    };
+    }
+    outcome.report.validation_time = rfc3339(time);
     let Ok(leaf) = X509::from_der(signer_der) else {
         return outcome.fail(
             Indication::TotalFailed,
@@ -273,70 +596,272 @@ fn verify_one(
             "unreadable signer certificate",
         );
     };
-    let mut untrusted = match Stack::new() {
-        Ok(stack) => stack,
-        Err(e) => {
-            return outcome.fail(
-                Indication::Indeterminate,
-                SubIndication::FormatFailure,
-                e.to_string(),
-            );
-        }
-    };
-    for der in cms.certificates.iter().chain(dss.certs.iter()) {
-        if let Ok(cert) = X509::from_der(der) {
-            let _ = untrusted.push(cert);
-        }
-    }
-    let path = match chain::validate(&store, &leaf, &untrusted) {
+    let untrusted: Vec<X509> = evidence
+        .certs
+        .iter()
+        .filter_map(|der| X509::from_der(der).ok())
+        .collect();
+    let path = match chain::validate_path(
+        anchors,
+        &untrusted,
+        &leaf,
+        &chain::PathOptions {
+            time,
+            ..Default::default()
+        },
+    ) {
         Ok(path) => path,
-        Err((sub, reason)) => {
-            let sub = match sub {
+        Err(failure) => {
+            let sub = match failure.sub_indication {
                 SubIndication::Expired | SubIndication::NotYetValid => {
                     SubIndication::OutOfBoundsNoPoe
                 }
                 other => other,
             };
-            return outcome.fail(Indication::Indeterminate, sub, reason);
+            return outcome.fail(Indication::Indeterminate, sub, failure.reason);
         }
     };
-    // Revocation, from what the document carries. Trust anchors need none.
-    if let Some(issuer) = path
-        .iter()
-        .skip(1)
-        .find(|i| i.issued(&leaf) == X509VerifyResult::OK)
-    {
-        match chain::status(&leaf, issuer, &dss.ocsps, &dss.crls, &store, &untrusted) {
-            chain::Status::Good(source) => outcome
-                .report
-                .warnings
-                .push(format!("revocation: good ({source})")),
-            chain::Status::Revoked(source) => {
-                return outcome.fail(
-                    Indication::TotalFailed,
-                    SubIndication::Revoked,
-                    format!("revoked ({source})"),
-                );
-            }
-            chain::Status::Unknown(reason) => {
-                return outcome.fail(Indication::Indeterminate, SubIndication::TryLater, reason);
-            }
+    outcome.report.chain = path.iter().map(subject_line).collect();
+    match revocation_of_path(&path, &untrusted, &evidence, anchors, time, options) {
+        Ok(lines) => outcome.report.revocation = lines,
+        Err((indication, sub, reason, lines)) => {
+            outcome.report.revocation = lines;
+            return outcome.fail(indication, sub, reason);
         }
     }
     outcome.report
 }
 
-fn has_non_repudiation(der: &[u8]) -> bool {
-    let Ok(cert) = x509_cert::Certificate::from_der(der) else {
-        return false;
-    };
-    cert.tbs_certificate
-        .extensions
+fn subject_line(cert: &X509) -> String {
+    cert.to_der()
+        .ok()
+        .and_then(|der| x509_cert::Certificate::from_der(&der).ok())
+        .map(|c| c.tbs_certificate.subject.to_string())
+        .unwrap_or_default()
+}
+
+/// The TSA of a signature timestamp chains to a trust anchor at the timestamp's time, has the
+/// timeStamping extended key usage, and is not revoked.
+fn timestamp_is_trusted(
+    timestamp: &cms::SignatureTimestamp,
+    evidence: &Evidence,
+    anchors: &[X509],
+    options: &VerifyOptions,
+) -> Result<(), String> {
+    let tsa = X509::from_der(&timestamp.tsa).map_err(|e| e.to_string())?;
+    if !has_time_stamping_eku(&timestamp.tsa) {
+        return Err("the TSA's certificate lacks the timeStamping extended key usage".into());
+    }
+    let untrusted: Vec<X509> = evidence
+        .certs
         .iter()
-        .flatten()
+        .chain(&timestamp.certificates)
+        .filter_map(|der| X509::from_der(der).ok())
+        .collect();
+    let path = chain::validate_path(
+        anchors,
+        &untrusted,
+        &tsa,
+        &chain::PathOptions {
+            time: timestamp.time,
+            ..Default::default()
+        },
+    )
+    .map_err(|failure| failure.reason)?;
+    revocation_of_path(
+        &path,
+        &untrusted,
+        evidence,
+        anchors,
+        timestamp.time,
+        options,
+    )
+    .map(|_| ())
+    .map_err(|(_, _, reason, _)| reason)
+}
+
+type RevocationFailure = (Indication, SubIndication, String, Vec<String>);
+
+/// The status of every certificate of `path` below its trust anchor: OCSP first, then CRLs
+/// (checked by OpenSSL with the certificate's own path), then, when allowed, the responders the
+/// certificate names. Returns one line per certificate.
+fn revocation_of_path(
+    path: &[X509],
+    untrusted: &[X509],
+    evidence: &Evidence,
+    anchors: &[X509],
+    time: i64,
+    options: &VerifyOptions,
+) -> Result<Vec<String>, RevocationFailure> {
+    let mut lines = Vec::new();
+    // The last certificate of the path is the trust anchor.
+    for (depth, cert) in path.iter().enumerate().take(path.len().saturating_sub(1)) {
+        let Some(issuer) = path
+            .get(depth + 1)
+            .filter(|issuer| issuer.issued(cert) == X509VerifyResult::OK)
+        else {
+            continue;
+        };
+        if depth > 0 && is_ocsp_nocheck(cert) {
+            continue;
+        }
+        let name = subject_line(cert);
+        let mut local = Evidence {
+            certs: Vec::new(),
+            ocsps: evidence.ocsps.clone(),
+            crls: evidence.crls.clone(),
+        };
+        let mut status = cert_status(cert, issuer, untrusted, &local, anchors, time);
+        if matches!(status, CertStatus::Unknown(_)) && options.fetch_revocation {
+            let (ocsps, crls) = crate::sign::revocation::fetch_raw(cert, issuer);
+            local.ocsps.extend(ocsps);
+            local.crls.extend(crls);
+            status = cert_status(cert, issuer, untrusted, &local, anchors, time);
+            if let CertStatus::Good(source) | CertStatus::Revoked(source, _) = &mut status {
+                *source = format!("{source}, fetched from the certificate's responder");
+            }
+        }
+        match status {
+            CertStatus::Good(source) => lines.push(format!("{name}: good ({source})")),
+            CertStatus::Revoked(source, Some(revoked_at)) if revoked_at > time => {
+                lines.push(format!(
+                    "{name}: revoked after the validation time, at {} ({source})",
+                    rfc3339(revoked_at)
+                ))
+            }
+            CertStatus::Revoked(source, _) => {
+                lines.push(format!("{name}: revoked ({source})"));
+                return Err((
+                    Indication::TotalFailed,
+                    SubIndication::Revoked,
+                    format!("certificate {depth} of the path is revoked ({source})"),
+                    lines,
+                ));
+            }
+            CertStatus::OnHold(source) => {
+                lines.push(format!("{name}: on hold ({source})"));
+                return Err((
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!("certificate {depth} of the path is on hold ({source})"),
+                    lines,
+                ));
+            }
+            CertStatus::Unknown(reason) => {
+                lines.push(format!("{name}: unknown ({reason})"));
+                return Err((
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!(
+                        "no usable revocation data for certificate {depth} of the path: {reason}"
+                    ),
+                    lines,
+                ));
+            }
+        }
+    }
+    Ok(lines)
+}
+
+enum CertStatus {
+    Good(String),
+    /// Source and revocation time (Unix seconds) when known.
+    Revoked(String, Option<i64>),
+    OnHold(String),
+    Unknown(String),
+}
+
+fn cert_status(
+    cert: &X509,
+    issuer: &X509,
+    untrusted: &[X509],
+    evidence: &Evidence,
+    anchors: &[X509],
+    time: i64,
+) -> CertStatus {
+    match chain::ocsp_status(cert, issuer, &evidence.ocsps, anchors, untrusted, time) {
+        chain::OcspStatus::Good => return CertStatus::Good("OCSP".into()),
+        chain::OcspStatus::Revoked { at, hold } => {
+            return if hold {
+                CertStatus::OnHold("OCSP".into())
+            } else {
+                CertStatus::Revoked("OCSP".into(), at)
+            };
+        }
+        chain::OcspStatus::Unknown => {}
+    }
+    if evidence.crls.is_empty() {
+        return CertStatus::Unknown("no OCSP response or CRL for it".into());
+    }
+    let crls = chain::current_crls(&evidence.crls, time);
+    if crls.is_empty() {
+        return CertStatus::Unknown(format!(
+            "every CRL at hand was past its nextUpdate at {}",
+            rfc3339(time)
+        ));
+    }
+    // The path was validated at `time`; here only the CRLs' signatures, scope and entries.
+    let checked = chain::validate_path(
+        anchors,
+        untrusted,
+        cert,
+        &chain::PathOptions {
+            time,
+            crls,
+            revocation: chain::Revocation::EndCertificate,
+            skip_time_checks: true,
+            ..Default::default()
+        },
+    );
+    match checked {
+        Ok(_) => CertStatus::Good("CRL".into()),
+        Err(failure) if failure.sub_indication == SubIndication::Revoked => {
+            match chain::crl_entry(cert, issuer, &evidence.crls) {
+                Some(entry) if entry.hold => CertStatus::OnHold("CRL".into()),
+                Some(entry) => CertStatus::Revoked("CRL".into(), entry.at),
+                None => CertStatus::Revoked("CRL".into(), None),
+            }
+        }
+        Err(failure) => CertStatus::Unknown(failure.reason),
+    }
+}
+
+fn extensions_of(der: &[u8]) -> Vec<x509_cert::ext::Extension> {
+    x509_cert::Certificate::from_der(der)
+        .ok()
+        .and_then(|c| c.tbs_certificate.extensions)
+        .unwrap_or_default()
+}
+
+fn has_non_repudiation(der: &[u8]) -> bool {
+    extensions_of(der)
+        .iter()
         .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_KEY_USAGE)
         .and_then(|e| x509_cert::ext::pkix::KeyUsage::from_der(e.extn_value.as_bytes()).ok())
         .is_some_and(|usage| usage.non_repudiation())
+}
+
+fn eku_of(der: &[u8]) -> Vec<String> {
+    extensions_of(der)
+        .iter()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
+        .and_then(|e| {
+            x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok()
+        })
+        .map(|eku| eku.0.iter().map(|oid| oid.to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn has_time_stamping_eku(der: &[u8]) -> bool {
+    eku_of(der).iter().any(|oid| oid == "1.3.6.1.5.5.7.3.8")
+}
+
+fn is_ocsp_nocheck(cert: &X509) -> bool {
+    cert.to_der().is_ok_and(|der| {
+        extensions_of(&der)
+            .iter()
+            .any(|e| e.extn_id.to_string() == "1.3.6.1.5.5.7.48.1.5")
+    })
 }
 
 /// Role names of the extended key usage OIDs (kz-pki.md, "Roles").
@@ -364,22 +889,7 @@ fn role_name(oid: &str) -> String {
 fn signer_of(der: &[u8]) -> Option<(Signer, Vec<String>)> {
     let identity = crate::sign::SignerIdentity::from_der(der).ok()?;
     let cert = x509_cert::Certificate::from_der(der).ok()?;
-    let roles = cert
-        .tbs_certificate
-        .extensions
-        .iter()
-        .flatten()
-        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
-        .and_then(|e| {
-            x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok()
-        })
-        .map(|eku| {
-            eku.0
-                .iter()
-                .map(|oid| role_name(&oid.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let roles = eku_of(der).iter().map(|oid| role_name(oid)).collect();
     let mut warnings = Vec::new();
     for (label, value) in [("IIN", &identity.iin), ("BIN", &identity.bin)] {
         if let Some(value) = value

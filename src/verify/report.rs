@@ -1,13 +1,14 @@
 //! The verification report (schema version 1): an overall result and, per signature, an
 //! indication with an ETSI EN 319 102-1 sub-indication, the evidence and warnings.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Version of the JSON report's schema; bumped on any incompatible change.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
 /// ETSI EN 319 102-1 main indication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING-KEBAB-CASE")]
 pub enum Indication {
     /// Every check passed.
@@ -19,7 +20,7 @@ pub enum Indication {
 }
 
 /// ETSI EN 319 102-1 sub-indications used so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SubIndication {
     /// The signed data's digest does not match the message-digest attribute.
@@ -48,7 +49,7 @@ pub enum SubIndication {
 }
 
 /// What a signature covers and what came after it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Coverage {
     /// The /ByteRange as written.
     pub byte_range: [u64; 4],
@@ -59,7 +60,7 @@ pub struct Coverage {
 }
 
 /// Who signed, as the certificate says (kz-pki.md).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Signer {
     /// Full name (CN + patronymic).
     pub full_name: String,
@@ -82,7 +83,7 @@ pub struct Signer {
 }
 
 /// The result for one signature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SignatureReport {
     /// The field name (`/T`), when the signature is in a PDF form field.
     pub field: Option<String>,
@@ -98,8 +99,18 @@ pub struct SignatureReport {
     pub signer: Option<Signer>,
     /// The claimed signing time (`/M`), as written.
     pub claimed_signing_time: Option<String>,
-    /// The time the chain was validated at (RFC 3339).
+    /// The time of the signature's verified timestamp (RFC 3339): the signature existed then.
+    /// For a document timestamp, its own time.
+    pub timestamp: Option<String>,
+    /// The time the chain and revocation were validated at (RFC 3339): the timestamp's time
+    /// when there is one, else the requested time or now.
     pub validation_time: String,
+    /// The certificate path, signer first, trust anchor last (subjects), when one was found.
+    pub chain: Vec<String>,
+    /// Per certificate of the path below the anchor: its status and where it came from.
+    pub revocation: Vec<String>,
+    /// What changed after signing (empty when nothing but allowed additions).
+    pub modifications: Vec<String>,
     /// What the signature covers.
     pub coverage: Option<Coverage>,
     /// Things worth knowing that do not change the indication.
@@ -107,10 +118,12 @@ pub struct SignatureReport {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Report {
     /// [`REPORT_SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// What was verified: "pdf" or "cms".
+    pub input: String,
     /// Overall: TOTAL-PASSED only when every signature passed.
     pub indication: Indication,
     /// One entry per signature, in file order.
@@ -122,7 +135,7 @@ pub struct Report {
 impl Report {
     /// Builds the report; the overall indication is the worst of the signatures' (no signature
     /// at all is INDETERMINATE: there is nothing to rely on).
-    pub fn new(signatures: Vec<SignatureReport>, warnings: Vec<String>) -> Self {
+    pub fn new(input: &str, signatures: Vec<SignatureReport>, warnings: Vec<String>) -> Self {
         let indication = if signatures.is_empty() {
             Indication::Indeterminate
         } else if signatures
@@ -140,6 +153,7 @@ impl Report {
         };
         Self {
             schema_version: REPORT_SCHEMA_VERSION,
+            input: input.into(),
             indication,
             signatures,
             warnings,
@@ -200,7 +214,19 @@ impl Report {
             if let Some(time) = &s.claimed_signing_time {
                 out.push_str(&format!("  claimed signing time: {time}\n"));
             }
+            if let Some(time) = &s.timestamp {
+                out.push_str(&format!("  timestamp: {time}\n"));
+            }
             out.push_str(&format!("  validated at: {}\n", s.validation_time));
+            for (depth, subject) in s.chain.iter().enumerate() {
+                out.push_str(&format!("  chain {depth}: {subject}\n"));
+            }
+            for line in &s.revocation {
+                out.push_str(&format!("  revocation: {line}\n"));
+            }
+            for line in &s.modifications {
+                out.push_str(&format!("  modified: {line}\n"));
+            }
             if let Some(c) = &s.coverage {
                 out.push_str(&format!(
                     "  byte range: {:?}; {}\n",
