@@ -56,6 +56,12 @@ enum Command {
         /// document carries no status (plain HTTP).
         #[arg(long)]
         fetch: bool,
+        /// CRLs (DER or PEM; repeatable) to use besides those the document carries.
+        #[arg(long)]
+        crl: Vec<PathBuf>,
+        /// OCSP responses (DER; repeatable) to use besides those the document carries.
+        #[arg(long)]
+        ocsp: Vec<PathBuf>,
         /// Report format.
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
@@ -171,6 +177,8 @@ fn main() -> ExitCode {
             trust,
             at,
             fetch,
+            crl,
+            ocsp,
             format,
         } => verify(&VerifyArgs {
             file,
@@ -178,6 +186,8 @@ fn main() -> ExitCode {
             trust,
             at,
             fetch,
+            crl,
+            ocsp,
             format,
         }),
         Command::DevPki {
@@ -243,6 +253,8 @@ struct VerifyArgs {
     trust: Vec<PathBuf>,
     at: Option<String>,
     fetch: bool,
+    crl: Vec<PathBuf>,
+    ocsp: Vec<PathBuf>,
     format: String,
 }
 
@@ -271,10 +283,26 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         Some(path) => Some(read_verify_input(path)?),
         None => None,
     };
+    let mut crls = Vec::new();
+    for path in &args.crl {
+        let bytes = read_verify_input(path)?;
+        let crl = openssl::x509::X509Crl::from_der(&bytes)
+            .or_else(|_| openssl::x509::X509Crl::from_pem(&bytes))
+            .and_then(|crl| crl.to_der())
+            .with_context(|| format!("{} is not a CRL", path.display()))
+            .map_err(Failure::Input)?;
+        crls.push(crl);
+    }
+    let mut ocsps = Vec::new();
+    for path in &args.ocsp {
+        ocsps.push(read_verify_input(path)?);
+    }
     let options = eucdoc::verify::VerifyOptions {
         trust_anchors,
         at,
         fetch_revocation: args.fetch,
+        crls,
+        ocsps,
     };
     let report = eucdoc::verify::verify(&bytes, data.as_deref(), &options)
         .with_context(|| format!("{}", args.file.display()))

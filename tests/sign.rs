@@ -1528,6 +1528,51 @@ fn verify_reports_content_changed_or_pages_added_after_signing() {
     let mut added = Vec::new();
     update.save_to(&mut added).unwrap();
     assert_modified(&verify(&added), "page tree");
+    // Overlay by annotation: a visible, unsigned signature field covering the page. (A new
+    // signature field is allowed only when it holds a signature or shows nothing.)
+    let document = lopdf::Document::load_mem(&signed).unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(signed.clone(), document);
+    update.opt_clone_object_to_new_document(page_id).unwrap();
+    let mut field = lopdf::Dictionary::new();
+    field.set("FT", lopdf::Object::Name(b"Sig".to_vec()));
+    field.set("Type", lopdf::Object::Name(b"Annot".to_vec()));
+    field.set("Subtype", lopdf::Object::Name(b"Widget".to_vec()));
+    field.set("T", lopdf::Object::string_literal("Overlay"));
+    field.set(
+        "Rect",
+        lopdf::Object::Array(vec![0.into(), 0.into(), 595.into(), 842.into()]),
+    );
+    field.set("P", lopdf::Object::Reference(page_id));
+    let field_id = update.new_document.add_object(field);
+    let annots = update
+        .new_document
+        .get_dictionary(page_id)
+        .unwrap()
+        .get(b"Annots")
+        .unwrap()
+        .clone();
+    match annots {
+        lopdf::Object::Reference(id) => {
+            update.opt_clone_object_to_new_document(id).unwrap();
+            let lopdf::Object::Array(items) = update.new_document.get_object_mut(id).unwrap()
+            else {
+                panic!("/Annots is not an array")
+            };
+            items.push(lopdf::Object::Reference(field_id));
+        }
+        lopdf::Object::Array(mut items) => {
+            items.push(lopdf::Object::Reference(field_id));
+            update
+                .new_document
+                .get_dictionary_mut(page_id)
+                .unwrap()
+                .set("Annots", items);
+        }
+        other => panic!("unexpected /Annots {other:?}"),
+    }
+    let mut covered = Vec::new();
+    update.save_to(&mut covered).unwrap();
+    assert_modified(&verify(&covered), "redefined after signing");
 }
 
 /// The report says TOTAL-FAILED for a modification and names it.
@@ -1722,50 +1767,4 @@ fn cli_verify_exit_codes() {
     let json: serde_json::Value = serde_json::from_slice(&code(&passed, "json").stdout).unwrap();
     assert_eq!(json["indication"], "TOTAL-PASSED");
     assert_eq!(json["signatures"][0]["signer"]["iin"], "880101300123");
-}
-
-/// pyHanko's hostile and odd PDFs (../shared/corpora/pyhanko/pdf): every one yields a report or
-/// a clear error, never a panic, and within a time budget.
-#[test]
-fn verify_survives_the_pyhanko_corpus() {
-    let corpus = root().join("../shared/corpora/pyhanko/pdf");
-    let mut files = Vec::new();
-    let mut stack = vec![corpus];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("shared corpora beside the project") {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "pdf") {
-                files.push(path);
-            }
-        }
-    }
-    assert!(files.len() >= 100, "found {} files", files.len());
-    let (mut reports, mut errors, mut signatures) = (0, 0, 0);
-    for file in &files {
-        let bytes = std::fs::read(file).unwrap();
-        let started = std::time::Instant::now();
-        match eucdoc::verify::verify_pdf(&bytes, &Default::default()) {
-            Ok(report) => {
-                reports += 1;
-                signatures += report.signatures.len();
-            }
-            Err(_) => errors += 1,
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(10),
-            "{} took too long",
-            file.display()
-        );
-    }
-    eprintln!(
-        "pyHanko corpus: {} files, {reports} reports ({signatures} signatures), {errors} unreadable",
-        files.len()
-    );
-    assert_eq!(reports + errors, files.len());
-    assert!(
-        signatures > 50,
-        "most corpus files are signed: found {signatures} signatures"
-    );
 }

@@ -290,7 +290,31 @@ fn check_inner(
     let public_key = openssl::x509::X509::from_der(&signer_der)
         .and_then(|c| c.public_key())
         .map_err(|e| format(format!("the signer's public key: {e}")))?;
-    let mut verifier = Verifier::new(digest, &public_key).map_err(der_error)?;
+    let unsupported = |e: openssl::error::ErrorStack| {
+        (
+            SubIndication::CryptoConstraintsFailure,
+            format!("the signature algorithm {algorithm} with this key is not supported: {e}"),
+        )
+    };
+    // EdDSA signs the message itself (RFC 8419): no digest in the verifier.
+    if matches!(
+        public_key.id(),
+        openssl::pkey::Id::ED25519 | openssl::pkey::Id::ED448
+    ) {
+        let mut verifier = Verifier::new_without_digest(&public_key).map_err(unsupported)?;
+        let valid = verifier
+            .verify_oneshot(signer_info.signature.as_bytes(), &signed_message)
+            .unwrap_or(false);
+        if !valid {
+            return Err((
+                SubIndication::SigCryptoFailure,
+                "the signature value does not verify with the signer's public key".into(),
+            ));
+        }
+        read_signature_timestamp(signer_info, check);
+        return Ok(());
+    }
+    let mut verifier = Verifier::new(digest, &public_key).map_err(unsupported)?;
     if signer_info.signature_algorithm.oid == RSA_PSS {
         verifier
             .set_rsa_padding(Padding::PKCS1_PSS)

@@ -74,6 +74,10 @@ pub struct VerifyOptions {
     /// Ask the OCSP responders and CRL distribution points the certificates name when the
     /// document carries no status for a certificate (plain HTTP; off by default).
     pub fetch_revocation: bool,
+    /// CRLs (DER) at hand besides those the document carries, e.g. the CA's latest.
+    pub crls: Vec<Vec<u8>>,
+    /// OCSP responses (DER) at hand besides those the document carries.
+    pub ocsps: Vec<Vec<u8>>,
 }
 
 /// Revocation data and certificates available to every signature of one input.
@@ -568,6 +572,8 @@ fn assess(
     let mut evidence = evidence.clone();
     evidence.ocsps.extend(check.ocsps.iter().cloned());
     evidence.crls.extend(check.crls.iter().cloned());
+    evidence.ocsps.extend(options.ocsps.iter().cloned());
+    evidence.crls.extend(options.crls.iter().cloned());
     // The validation time: a verified signature timestamp proves the signature existed then.
     let mut time = validation_time_of(options).unix_timestamp();
     if kind == Kind::DocumentTimestamp {
@@ -884,8 +890,13 @@ fn role_name(oid: &str) -> String {
     }
 }
 
-/// Who signed, and warnings about the identity (IIN/BIN check digits: NCA test certificates
-/// fail them, so this is a warning, never silent and never a failure).
+/// Who a certificate (DER) names, per kz-pki.md, and warnings about the identity (IIN/BIN
+/// check digits: NCA test certificates fail them, so this is a warning, never silent and never a
+/// failure). `None` when it is not a readable certificate.
+pub fn signer_from_certificate(der: &[u8]) -> Option<(Signer, Vec<String>)> {
+    signer_of(der)
+}
+
 fn signer_of(der: &[u8]) -> Option<(Signer, Vec<String>)> {
     let identity = crate::sign::SignerIdentity::from_der(der).ok()?;
     let cert = x509_cert::Certificate::from_der(der).ok()?;
