@@ -49,6 +49,7 @@ fn bench(c: &mut Criterion) {
         std::fs::write(out.join("signed.pdf"), &with_crl).expect("write");
         std::fs::copy(&pki.root, out.join("root.pem")).expect("copy root");
         std::fs::copy(&pki.crl, out.join("nca.crl")).expect("copy crl");
+        std::fs::copy(&pki.root_crl, out.join("root.crl")).expect("copy root crl");
     }
     let options = VerifyOptions {
         trust_anchors: sign::certificates_from_file(&std::fs::read(&pki.root).expect("root"))
@@ -64,6 +65,40 @@ fn bench(c: &mut Criterion) {
     );
     c.bench_function("verify_one_page_b_b_with_crl", |b| {
         b.iter(|| black_box(verify_pdf(&with_crl, &options).expect("report")))
+    });
+    // The same signature without a later revision (the CRLs given alongside instead): one parse.
+    let alongside = VerifyOptions {
+        crls: vec![
+            std::fs::read(&pki.crl).expect("crl"),
+            std::fs::read(&pki.root_crl).expect("root crl"),
+        ],
+        ..options.clone()
+    };
+    let report = verify_pdf(&signed, &alongside).expect("report");
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    c.bench_function("verify_one_page_b_b_crl_alongside", |b| {
+        b.iter(|| black_box(verify_pdf(&signed, &alongside).expect("report")))
+    });
+    // Where the time goes: parsing the file (twice: the signed revision and the final one),
+    // OpenSSL's certificate parsing, hashing the signed bytes.
+    c.bench_function("phase_lopdf_load_final_revision", |b| {
+        b.iter(|| black_box(lopdf::Document::load_mem(&with_crl).expect("pdf")))
+    });
+    let root_der = std::fs::read(&pki.root).expect("root");
+    let root_cert = openssl::x509::X509::from_pem(&root_der)
+        .expect("root")
+        .to_der()
+        .expect("der");
+    c.bench_function("phase_openssl_x509_from_der", |b| {
+        b.iter(|| black_box(openssl::x509::X509::from_der(&root_cert).expect("cert")))
+    });
+    c.bench_function("phase_sha256_of_file", |b| {
+        b.iter(|| black_box(openssl::sha::sha256(&with_crl)))
     });
 }
 

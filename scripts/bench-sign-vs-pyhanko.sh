@@ -16,4 +16,4 @@ cargo bench --bench sign -- sign_b_b 2>&1 | grep -E "^sign_b_b|time:"
 # Verification: eucdoc (criterion) and pyHanko on the same signed file.
 export EUCDOC_BENCH_OUT="$work/verify"
 cargo bench --bench verify 2>&1 | grep -E "^verify|time:"
-"$venv/bin/python" benches/peer/pyhanko_verify.py "$work/verify/signed.pdf" "$work/verify/root.pem" "$work/verify/nca.crl" 50
+"$venv/bin/python" benches/peer/pyhanko_verify.py "$work/verify/signed.pdf" "$work/verify/root.pem" "$work/verify/nca.crl,$work/verify/root.crl" 50

@@ -1373,6 +1373,28 @@ fn verify_passes_b_lt_and_b_lta_and_names_the_signer() {
             signer.roles
         );
         assert_eq!(report.exit_code(), 0);
+        // The signature timestamp is the validation time: long after the certificates expire,
+        // the signature still passes on the evidence it carries.
+        let first = &report.signatures[0];
+        assert!(first.timestamp.is_some(), "{}", report.to_text());
+        assert_eq!(first.timestamp.as_ref(), Some(&first.validation_time));
+        let root = sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap()).unwrap();
+        let later = eucdoc::verify::verify_pdf(
+            &signed,
+            &eucdoc::verify::VerifyOptions {
+                trust_anchors: root,
+                at: Some(now() + time::Duration::days(365 * 30)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        // (A B-LTA's document timestamp itself needs a newer one by then: not asserted here.)
+        assert_eq!(
+            later.signatures[0].indication,
+            Indication::TotalPassed,
+            "{}",
+            later.to_text()
+        );
     }
 }
 

@@ -1,7 +1,7 @@
 """Peer measurement: pyHanko validating a signed PDF (trust root, CRL given, no fetching,
 hard-fail revocation checking), median of N runs.
 
-Usage: python pyhanko_verify.py SIGNED.pdf ROOT.pem CRL.der [RUNS]
+Usage: python pyhanko_verify.py SIGNED.pdf ROOT.pem CRL.der[,CRL.der...] [RUNS]
 """
 import statistics
 import sys
@@ -15,12 +15,14 @@ from pyhanko_certvalidator import ValidationContext
 pdf_path, root_path, crl_path = sys.argv[1], sys.argv[2], sys.argv[3]
 runs = int(sys.argv[4]) if len(sys.argv) > 4 else 50
 root = load_cert_from_pemder(root_path)
-with open(crl_path, "rb") as f:
-    crl = f.read()
+crls = []
+for path in crl_path.split(","):
+    with open(path, "rb") as f:
+        crls.append(f.read())
 
 
 def once():
-    vc = ValidationContext(trust_roots=[root], crls=[crl], allow_fetching=False, revocation_mode="hard-fail")
+    vc = ValidationContext(trust_roots=[root], crls=crls, allow_fetching=False, revocation_mode="hard-fail")
     with open(pdf_path, "rb") as f:
         status = validate_pdf_signature(PdfFileReader(f).embedded_signatures[0], vc)
     assert status.bottom_line, status.pretty_print_details()

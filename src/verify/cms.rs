@@ -287,7 +287,7 @@ fn check_inner(
         }
     };
 
-    let public_key = openssl::x509::X509::from_der(&signer_der)
+    let public_key = super::parse_certificate(&signer_der)
         .and_then(|c| c.public_key())
         .map_err(|e| format(format!("the signer's public key: {e}")))?;
     let unsupported = |e: openssl::error::ErrorStack| {
