@@ -701,16 +701,9 @@ fn timestamp_is_trusted(
         },
     )
     .map_err(|failure| failure.reason)?;
-    revocation_of_path(
-        &path,
-        &untrusted,
-        evidence,
-        anchors,
-        timestamp.time,
-        options,
-    )
-    .map(|_| ())
-    .map_err(|(_, _, reason, _)| reason)
+    revocation_of_path(&path, untrusted, evidence, anchors, timestamp.time, options)
+        .map(|_| ())
+        .map_err(|(_, _, reason, _)| reason)
 }
 
 type RevocationFailure = (Indication, SubIndication, String, Vec<String>);
