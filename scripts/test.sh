@@ -13,6 +13,8 @@ command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 command -v certutil >/dev/null 2>&1 || missing+=(libnss3-tools)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"
@@ -33,6 +35,34 @@ if ! "$venv/bin/python" -c "import pyhanko, pyhanko_certvalidator" >/dev/null 2>
   "$venv/bin/pip" install -q "pyHanko==0.38.0" "pyhanko-certvalidator==0.33.0"
 fi
 export EUCDOC_PYHANKO="$venv/bin/python"
+if ! "$venv/bin/python" -c "import schemathesis" >/dev/null 2>&1; then
+  "$venv/bin/pip" install -q "schemathesis==4.32.5"
+fi
+export EUCDOC_SCHEMATHESIS="$venv/bin/st"
+
+# A PostgreSQL server on 127.0.0.1 for the registry tests (Debian's cluster, started when down),
+# with a role that may create the tests' databases.
+if [ -z "${EUCDOC_TEST_POSTGRES:-}" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  cluster="$(pg_lsclusters -h | awk 'NR==1 {print $1" "$2}')"
+  if [ -z "$cluster" ]; then
+    $sudo pg_createcluster 15 main >/dev/null
+    cluster="15 main"
+  fi
+  # shellcheck disable=SC2086
+  pg_lsclusters -h | awk 'NR==1 {print $4}' | grep -q online || $sudo pg_ctlcluster $cluster start
+  port="$(pg_lsclusters -h | awk 'NR==1 {print $3}')"
+  as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+  as_postgres psql -q -p "$port" -v ON_ERROR_STOP=1 <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'eucdoc_test') THEN
+    CREATE ROLE eucdoc_test LOGIN PASSWORD 'eucdoc_test' CREATEDB;
+  END IF;
+END $$;
+SQL
+  export EUCDOC_TEST_POSTGRES="postgres://eucdoc_test:eucdoc_test@127.0.0.1:$port/postgres"
+fi
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings

@@ -66,6 +66,18 @@ enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Run the HTTP service. With no configuration: SQLite and the archive under ./data, a
+    /// development PKI and token, 127.0.0.1:8080.
+    Serve {
+        /// TOML configuration file (default: EUCDOC_CONFIG, else none).
+        #[arg(long, env = "EUCDOC_CONFIG")]
+        config: Option<PathBuf>,
+        /// Address to listen on (overrides the configuration).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Print the service's OpenAPI 3.1 document.
+    Openapi,
     /// Write a development PKI in the profile of Kazakhstan's CA (tests only).
     DevPki {
         /// Folder to write into.
@@ -190,6 +202,11 @@ fn main() -> ExitCode {
             ocsp,
             format,
         }),
+        Command::Serve { config, listen } => serve(config.as_deref(), listen),
+        Command::Openapi => {
+            println!("{}", eucdoc::http::openapi_json());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::DevPki {
             out,
             password_env,
@@ -317,6 +334,59 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::from(report.exit_code()))
 }
 
+fn serve(
+    config_path: Option<&std::path::Path>,
+    listen: Option<std::net::SocketAddr>,
+) -> Result<ExitCode, Failure> {
+    let mut config = eucdoc::config::Config::load(config_path, |name| std::env::var(name).ok())
+        .map_err(|e| Failure::Input(e.into()))?;
+    if let Some(listen) = listen {
+        config.listen = listen;
+    }
+    init_logging(&config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Output(e.into()))?;
+    runtime.block_on(async move {
+        let service = eucdoc::service::Service::start(config)
+            .await
+            .map_err(|e| Failure::Output(e.into()))?;
+        if service.is_development() {
+            tracing::warn!(
+                "DEVELOPMENT PKI: documents are signed with a test key, carry the test watermark and are NOT valid documents"
+            );
+        }
+        if let Some(token) = &service.new_dev_token {
+            // Printed once, on the start that creates it; afterwards it is only in the file.
+            println!(
+                "development API token (every scope), saved in {}: {token}",
+                service.config().data_dir.join("dev-token").display()
+            );
+        }
+        for orphan in &service.orphans {
+            tracing::warn!(pdf_sha256 = %orphan, "archive file without a registry record (an issue interrupted before commit)");
+        }
+        eucdoc::http::serve(std::sync::Arc::new(service))
+            .await
+            .map_err(|e| Failure::Output(e.into()))?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EUCDOC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
 /// The development key stores' password when none is given: public, for tests only.
 const DEV_PASSWORD: &str = "eucdoc-dev";
 
@@ -416,48 +486,17 @@ fn read_crls(key: &KeyArgs) -> Result<Vec<Vec<u8>>, Failure> {
 
 /// What the level needs; a level that cannot be made is a usage error, never a downgrade.
 fn level_options(key: &KeyArgs) -> Result<eucdoc::sign::LevelOptions, Failure> {
-    use eucdoc::sign::LevelOptions;
-    use eucdoc::sign::revocation::RevocationSources;
-    use eucdoc::sign::timestamp::Tsa;
-    let usage = |message: String| Failure::Input(anyhow::anyhow!(message));
-    let tsa = || -> Result<Tsa, Failure> {
-        key.tsa.as_deref().map(Tsa::new).ok_or_else(|| {
-            usage(format!(
-                "--level {} needs a TSA: --tsa URL or EUCDOC_TSA_URL",
-                key.level
+    let crls = if matches!(key.level.as_str(), "b-lt" | "b-lta") {
+        read_crls(key)?
+    } else {
+        Vec::new()
+    };
+    eucdoc::sign::LevelOptions::for_level(&key.level, key.tsa.as_deref(), key.ocsp.clone(), crls)
+        .map_err(|message| {
+            Failure::Input(anyhow::anyhow!(
+                "--level: {message} (--tsa URL or EUCDOC_TSA_URL gives the TSA)"
             ))
         })
-    };
-    let validation = || -> Result<RevocationSources, Failure> {
-        Ok(RevocationSources {
-            ocsp_url: key.ocsp.clone(),
-            crls: read_crls(key)?,
-            timeout: std::time::Duration::from_secs(10),
-        })
-    };
-    match key.level.as_str() {
-        "b-b" if key.tsa.is_some() => Err(usage(
-            "--tsa is given but --level is b-b: use --level b-t for a timestamped signature".into(),
-        )),
-        "b-b" => Ok(LevelOptions::default()),
-        "b-t" => Ok(LevelOptions {
-            tsa: Some(tsa()?),
-            ..Default::default()
-        }),
-        "b-lt" => Ok(LevelOptions {
-            tsa: Some(tsa()?),
-            validation: Some(validation()?),
-            archive_timestamp: false,
-        }),
-        "b-lta" => Ok(LevelOptions {
-            tsa: Some(tsa()?),
-            validation: Some(validation()?),
-            archive_timestamp: true,
-        }),
-        other => Err(usage(format!(
-            "--level {other}: expected b-b, b-t, b-lt or b-lta"
-        ))),
-    }
 }
 
 /// Network and responder failures are not the caller's input: exit 1; the rest exit 2.

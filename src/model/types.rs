@@ -305,6 +305,15 @@ impl Document {
         })
     }
 
+    /// The applicant's BIN or IIN: the importer of a certificate, the recipient of a refusal.
+    pub fn applicant_bin_iin(&self) -> &str {
+        match self {
+            Document::EndUserCertificate(d) => &d.importer.bin_iin,
+            Document::ImportCertificate(d) => &d.importer.bin_iin,
+            Document::Refusal(d) => &d.recipient.bin_iin,
+        }
+    }
+
     /// The issue date as sent (ISO 8601, validated).
     pub fn issue_date(&self) -> &str {
         match self {

@@ -269,6 +269,45 @@ pub struct LevelOptions {
     pub archive_timestamp: bool,
 }
 
+impl LevelOptions {
+    /// The options of a PAdES level by name ("b-b", "b-t", "b-lt", "b-lta") with its TSA URL,
+    /// OCSP responder URL (else the ones the certificates name) and CRLs; `Err` names what is
+    /// missing or inconsistent.
+    pub fn for_level(
+        level: &str,
+        tsa_url: Option<&str>,
+        ocsp_url: Option<String>,
+        crls: Vec<Vec<u8>>,
+    ) -> Result<Self, String> {
+        let tsa = || {
+            tsa_url
+                .map(timestamp::Tsa::new)
+                .ok_or_else(|| format!("level {level} needs a TSA URL"))
+        };
+        let validation = revocation::RevocationSources {
+            ocsp_url,
+            crls,
+            timeout: std::time::Duration::from_secs(10),
+        };
+        match level {
+            "b-b" if tsa_url.is_some() => Err(
+                "a TSA is given but the level is b-b: use b-t for a timestamped signature".into(),
+            ),
+            "b-b" => Ok(Self::default()),
+            "b-t" => Ok(Self {
+                tsa: Some(tsa()?),
+                ..Default::default()
+            }),
+            "b-lt" | "b-lta" => Ok(Self {
+                tsa: Some(tsa()?),
+                validation: Some(validation),
+                archive_timestamp: level == "b-lta",
+            }),
+            other => Err(format!("level {other}: expected b-b, b-t, b-lt or b-lta")),
+        }
+    }
+}
+
 /// How a stamped signature is made.
 #[derive(Debug, Clone, Copy)]
 pub struct StampOptions<'a> {

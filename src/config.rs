@@ -1,0 +1,346 @@
+//! The service's configuration: one TOML file plus `EUCDOC_*` environment variables, every key
+//! with a default, so that no configuration at all runs the service on embedded defaults
+//! (SQLite and a filesystem archive under `./data`, a development PKI, a development token).
+//! README ("Configuration") lists every key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// What can go wrong reading the configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("{path}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (with line and key).
+        message: String,
+    },
+    /// An environment variable has a value that does not parse.
+    #[error("environment variable {name}: {message}")]
+    Environment {
+        /// The variable.
+        name: String,
+        /// Why.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("{key}: {message}")]
+    Invalid {
+        /// The configuration key.
+        key: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Scopes a token may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Issue documents.
+    Issue,
+    /// Verify signed documents.
+    Verify,
+    /// Read the registry and the archive.
+    Read,
+    /// Revoke documents.
+    Admin,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 4] = [Scope::Issue, Scope::Verify, Scope::Read, Scope::Admin];
+
+    /// The scope's name in configuration and errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Issue => "issue",
+            Scope::Verify => "verify",
+            Scope::Read => "read",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+/// One API token: only its SHA-256 is configured, never the token itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Who uses it (written to the audit log).
+    pub name: String,
+    /// SHA-256 of the token, lowercase hex (`printf %s TOKEN | sha256sum`).
+    pub sha256: String,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+}
+
+/// The signing key.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SigningConfig {
+    /// PKCS#12 key store; absent: the development PKI's officer key (test documents).
+    pub p12: Option<PathBuf>,
+    /// Environment variable holding the key store's password.
+    pub password_env: Option<String>,
+    /// Further chain certificates (PEM or DER) to embed.
+    pub chain: Vec<PathBuf>,
+    /// PAdES level: "b-b" (default), "b-t", "b-lt", "b-lta".
+    pub level: Option<String>,
+    /// TSA URL (B-T and above).
+    pub tsa_url: Option<String>,
+    /// OCSP responder URL (B-LT and above; default: the one each certificate names).
+    pub ocsp_url: Option<String>,
+    /// CRL files for B-LT when OCSP does not answer.
+    pub crls: Vec<PathBuf>,
+}
+
+/// Bounds on requests and work.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest request body, bytes.
+    pub body_bytes: usize,
+    /// Render/sign or verify jobs running at once (default: the number of cores).
+    pub workers: usize,
+    /// Jobs waiting beyond those running before requests get 503.
+    pub queue: usize,
+    /// Longest a request may take, seconds.
+    pub request_seconds: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            body_bytes: 2 * 1024 * 1024,
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            queue: 64,
+            request_seconds: 60,
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder for the SQLite registry, the archive, the development PKI and token.
+    pub data_dir: PathBuf,
+    /// Registry: `sqlite://PATH` or `postgres://...` (default: SQLite in `data_dir`).
+    pub database_url: Option<String>,
+    /// Base URL of the public check page that QR codes point to.
+    pub base_url: String,
+    /// Registry number format: `{form}` (EUC, IIC, REF), `{year}`, `{seq}` or `{seq:0N}`.
+    pub number_format: String,
+    /// Trust anchors (PEM or DER) of `POST /v1/verify`; the development root is added in
+    /// development mode.
+    pub trust: Vec<PathBuf>,
+    /// API tokens; empty: a development token with every scope is generated.
+    pub tokens: Vec<TokenConfig>,
+    /// The signing key.
+    pub signing: SigningConfig,
+    /// Bounds.
+    pub limits: LimitsConfig,
+    /// Log format: "text" or "json".
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            base_url: "http://127.0.0.1:8080".into(),
+            number_format: "KZ-{form}-{year}-{seq:06}".into(),
+            trust: Vec::new(),
+            tokens: Vec::new(),
+            signing: SigningConfig::default(),
+            limits: LimitsConfig::default(),
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `file` (when given) over the defaults, then the `EUCDOC_*` variables of `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            None => Config::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?
+            }
+        };
+        let parse_env = |name: &str, message: String| ConfigError::Environment {
+            name: name.into(),
+            message,
+        };
+        if let Some(value) = env("EUCDOC_LISTEN") {
+            config.listen = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_LISTEN", format!("{e}")))?;
+        }
+        if let Some(value) = env("EUCDOC_DATA_DIR") {
+            config.data_dir = value.into();
+        }
+        if let Some(value) = env("EUCDOC_DATABASE_URL") {
+            config.database_url = Some(value);
+        }
+        if let Some(value) = env("EUCDOC_BASE_URL") {
+            config.base_url = value;
+        }
+        if let Some(value) = env("EUCDOC_NUMBER_FORMAT") {
+            config.number_format = value;
+        }
+        if let Some(value) = env("EUCDOC_SIGNING_P12") {
+            config.signing.p12 = Some(value.into());
+        }
+        if let Some(value) = env("EUCDOC_SIGNING_PASSWORD_ENV") {
+            config.signing.password_env = Some(value);
+        }
+        if let Some(value) = env("EUCDOC_TSA_URL") {
+            config.signing.tsa_url = Some(value);
+        }
+        if let Some(value) = env("EUCDOC_OCSP_URL") {
+            config.signing.ocsp_url = Some(value);
+        }
+        if let Some(value) = env("EUCDOC_WORKERS") {
+            config.limits.workers = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_WORKERS", format!("{e}")))?;
+        }
+        if let Some(value) = env("EUCDOC_QUEUE") {
+            config.limits.queue = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_QUEUE", format!("{e}")))?;
+        }
+        if let Some(value) = env("EUCDOC_BODY_BYTES") {
+            config.limits.body_bytes = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_BODY_BYTES", format!("{e}")))?;
+        }
+        if let Some(value) = env("EUCDOC_LOG_FORMAT") {
+            config.log_format = value;
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: &str| ConfigError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        };
+        if self.limits.workers == 0 {
+            return Err(invalid("limits.workers", "must be at least 1"));
+        }
+        if self.limits.body_bytes < 1024 {
+            return Err(invalid("limits.body_bytes", "must be at least 1024"));
+        }
+        if !self.number_format.contains("{seq") {
+            return Err(invalid("number_format", "must contain {seq} or {seq:0N}"));
+        }
+        for token in &self.tokens {
+            if token.sha256.len() != 64 || hex::decode(&token.sha256).is_err() {
+                return Err(invalid(
+                    "tokens.sha256",
+                    "must be 64 hex digits (the SHA-256 of the token)",
+                ));
+            }
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(invalid("log_format", "must be \"text\" or \"json\""));
+        }
+        Ok(())
+    }
+
+    /// The registry URL: the configured one, or SQLite in the data folder.
+    pub fn registry_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("registry.db").display()
+            )
+        })
+    }
+}
+
+/// The registry number for `form`, `year` and sequence `seq` in `format`.
+pub fn format_number(format: &str, form_code: &str, year: i32, seq: i64) -> String {
+    let mut out = format
+        .replace("{form}", form_code)
+        .replace("{year}", &year.to_string());
+    // {seq:0N} pads to N digits; {seq} does not pad.
+    while let Some(start) = out.find("{seq") {
+        let Some(end) = out[start..].find('}').map(|e| start + e) else {
+            break;
+        };
+        let spec = &out[start + 4..end];
+        let width = spec
+            .strip_prefix(":0")
+            .and_then(|w| w.parse::<usize>().ok())
+            .unwrap_or(0);
+        out.replace_range(start..=end, &format!("{seq:0width$}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_format() {
+        assert_eq!(
+            format_number("KZ-{form}-{year}-{seq:06}", "EUC", 2026, 123),
+            "KZ-EUC-2026-000123"
+        );
+        assert_eq!(
+            format_number("{form}/{seq}/{year}", "IIC", 2027, 5),
+            "IIC/5/2027"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_bad_values_are_named() {
+        let config = Config::load(None, |name| match name {
+            "EUCDOC_LISTEN" => Some("0.0.0.0:9000".into()),
+            "EUCDOC_WORKERS" => Some("3".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.limits.workers, 3);
+        let error = Config::load(None, |name| {
+            (name == "EUCDOC_WORKERS").then(|| "many".to_string())
+        })
+        .unwrap_err();
+        assert!(error.to_string().contains("EUCDOC_WORKERS"), "{error}");
+    }
+}

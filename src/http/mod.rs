@@ -1,0 +1,304 @@
+//! The HTTP service (axum): a thin shell over [`crate::service`]. One module per resource;
+//! shared state explicit; auth by token scopes per route; every error a problem response.
+// A Problem is the failed request's whole answer, built once; boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
+pub mod auth;
+mod check;
+mod documents;
+mod metrics;
+pub mod problem;
+mod verify;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+use self::auth::{TokenEntry, Tokens};
+use self::metrics::Metrics;
+use self::problem::Problem;
+use crate::config::Scope;
+use crate::service::Service;
+
+/// What every handler sees.
+#[derive(Clone)]
+pub struct AppState {
+    /// The library service.
+    pub service: Arc<Service>,
+    /// Accepted tokens.
+    pub tokens: Tokens,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// The OpenAPI document, generated from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "eucdoc", description = "Issues and checks Kazakhstan's export-control documents (End-User Certificate, International Import Certificate, motivated refusal)."),
+    paths(
+        documents::issue, documents::get, documents::pdf, documents::list, documents::revoke,
+        verify::verify, check::check, healthz, readyz, metrics_text,
+    ),
+    components(schemas(
+        documents::DocumentView, documents::Links, documents::DocumentPage,
+        documents::RevokeRequest, problem::Problem, problem::ProblemField,
+        crate::service::CheckAnswer,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "documents", description = "Issue, read, search and revoke documents"),
+        (name = "verify", description = "Verify signed documents"),
+        (name = "public", description = "No authentication"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document as pretty JSON (what `/openapi.json` serves and `docs/openapi.json`
+/// holds).
+pub fn openapi_json() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    doc.to_pretty_json().unwrap_or_default()
+}
+
+/// The tokens of the configuration, or the development token.
+pub fn tokens_of(service: &Service) -> Tokens {
+    let config = service.config();
+    let mut entries: Vec<TokenEntry> = config
+        .tokens
+        .iter()
+        .filter_map(|t| {
+            let bytes: [u8; 32] = hex::decode(&t.sha256).ok()?.try_into().ok()?;
+            Some(TokenEntry {
+                name: t.name.clone(),
+                sha256: bytes,
+                scopes: t.scopes.clone(),
+            })
+        })
+        .collect();
+    if config.tokens.is_empty()
+        && let Some(token) = crate::service::read_dev_token(&config.data_dir)
+    {
+        entries.push(TokenEntry {
+            name: "development".into(),
+            sha256: openssl::sha::sha256(token.as_bytes()),
+            scopes: Scope::ALL.to_vec(),
+        });
+    }
+    Tokens(Arc::new(entries))
+}
+
+/// Reads a body extracted under the configured limit; over it is 413.
+pub(crate) fn body_bytes(
+    body: Result<Bytes, BytesRejection>,
+    state: &AppState,
+) -> Result<Bytes, Problem> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::too_large(state.service.config().limits.body_bytes)
+        } else {
+            Problem::new(StatusCode::BAD_REQUEST, "bad-body", rejection.body_text())
+        }
+    })
+}
+
+/// The application: routes, limits, request ids, logs, metrics.
+pub fn router(state: AppState) -> Router {
+    let limits = state.service.config().limits.clone();
+    let api = Router::new()
+        .route("/v1/documents", post(documents::issue).get(documents::list))
+        .route("/v1/documents/{id}", get(documents::get))
+        .route("/v1/documents/{id}/pdf", get(documents::pdf))
+        .route("/v1/documents/{id}/revoke", post(documents::revoke))
+        .route("/v1/verify", post(verify::verify))
+        .route("/v1/check/{number}", get(check::check))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(openapi))
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi-ui.json", ApiDoc::openapi()),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(middleware::from_fn_with_state(
+            Duration::from_secs(limits.request_seconds),
+            time_limit,
+        ));
+    api.with_state(state)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                // Only method, path and id: never headers (the token) or bodies.
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not-found", "no such route")
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "this route does not take this method",
+    )
+}
+
+/// Counts and times every request by route and status.
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state.metrics.request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// A request that takes longer than the limit is answered 503 with Retry-After.
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut problem = Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                format!("the request took longer than {} s", limit.as_secs()),
+            );
+            problem.retry_after = Some(1);
+            problem.into_response()
+        }
+    }
+}
+
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is up", body = String, content_type = "text/plain")))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: registry and archive reachable, signing key loaded.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = String, content_type = "text/plain"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.service.ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(error) => {
+            let mut problem = Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not-ready",
+                error.to_string(),
+            );
+            problem.retry_after = Some(5);
+            problem.into_response()
+        }
+    }
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let mut response = state.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    response
+}
+
+async fn openapi() -> Response {
+    let mut response = openapi_json().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Serves until SIGTERM or Ctrl-C: stops accepting, finishes the requests in flight, closes the
+/// registry.
+pub async fn serve(service: Arc<Service>) -> std::io::Result<()> {
+    let state = AppState {
+        tokens: tokens_of(&service),
+        metrics: Arc::new(Metrics::new()),
+        service: service.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind(service.config().listen).await?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down: requests finished, closing the registry");
+    service.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,102 @@
+//! `POST /v1/verify`: a signed PDF or CMS as the body, or multipart with the signature and its
+//! detached data; answers with the verification report.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
+
+use super::auth::{Caller, VerifyScope};
+use super::problem::Problem;
+use super::{AppState, body_bytes};
+
+/// Verify a signed document.
+#[utoipa::path(
+    post, path = "/v1/verify", tag = "verify",
+    request_body(
+        description = "A signed PDF, or a CMS signature (DER, PEM or base64) as the body; or multipart/form-data with parts `signature` and `data` (the detached content)",
+        content(
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "application/octet-stream"),
+            (Object = "multipart/form-data"),
+        )
+    ),
+    responses(
+        (status = 200, description = "The verification report (schema: `eucdoc schema verify-report`)", body = Object),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a PDF or CMS", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["verify"]))
+)]
+pub async fn verify(
+    State(state): State<AppState>,
+    _caller: Caller<VerifyScope>,
+    request: Request,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (document, detached) = if multipart {
+        let mut form = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "bad-multipart", e.body_text()))?;
+        let (mut signature, mut data) = (None, None);
+        while let Some(field) = form.next_field().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::too_large(state.service.config().limits.body_bytes)
+            } else {
+                Problem::new(StatusCode::BAD_REQUEST, "bad-multipart", e.body_text())
+            }
+        })? {
+            let name = field.name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::too_large(state.service.config().limits.body_bytes)
+                } else {
+                    Problem::new(StatusCode::BAD_REQUEST, "bad-multipart", e.body_text())
+                }
+            })?;
+            match name.as_str() {
+                "signature" => signature = Some(bytes.to_vec()),
+                "data" => data = Some(bytes.to_vec()),
+                other => {
+                    return Err(Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad-multipart",
+                        format!("unknown part \"{other}\": expected signature and data"),
+                    ));
+                }
+            }
+        }
+        let signature = signature.ok_or_else(|| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-multipart",
+                "the multipart body needs a \"signature\" part",
+            )
+        })?;
+        (signature, data)
+    } else {
+        let body: Result<Bytes, BytesRejection> = Bytes::from_request(request, &state).await;
+        (body_bytes(body, &state)?.to_vec(), None)
+    };
+    if document.is_empty() {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "empty-body",
+            "send the signed document as the body",
+        ));
+    }
+    let report = state.service.verify(document, detached).await?;
+    state.metrics.verified(report.indication);
+    Ok(Json(serde_json::to_value(&report).map_err(|e| {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+    })?))
+}

@@ -1,0 +1,550 @@
+//! The registry of issued documents (SQLite by default, PostgreSQL for a `postgres://` URL, the
+//! same portable SQL through sqlx's Any driver; migrations in `migrations/`) and the archive of
+//! their PDFs ([`archive`]).
+//!
+//! Issuing is one transaction (design.md): take the next number for (form, year), build the
+//! document with it (render, sign, archive — the archive write is fsynced first), insert the
+//! document, the idempotency key and the audit record, commit. A failure anywhere rolls the
+//! number back, so numbers are gapless: a number is taken only by a document that commits.
+
+pub mod archive;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+
+pub use archive::{Archive, ArchiveError};
+
+/// What the registry can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The database cannot be reached or refused a statement.
+    #[error("registry database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema migrations failed.
+    #[error("registry migrations: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// No such document.
+    #[error("no document {0}")]
+    NotFound(String),
+    /// The document is revoked already.
+    #[error("document {0} is revoked already")]
+    AlreadyRevoked(String),
+    /// The same idempotency key came with a different request.
+    #[error("the idempotency key was used with a different request")]
+    IdempotencyConflict,
+    /// Building the document failed (validation, rendering, signing, archiving): nothing was
+    /// registered and the number was not taken.
+    #[error("{0}")]
+    Build(String),
+    /// A cursor that this registry did not hand out.
+    #[error("invalid cursor")]
+    BadCursor,
+}
+
+/// A registered document (everything but the PDF, which is in the archive).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DocumentRecord {
+    /// Opaque id (UUID).
+    pub id: String,
+    /// Registry number, e.g. `KZ-EUC-2026-000123`.
+    pub number: String,
+    /// Form key (`end_user_certificate`, `import_certificate`, `refusal`).
+    pub form: String,
+    /// Year of the numbering.
+    pub year: i64,
+    /// Sequence number within (form, year), from 1, gapless.
+    pub seq: i64,
+    /// When it was issued (RFC 3339, UTC).
+    pub issued_at: String,
+    /// The applicant's BIN or IIN.
+    pub applicant_bin: String,
+    /// The input JSON as sent.
+    pub data: String,
+    /// SHA-256 of the input in RFC 8785 canonical form (the QR code's `sha256`).
+    pub data_sha256: String,
+    /// SHA-256 of the signed PDF (its archive key).
+    pub pdf_sha256: String,
+    /// Size of the signed PDF.
+    pub pdf_size: i64,
+    /// The signer's identity (JSON object).
+    pub signer: String,
+    /// "issued" or "revoked".
+    pub status: String,
+    /// When it was revoked.
+    pub revoked_at: Option<String>,
+    /// Why it was revoked.
+    pub revocation_reason: Option<String>,
+}
+
+/// What a build step returns for the registry to insert.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The record (id, number, hashes, signer...).
+    pub record: DocumentRecord,
+}
+
+/// The idempotency key of a request: who sent it, the key, and the hash of the request.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    /// The token's name: keys are per client.
+    pub token_name: String,
+    /// The `Idempotency-Key` header.
+    pub key: String,
+    /// SHA-256 of the request body.
+    pub request_sha256: String,
+}
+
+/// Search filters (all optional) and paging.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Exact registry number.
+    pub number: Option<String>,
+    /// Applicant BIN/IIN.
+    pub bin: Option<String>,
+    /// Form key.
+    pub form: Option<String>,
+    /// Issued at or after (RFC 3339 or a date).
+    pub from: Option<String>,
+    /// Issued before (RFC 3339 or a date).
+    pub to: Option<String>,
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size (1..=100).
+    pub limit: i64,
+}
+
+const COLUMNS: &str = "id, number, form, year, seq, issued_at, applicant_bin, data, data_sha256, \
+                       pdf_sha256, pdf_size, signer, status, revoked_at, revocation_reason";
+
+fn record(row: &sqlx::any::AnyRow) -> Result<DocumentRecord, sqlx::Error> {
+    Ok(DocumentRecord {
+        id: row.try_get("id")?,
+        number: row.try_get("number")?,
+        form: row.try_get("form")?,
+        year: row.try_get("year")?,
+        seq: row.try_get("seq")?,
+        issued_at: row.try_get("issued_at")?,
+        applicant_bin: row.try_get("applicant_bin")?,
+        data: row.try_get("data")?,
+        data_sha256: row.try_get("data_sha256")?,
+        pdf_sha256: row.try_get("pdf_sha256")?,
+        pdf_size: row.try_get("pdf_size")?,
+        signer: row.try_get("signer")?,
+        status: row.try_get("status")?,
+        revoked_at: row.try_get("revoked_at")?,
+        revocation_reason: row.try_get("revocation_reason")?,
+    })
+}
+
+/// One async lock per (form, year).
+type Lanes = Mutex<HashMap<(String, i64), Arc<tokio::sync::Mutex<()>>>>;
+
+/// The registry.
+pub struct Registry {
+    pool: AnyPool,
+    postgres: bool,
+    /// One issuing lane per (form, year) in this process: the database's row lock makes it
+    /// correct across processes, this keeps waiting out of the connection pool.
+    lanes: Lanes,
+}
+
+fn now_rfc3339() -> String {
+    registry_time(time::UtcDateTime::now())
+}
+
+/// RFC 3339 in UTC with exactly six fractional digits, so that text order is time order.
+pub fn registry_time(time: time::UtcDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    time.format(&format).unwrap_or_default()
+}
+
+impl Registry {
+    /// Connects to `url` (`sqlite://...` or `postgres://...`) and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, RegistryError> {
+        install_default_drivers();
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        let pool = AnyPoolOptions::new()
+            .max_connections(if postgres { 16 } else { 8 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if !postgres {
+                        // WAL: readers do not block the writer; a writer waits for another.
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 30000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = FULL")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self {
+            pool,
+            postgres,
+            lanes: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Whether this is PostgreSQL (else SQLite).
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), RegistryError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection (graceful shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn lane(&self, form: &str, year: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut lanes = match self.lanes.lock() {
+            Ok(lanes) => lanes,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        lanes.entry((form.to_string(), year)).or_default().clone()
+    }
+
+    /// The document an idempotency key already produced: `Ok(Some(id))` for the same request,
+    /// [`RegistryError::IdempotencyConflict`] for a different one.
+    pub async fn idempotent(
+        &self,
+        idempotency: &Idempotency,
+    ) -> Result<Option<String>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT request_sha256, document_id FROM idempotency_keys \
+             WHERE token_name = $1 AND idempotency_key = $2",
+        )
+        .bind(&idempotency.token_name)
+        .bind(&idempotency.key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let request: String = row.try_get("request_sha256")?;
+        if request != idempotency.request_sha256 {
+            return Err(RegistryError::IdempotencyConflict);
+        }
+        Ok(Some(row.try_get("document_id")?))
+    }
+
+    /// Issues one document: takes the next sequence number of (form, year), calls `build` with
+    /// it, and registers what it returns in the same transaction. When `build` fails or the
+    /// commit fails, nothing is registered and the number stays free.
+    pub async fn issue<F, Fut>(
+        &self,
+        form: &str,
+        year: i64,
+        idempotency: Option<&Idempotency>,
+        actor: &str,
+        build: F,
+    ) -> Result<DocumentRecord, RegistryError>
+    where
+        F: FnOnce(i64) -> Fut,
+        Fut: Future<Output = Result<Built, String>>,
+    {
+        let lane = self.lane(form, year);
+        let _turn = lane.lock().await;
+        let mut tx = self.pool.begin().await?;
+        // Taking the number first holds the counter row (and in SQLite the write lock) until
+        // commit or rollback.
+        sqlx::query(
+            "INSERT INTO counters (form, year, last_value) VALUES ($1, $2, 0) \
+             ON CONFLICT (form, year) DO NOTHING",
+        )
+        .bind(form)
+        .bind(year)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE counters SET last_value = last_value + 1 WHERE form = $1 AND year = $2",
+        )
+        .bind(form)
+        .bind(year)
+        .execute(&mut *tx)
+        .await?;
+        let seq: i64 = sqlx::query("SELECT last_value FROM counters WHERE form = $1 AND year = $2")
+            .bind(form)
+            .bind(year)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("last_value")?;
+        let built = match build(seq).await {
+            Ok(built) => built,
+            Err(reason) => {
+                tx.rollback().await?;
+                return Err(RegistryError::Build(reason));
+            }
+        };
+        let r = &built.record;
+        sqlx::query(&format!(
+            "INSERT INTO documents ({COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        ))
+        .bind(&r.id)
+        .bind(&r.number)
+        .bind(&r.form)
+        .bind(r.year)
+        .bind(r.seq)
+        .bind(&r.issued_at)
+        .bind(&r.applicant_bin)
+        .bind(&r.data)
+        .bind(&r.data_sha256)
+        .bind(&r.pdf_sha256)
+        .bind(r.pdf_size)
+        .bind(&r.signer)
+        .bind(&r.status)
+        .bind(r.revoked_at.clone())
+        .bind(r.revocation_reason.clone())
+        .execute(&mut *tx)
+        .await?;
+        if let Some(idempotency) = idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency_keys \
+                 (token_name, idempotency_key, request_sha256, document_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&idempotency.token_name)
+            .bind(&idempotency.key)
+            .bind(&idempotency.request_sha256)
+            .bind(&r.id)
+            .bind(&r.issued_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit(
+            &mut tx,
+            actor,
+            "issue",
+            Some(&r.id),
+            &serde_json::json!({ "number": r.number, "pdf_sha256": r.pdf_sha256 }).to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(built.record)
+    }
+
+    /// The document with `id`.
+    pub async fn get(&self, id: &str) -> Result<DocumentRecord, RegistryError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM documents WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(id.into()))?;
+        Ok(record(&row)?)
+    }
+
+    /// The document with registry number `number`.
+    pub async fn by_number(&self, number: &str) -> Result<Option<DocumentRecord>, RegistryError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM documents WHERE number = $1"
+        ))
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(record).transpose()?)
+    }
+
+    /// A page of documents matching `search`, oldest first, and the cursor of the next page.
+    pub async fn search(
+        &self,
+        search: &Search,
+    ) -> Result<(Vec<DocumentRecord>, Option<String>), RegistryError> {
+        let mut clauses = Vec::new();
+        let mut values: Vec<String> = Vec::new();
+        let mut add = |clause: &str, value: String| {
+            values.push(value);
+            clauses.push(clause.replace('?', &format!("${}", values.len())));
+        };
+        if let Some(number) = &search.number {
+            add("number = ?", number.clone());
+        }
+        if let Some(bin) = &search.bin {
+            add("applicant_bin = ?", bin.clone());
+        }
+        if let Some(form) = &search.form {
+            add("form = ?", form.clone());
+        }
+        if let Some(from) = &search.from {
+            add("issued_at >= ?", from.clone());
+        }
+        if let Some(to) = &search.to {
+            add("issued_at < ?", to.clone());
+        }
+        if let Some(cursor) = &search.cursor {
+            let (issued_at, id) = decode_cursor(cursor)?;
+            // Keyset paging: after (issued_at, id) of the previous page's last row.
+            values.push(issued_at.clone());
+            let a = values.len();
+            values.push(issued_at);
+            let b = values.len();
+            values.push(id);
+            let c = values.len();
+            clauses.push(format!(
+                "(issued_at > ${a} OR (issued_at = ${b} AND id > ${c}))"
+            ));
+        }
+        let limit = search.limit.clamp(1, 100);
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM documents {filter} ORDER BY issued_at, id LIMIT {}",
+            limit + 1
+        );
+        let mut query = sqlx::query(&sql);
+        for value in &values {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut records = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
+        let next = if records.len() as i64 > limit {
+            records.truncate(limit as usize);
+            records.last().map(|r| encode_cursor(&r.issued_at, &r.id))
+        } else {
+            None
+        };
+        Ok((records, next))
+    }
+
+    /// Revokes a document: its status changes, it stays archived, the audit log says who and why.
+    pub async fn revoke(
+        &self,
+        id: &str,
+        reason: &str,
+        actor: &str,
+    ) -> Result<DocumentRecord, RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_rfc3339();
+        let changed = sqlx::query(
+            "UPDATE documents SET status = 'revoked', revoked_at = $1, revocation_reason = $2 \
+             WHERE id = $3 AND status = 'issued'",
+        )
+        .bind(&now)
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            tx.rollback().await?;
+            // Tell "no such document" from "revoked already".
+            let existing = self.get(id).await?;
+            return Err(RegistryError::AlreadyRevoked(existing.number));
+        }
+        audit(
+            &mut tx,
+            actor,
+            "revoke",
+            Some(id),
+            &serde_json::json!({ "reason": reason }).to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get(id).await
+    }
+
+    /// Every archived PDF hash the registry knows (for the orphan check at start).
+    pub async fn pdf_hashes(&self) -> Result<Vec<String>, RegistryError> {
+        let rows = sqlx::query("SELECT pdf_sha256 FROM documents")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| row.try_get("pdf_sha256").map_err(RegistryError::from))
+            .collect()
+    }
+
+    /// Appends an event to the audit log outside any document transaction.
+    pub async fn record_event(
+        &self,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        audit(&mut tx, actor, action, None, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The audit records of a document, oldest first: (at, actor, action, detail).
+    pub async fn audit_of(
+        &self,
+        document_id: &str,
+    ) -> Result<Vec<(String, String, String, String)>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, detail FROM audit_log WHERE document_id = $1 ORDER BY at, id",
+        )
+        .bind(document_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("at")?,
+                    row.try_get("actor")?,
+                    row.try_get("action")?,
+                    row.try_get("detail")?,
+                ))
+            })
+            .collect()
+    }
+}
+
+async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    action: &str,
+    document_id: Option<&str>,
+    detail: &str,
+) -> Result<(), RegistryError> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor, action, document_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(now_rfc3339())
+    .bind(actor)
+    .bind(action)
+    .bind(document_id.map(str::to_string))
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn encode_cursor(issued_at: &str, id: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{issued_at}\n{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(String, String), RegistryError> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| RegistryError::BadCursor)?;
+    let text = String::from_utf8(bytes).map_err(|_| RegistryError::BadCursor)?;
+    let (issued_at, id) = text.split_once('\n').ok_or(RegistryError::BadCursor)?;
+    Ok((issued_at.to_string(), id.to_string()))
+}

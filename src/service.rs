@@ -1,0 +1,669 @@
+//! What the HTTP service does, as a library: issue (validate, render, sign, register, archive),
+//! read, search, revoke, verify, and the public check behind the QR code. The HTTP layer
+//! (`http`) only translates requests and answers; everything here is reachable from tests.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::model::{self, FieldError};
+use crate::registry::{
+    Archive, ArchiveError, Built, DocumentRecord, Idempotency, Registry, RegistryError, Search,
+};
+use crate::render::{RenderConfig, Renderer};
+use crate::sign::{self, LevelOptions, Signer};
+use crate::verify::{self, Report, VerifyOptions};
+
+/// What the service can fail with; the HTTP layer maps each to a problem response.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// The input is invalid: every problem with its JSON path.
+    #[error("invalid input: {} problem(s)", .0.len())]
+    Invalid(Vec<FieldError>),
+    /// No such document.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The same idempotency key came with a different body.
+    #[error("the Idempotency-Key was used with a different request")]
+    IdempotencyConflict,
+    /// Revoking a revoked document.
+    #[error("document {0} is revoked already")]
+    AlreadyRevoked(String),
+    /// Too much work queued: try again later.
+    #[error("busy: too many requests are waiting")]
+    Busy,
+    /// The body is not JSON at all.
+    #[error("{0}")]
+    Malformed(String),
+    /// The signed document could not be verified at all (not a PDF or CMS).
+    #[error("unreadable signed document: {0}")]
+    Unreadable(String),
+    /// A bad search parameter.
+    #[error("{name}: {message}")]
+    BadParameter {
+        /// The parameter.
+        name: String,
+        /// Why.
+        message: String,
+    },
+    /// The registry failed.
+    #[error(transparent)]
+    Registry(RegistryError),
+    /// The archive failed.
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    /// Start-up failed.
+    #[error("start-up: {0}")]
+    Startup(String),
+    /// Rendering or signing failed for a reason that is not the client's input.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<RegistryError> for ServiceError {
+    fn from(error: RegistryError) -> Self {
+        match error {
+            RegistryError::NotFound(id) => ServiceError::NotFound(id),
+            RegistryError::IdempotencyConflict => ServiceError::IdempotencyConflict,
+            RegistryError::AlreadyRevoked(number) => ServiceError::AlreadyRevoked(number),
+            RegistryError::BadCursor => ServiceError::BadParameter {
+                name: "cursor".into(),
+                message: "not a cursor this service handed out".into(),
+            },
+            other => ServiceError::Registry(other),
+        }
+    }
+}
+
+/// An issued document and whether it was issued before under the same idempotency key.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The registry record.
+    pub record: DocumentRecord,
+    /// True when this is a retry answered with the earlier document.
+    pub replayed: bool,
+}
+
+/// The public answer of `GET /v1/check/{number}`: nothing private.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct CheckAnswer {
+    /// "genuine", "revoked" or "unknown".
+    pub status: String,
+    /// The number asked about.
+    pub number: String,
+    /// The form, when genuine or revoked.
+    pub form: Option<String>,
+    /// The issue date (YYYY-MM-DD), when genuine or revoked.
+    pub issue_date: Option<String>,
+}
+
+/// The durations the metrics report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IssueTimings {
+    /// Rendering, seconds.
+    pub render: f64,
+    /// Signing, seconds.
+    pub sign: f64,
+}
+
+/// Everything the service holds.
+pub struct Service {
+    config: Config,
+    renderer: Arc<Renderer>,
+    signer: Arc<dyn Signer>,
+    levels: Arc<LevelOptions>,
+    registry: Registry,
+    archive: Archive,
+    trust_anchors: Vec<Vec<u8>>,
+    /// CRLs `verify` has at hand (the development PKI's, in development mode).
+    verify_crls: Vec<Vec<u8>>,
+    /// Render/sign and verify jobs running at once.
+    workers: Arc<Semaphore>,
+    /// Jobs admitted (running or waiting); beyond it, Busy.
+    admitted: Arc<Semaphore>,
+    development: bool,
+    /// The development token, when one was generated at this start (printed once).
+    pub new_dev_token: Option<String>,
+    /// Archive files the registry does not know, found at start.
+    pub orphans: Vec<String>,
+}
+
+/// The development key stores' password: public, for tests only.
+const DEV_PASSWORD: &str = "eucdoc-dev";
+
+impl Service {
+    /// Starts from `config`: opens the registry and archive, loads the key (or creates the
+    /// development PKI), loads or creates the development token, checks for orphans.
+    pub async fn start(config: Config) -> Result<Self, ServiceError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            ServiceError::Startup(format!("cannot create {}: {e}", config.data_dir.display()))
+        })?;
+        let registry = Registry::connect(&config.registry_url()).await?;
+        let archive = Archive::open(&config.data_dir.join("archive"))?;
+        let now = time::UtcDateTime::now();
+        let (signer, mut trust_anchors, development) = load_signer(&config, now)?;
+        let mut verify_crls = Vec::new();
+        if development && config.signing.p12.is_none() {
+            for name in ["nca.crl", "root.crl"] {
+                let path = config.data_dir.join("dev-pki").join(name);
+                verify_crls.push(
+                    std::fs::read(&path)
+                        .map_err(|e| ServiceError::Startup(format!("{}: {e}", path.display())))?,
+                );
+            }
+        }
+        for path in &config.trust {
+            let bytes = std::fs::read(path).map_err(|e| {
+                ServiceError::Startup(format!("trust anchor {}: {e}", path.display()))
+            })?;
+            trust_anchors.extend(sign::certificates_from_file(&bytes).map_err(|e| {
+                ServiceError::Startup(format!("trust anchor {}: {e}", path.display()))
+            })?);
+        }
+        let mut crls = Vec::new();
+        for path in &config.signing.crls {
+            crls.push(
+                std::fs::read(path)
+                    .map_err(|e| ServiceError::Startup(format!("CRL {}: {e}", path.display())))?,
+            );
+        }
+        let levels = LevelOptions::for_level(
+            config.signing.level.as_deref().unwrap_or("b-b"),
+            config.signing.tsa_url.as_deref(),
+            config.signing.ocsp_url.clone(),
+            crls,
+        )
+        .map_err(|e| ServiceError::Startup(format!("signing.level: {e}")))?;
+        let renderer = Renderer::new(RenderConfig {
+            base_url: config.base_url.clone(),
+        })
+        .map_err(|e| ServiceError::Startup(format!("renderer: {e}")))?;
+        let new_dev_token = if config.tokens.is_empty() {
+            dev_token(&config.data_dir)?
+        } else {
+            None
+        };
+        let known: std::collections::HashSet<String> =
+            registry.pdf_hashes().await?.into_iter().collect();
+        let orphans: Vec<String> = archive
+            .hashes()?
+            .into_iter()
+            .filter(|h| !known.contains(h))
+            .collect();
+        // An orphan is a PDF whose issue never committed: nobody received it. It is moved out of
+        // the archive (kept for inspection) and reported by the caller.
+        for orphan in &orphans {
+            archive.quarantine(orphan)?;
+        }
+        let workers = config.limits.workers;
+        let queue = config.limits.queue;
+        Ok(Self {
+            renderer: Arc::new(renderer),
+            signer,
+            levels: Arc::new(levels),
+            registry,
+            archive,
+            trust_anchors,
+            verify_crls,
+            workers: Arc::new(Semaphore::new(workers)),
+            admitted: Arc::new(Semaphore::new(workers + queue)),
+            development,
+            new_dev_token,
+            orphans,
+            config,
+        })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether documents are signed with the development key (test documents).
+    pub fn is_development(&self) -> bool {
+        self.development
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The archive.
+    pub fn archive(&self) -> &Archive {
+        &self.archive
+    }
+
+    /// The trust anchors `verify` uses.
+    pub fn trust_anchors(&self) -> &[Vec<u8>] {
+        &self.trust_anchors
+    }
+
+    /// Admits one request that will need a worker, or says Busy when as many are running and
+    /// waiting as the limits allow (the caller answers 503 with Retry-After).
+    fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ServiceError> {
+        self.admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ServiceError::Busy)
+    }
+
+    /// Runs `job` on the blocking pool, at most `workers` at once.
+    async fn run_bounded<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ServiceError> {
+        let _running = self
+            .workers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ServiceError::Busy)?;
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("worker: {e}")))
+    }
+
+    /// Validates, renders, signs, archives and registers one document. With an idempotency key,
+    /// a retry of the same body returns the first document; another body is a conflict.
+    pub async fn issue(
+        &self,
+        body: &[u8],
+        idempotency_key: Option<&str>,
+        actor: &str,
+    ) -> Result<(Issued, IssueTimings), ServiceError> {
+        let idempotency = idempotency_key.map(|key| Idempotency {
+            token_name: actor.to_string(),
+            key: key.to_string(),
+            request_sha256: hex::encode(openssl::sha::sha256(body)),
+        });
+        if let Some(idempotency) = &idempotency
+            && let Some(id) = self.registry.idempotent(idempotency).await?
+        {
+            let record = self.registry.get(&id).await?;
+            return Ok((
+                Issued {
+                    record,
+                    replayed: true,
+                },
+                IssueTimings::default(),
+            ));
+        }
+        if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+            let error = serde_json::from_slice::<serde::de::IgnoredAny>(body)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            return Err(ServiceError::Malformed(format!(
+                "the body is not JSON: {error}"
+            )));
+        }
+        let input = model::parse(body).map_err(|errors| ServiceError::Invalid(errors.0))?;
+        let _admitted = self.admit()?;
+        let document = input.document();
+        let form = document.form();
+        let year: i64 = document
+            .issue_date()
+            .get(..4)
+            .and_then(|y| y.parse().ok())
+            .unwrap_or_else(|| i64::from(time::UtcDateTime::now().year()));
+        let input = Arc::new(input);
+        let timings = Arc::new(std::sync::Mutex::new(IssueTimings::default()));
+        let result = self
+            .registry
+            .issue(form.key(), year, idempotency.as_ref(), actor, |seq| {
+                let number = crate::config::format_number(
+                    &self.config.number_format,
+                    form_code(form),
+                    year as i32,
+                    seq,
+                );
+                let timings = timings.clone();
+                // The registry assigns the number: it replaces any the input carries, in the
+                // data the PDF attaches and the registry keeps.
+                let numbered = with_number(&input, &number);
+                async move {
+                    let input = Arc::new(numbered?);
+                    self.build(input, number, year, seq, timings).await
+                }
+            })
+            .await;
+        let timings = timings.lock().map(|t| *t).unwrap_or_default();
+        match result {
+            Ok(record) => Ok((
+                Issued {
+                    record,
+                    replayed: false,
+                },
+                timings,
+            )),
+            // Two concurrent retries with one key: the loser's insert of the key fails; answer
+            // with the winner's document.
+            Err(RegistryError::Database(error)) if idempotency.is_some() => {
+                if let Some(idempotency) = &idempotency
+                    && let Some(id) = self.registry.idempotent(idempotency).await?
+                {
+                    let record = self.registry.get(&id).await?;
+                    return Ok((
+                        Issued {
+                            record,
+                            replayed: true,
+                        },
+                        timings,
+                    ));
+                }
+                Err(ServiceError::Registry(RegistryError::Database(error)))
+            }
+            Err(RegistryError::Build(reason)) if reason == BUSY => Err(ServiceError::Busy),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn build(
+        &self,
+        input: Arc<model::Input>,
+        number: String,
+        year: i64,
+        seq: i64,
+        timings: Arc<std::sync::Mutex<IssueTimings>>,
+    ) -> Result<Built, String> {
+        let renderer = self.renderer.clone();
+        let signer = self.signer.clone();
+        let levels = self.levels.clone();
+        let archive = self.archive.clone();
+        let now = time::UtcDateTime::now();
+        let job_number = number.clone();
+        let job_input = input.clone();
+        let (pdf, render_seconds, sign_seconds) = self
+            .run_bounded(move || {
+                let started = std::time::Instant::now();
+                let test_document = sign::is_test_signer(signer.as_ref());
+                let rendered = renderer
+                    .render_marked(&job_input, &job_number, now, test_document)
+                    .map_err(|e| format!("render: {e}"))?;
+                let render_seconds = started.elapsed().as_secs_f64();
+                let started = std::time::Instant::now();
+                let signed = sign::sign_with_stamp(
+                    &rendered.pdf,
+                    signer.as_ref(),
+                    &renderer,
+                    &sign::StampOptions {
+                        place: &rendered.signature_place,
+                        position: job_input.document().signer_position(),
+                        time: now,
+                        levels: &levels,
+                        watermark_pages: false,
+                    },
+                )
+                .map_err(|e| format!("sign: {e}"))?;
+                Ok::<_, String>((signed, render_seconds, started.elapsed().as_secs_f64()))
+            })
+            .await
+            .map_err(|e| match e {
+                ServiceError::Busy => BUSY.to_string(),
+                other => other.to_string(),
+            })??;
+        if let Ok(mut t) = timings.lock() {
+            *t = IssueTimings {
+                render: render_seconds,
+                sign: sign_seconds,
+            };
+        }
+        let signer_identity = verify::signer_from_certificate(self.signer.certificate_der())
+            .map(|(s, _)| serde_json::to_string(&s).unwrap_or_default())
+            .unwrap_or_else(|| "{}".into());
+        let record = DocumentRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            number,
+            form: input.document().form().key().to_string(),
+            year,
+            seq,
+            issued_at: crate::registry::registry_time(now),
+            applicant_bin: input.document().applicant_bin_iin().to_string(),
+            data: String::from_utf8_lossy(input.json()).into_owned(),
+            data_sha256: input.canonical_sha256_hex(),
+            pdf_sha256: hex::encode(openssl::sha::sha256(&pdf)),
+            pdf_size: pdf.len() as i64,
+            signer: signer_identity,
+            status: "issued".into(),
+            revoked_at: None,
+            revocation_reason: None,
+        };
+        let metadata = serde_json::to_vec_pretty(&record).map_err(|e| e.to_string())?;
+        let pdf_sha256 = tokio::task::spawn_blocking(move || archive.put(&pdf, &metadata))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        debug_assert_eq!(pdf_sha256, record.pdf_sha256);
+        Ok(Built { record })
+    }
+
+    /// A document's registry record.
+    pub async fn get(&self, id: &str) -> Result<DocumentRecord, ServiceError> {
+        Ok(self.registry.get(id).await?)
+    }
+
+    /// A document's signed PDF, from the archive (checked against its hash).
+    pub async fn pdf(&self, id: &str) -> Result<(DocumentRecord, Vec<u8>), ServiceError> {
+        let record = self.registry.get(id).await?;
+        let archive = self.archive.clone();
+        let sha = record.pdf_sha256.clone();
+        let pdf = tokio::task::spawn_blocking(move || archive.get(&sha))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        Ok((record, pdf))
+    }
+
+    /// A page of the registry.
+    pub async fn search(
+        &self,
+        search: &Search,
+    ) -> Result<(Vec<DocumentRecord>, Option<String>), ServiceError> {
+        if let Some(form) = &search.form
+            && model::Form::from_key(form).is_none()
+        {
+            return Err(ServiceError::BadParameter {
+                name: "form".into(),
+                message: "expected end_user_certificate, import_certificate or refusal".into(),
+            });
+        }
+        for (name, value) in [("from", &search.from), ("to", &search.to)] {
+            if let Some(value) = value
+                && !is_date_or_time(value)
+            {
+                return Err(ServiceError::BadParameter {
+                    name: name.into(),
+                    message: "expected a date (YYYY-MM-DD) or an RFC 3339 time".into(),
+                });
+            }
+        }
+        Ok(self.registry.search(search).await?)
+    }
+
+    /// Revokes a document.
+    pub async fn revoke(
+        &self,
+        id: &str,
+        reason: &str,
+        actor: &str,
+    ) -> Result<DocumentRecord, ServiceError> {
+        if reason.trim().is_empty() || reason.chars().count() > 1000 {
+            return Err(ServiceError::Invalid(vec![FieldError::new(
+                "reason",
+                "a reason of 1 to 1000 characters is required",
+            )]));
+        }
+        Ok(self.registry.revoke(id, reason, actor).await?)
+    }
+
+    /// Verifies a signed PDF or CMS (with its detached data) against the configured anchors.
+    pub async fn verify(
+        &self,
+        document: Vec<u8>,
+        detached: Option<Vec<u8>>,
+    ) -> Result<Report, ServiceError> {
+        let _admitted = self.admit()?;
+        let options = VerifyOptions {
+            trust_anchors: self.trust_anchors.clone(),
+            crls: self.verify_crls.clone(),
+            ..Default::default()
+        };
+        self.run_bounded(move || verify::verify(&document, detached.as_deref(), &options))
+            .await?
+            .map_err(|e| ServiceError::Unreadable(e.to_string()))
+    }
+
+    /// The public check: genuine, revoked or unknown; a `sha256` that does not match the
+    /// document's data makes it unknown (the QR code was not made from this document).
+    pub async fn check(
+        &self,
+        number: &str,
+        sha256: Option<&str>,
+    ) -> Result<CheckAnswer, ServiceError> {
+        let unknown = CheckAnswer {
+            status: "unknown".into(),
+            number: number.into(),
+            form: None,
+            issue_date: None,
+        };
+        let Some(record) = self.registry.by_number(number).await? else {
+            return Ok(unknown);
+        };
+        if sha256.is_some_and(|h| !h.eq_ignore_ascii_case(&record.data_sha256)) {
+            return Ok(unknown);
+        }
+        let issue_date = model::parse(record.data.as_bytes())
+            .ok()
+            .map(|input| input.document().issue_date().to_string());
+        Ok(CheckAnswer {
+            status: if record.status == "revoked" {
+                "revoked".into()
+            } else {
+                "genuine".into()
+            },
+            number: record.number,
+            form: Some(record.form),
+            issue_date,
+        })
+    }
+
+    /// Readiness: registry and archive reachable, signing key loaded.
+    pub async fn ready(&self) -> Result<(), ServiceError> {
+        self.registry.ping().await?;
+        self.archive.check()?;
+        if self.signer.certificate_der().is_empty() {
+            return Err(ServiceError::Internal("no signing key".into()));
+        }
+        Ok(())
+    }
+
+    /// Closes the registry (graceful shutdown).
+    pub async fn close(&self) {
+        self.registry.close().await;
+    }
+}
+
+const BUSY: &str = "busy";
+
+/// The input with `number` set (a validated input stays valid: the number is free text).
+fn with_number(input: &model::Input, number: &str) -> Result<model::Input, String> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(input.json()).map_err(|e| e.to_string())?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert("number".into(), serde_json::Value::String(number.into()));
+    }
+    let bytes = serde_json::to_vec_pretty(&value).map_err(|e| e.to_string())?;
+    model::parse(&bytes).map_err(|e| format!("the numbered input is invalid: {e}"))
+}
+
+/// The short code of a form in registry numbers.
+pub fn form_code(form: model::Form) -> &'static str {
+    match form {
+        model::Form::EndUserCertificate => "EUC",
+        model::Form::ImportCertificate => "IIC",
+        model::Form::Refusal => "REF",
+    }
+}
+
+fn is_date_or_time(value: &str) -> bool {
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(value, date).is_ok()
+        || time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+            .is_ok()
+}
+
+type LoadedSigner = (Arc<dyn Signer>, Vec<Vec<u8>>, bool);
+
+/// The configured key, or the development PKI's officer key (created on first start), with the
+/// development root as a trust anchor.
+fn load_signer(config: &Config, now: time::UtcDateTime) -> Result<LoadedSigner, ServiceError> {
+    let startup = |message: String| ServiceError::Startup(message);
+    let mut chain = Vec::new();
+    for path in &config.signing.chain {
+        let bytes = std::fs::read(path).map_err(|e| startup(format!("{}: {e}", path.display())))?;
+        chain.extend(
+            sign::certificates_from_file(&bytes)
+                .map_err(|e| startup(format!("{}: {e}", path.display())))?,
+        );
+    }
+    if let Some(p12) = &config.signing.p12 {
+        let variable = config.signing.password_env.as_deref().ok_or_else(|| {
+            startup("signing.password_env must name the variable holding the password".into())
+        })?;
+        let password = std::env::var(variable)
+            .map_err(|_| startup(format!("the environment variable {variable} is not set")))?;
+        let bytes = std::fs::read(p12).map_err(|e| startup(format!("{}: {e}", p12.display())))?;
+        let signer = sign::open_signer(&bytes, &password, now.unix_timestamp(), &[], &chain)
+            .map_err(|e| startup(format!("signing key {}: {e}", p12.display())))?;
+        let development = sign::is_test_signer(&signer);
+        return Ok((Arc::new(signer), Vec::new(), development));
+    }
+    let dir = config.data_dir.join("dev-pki");
+    let files = dev_pki(&dir, now)?;
+    let bytes = std::fs::read(&files.0).map_err(|e| startup(e.to_string()))?;
+    let signer = sign::open_signer(&bytes, DEV_PASSWORD, now.unix_timestamp(), &[], &chain)
+        .map_err(|e| startup(format!("development key: {e}")))?;
+    let root = std::fs::read(&files.1).map_err(|e| startup(e.to_string()))?;
+    let anchors = sign::certificates_from_file(&root).map_err(|e| startup(e.to_string()))?;
+    Ok((Arc::new(signer), anchors, true))
+}
+
+/// The development PKI in `dir`, generated when absent: (officer key store, root certificate).
+fn dev_pki(dir: &Path, now: time::UtcDateTime) -> Result<(PathBuf, PathBuf), ServiceError> {
+    let officer = dir.join("officer.p12");
+    let root = dir.join("root.pem");
+    if !officer.exists() || !root.exists() {
+        sign::devpki::generate(dir, DEV_PASSWORD, now.unix_timestamp())
+            .map_err(|e| ServiceError::Startup(format!("development PKI: {e}")))?;
+    }
+    Ok((officer, root))
+}
+
+/// The development token: read from `data/dev-token`, or generated there (0600) on first start
+/// and returned so that the caller prints it once.
+fn dev_token(data_dir: &Path) -> Result<Option<String>, ServiceError> {
+    let path = data_dir.join("dev-token");
+    if path.exists() {
+        return Ok(None);
+    }
+    let mut bytes = [0u8; 32];
+    openssl::rand::rand_bytes(&mut bytes).map_err(|e| ServiceError::Startup(e.to_string()))?;
+    let token = format!("eucdoc-dev-{}", hex::encode(bytes));
+    let mut file = tempfile::NamedTempFile::new_in(data_dir)
+        .map_err(|e| ServiceError::Startup(format!("dev-token: {e}")))?;
+    std::io::Write::write_all(&mut file, token.as_bytes())
+        .map_err(|e| ServiceError::Startup(format!("dev-token: {e}")))?;
+    file.persist(&path)
+        .map_err(|e| ServiceError::Startup(format!("dev-token: {e}")))?;
+    Ok(Some(token))
+}
+
+/// The development token stored in `data_dir`, if any (its hash is what the service checks).
+pub fn read_dev_token(data_dir: &Path) -> Option<String> {
+    std::fs::read_to_string(data_dir.join("dev-token"))
+        .ok()
+        .map(|t| t.trim().to_string())
+}
