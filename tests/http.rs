@@ -747,3 +747,75 @@ fn sigkill_under_load_loses_nothing() {
         );
     }
 }
+
+/// schemathesis (PyPI) against `/openapi.json`: no 5xx, no response that breaks the schema,
+/// status codes, content types and headers as documented. Its "schema-valid request rejected"
+/// check is left out: request bodies are documented as objects and PDFs, while the service
+/// accepts only valid forms (`eucdoc schema FORM`) and real signatures, so it would flag every
+/// 422 that the validation rules rightly give.
+#[test]
+fn schemathesis_finds_no_server_errors_or_schema_breaks() {
+    let st = std::env::var("EUCDOC_SCHEMATHESIS")
+        .expect("EUCDOC_SCHEMATHESIS must name schemathesis' st (scripts/test.sh installs it)");
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path(), None);
+    let authorization = format!("Authorization: Bearer {}", server.token);
+    let out = run(
+        &st,
+        &[
+            "run",
+            &format!("{}/openapi.json", server.base),
+            "-H",
+            &authorization,
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "positive_data_acceptance",
+            "--max-examples",
+            "50",
+            "--workers",
+            "2",
+            "--seed",
+            "20261126",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("passed"), "{stdout}");
+}
+
+/// SIGTERM: the server stops accepting, finishes the request in flight and exits cleanly.
+#[test]
+fn sigterm_finishes_in_flight_requests() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = start(data.path(), None);
+    let client = server.client.clone();
+    let in_flight = std::thread::spawn(move || {
+        let body = example("end-user-certificate.json");
+        client.post("/v1/documents", "application/json", &body, &[])
+    });
+    // Let the request reach the server before the signal.
+    std::thread::sleep(Duration::from_millis(30));
+    let pid = server.child.id().to_string();
+    assert!(run("kill", &["-TERM", &pid]).status.success());
+    let reply = in_flight.join().unwrap();
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        agent()
+            .get(format!("{}/healthz", server.base))
+            .call()
+            .is_err(),
+        "no longer accepting"
+    );
+}
