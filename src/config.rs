@@ -328,6 +328,49 @@ mod tests {
     }
 
     #[test]
+    fn a_toml_file_sets_every_section_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("eucdoc.toml");
+        std::fs::write(
+            &path,
+            r#"
+listen = "0.0.0.0:8443"
+database_url = "postgres://eucdoc@db/eucdoc"
+number_format = "{form}-{year}/{seq:05}"
+[[tokens]]
+name = "upstream"
+sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+scopes = ["issue", "read"]
+[signing]
+level = "b-t"
+tsa_url = "http://tsp.pki.gov.kz/"
+[limits]
+queue = 8
+"#,
+        )
+        .unwrap();
+        let config = Config::load(Some(&path), |_| None).unwrap();
+        assert_eq!(config.listen.port(), 8443);
+        assert_eq!(config.registry_url(), "postgres://eucdoc@db/eucdoc");
+        assert_eq!(config.tokens[0].scopes, vec![Scope::Issue, Scope::Read]);
+        assert_eq!(config.signing.level.as_deref(), Some("b-t"));
+        assert_eq!(config.limits.queue, 8);
+        assert_eq!(config.limits.body_bytes, 2 * 1024 * 1024, "defaults kept");
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\nlisten_port = 2\n").unwrap();
+        let error = Config::load(Some(&path), |_| None).unwrap_err();
+        assert!(error.to_string().contains("listen_port"), "{error}");
+        std::fs::write(
+            &path,
+            "[[tokens]]\nname = \"x\"\nsha256 = \"short\"\nscopes = []\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            Config::load(Some(&path), |_| None),
+            Err(ConfigError::Invalid { .. })
+        ));
+    }
+
+    #[test]
     fn environment_overrides_the_file_and_bad_values_are_named() {
         let config = Config::load(None, |name| match name {
             "EUCDOC_LISTEN" => Some("0.0.0.0:9000".into()),

@@ -39,33 +39,7 @@ enum Command {
     ///
     /// Exit codes: 0 every signature passed; 1 any failed; 3 any indeterminate (none failed);
     /// 2 usage errors and unreadable input.
-    Verify {
-        /// The signed document: a PDF, or a CMS signature (DER, PEM or base64 as NCALayer
-        /// produces); `-` reads standard input.
-        file: PathBuf,
-        /// The signed data of a detached CMS signature.
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Trust anchors (PEM or DER certificates; repeatable).
-        #[arg(long)]
-        trust: Vec<PathBuf>,
-        /// Validation time (RFC 3339) when no timestamp gives one; default now.
-        #[arg(long)]
-        at: Option<String>,
-        /// Ask the OCSP responders and CRL distribution points the certificates name when the
-        /// document carries no status (plain HTTP).
-        #[arg(long)]
-        fetch: bool,
-        /// CRLs (DER or PEM; repeatable) to use besides those the document carries.
-        #[arg(long)]
-        crl: Vec<PathBuf>,
-        /// OCSP responses (DER; repeatable) to use besides those the document carries.
-        #[arg(long)]
-        ocsp: Vec<PathBuf>,
-        /// Report format.
-        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-        format: String,
-    },
+    Verify(VerifyArgs),
     /// Run the HTTP service. With no configuration: SQLite and the archive under ./data, a
     /// development PKI and token, 127.0.0.1:8080.
     Serve {
@@ -183,25 +157,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render(args),
         Command::Schema { form } => schema(&form),
         Command::Sign(args) => sign(args),
-        Command::Verify {
-            file,
-            data,
-            trust,
-            at,
-            fetch,
-            crl,
-            ocsp,
-            format,
-        } => verify(&VerifyArgs {
-            file,
-            data,
-            trust,
-            at,
-            fetch,
-            crl,
-            ocsp,
-            format,
-        }),
+        Command::Verify(args) => verify(&args),
         Command::Serve { config, listen } => serve(config.as_deref(), listen),
         Command::Openapi => {
             println!("{}", eucdoc::http::openapi_json());
@@ -264,14 +220,32 @@ fn render_time(at: Option<&str>) -> Result<time::UtcDateTime, Failure> {
     }
 }
 
+#[derive(clap::Args)]
 struct VerifyArgs {
+    /// The signed document: a PDF, or a CMS signature (DER, PEM or base64 as NCALayer
+    /// produces); `-` reads standard input.
     file: PathBuf,
+    /// The signed data of a detached CMS signature.
+    #[arg(long)]
     data: Option<PathBuf>,
+    /// Trust anchors (PEM or DER certificates; repeatable).
+    #[arg(long)]
     trust: Vec<PathBuf>,
+    /// Validation time (RFC 3339) when no timestamp gives one; default now.
+    #[arg(long)]
     at: Option<String>,
+    /// Ask the OCSP responders and CRL distribution points the certificates name when the
+    /// document carries no status (plain HTTP).
+    #[arg(long)]
     fetch: bool,
+    /// CRLs (DER or PEM; repeatable) to use besides those the document carries.
+    #[arg(long)]
     crl: Vec<PathBuf>,
+    /// OCSP responses (DER; repeatable) to use besides those the document carries.
+    #[arg(long)]
     ocsp: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     format: String,
 }
 

@@ -280,17 +280,8 @@ impl Service {
             key: key.to_string(),
             request_sha256: hex::encode(openssl::sha::sha256(body)),
         });
-        if let Some(idempotency) = &idempotency
-            && let Some(id) = self.registry.idempotent(idempotency).await?
-        {
-            let record = self.registry.get(&id).await?;
-            return Ok((
-                Issued {
-                    record,
-                    replayed: true,
-                },
-                IssueTimings::default(),
-            ));
+        if let Some(issued) = self.replay(idempotency.as_ref()).await? {
+            return Ok((issued, IssueTimings::default()));
         }
         if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
             let error = serde_json::from_slice::<serde::de::IgnoredAny>(body)
@@ -343,23 +334,31 @@ impl Service {
             // Two concurrent retries with one key: the loser's insert of the key fails; answer
             // with the winner's document.
             Err(RegistryError::Database(error)) if idempotency.is_some() => {
-                if let Some(idempotency) = &idempotency
-                    && let Some(id) = self.registry.idempotent(idempotency).await?
-                {
-                    let record = self.registry.get(&id).await?;
-                    return Ok((
-                        Issued {
-                            record,
-                            replayed: true,
-                        },
-                        timings,
-                    ));
+                match self.replay(idempotency.as_ref()).await? {
+                    Some(issued) => Ok((issued, timings)),
+                    None => Err(ServiceError::Registry(RegistryError::Database(error))),
                 }
-                Err(ServiceError::Registry(RegistryError::Database(error)))
             }
             Err(RegistryError::Build(reason)) if reason == BUSY => Err(ServiceError::Busy),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// The document an idempotency key already produced, as a replay.
+    async fn replay(
+        &self,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Option<Issued>, ServiceError> {
+        let Some(idempotency) = idempotency else {
+            return Ok(None);
+        };
+        let Some(id) = self.registry.idempotent(idempotency).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Issued {
+            record: self.registry.get(&id).await?,
+            replayed: true,
+        }))
     }
 
     async fn build(

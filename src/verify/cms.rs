@@ -270,7 +270,7 @@ fn check_inner(
                 .and_then(|der| x509_cert::time::Time::from_der(&der).ok())
             {
                 check.claimed_signing_time =
-                    Some(rfc3339(time.to_unix_duration().as_secs() as i64));
+                    Some(super::rfc3339(time.to_unix_duration().as_secs() as i64));
             }
             check_signing_certificate(attributes, &signer_der, &mut check.warnings)?;
             if let Some(value) = value_of(ID_ADBE_REVOCATION)? {
@@ -297,25 +297,17 @@ fn check_inner(
         )
     };
     // EdDSA signs the message itself (RFC 8419): no digest in the verifier.
-    if matches!(
+    let eddsa = matches!(
         public_key.id(),
         openssl::pkey::Id::ED25519 | openssl::pkey::Id::ED448
-    ) {
-        let mut verifier = Verifier::new_without_digest(&public_key).map_err(unsupported)?;
-        let valid = verifier
-            .verify_oneshot(signer_info.signature.as_bytes(), &signed_message)
-            .unwrap_or(false);
-        if !valid {
-            return Err((
-                SubIndication::SigCryptoFailure,
-                "the signature value does not verify with the signer's public key".into(),
-            ));
-        }
-        read_signature_timestamp(signer_info, check);
-        return Ok(());
+    );
+    let mut verifier = if eddsa {
+        Verifier::new_without_digest(&public_key)
+    } else {
+        Verifier::new(digest, &public_key)
     }
-    let mut verifier = Verifier::new(digest, &public_key).map_err(unsupported)?;
-    if signer_info.signature_algorithm.oid == RSA_PSS {
+    .map_err(unsupported)?;
+    if !eddsa && signer_info.signature_algorithm.oid == RSA_PSS {
         verifier
             .set_rsa_padding(Padding::PKCS1_PSS)
             .map_err(der_error)?;
@@ -468,21 +460,12 @@ pub fn check_timestamp(der: &[u8], parts: &[&[u8]]) -> (CmsCheck, Vec<Vec<u8>>) 
                 "the timestamp's imprint is not over the signed bytes".into(),
             ));
         }
-        check.claimed_signing_time =
-            Some(rfc3339(info.gen_time.to_unix_duration().as_secs() as i64));
+        check.claimed_signing_time = Some(super::rfc3339(
+            info.gen_time.to_unix_duration().as_secs() as i64,
+        ));
         Ok(())
     })();
     (check, certificates)
-}
-
-fn rfc3339(unix: i64) -> String {
-    time::UtcDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
 }
 
 /// The signing-certificate(-v2) attribute, when present, must name the signer's certificate.

@@ -319,7 +319,7 @@ fn validation_time_of(options: &VerifyOptions) -> time::UtcDateTime {
     options.at.unwrap_or_else(time::UtcDateTime::now)
 }
 
-fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     time::UtcDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {
