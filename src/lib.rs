@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod config;
 pub mod fonts;
+pub mod gost;
 pub mod http;
 pub mod model;
 pub mod registry;

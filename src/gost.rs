@@ -1,0 +1,270 @@
+//! GOST R 34.10-2015 (512-bit, curve id-tc26-gost-3410-12-512-paramSetA) signatures as
+//! Kazakhstan's CA makes them, with GOST R 34.11-2015 (Streebog-512) digests; verification only.
+//!
+//! The curve arithmetic is OpenSSL's, on a prime curve built from the published parameters
+//! (RFC 7836 family, gost-engine); the hash is RustCrypto's `streebog`. Kazakh encoding
+//! (kz-pki.md, checked against the test NCA's certificates): the digest is read as a
+//! little-endian integer, the public key is x‖y and the signature r‖s, each 64 bytes
+//! little-endian — RFC 4491's big-endian s‖r reversed byte for byte.
+
+use std::sync::OnceLock;
+
+use der::Decode;
+use der::asn1::OctetString;
+use openssl::bn::{BigNum, BigNumContext, BigNumRef};
+use openssl::ec::{EcGroup, EcPoint};
+use streebog::Digest;
+
+/// Key algorithm: GOST 34.10-2015 512-bit (Kazakh OID).
+pub const KEY_512: &str = "1.2.398.3.10.1.1.2.2";
+/// Parameter set: tc26 512 paramSetA (Kazakh OID).
+pub const PARAMSET_512_A: &str = "1.2.398.3.10.1.1.2.2.1";
+/// Signature: GOST 34.10-2015 512 with Streebog-512.
+pub const SIGNATURE_512: &str = "1.2.398.3.10.1.1.2.3.2";
+/// Signature: GOST 34.10-2015 256 with Streebog-256 (not supported: no test material).
+pub const SIGNATURE_256: &str = "1.2.398.3.10.1.1.2.3.1";
+/// Digest: GOST 34.11-2015 Streebog-512.
+pub const DIGEST_512: &str = "1.2.398.3.10.1.3.3";
+/// Digest: GOST 34.11-95 (the 2004 generation; not supported).
+pub const DIGEST_95: &str = "1.2.398.3.10.1.3.1";
+
+/// What GOST verification can fail with (a signature that does not verify is `Ok(false)`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GostError {
+    /// The key's or signature's algorithm or parameters are not GOST 34.10-2015 512 paramSetA.
+    #[error("unsupported GOST algorithm or parameters: {0}")]
+    Unsupported(String),
+    /// A key, signature or certificate that cannot be read.
+    #[error("malformed GOST data: {0}")]
+    Malformed(String),
+}
+
+const P: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+                 FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7";
+const A: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+                 FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC4";
+const B: &str = "E8C2505DEDFC86DDC1BD0B2B6667F1DA34B82574761CB0E879BD081CFD0B6265\
+                 EE3CB090F30D27614CB4574010DA90DD862EF9D4EBEE4761503190785A71C760";
+const Q: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+                 27E69532F48D89116FF22B8D4E0560609B4B38ABFAD2B85DCACDB1411F10B275";
+const GX: &str = "03";
+const GY: &str = "7503CFE87A836AE3A61B8816E25450E6CE5E1C93ACF1ABC1778064FDCBEFA921\
+                  DF1626BE4FD036E93D75E6A50E3A41E98028FE5FC235F5B889A589CB5215F2A4";
+
+/// The curve with its generator and order.
+struct Curve {
+    group: EcGroup,
+    order: BigNum,
+}
+
+fn bn(hex: &str) -> Result<BigNum, GostError> {
+    BigNum::from_hex_str(hex).map_err(|e| GostError::Malformed(e.to_string()))
+}
+
+fn curve() -> Result<&'static Curve, GostError> {
+    static CURVE: OnceLock<Result<Curve, GostError>> = OnceLock::new();
+    CURVE
+        .get_or_init(|| {
+            let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
+            let mut ctx = BigNumContext::new().map_err(ssl)?;
+            let mut group =
+                EcGroup::from_components(bn(P)?, bn(A)?, bn(B)?, &mut ctx).map_err(ssl)?;
+            let mut generator = EcPoint::new(&group).map_err(ssl)?;
+            let (gx, gy) = (bn(GX)?, bn(GY)?);
+            generator
+                .set_affine_coordinates_gfp(&group, &gx, &gy, &mut ctx)
+                .map_err(ssl)?;
+            group
+                .set_generator(generator, bn(Q)?, BigNum::from_u32(1).map_err(ssl)?)
+                .map_err(ssl)?;
+            Ok(Curve {
+                group,
+                order: bn(Q)?,
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Streebog-512 of `data`, bytes as the hash function outputs them.
+pub fn streebog512(data: &[u8]) -> [u8; 64] {
+    streebog::Streebog512::digest(data).into()
+}
+
+fn little_endian(bytes: &[u8]) -> Result<BigNum, GostError> {
+    let mut reversed = bytes.to_vec();
+    reversed.reverse();
+    BigNum::from_slice(&reversed).map_err(|e| GostError::Malformed(e.to_string()))
+}
+
+/// GOST R 34.10-2012 verification with integers: `e` the digest as an integer, (`r`, `s`) the
+/// signature, (`x`, `y`) the public key.
+pub fn verify_integers(
+    e: &BigNumRef,
+    r: &BigNumRef,
+    s: &BigNumRef,
+    x: &BigNumRef,
+    y: &BigNumRef,
+) -> Result<bool, GostError> {
+    let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
+    let curve = curve()?;
+    let q = &curve.order;
+    let zero = BigNum::new().map_err(ssl)?;
+    // 0 < r, s < q.
+    if r <= &*zero || s <= &*zero || r >= &**q || s >= &**q {
+        return Ok(false);
+    }
+    let mut ctx = BigNumContext::new().map_err(ssl)?;
+    let mut public = EcPoint::new(&curve.group).map_err(ssl)?;
+    if public
+        .set_affine_coordinates_gfp(&curve.group, x, y, &mut ctx)
+        .is_err()
+        || !public.is_on_curve(&curve.group, &mut ctx).map_err(ssl)?
+        || public.is_infinity(&curve.group)
+    {
+        return Err(GostError::Malformed(
+            "the public key is not a point of the curve".into(),
+        ));
+    }
+    let mut reduced = BigNum::new().map_err(ssl)?;
+    reduced.nnmod(e, q, &mut ctx).map_err(ssl)?;
+    if reduced == *zero {
+        reduced = BigNum::from_u32(1).map_err(ssl)?;
+    }
+    let mut v = BigNum::new().map_err(ssl)?;
+    v.mod_inverse(&reduced, q, &mut ctx).map_err(ssl)?;
+    let mut z1 = BigNum::new().map_err(ssl)?;
+    z1.mod_mul(s, &v, q, &mut ctx).map_err(ssl)?;
+    let mut minus_r = BigNum::new().map_err(ssl)?;
+    minus_r.checked_sub(q, r).map_err(ssl)?;
+    let mut z2 = BigNum::new().map_err(ssl)?;
+    z2.mod_mul(&minus_r, &v, q, &mut ctx).map_err(ssl)?;
+    let mut point = EcPoint::new(&curve.group).map_err(ssl)?;
+    point
+        .mul_full(&curve.group, &z1, &public, &z2, &mut ctx)
+        .map_err(ssl)?;
+    if point.is_infinity(&curve.group) {
+        return Ok(false);
+    }
+    let (mut cx, mut cy) = (BigNum::new().map_err(ssl)?, BigNum::new().map_err(ssl)?);
+    point
+        .affine_coordinates_gfp(&curve.group, &mut cx, &mut cy, &mut ctx)
+        .map_err(ssl)?;
+    let mut big_r = BigNum::new().map_err(ssl)?;
+    big_r.nnmod(&cx, q, &mut ctx).map_err(ssl)?;
+    Ok(big_r == *r)
+}
+
+/// Verifies a Kazakh-encoded signature (r‖s little-endian, 128 bytes) of a Streebog-512
+/// `digest` with a Kazakh-encoded public key (x‖y little-endian, 128 bytes).
+pub fn verify_digest(
+    public_key: &[u8],
+    digest: &[u8; 64],
+    signature: &[u8],
+) -> Result<bool, GostError> {
+    let [x, y] = halves(public_key, "public key")?;
+    let [r, s] = halves(signature, "signature")?;
+    let (e, r, s) = (little_endian(digest)?, little_endian(r)?, little_endian(s)?);
+    let (x, y) = (little_endian(x)?, little_endian(y)?);
+    verify_integers(&e, &r, &s, &x, &y)
+}
+
+/// Verifies a Kazakh-encoded signature over `message` (hashed with Streebog-512).
+pub fn verify_message(
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, GostError> {
+    verify_digest(public_key, &streebog512(message), signature)
+}
+
+fn halves<'a>(bytes: &'a [u8], what: &str) -> Result<[&'a [u8]; 2], GostError> {
+    if bytes.len() != 128 {
+        return Err(GostError::Malformed(format!(
+            "a 512-bit {what} has 128 bytes, not {}",
+            bytes.len()
+        )));
+    }
+    Ok([&bytes[..64], &bytes[64..]])
+}
+
+/// The 128-byte public key (x‖y little-endian) of a GOST 2015 512 SubjectPublicKeyInfo,
+/// checking its algorithm and parameter set.
+pub fn public_key_of(
+    spki: &x509_cert::spki::SubjectPublicKeyInfoOwned,
+) -> Result<Vec<u8>, GostError> {
+    let algorithm = spki.algorithm.oid.to_string();
+    if algorithm != KEY_512 {
+        return Err(GostError::Unsupported(format!("key algorithm {algorithm}")));
+    }
+    // Parameters: SEQUENCE { paramSet OID, digest OID }.
+    if let Some(parameters) = &spki.algorithm.parameters {
+        let value =
+            der::Encode::to_der(parameters).map_err(|e| GostError::Malformed(e.to_string()))?;
+        let params: Vec<der::asn1::ObjectIdentifier> = Vec::from_der(&value)
+            .map_err(|e| GostError::Malformed(format!("key parameters: {e}")))?;
+        if params.first().map(|o| o.to_string()).as_deref() != Some(PARAMSET_512_A) {
+            return Err(GostError::Unsupported(format!(
+                "parameter set {:?}",
+                params.first().map(|o| o.to_string())
+            )));
+        }
+    }
+    let raw = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| GostError::Malformed("public key bit string".into()))?;
+    // The BIT STRING wraps an OCTET STRING with x‖y.
+    let key =
+        OctetString::from_der(raw).map_err(|e| GostError::Malformed(format!("public key: {e}")))?;
+    if key.as_bytes().len() != 128 {
+        return Err(GostError::Malformed(format!(
+            "a 512-bit public key has 128 bytes, not {}",
+            key.as_bytes().len()
+        )));
+    }
+    Ok(key.as_bytes().to_vec())
+}
+
+/// Verifies a signed structure (certificate, CRL, OCSP response): `tbs` the signed DER,
+/// `algorithm` its signature algorithm OID, `signature` the BIT STRING's bytes, `signer` the
+/// signer's SubjectPublicKeyInfo.
+pub fn verify_signed(
+    tbs: &[u8],
+    algorithm: &str,
+    signature: &[u8],
+    signer: &x509_cert::spki::SubjectPublicKeyInfoOwned,
+) -> Result<bool, GostError> {
+    if algorithm != SIGNATURE_512 {
+        return Err(GostError::Unsupported(format!(
+            "signature algorithm {algorithm}"
+        )));
+    }
+    let key = public_key_of(signer)?;
+    verify_message(&key, tbs, signature)
+}
+
+/// Verifies certificate `cert` (DER) with the key of `issuer` (DER).
+pub fn verify_certificate(cert: &[u8], issuer: &[u8]) -> Result<bool, GostError> {
+    use der::Encode;
+    let malformed = |e: der::Error| GostError::Malformed(e.to_string());
+    let cert = x509_cert::Certificate::from_der(cert).map_err(malformed)?;
+    let issuer = x509_cert::Certificate::from_der(issuer).map_err(malformed)?;
+    let tbs = cert.tbs_certificate.to_der().map_err(malformed)?;
+    let signature = cert
+        .signature
+        .as_bytes()
+        .ok_or_else(|| GostError::Malformed("signature bit string".into()))?;
+    verify_signed(
+        &tbs,
+        &cert.signature_algorithm.oid.to_string(),
+        signature,
+        &issuer.tbs_certificate.subject_public_key_info,
+    )
+}
+
+/// Whether an algorithm OID (key, signature or digest) is one of Kazakhstan's GOST ones.
+pub fn is_gost(oid: &str) -> bool {
+    oid.starts_with("1.2.398.3.10.1.")
+}
