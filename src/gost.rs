@@ -268,3 +268,155 @@ pub fn verify_certificate(cert: &[u8], issuer: &[u8]) -> Result<bool, GostError>
 pub fn is_gost(oid: &str) -> bool {
     oid.starts_with("1.2.398.3.10.1.")
 }
+
+/// Verifies a CRL (DER) with the key of `issuer` (DER).
+pub fn verify_crl(crl: &[u8], issuer: &[u8]) -> Result<bool, GostError> {
+    use der::Encode;
+    let malformed = |e: der::Error| GostError::Malformed(e.to_string());
+    let crl = x509_cert::crl::CertificateList::from_der(crl).map_err(malformed)?;
+    let issuer = x509_cert::Certificate::from_der(issuer).map_err(malformed)?;
+    let tbs = crl.tbs_cert_list.to_der().map_err(malformed)?;
+    let signature = crl
+        .signature
+        .as_bytes()
+        .ok_or_else(|| GostError::Malformed("signature bit string".into()))?;
+    verify_signed(
+        &tbs,
+        &crl.signature_algorithm.oid.to_string(),
+        signature,
+        &issuer.tbs_certificate.subject_public_key_info,
+    )
+}
+
+/// A certificate's entry in a CRL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlEntry {
+    /// revocationDate, Unix seconds.
+    pub revoked_at: i64,
+    /// The reason code's name, when given (e.g. "certificateHold").
+    pub reason: Option<String>,
+}
+
+/// The entry for the certificate with `serial` (its DER INTEGER bytes) in a CRL, whatever its
+/// algorithm.
+pub fn crl_entry(crl: &[u8], serial: &[u8]) -> Result<Option<CrlEntry>, GostError> {
+    let crl = x509_cert::crl::CertificateList::from_der(crl)
+        .map_err(|e| GostError::Malformed(e.to_string()))?;
+    let Some(entry) = crl
+        .tbs_cert_list
+        .revoked_certificates
+        .iter()
+        .flatten()
+        .find(|e| e.serial_number.as_bytes() == serial)
+    else {
+        return Ok(None);
+    };
+    let reason = entry
+        .crl_entry_extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_REASONS)
+        .and_then(|e| x509_cert::ext::pkix::CrlReason::from_der(e.extn_value.as_bytes()).ok())
+        .map(|r| format!("{r:?}"));
+    Ok(Some(CrlEntry {
+        revoked_at: entry.revocation_date.to_unix_duration().as_secs() as i64,
+        reason: reason.map(|r| reason_name(&r)),
+    }))
+}
+
+fn reason_name(debug: &str) -> String {
+    // x509-cert's Debug names (CertificateHold…) in RFC 5280's spelling (certificateHold…).
+    let mut chars = debug.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// One certificate's status in an OCSP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspStatus {
+    /// The certificate's serial number, hex.
+    pub serial: String,
+    /// "good", "revoked" or "unknown".
+    pub status: String,
+    /// revocationTime, Unix seconds, when revoked.
+    pub revoked_at: Option<i64>,
+    /// The revocation reason's name, when given.
+    pub reason: Option<String>,
+    /// thisUpdate, Unix seconds.
+    pub this_update: i64,
+}
+
+/// An OCSP response checked with the responder certificate it carries.
+#[derive(Debug, Clone)]
+pub struct OcspAnswer {
+    /// Whether the response's signature verifies with the responder certificate's key.
+    pub signature_valid: bool,
+    /// The responder certificate (DER), to be validated by the caller (issued by the CA, with
+    /// id-kp-OCSPSigning).
+    pub responder: Vec<u8>,
+    /// What the response says, certificate by certificate.
+    pub statuses: Vec<OcspStatus>,
+}
+
+/// Reads an OCSPResponse (DER) signed with GOST 34.10-2015 512 and checks its signature with
+/// the first certificate it carries.
+pub fn check_ocsp_response(der: &[u8]) -> Result<OcspAnswer, GostError> {
+    use der::Encode;
+    use x509_ocsp::{BasicOcspResponse, CertStatus, OcspResponse};
+    let malformed = |e: der::Error| GostError::Malformed(e.to_string());
+    let response = OcspResponse::from_der(der).map_err(malformed)?;
+    let bytes = response
+        .response_bytes
+        .ok_or_else(|| GostError::Malformed("an OCSP response without responseBytes".into()))?;
+    let basic = BasicOcspResponse::from_der(bytes.response.as_bytes()).map_err(malformed)?;
+    let responder = basic
+        .certs
+        .as_ref()
+        .and_then(|certs| certs.first())
+        .ok_or_else(|| {
+            GostError::Malformed("the response carries no responder certificate".into())
+        })?;
+    let tbs = basic.tbs_response_data.to_der().map_err(malformed)?;
+    let signature = basic
+        .signature
+        .as_bytes()
+        .ok_or_else(|| GostError::Malformed("signature bit string".into()))?;
+    let signature_valid = verify_signed(
+        &tbs,
+        &basic.signature_algorithm.oid.to_string(),
+        signature,
+        &responder.tbs_certificate.subject_public_key_info,
+    )?;
+    let unix = |t: &x509_ocsp::OcspGeneralizedTime| t.0.to_unix_duration().as_secs() as i64;
+    let statuses = basic
+        .tbs_response_data
+        .responses
+        .iter()
+        .map(|single| {
+            let (status, revoked_at, reason) = match &single.cert_status {
+                CertStatus::Good(_) => ("good", None, None),
+                CertStatus::Revoked(info) => (
+                    "revoked",
+                    Some(unix(&info.revocation_time)),
+                    info.revocation_reason
+                        .map(|r| reason_name(&format!("{r:?}"))),
+                ),
+                CertStatus::Unknown(_) => ("unknown", None, None),
+            };
+            OcspStatus {
+                serial: hex::encode_upper(single.cert_id.serial_number.as_bytes()),
+                status: status.into(),
+                revoked_at,
+                reason,
+                this_update: unix(&single.this_update),
+            }
+        })
+        .collect();
+    Ok(OcspAnswer {
+        signature_valid,
+        responder: responder.to_der().map_err(malformed)?,
+        statuses,
+    })
+}

@@ -86,3 +86,71 @@ fn nca_2015_certificates_verify_and_tampering_fails() {
     // not verify itself.
     assert_eq!(gost::verify_certificate(&ca, &ca), Ok(false));
 }
+
+/// The test NCA's 2022 CRL verifies against it and lists the CEO 2015 key as on hold.
+#[test]
+fn nca_2015_crl_verifies_and_lists_the_ceo_key_on_hold() {
+    let ca = der("ca/nca_gost2015_test.cer");
+    let crl = nca("crl/nca_gost2022_test.crl");
+    assert_eq!(gost::verify_crl(&crl, &ca), Ok(true));
+    let mut tampered = crl.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert_eq!(gost::verify_crl(&tampered, &ca), Ok(false));
+    let ceo = x509_serial(&der("keys/KEY_CEO_REVOKED_2015.cert.pem"));
+    let entry = gost::crl_entry(&crl, &ceo)
+        .unwrap()
+        .expect("the CEO key is listed");
+    assert_eq!(entry.reason.as_deref(), Some("certificateHold"));
+    let individual = x509_serial(&der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem"));
+    assert_eq!(gost::crl_entry(&crl, &individual).unwrap(), None);
+}
+
+fn x509_serial(cert: &[u8]) -> Vec<u8> {
+    use der::Decode;
+    x509_cert::Certificate::from_der(cert)
+        .unwrap()
+        .tbs_certificate
+        .serial_number
+        .as_bytes()
+        .to_vec()
+}
+
+/// The 2015 OCSP responses verify against the responder certificate they carry, which the test
+/// NCA issued; their statuses are reported as the data says (quirks included, kz-pki.md).
+#[test]
+fn nca_2015_ocsp_responses_verify_and_say_what_they_say() {
+    let ca = der("ca/nca_gost2015_test.cer");
+    let individual =
+        gost::check_ocsp_response(&nca("ocsp/ocsp_response_individual_2015.bin")).unwrap();
+    assert!(individual.signature_valid);
+    assert_eq!(
+        gost::verify_certificate(&individual.responder, &ca),
+        Ok(true)
+    );
+    let status = &individual.statuses[0];
+    assert_eq!(
+        status.serial,
+        hex::encode_upper(x509_serial(&der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem")))
+    );
+    // The "valid" key reported revoked, certificateHold, at 1970-01-01: reported, not corrected.
+    assert_eq!(status.status, "revoked");
+    assert_eq!(status.reason.as_deref(), Some("certificateHold"));
+    assert_eq!(status.revoked_at, Some(0));
+
+    let ceo = gost::check_ocsp_response(&nca("ocsp/ocsp_response_ceo_2015_revoked.bin")).unwrap();
+    assert!(ceo.signature_valid);
+    assert_eq!(ceo.statuses[0].status, "revoked");
+    assert_eq!(ceo.statuses[0].reason.as_deref(), Some("certificateHold"));
+    // 2022-07-27T10:25:30Z.
+    assert_eq!(ceo.statuses[0].revoked_at, Some(1_658_917_530));
+
+    // One byte changed in the signed response data: the signature fails.
+    let mut tampered = nca("ocsp/ocsp_response_ceo_2015_revoked.bin");
+    let at = tampered.len() / 3;
+    tampered[at] ^= 1;
+    // (Or it no longer parses: either way it is not believed.)
+    if let Ok(answer) = gost::check_ocsp_response(&tampered) {
+        assert!(!answer.signature_valid);
+    }
+}
