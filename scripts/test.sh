@@ -2,7 +2,8 @@
 # Runs every check and test, from a fresh Debian machine with a Rust toolchain.
 # Installs what the build and the tests need when it is missing: OpenSSL headers, poppler-utils,
 # qpdf, zbar-tools, NSS tools (certutil, for pdfsig's trust store), python3 with venv, and pyHanko
-# (from PyPI, pinned, in a venv outside the checkout so later runs reuse it).
+# (from PyPI, pinned, in a venv outside the checkout so later runs reuse it), schemathesis,
+# PostgreSQL (started on 127.0.0.1 when down) and the OpenSSL gost engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,8 @@ command -v certutil >/dev/null 2>&1 || missing+=(libnss3-tools)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+# The OpenSSL gost engine: the independent GOST oracle of tests/gost.rs.
+openssl engine gost >/dev/null 2>&1 || missing+=(libengine-gost-openssl)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 if [ "${#missing[@]}" -gt 0 ]; then

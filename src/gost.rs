@@ -189,6 +189,156 @@ fn halves<'a>(bytes: &'a [u8], what: &str) -> Result<[&'a [u8]; 2], GostError> {
     Ok([&bytes[..64], &bytes[64..]])
 }
 
+/// A software GOST 34.10-2015 512 key for tests and for deployments that accept one
+/// (production officers' keys sit on tokens). The scalar stays in OpenSSL's memory; it is never
+/// printed (no Debug output shows it).
+pub struct GostKey {
+    d: BigNum,
+    public: Vec<u8>,
+}
+
+impl std::fmt::Debug for GostKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GostKey")
+            .field("public", &hex::encode(&self.public))
+            .finish_non_exhaustive()
+    }
+}
+
+impl GostKey {
+    /// The key with scalar `d`, 64 bytes little-endian (as Kazakh and Russian key stores hold it).
+    pub fn from_scalar_le(d: &[u8]) -> Result<Self, GostError> {
+        let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
+        if d.len() != 64 {
+            return Err(GostError::Malformed(format!(
+                "a 512-bit private key has 64 bytes, not {}",
+                d.len()
+            )));
+        }
+        let curve = curve()?;
+        let d = little_endian(d)?;
+        let zero = BigNum::new().map_err(ssl)?;
+        if d <= zero || d >= curve.order {
+            return Err(GostError::Malformed(
+                "the private key is out of range".into(),
+            ));
+        }
+        let public = public_point(&d)?;
+        Ok(Self { d, public })
+    }
+
+    /// A new random key (OpenSSL's CSPRNG).
+    pub fn generate() -> Result<Self, GostError> {
+        let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
+        let curve = curve()?;
+        let mut d = BigNum::new().map_err(ssl)?;
+        let one = BigNum::from_u32(1).map_err(ssl)?;
+        let mut range = BigNum::new().map_err(ssl)?;
+        range.checked_sub(&curve.order, &one).map_err(ssl)?;
+        range.rand_range(&mut d).map_err(ssl)?;
+        d.add_word(1).map_err(ssl)?;
+        let public = public_point(&d)?;
+        Ok(Self { d, public })
+    }
+
+    /// The public key, x‖y little-endian (128 bytes).
+    pub fn public_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    /// Signs a Streebog-512 digest: r‖s little-endian (128 bytes). The nonce is derived from the
+    /// key and the digest (HMAC-SHA-512, RFC 6979's idea), so it never repeats for different
+    /// messages and needs no random source; k·G is OpenSSL's constant-time ladder.
+    pub fn sign_digest(&self, digest: &[u8; 64]) -> Result<[u8; 128], GostError> {
+        let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
+        let curve = curve()?;
+        let q = &curve.order;
+        let mut ctx = BigNumContext::new().map_err(ssl)?;
+        let zero = BigNum::new().map_err(ssl)?;
+        let mut e = BigNum::new().map_err(ssl)?;
+        let digest_value = little_endian(digest)?;
+        e.nnmod(&digest_value, q, &mut ctx).map_err(ssl)?;
+        if e == zero {
+            e = BigNum::from_u32(1).map_err(ssl)?;
+        }
+        let secret = self.d.to_vec_padded(64).map_err(ssl)?;
+        for counter in 0u32..64 {
+            let key = openssl::pkey::PKey::hmac(&secret).map_err(ssl)?;
+            let mut mac = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha512(), &key)
+                .map_err(ssl)?;
+            mac.update(digest).map_err(ssl)?;
+            mac.update(&counter.to_be_bytes()).map_err(ssl)?;
+            let block = mac.sign_to_vec().map_err(ssl)?;
+            let mut k = BigNum::new().map_err(ssl)?;
+            let wide = BigNum::from_slice(&block).map_err(ssl)?;
+            k.nnmod(&wide, q, &mut ctx).map_err(ssl)?;
+            if k == zero {
+                continue;
+            }
+            let mut point = EcPoint::new(&curve.group).map_err(ssl)?;
+            point
+                .mul_generator2(&curve.group, &k, &mut ctx)
+                .map_err(ssl)?;
+            let (mut x, mut y) = (BigNum::new().map_err(ssl)?, BigNum::new().map_err(ssl)?);
+            point
+                .affine_coordinates_gfp(&curve.group, &mut x, &mut y, &mut ctx)
+                .map_err(ssl)?;
+            let mut r = BigNum::new().map_err(ssl)?;
+            r.nnmod(&x, q, &mut ctx).map_err(ssl)?;
+            if r == zero {
+                continue;
+            }
+            // s = (r·d + k·e) mod q.
+            let (mut rd, mut ke, mut s) = (
+                BigNum::new().map_err(ssl)?,
+                BigNum::new().map_err(ssl)?,
+                BigNum::new().map_err(ssl)?,
+            );
+            rd.mod_mul(&r, &self.d, q, &mut ctx).map_err(ssl)?;
+            ke.mod_mul(&k, &e, q, &mut ctx).map_err(ssl)?;
+            s.mod_add(&rd, &ke, q, &mut ctx).map_err(ssl)?;
+            if s == zero {
+                continue;
+            }
+            let mut out = [0u8; 128];
+            out[..64].copy_from_slice(&to_little_endian(&r)?);
+            out[64..].copy_from_slice(&to_little_endian(&s)?);
+            return Ok(out);
+        }
+        Err(GostError::Malformed("no usable nonce".into()))
+    }
+
+    /// Signs `message` (hashed with Streebog-512).
+    pub fn sign_message(&self, message: &[u8]) -> Result<[u8; 128], GostError> {
+        self.sign_digest(&streebog512(message))
+    }
+}
+
+fn to_little_endian(n: &BigNumRef) -> Result<Vec<u8>, GostError> {
+    let mut bytes = n
+        .to_vec_padded(64)
+        .map_err(|e| GostError::Malformed(e.to_string()))?;
+    bytes.reverse();
+    Ok(bytes)
+}
+
+fn public_point(d: &BigNumRef) -> Result<Vec<u8>, GostError> {
+    let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
+    let curve = curve()?;
+    let mut ctx = BigNumContext::new().map_err(ssl)?;
+    let mut point = EcPoint::new(&curve.group).map_err(ssl)?;
+    point
+        .mul_generator2(&curve.group, d, &mut ctx)
+        .map_err(ssl)?;
+    let (mut x, mut y) = (BigNum::new().map_err(ssl)?, BigNum::new().map_err(ssl)?);
+    point
+        .affine_coordinates_gfp(&curve.group, &mut x, &mut y, &mut ctx)
+        .map_err(ssl)?;
+    let mut key = to_little_endian(&x)?;
+    key.extend(to_little_endian(&y)?);
+    Ok(key)
+}
+
 /// The 128-byte public key (x‖y little-endian) of a GOST 2015 512 SubjectPublicKeyInfo,
 /// checking its algorithm and parameter set.
 pub fn public_key_of(

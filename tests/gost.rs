@@ -145,12 +145,239 @@ fn nca_2015_ocsp_responses_verify_and_say_what_they_say() {
     // 2022-07-27T10:25:30Z.
     assert_eq!(ceo.statuses[0].revoked_at, Some(1_658_917_530));
 
-    // One byte changed in the signed response data: the signature fails.
+    // One bit changed in the signed response data (the certificate's serial number): the
+    // signature fails.
     let mut tampered = nca("ocsp/ocsp_response_ceo_2015_revoked.bin");
-    let at = tampered.len() / 3;
-    tampered[at] ^= 1;
-    // (Or it no longer parses: either way it is not believed.)
-    if let Ok(answer) = gost::check_ocsp_response(&tampered) {
-        assert!(!answer.signature_valid);
+    let serial = x509_serial(&der("keys/KEY_CEO_REVOKED_2015.cert.pem"));
+    let at = tampered
+        .windows(serial.len())
+        .position(|w| w == serial.as_slice())
+        .expect("the serial number is in the response");
+    tampered[at + 5] ^= 1;
+    let answer = gost::check_ocsp_response(&tampered).unwrap();
+    assert!(!answer.signature_valid);
+}
+
+/// The OpenSSL gost engine (Debian's libengine-gost-openssl, installed by scripts/test.sh) as an
+/// independent oracle for GOST R 34.10-2012 512 paramSet A: it signs, we verify; we sign, it
+/// verifies. Its signature is s‖r big-endian (the Kazakh r‖s little-endian reversed as a whole);
+/// its OIDs are the Russian 1.2.643.7.1.x, its key encoding x‖y little-endian like Kazakhstan's.
+mod engine {
+    use super::*;
+    use der::{Decode, Encode};
+    use std::path::Path;
+
+    const RUSSIAN_KEY: &str = "1.2.643.7.1.1.1.2";
+    const RUSSIAN_PARAMSET_A: &str = "1.2.643.7.1.2.1.2.1";
+    const RUSSIAN_STREEBOG_512: &str = "1.2.643.7.1.1.2.3";
+
+    fn openssl(args: &[&str]) -> std::process::Output {
+        let out = common::run("openssl", args);
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// A key made by the engine: its PEM path, scalar (little-endian) and public key.
+    fn engine_key(dir: &Path, name: &str) -> (std::path::PathBuf, Vec<u8>, Vec<u8>) {
+        let path = dir.join(format!("{name}.pem"));
+        openssl(&[
+            "genpkey",
+            "-engine",
+            "gost",
+            "-algorithm",
+            "gost2012_512",
+            "-pkeyopt",
+            "paramset:A",
+            "-out",
+            path.to_str().unwrap(),
+        ]);
+        let pkcs8 = openssl(&[
+            "pkey",
+            "-engine",
+            "gost",
+            "-in",
+            path.to_str().unwrap(),
+            "-outform",
+            "DER",
+        ])
+        .stdout;
+        let info = pkcs8::PrivateKeyInfo::from_der(&pkcs8).unwrap();
+        assert_eq!(info.algorithm.oid.to_string(), RUSSIAN_KEY);
+        let scalar = der::asn1::OctetString::from_der(info.private_key)
+            .map(|o| o.as_bytes().to_vec())
+            .unwrap_or_else(|_| info.private_key.to_vec());
+        let spki = openssl(&[
+            "pkey",
+            "-engine",
+            "gost",
+            "-in",
+            path.to_str().unwrap(),
+            "-pubout",
+            "-outform",
+            "DER",
+        ])
+        .stdout;
+        let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(&spki).unwrap();
+        let key = der::asn1::OctetString::from_der(spki.subject_public_key.raw_bytes())
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+        (path, scalar, key)
+    }
+
+    /// A public key in the engine's (Russian) SubjectPublicKeyInfo, as PEM.
+    fn russian_spki_pem(key: &[u8]) -> String {
+        let oid = |s: &str| der::asn1::ObjectIdentifier::new_unwrap(s);
+        let params = vec![oid(RUSSIAN_PARAMSET_A), oid(RUSSIAN_STREEBOG_512)];
+        let spki = x509_cert::spki::SubjectPublicKeyInfoOwned {
+            algorithm: x509_cert::spki::AlgorithmIdentifierOwned {
+                oid: oid(RUSSIAN_KEY),
+                parameters: Some(der::Any::from_der(&params.to_der().unwrap()).unwrap()),
+            },
+            subject_public_key: der::asn1::BitString::from_bytes(
+                &der::asn1::OctetString::new(key).unwrap().to_der().unwrap(),
+            )
+            .unwrap(),
+        };
+        let der = spki.to_der().unwrap();
+        let body = base64_lines(&der);
+        format!("-----BEGIN PUBLIC KEY-----\n{body}-----END PUBLIC KEY-----\n")
+    }
+
+    fn base64_lines(der: &[u8]) -> String {
+        let out = openssl_base64(der);
+        out.lines().map(|l| format!("{l}\n")).collect()
+    }
+
+    fn openssl_base64(bytes: &[u8]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = common::write_temp(dir.path(), "in.bin", bytes);
+        String::from_utf8(openssl(&["base64", "-in", path.to_str().unwrap()]).stdout).unwrap()
+    }
+
+    #[test]
+    fn streebog_matches_the_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        for message in [&b""[..], b"abc", &[0x5a; 1000][..]] {
+            let path = common::write_temp(dir.path(), "m.bin", message);
+            let out = openssl(&[
+                "dgst",
+                "-engine",
+                "gost",
+                "-md_gost12_512",
+                "-r",
+                path.to_str().unwrap(),
+            ]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            let engine_hex = text.split_whitespace().next().unwrap().to_lowercase();
+            assert_eq!(engine_hex, hex::encode(gost::streebog512(message)));
+        }
+    }
+
+    #[test]
+    fn engine_signatures_verify_here_and_ours_verify_there() {
+        let dir = tempfile::tempdir().unwrap();
+        for round in 0..3 {
+            let (key_path, scalar, public) = engine_key(dir.path(), &format!("k{round}"));
+            let ours = gost::GostKey::from_scalar_le(&scalar).unwrap();
+            assert_eq!(
+                ours.public_key(),
+                public.as_slice(),
+                "same public key from the scalar"
+            );
+            for (i, message) in [&b"application 1"[..], &[round as u8; 4097][..]]
+                .iter()
+                .enumerate()
+            {
+                let message_path = common::write_temp(dir.path(), &format!("m{i}.bin"), message);
+                let signature_path = dir.path().join("s.bin");
+                // The engine signs; we verify (its s‖r big-endian reversed = our r‖s LE).
+                openssl(&[
+                    "dgst",
+                    "-engine",
+                    "gost",
+                    "-md_gost12_512",
+                    "-sign",
+                    key_path.to_str().unwrap(),
+                    "-out",
+                    signature_path.to_str().unwrap(),
+                    message_path.to_str().unwrap(),
+                ]);
+                let mut theirs = std::fs::read(&signature_path).unwrap();
+                theirs.reverse();
+                assert_eq!(gost::verify_message(&public, message, &theirs), Ok(true));
+                let mut wrong = message.to_vec();
+                wrong[0] ^= 1;
+                assert_eq!(gost::verify_message(&public, &wrong, &theirs), Ok(false));
+                // We sign; the engine verifies.
+                let mut signature = ours.sign_message(message).unwrap().to_vec();
+                signature.reverse();
+                std::fs::write(&signature_path, &signature).unwrap();
+                let public_pem =
+                    common::write_temp(dir.path(), "pub.pem", russian_spki_pem(&public).as_bytes());
+                let out = openssl(&[
+                    "dgst",
+                    "-engine",
+                    "gost",
+                    "-md_gost12_512",
+                    "-verify",
+                    public_pem.to_str().unwrap(),
+                    "-signature",
+                    signature_path.to_str().unwrap(),
+                    message_path.to_str().unwrap(),
+                ]);
+                assert!(String::from_utf8_lossy(&out.stdout).contains("Verified OK"));
+            }
+        }
+        // A key of ours, never seen by the engine, in its key format: it verifies our signature.
+        let key = gost::GostKey::generate().unwrap();
+        let message_path = common::write_temp(dir.path(), "fresh.bin", b"fresh key");
+        let mut signature = key.sign_message(b"fresh key").unwrap().to_vec();
+        signature.reverse();
+        let signature_path = common::write_temp(dir.path(), "fresh.sig", &signature);
+        let public_pem = common::write_temp(
+            dir.path(),
+            "fresh.pem",
+            russian_spki_pem(key.public_key()).as_bytes(),
+        );
+        let out = openssl(&[
+            "dgst",
+            "-engine",
+            "gost",
+            "-md_gost12_512",
+            "-verify",
+            public_pem.to_str().unwrap(),
+            "-signature",
+            signature_path.to_str().unwrap(),
+            message_path.to_str().unwrap(),
+        ]);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Verified OK"));
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Any message, any key: a signature verifies, and fails for another message or a
+        /// changed signature.
+        #[test]
+        fn sign_verify_round_trip(message in proptest::collection::vec(any::<u8>(), 0..2048), flip in 0usize..128) {
+            let key = gost::GostKey::generate().unwrap();
+            let signature = key.sign_message(&message).unwrap();
+            prop_assert_eq!(gost::verify_message(key.public_key(), &message, &signature), Ok(true));
+            let mut other = message.clone();
+            other.push(1);
+            prop_assert_eq!(gost::verify_message(key.public_key(), &other, &signature), Ok(false));
+            let mut changed = signature;
+            changed[flip] ^= 0x10;
+            prop_assert_ne!(gost::verify_message(key.public_key(), &message, &changed), Ok(true));
+        }
     }
 }
