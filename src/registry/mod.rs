@@ -141,8 +141,33 @@ fn record(row: &sqlx::any::AnyRow) -> Result<DocumentRecord, sqlx::Error> {
     })
 }
 
-/// One async lock per (form, year).
-type Lanes = Mutex<HashMap<(String, i64), Arc<tokio::sync::Mutex<()>>>>;
+/// One issuing lane per (form, year).
+type Lanes = Mutex<HashMap<(String, i64), Arc<Lane>>>;
+
+/// Documents of one (form, year) are built in parallel, each with the number it will most
+/// likely get (its guess), and committed one at a time in guess order. The database's counter
+/// decides: a document whose guess turns out wrong (an earlier one failed, or another process
+/// issued) is built again with the right number before it commits, so numbers stay gapless.
+#[derive(Default)]
+struct Lane {
+    state: tokio::sync::Mutex<LaneState>,
+    changed: tokio::sync::Notify,
+    commit: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct LaneState {
+    /// The next guess; `None`: read the counter first.
+    next_guess: Option<i64>,
+    /// The last sequence number this process saw committed.
+    committed: i64,
+    /// Bumped when guesses became wrong (a failure), so that waiters stop waiting.
+    epoch: u64,
+}
+
+/// How long a document waits for its turn before committing anyway (and rebuilding if its
+/// guess was wrong): another process may hold the numbers in between.
+const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The registry.
 pub struct Registry {
@@ -215,7 +240,7 @@ impl Registry {
         self.pool.close().await;
     }
 
-    fn lane(&self, form: &str, year: i64) -> Arc<tokio::sync::Mutex<()>> {
+    fn lane(&self, form: &str, year: i64) -> Arc<Lane> {
         let mut lanes = match self.lanes.lock() {
             Ok(lanes) => lanes,
             Err(poisoned) => poisoned.into_inner(),
@@ -247,9 +272,10 @@ impl Registry {
         Ok(Some(row.try_get("document_id")?))
     }
 
-    /// Issues one document: takes the next sequence number of (form, year), calls `build` with
-    /// it, and registers what it returns in the same transaction. When `build` fails or the
-    /// commit fails, nothing is registered and the number stays free.
+    /// Issues one document: calls `build` with the sequence number it will most likely get,
+    /// then, in one transaction, takes the next number of (form, year) — building again if it
+    /// differs — and registers the document. When `build` fails or the commit fails, nothing is
+    /// registered and the number stays free.
     pub async fn issue<F, Fut>(
         &self,
         form: &str,
@@ -259,11 +285,76 @@ impl Registry {
         build: F,
     ) -> Result<DocumentRecord, RegistryError>
     where
-        F: FnOnce(i64) -> Fut,
+        F: Fn(i64) -> Fut,
         Fut: Future<Output = Result<Built, String>>,
     {
         let lane = self.lane(form, year);
-        let _turn = lane.lock().await;
+        let (guess, epoch) = {
+            let mut state = lane.state.lock().await;
+            let guess = match state.next_guess {
+                Some(guess) => guess,
+                None => {
+                    let last: i64 = sqlx::query(
+                        "SELECT last_value FROM counters WHERE form = $1 AND year = $2",
+                    )
+                    .bind(form)
+                    .bind(year)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|row| row.try_get("last_value"))
+                    .transpose()?
+                    .unwrap_or(0);
+                    state.committed = last;
+                    last + 1
+                }
+            };
+            state.next_guess = Some(guess + 1);
+            (guess, state.epoch)
+        };
+        let result = self
+            .build_and_commit(&lane, form, year, guess, epoch, idempotency, actor, &build)
+            .await;
+        if result.is_err() {
+            // Later guesses are off by one now: make them stop waiting and guess again.
+            let mut state = lane.state.lock().await;
+            state.epoch += 1;
+            state.next_guess = None;
+            lane.changed.notify_waiters();
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn build_and_commit<F, Fut>(
+        &self,
+        lane: &Lane,
+        form: &str,
+        year: i64,
+        guess: i64,
+        epoch: u64,
+        idempotency: Option<&Idempotency>,
+        actor: &str,
+        build: &F,
+    ) -> Result<DocumentRecord, RegistryError>
+    where
+        F: Fn(i64) -> Fut,
+        Fut: Future<Output = Result<Built, String>>,
+    {
+        let mut built = build(guess).await.map_err(RegistryError::Build)?;
+        // Wait for the documents guessed before this one.
+        loop {
+            let notified = lane.changed.notified();
+            {
+                let state = lane.state.lock().await;
+                if state.committed >= guess - 1 || state.epoch != epoch {
+                    break;
+                }
+            }
+            if tokio::time::timeout(TURN_WAIT, notified).await.is_err() {
+                break;
+            }
+        }
+        let _commit = lane.commit.lock().await;
         let mut tx = self.pool.begin().await?;
         // Taking the number first holds the counter row (and in SQLite the write lock) until
         // commit or rollback.
@@ -288,13 +379,15 @@ impl Registry {
             .fetch_one(&mut *tx)
             .await?
             .try_get("last_value")?;
-        let built = match build(seq).await {
-            Ok(built) => built,
-            Err(reason) => {
-                tx.rollback().await?;
-                return Err(RegistryError::Build(reason));
-            }
-        };
+        if seq != guess {
+            built = match build(seq).await {
+                Ok(built) => built,
+                Err(reason) => {
+                    tx.rollback().await?;
+                    return Err(RegistryError::Build(reason));
+                }
+            };
+        }
         let r = &built.record;
         sqlx::query(&format!(
             "INSERT INTO documents ({COLUMNS}) VALUES \
@@ -340,6 +433,15 @@ impl Registry {
         )
         .await?;
         tx.commit().await?;
+        {
+            let mut state = lane.state.lock().await;
+            state.committed = state.committed.max(seq);
+            if seq != guess {
+                state.epoch += 1;
+                state.next_guess = None;
+            }
+        }
+        lane.changed.notify_waiters();
         Ok(built.record)
     }
 
