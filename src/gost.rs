@@ -227,6 +227,49 @@ impl GostKey {
         Ok(Self { d, public })
     }
 
+    /// The key in a PKCS#12 key store as Kazakhstan's CA issues GOST 2015 keys
+    /// (pkcs8ShroudedKeyBag, 3DES; PKCS#8 algorithm 1.2.398.3.10.1.1.2.2 whose privateKey wraps
+    /// a 64-byte little-endian scalar). The certificate bags are not read: the caller checks
+    /// the key against the certificate ([`GostKey::public_key`]).
+    pub fn from_pkcs12(p12: &[u8], password: &str) -> Result<Self, GostError> {
+        crate::sign::signer_load_providers().map_err(|e| GostError::Malformed(e.to_string()))?;
+        let store = openssl::pkcs12::Pkcs12::from_der(p12)
+            .map_err(|e| GostError::Malformed(format!("not a PKCS#12 key store: {e}")))?;
+        let info = crate::verify::ossl::pkcs12_key_info(&store, password)
+            .ok_or_else(|| GostError::Malformed("no key bag decrypts with this password".into()))?;
+        Self::from_pkcs8(&info)
+    }
+
+    /// The key in a PrivateKeyInfo (DER) of algorithm 1.2.398.3.10.1.1.2.2.
+    pub fn from_pkcs8(der_bytes: &[u8]) -> Result<Self, GostError> {
+        let info: Vec<der::Any> = Vec::from_der(der_bytes)
+            .map_err(|e| GostError::Malformed(format!("PrivateKeyInfo: {e}")))?;
+        let algorithm = info
+            .get(1)
+            .and_then(|a| {
+                let fields: Vec<der::Any> = Vec::from_der(&der::Encode::to_der(a).ok()?).ok()?;
+                fields
+                    .first()?
+                    .decode_as::<der::asn1::ObjectIdentifier>()
+                    .ok()
+            })
+            .map(|oid| oid.to_string())
+            .unwrap_or_default();
+        if algorithm != KEY_512 {
+            return Err(GostError::Unsupported(format!("key algorithm {algorithm}")));
+        }
+        let outer = info
+            .get(2)
+            .ok_or_else(|| GostError::Malformed("PrivateKeyInfo without privateKey".into()))?
+            .decode_as::<OctetString>()
+            .map_err(|e| GostError::Malformed(format!("privateKey: {e}")))?;
+        // The privateKey OCTET STRING wraps a second OCTET STRING with the scalar.
+        let scalar = OctetString::from_der(outer.as_bytes())
+            .map(|inner| inner.as_bytes().to_vec())
+            .unwrap_or_else(|_| outer.as_bytes().to_vec());
+        Self::from_scalar_le(&scalar)
+    }
+
     /// A new random key (OpenSSL's CSPRNG).
     pub fn generate() -> Result<Self, GostError> {
         let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());

@@ -381,3 +381,44 @@ mod properties {
         }
     }
 }
+
+/// The CA's GOST 2015 key stores (password Aa123456) give the key of their certificate: its
+/// public key is d·G; what it signs verifies with the certificate; a wrong password is an error.
+#[test]
+fn nca_2015_key_stores_give_the_certificates_keys() {
+    use der::Decode;
+    for (p12, cert) in [
+        (
+            "keys/KEY_INDIVIDUAL_VALID_2015.p12",
+            "keys/KEY_INDIVIDUAL_VALID_2015.cert.pem",
+        ),
+        (
+            "keys/KEY_CEO_REVOKED_2015.p12",
+            "keys/KEY_CEO_REVOKED_2015.cert.pem",
+        ),
+    ] {
+        let key = gost::GostKey::from_pkcs12(&nca(p12), "Aa123456").unwrap();
+        let certificate = x509_cert::Certificate::from_der(&der(cert)).unwrap();
+        let public =
+            gost::public_key_of(&certificate.tbs_certificate.subject_public_key_info).unwrap();
+        assert_eq!(key.public_key(), public.as_slice(), "{p12}");
+        let signature = key
+            .sign_message(b"application for an end-user certificate")
+            .unwrap();
+        assert_eq!(
+            gost::verify_message(
+                &public,
+                b"application for an end-user certificate",
+                &signature
+            ),
+            Ok(true)
+        );
+        assert!(gost::GostKey::from_pkcs12(&nca(p12), "Aa123457").is_err());
+        // Its Debug output names the public key only.
+        let shown = format!("{key:?}");
+        assert!(
+            shown.contains("public") && !shown.contains(" d:"),
+            "{shown}"
+        );
+    }
+}

@@ -15,6 +15,7 @@ mod signer;
 pub mod timestamp;
 
 pub use identity::SignerIdentity;
+pub(crate) use signer::load_providers as signer_load_providers;
 pub use signer::{Digest, KeyAlgorithm, Pkcs12Signer, Signer};
 
 /// Why a document was not signed.

@@ -92,7 +92,7 @@ pub trait Signer: Send + Sync {
 
 /// OpenSSL 3 needs the legacy provider for what Kazakhstan's CA issues (RC2-40 certificate bags,
 /// 3DES key bags, SHA-1 MAC). Loaded once, kept for the life of the process.
-fn load_providers() -> Result<(), SignError> {
+pub(crate) fn load_providers() -> Result<(), SignError> {
     static PROVIDERS: OnceLock<Result<(Provider, Provider), String>> = OnceLock::new();
     match PROVIDERS.get_or_init(|| {
         let default = Provider::try_load(None, "default", true).map_err(|e| e.to_string())?;

@@ -17,7 +17,7 @@
 pub mod chain;
 mod changes;
 mod cms;
-mod ossl;
+pub(crate) mod ossl;
 mod pdf;
 pub mod report;
 

@@ -1,7 +1,9 @@
 //! The OpenSSL calls the `openssl` crate does not wrap, for RFC 5280 path validation with CRLs
 //! held in memory and the user-initial-policy-set: giving a verification context its CRLs
 //! (`X509_STORE_CTX_set0_crls`, which, unlike the store, also finds indirect CRLs) and adding
-//! an acceptable policy (`X509_VERIFY_PARAM_add0_policy`). This is the crate's only unsafe code.
+//! an acceptable policy (`X509_VERIFY_PARAM_add0_policy`); and decrypting a PKCS#8 key bag
+//! whose key type OpenSSL does not know (`PKCS8_decrypt`: Kazakhstan's GOST 2015 key stores).
+//! This is the crate's only unsafe code.
 #![allow(unsafe_code)]
 
 use std::ffi::{c_int, c_void};
@@ -12,7 +14,26 @@ use openssl::error::ErrorStack;
 use openssl::x509::verify::X509VerifyParamRef;
 use openssl::x509::{X509Crl, X509StoreContextRef};
 
+/// OpenSSL's PKCS12_SAFEBAG.
+#[repr(C)]
+struct SafeBag {
+    _private: [u8; 0],
+}
+
 unsafe extern "C" {
+    fn PKCS12_unpack_authsafes(p12: *const openssl_sys::PKCS12) -> *mut openssl_sys::OPENSSL_STACK;
+    fn PKCS12_unpack_p7data(p7: *mut openssl_sys::PKCS7) -> *mut openssl_sys::OPENSSL_STACK;
+    fn PKCS12_SAFEBAG_get_nid(bag: *const SafeBag) -> c_int;
+    fn PKCS12_decrypt_skey(
+        bag: *const SafeBag,
+        pass: *const std::ffi::c_char,
+        passlen: c_int,
+    ) -> *mut openssl_sys::PKCS8_PRIV_KEY_INFO;
+    fn PKCS12_SAFEBAG_free(bag: *mut SafeBag);
+    fn i2d_PKCS8_PRIV_KEY_INFO(
+        key: *const openssl_sys::PKCS8_PRIV_KEY_INFO,
+        out: *mut *mut u8,
+    ) -> c_int;
     fn X509_STORE_CTX_set0_crls(
         ctx: *mut openssl_sys::X509_STORE_CTX,
         crls: *mut openssl_sys::stack_st_X509_CRL,
@@ -82,4 +103,82 @@ pub fn add_policy(param: &mut X509VerifyParamRef, policy: &str) -> Result<(), Er
         drop(unsafe { Asn1Object::from_ptr(raw) });
         Err(ErrorStack::get())
     }
+}
+
+unsafe extern "C" fn free_pkcs7(p7: *mut c_void) {
+    // SAFETY: called by OPENSSL_sk_pop_free on each element of a STACK_OF(PKCS7) it owns.
+    unsafe { openssl_sys::PKCS7_free(p7.cast()) }
+}
+
+unsafe extern "C" fn free_safe_bag(bag: *mut c_void) {
+    // SAFETY: called by OPENSSL_sk_pop_free on each element of a STACK_OF(PKCS12_SAFEBAG).
+    unsafe { PKCS12_SAFEBAG_free(bag.cast()) }
+}
+
+/// The decrypted PrivateKeyInfo (DER) of the first shrouded key bag of a PKCS#12 key store,
+/// whatever the key's algorithm (OpenSSL parses the BER store and decrypts the bag; it is not
+/// asked to understand the key). `None`: no such bag, or `password` does not decrypt it.
+pub fn pkcs12_key_info(p12: &openssl::pkcs12::Pkcs12Ref, password: &str) -> Option<Vec<u8>> {
+    let password_length = c_int::try_from(password.len()).ok()?;
+    let mut found = None;
+    // SAFETY: `p12` is a live PKCS12; the returned stack is owned here and freed below with
+    // its elements.
+    let safes = unsafe { PKCS12_unpack_authsafes(p12.as_ptr()) };
+    if safes.is_null() {
+        let _ = ErrorStack::get();
+        return None;
+    }
+    // SAFETY: `safes` is a valid stack for the whole loop.
+    let count = unsafe { openssl_sys::OPENSSL_sk_num(safes) };
+    for i in 0..count {
+        if found.is_some() {
+            break;
+        }
+        // SAFETY: 0 <= i < count; the element stays owned by `safes`.
+        let p7 = unsafe { openssl_sys::OPENSSL_sk_value(safes, i) }.cast::<openssl_sys::PKCS7>();
+        // SAFETY: NULL for content that is not plain data (the encrypted certificate bags).
+        let bags = unsafe { PKCS12_unpack_p7data(p7) };
+        if bags.is_null() {
+            let _ = ErrorStack::get();
+            continue;
+        }
+        // SAFETY: `bags` is a valid stack until freed below.
+        let bag_count = unsafe { openssl_sys::OPENSSL_sk_num(bags) };
+        for j in 0..bag_count {
+            // SAFETY: 0 <= j < bag_count; owned by `bags`.
+            let bag = unsafe { openssl_sys::OPENSSL_sk_value(bags, j) }.cast::<SafeBag>();
+            // SAFETY: `bag` is valid.
+            if unsafe { PKCS12_SAFEBAG_get_nid(bag) } != openssl_sys::NID_pkcs8ShroudedKeyBag {
+                continue;
+            }
+            // SAFETY: `bag` is valid; the password outlives the call; the result is owned here.
+            let info =
+                unsafe { PKCS12_decrypt_skey(bag, password.as_ptr().cast(), password_length) };
+            if info.is_null() {
+                let _ = ErrorStack::get();
+                break;
+            }
+            found = key_info_der(info);
+            // SAFETY: freed once, after its last use.
+            unsafe { openssl_sys::PKCS8_PRIV_KEY_INFO_free(info) };
+            break;
+        }
+        // SAFETY: frees the stack and its bags, once.
+        unsafe { openssl_sys::OPENSSL_sk_pop_free(bags, Some(free_safe_bag)) };
+    }
+    // SAFETY: frees the stack and its PKCS7 elements, once.
+    unsafe { openssl_sys::OPENSSL_sk_pop_free(safes, Some(free_pkcs7)) };
+    found
+}
+
+fn key_info_der(info: *mut openssl_sys::PKCS8_PRIV_KEY_INFO) -> Option<Vec<u8>> {
+    // SAFETY: `info` is valid; a null output pointer asks for the length only.
+    let size = unsafe { i2d_PKCS8_PRIV_KEY_INFO(info, std::ptr::null_mut()) };
+    let size = usize::try_from(size).ok().filter(|s| *s > 0)?;
+    let mut der = vec![0u8; size];
+    let mut out = der.as_mut_ptr();
+    // SAFETY: `der` has exactly the length OpenSSL asked for.
+    let written = unsafe { i2d_PKCS8_PRIV_KEY_INFO(info, &mut out) };
+    der.truncate(usize::try_from(written).unwrap_or(0));
+    Some(der)
 }
