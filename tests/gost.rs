@@ -422,3 +422,221 @@ fn nca_2015_key_stores_give_the_certificates_keys() {
         );
     }
 }
+
+/// A CMS SignedData (attached) signed with a GOST key the way NCALayer signs: content-type and
+/// Streebog-512 message-digest as signed attributes, GOST 2015 512 OIDs.
+fn gost_cms(key: &gost::GostKey, cert_der: &[u8], content: &[u8]) -> Vec<u8> {
+    use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+    use cms::content_info::{CmsVersion, ContentInfo};
+    use cms::signed_data::{
+        CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo,
+        SignerInfos,
+    };
+    use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
+    use der::{Any, Decode, Encode};
+    use x509_cert::attr::Attribute;
+    use x509_cert::spki::AlgorithmIdentifierOwned;
+
+    let cert = x509_cert::Certificate::from_der(cert_der).unwrap();
+    let oid = |s: &str| ObjectIdentifier::new_unwrap(s);
+    let attribute = |o: &str, value: Any| Attribute {
+        oid: oid(o),
+        values: SetOfVec::try_from(vec![value]).unwrap(),
+    };
+    let signed_attrs = SetOfVec::try_from(vec![
+        attribute(
+            "1.2.840.113549.1.9.3",
+            Any::encode_from(&oid("1.2.840.113549.1.7.1")).unwrap(),
+        ),
+        attribute(
+            "1.2.840.113549.1.9.4",
+            Any::encode_from(&OctetString::new(gost::streebog512(content).to_vec()).unwrap())
+                .unwrap(),
+        ),
+    ])
+    .unwrap();
+    let signature = key.sign_message(&signed_attrs.to_der().unwrap()).unwrap();
+    let algorithm = |o: &str| AlgorithmIdentifierOwned {
+        oid: oid(o),
+        parameters: None,
+    };
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: cert.tbs_certificate.issuer.clone(),
+            serial_number: cert.tbs_certificate.serial_number.clone(),
+        }),
+        digest_alg: algorithm(gost::DIGEST_512),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm: algorithm(gost::SIGNATURE_512),
+        signature: OctetString::new(signature.to_vec()).unwrap(),
+        unsigned_attrs: None,
+    };
+    let signed = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![algorithm(gost::DIGEST_512)]).unwrap(),
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: oid("1.2.840.113549.1.7.1"),
+            econtent: Some(Any::encode_from(&OctetString::new(content.to_vec()).unwrap()).unwrap()),
+        },
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(vec![CertificateChoices::Certificate(cert)]).unwrap(),
+        )),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap()),
+    };
+    ContentInfo {
+        content_type: oid("1.2.840.113549.1.7.2"),
+        content: Any::encode_from(&signed).unwrap(),
+    }
+    .to_der()
+    .unwrap()
+}
+
+/// CMS signatures made with the CA's GOST 2015 test keys pass `verify` at a time inside the
+/// certificate's validity given the CA's CRL, with the signer's IIN and roles; tampering fails;
+/// the CEO key, on hold, is INDETERMINATE / TRY_LATER.
+#[test]
+fn gost_cms_signatures_verify_with_the_cas_keys_and_crl() {
+    use eucdoc::verify::{self, Indication, SubIndication, VerifyOptions};
+    let ca = der("ca/nca_gost2015_test.cer");
+    let crl = nca("crl/nca_gost2022_test.crl");
+    let at = time::macros::utc_datetime!(2022-12-01 12:00:00);
+    let options = |crls: Vec<Vec<u8>>, at: time::UtcDateTime| VerifyOptions {
+        trust_anchors: vec![ca.clone()],
+        at: Some(at),
+        crls,
+        ..Default::default()
+    };
+    let content = "Өтінім / Заявка № 42".as_bytes();
+    let key =
+        gost::GostKey::from_pkcs12(&nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"), "Aa123456").unwrap();
+    let cms = gost_cms(
+        &key,
+        &der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem"),
+        content,
+    );
+    let verdict = |report: &verify::Report| {
+        (
+            report.signatures[0].indication,
+            report.signatures[0].sub_indication,
+        )
+    };
+
+    let report = verify::verify(&cms, None, &options(vec![crl.clone()], at)).unwrap();
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    let signature = &report.signatures[0];
+    let signer = signature.signer.as_ref().unwrap();
+    assert_eq!(signer.iin.as_deref(), Some("123456789012"));
+    assert!(
+        signer.roles.contains(&"individual".to_string()),
+        "{:?}",
+        signer.roles
+    );
+    assert_eq!(signer.key, "SIGN");
+    assert!(
+        signature
+            .warnings
+            .iter()
+            .any(|w| w.contains("IIN 123456789012")),
+        "the test IIN's check digit is a warning: {:?}",
+        signature.warnings
+    );
+    assert_eq!(signature.chain.len(), 2);
+    assert!(
+        signature.revocation[0].contains("good (CRL)"),
+        "{:?}",
+        signature.revocation
+    );
+
+    // Content changed inside the CMS: the digest fails.
+    let at_content = cms
+        .windows(content.len())
+        .position(|w| w == content)
+        .unwrap();
+    let mut tampered = cms.clone();
+    tampered[at_content] ^= 1;
+    let report = verify::verify(&tampered, None, &options(vec![crl.clone()], at)).unwrap();
+    assert_eq!(
+        verdict(&report),
+        (Indication::TotalFailed, Some(SubIndication::HashFailure))
+    );
+    // The signature value changed: the GOST verification fails.
+    let signature_value = key.sign_message(b"something else").unwrap();
+    let mut forged = gost_cms(
+        &key,
+        &der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem"),
+        content,
+    );
+    let original = {
+        // The signature is the last 128 bytes before the end of the SignerInfo (no unsigned
+        // attributes): replace it.
+        let len = forged.len();
+        len - 128..len
+    };
+    forged[original].copy_from_slice(&signature_value);
+    let report = verify::verify(&forged, None, &options(vec![crl.clone()], at)).unwrap();
+    assert_eq!(
+        verdict(&report),
+        (
+            Indication::TotalFailed,
+            Some(SubIndication::SigCryptoFailure)
+        )
+    );
+    // Without the CRL the status is unknown; after the certificate expired, no proof of time.
+    let report = verify::verify(&cms, None, &options(vec![], at)).unwrap();
+    assert_eq!(
+        verdict(&report),
+        (Indication::Indeterminate, Some(SubIndication::TryLater))
+    );
+    let later = time::macros::utc_datetime!(2024-06-01 12:00:00);
+    let report = verify::verify(&cms, None, &options(vec![crl.clone()], later)).unwrap();
+    assert_eq!(
+        verdict(&report),
+        (
+            Indication::Indeterminate,
+            Some(SubIndication::OutOfBoundsNoPoe)
+        )
+    );
+    // Not chaining to the anchor: another CA as anchor.
+    let report = verify::verify(
+        &cms,
+        None,
+        &VerifyOptions {
+            trust_anchors: vec![der("ca/nca_rsa_test.crt")],
+            at: Some(at),
+            crls: vec![crl.clone()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        verdict(&report),
+        (
+            Indication::Indeterminate,
+            Some(SubIndication::NoCertificateChainFound)
+        )
+    );
+
+    // The CEO key is on hold (certificateHold on the CRL): not passed, TRY_LATER.
+    let ceo =
+        gost::GostKey::from_pkcs12(&nca("keys/KEY_CEO_REVOKED_2015.p12"), "Aa123456").unwrap();
+    let cms = gost_cms(&ceo, &der("keys/KEY_CEO_REVOKED_2015.cert.pem"), content);
+    let report = verify::verify(&cms, None, &options(vec![crl.clone()], at)).unwrap();
+    assert_eq!(
+        verdict(&report),
+        (Indication::Indeterminate, Some(SubIndication::TryLater)),
+        "{}",
+        report.to_text()
+    );
+    assert!(report.signatures[0].revocation[0].contains("on hold"));
+    assert_eq!(
+        report.signatures[0].signer.as_ref().unwrap().bin.as_deref(),
+        Some("123456789021")
+    );
+}

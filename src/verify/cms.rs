@@ -17,6 +17,7 @@ use openssl::sign::{RsaPssSaltlen, Verifier};
 use x509_cert::Certificate;
 
 use super::report::SubIndication;
+use crate::gost;
 
 const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
@@ -216,25 +217,40 @@ fn check_inner(
         .oid
         .to_string();
     let algorithm = signer_info.signature_algorithm.oid.to_string();
-    if algorithm.starts_with(GOST_PREFIX)
+    // GOST 34.10-2015 512 with Streebog-512 is verified; other GOST variants are not (yet).
+    let gost_signature = if algorithm.starts_with(GOST_PREFIX)
         || key_algorithm.starts_with(GOST_PREFIX)
         || digest_oid.to_string().starts_with(GOST_PREFIX)
     {
-        return Err((
-            SubIndication::CryptoConstraintsFailure,
-            "GOST signatures are not supported yet (unsupported algorithm)".into(),
-        ));
-    }
-    let digest = digest_of(&digest_oid).ok_or_else(|| {
-        (
-            SubIndication::CryptoConstraintsFailure,
-            format!("unsupported digest algorithm {digest_oid}"),
-        )
-    })?;
-    if digest == MessageDigest::sha1() {
-        check.warnings.push("the signature uses SHA-1".into());
-    }
-    let data_digest = hash_parts(digest, parts)?;
+        if key_algorithm != gost::KEY_512
+            || digest_oid.to_string() != gost::DIGEST_512
+            || !(algorithm == gost::SIGNATURE_512 || algorithm == gost::KEY_512)
+        {
+            return Err((
+                SubIndication::CryptoConstraintsFailure,
+                format!(
+                    "GOST signature {algorithm} with key {key_algorithm} and digest {digest_oid} is not supported (only GOST 34.10-2015 512 with Streebog-512)"
+                ),
+            ));
+        }
+        true
+    } else {
+        false
+    };
+    let data_digest = if gost_signature {
+        gost::streebog512(&parts.concat()).to_vec()
+    } else {
+        let digest = digest_of(&digest_oid).ok_or_else(|| {
+            (
+                SubIndication::CryptoConstraintsFailure,
+                format!("unsupported digest algorithm {digest_oid}"),
+            )
+        })?;
+        if digest == MessageDigest::sha1() {
+            check.warnings.push("the signature uses SHA-1".into());
+        }
+        hash_parts(digest, parts)?
+    };
 
     let signed_message = match &signer_info.signed_attrs {
         Some(attributes) => {
@@ -287,6 +303,30 @@ fn check_inner(
         }
     };
 
+    if gost_signature {
+        let key = gost::public_key_of(&signer.tbs_certificate.subject_public_key_info)
+            .map_err(|e| (SubIndication::CryptoConstraintsFailure, e.to_string()))?;
+        return match gost::verify_message(&key, &signed_message, signer_info.signature.as_bytes()) {
+            Ok(true) => {
+                read_signature_timestamp(signer_info, check);
+                Ok(())
+            }
+            Ok(false) => Err((
+                SubIndication::SigCryptoFailure,
+                "the GOST signature value does not verify with the signer's public key".into(),
+            )),
+            Err(gost::GostError::Unsupported(reason)) => {
+                Err((SubIndication::CryptoConstraintsFailure, reason))
+            }
+            Err(error) => Err(format(error.to_string())),
+        };
+    }
+    let digest = digest_of(&digest_oid).ok_or_else(|| {
+        (
+            SubIndication::CryptoConstraintsFailure,
+            format!("unsupported digest algorithm {digest_oid}"),
+        )
+    })?;
     let public_key = super::parse_certificate(&signer_der)
         .and_then(|c| c.public_key())
         .map_err(|e| format(format!("the signer's public key: {e}")))?;
@@ -505,6 +545,16 @@ fn check_signing_certificate(
             .ok_or_else(|| format("empty signing-certificate-v2"))?;
         let digest = match &first.hash_algorithm {
             None => MessageDigest::sha256(),
+            Some(algorithm) if algorithm.oid.to_string() == gost::DIGEST_512 => {
+                let expected = gost::streebog512(signer_der);
+                return if first.cert_hash.as_bytes() == expected.as_slice() {
+                    Ok(())
+                } else {
+                    Err(format(
+                        "the signing-certificate attribute names another certificate than the signer's",
+                    ))
+                };
+            }
             Some(algorithm) => digest_of(&algorithm.oid)
                 .ok_or_else(|| format("unsupported ESSCertIDv2 hash algorithm"))?,
         };

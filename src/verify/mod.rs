@@ -17,6 +17,7 @@
 pub mod chain;
 mod changes;
 mod cms;
+mod gost_path;
 pub(crate) mod ossl;
 mod pdf;
 pub mod report;
@@ -598,6 +599,9 @@ fn assess(
         }
     }
     outcome.report.validation_time = rfc3339(time);
+    if gost_path::is_gost_signed(signer_der) {
+        return assess_gost(outcome, signer_der, &evidence, options, time);
+    }
     let Ok(leaf) = parse_certificate(signer_der) else {
         return outcome.fail(
             Indication::TotalFailed,
@@ -668,6 +672,83 @@ fn parse_certificate(der: &[u8]) -> Result<X509, openssl::error::ErrorStack> {
         cache.insert(key, cert.clone());
     }
     Ok(cert)
+}
+
+/// Path and revocation for a GOST-signed certificate (OpenSSL cannot check GOST signatures).
+fn assess_gost(
+    mut outcome: Outcome,
+    signer_der: &[u8],
+    evidence: &Evidence,
+    options: &VerifyOptions,
+    time: i64,
+) -> SignatureReport {
+    let path = match gost_path::validate(signer_der, &evidence.certs, &options.trust_anchors, time)
+    {
+        Ok(path) => path,
+        Err((sub, reason)) => {
+            let sub = match sub {
+                SubIndication::Expired | SubIndication::NotYetValid => {
+                    SubIndication::OutOfBoundsNoPoe
+                }
+                other => other,
+            };
+            return outcome.fail(Indication::Indeterminate, sub, reason);
+        }
+    };
+    let subject = |der: &[u8]| {
+        x509_cert::Certificate::from_der(der)
+            .map(|c| c.tbs_certificate.subject.to_string())
+            .unwrap_or_default()
+    };
+    outcome.report.chain = path.iter().map(|c| subject(c)).collect();
+    for depth in 0..path.len().saturating_sub(1) {
+        let name = subject(&path[depth]);
+        match gost_path::crl_status(&path[depth], &path[depth + 1], &evidence.crls, time) {
+            gost_path::Status::Good => outcome
+                .report
+                .revocation
+                .push(format!("{name}: good (CRL)")),
+            gost_path::Status::OnHold => {
+                outcome
+                    .report
+                    .revocation
+                    .push(format!("{name}: on hold (CRL)"));
+                return outcome.fail(
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!("certificate {depth} of the path is on hold (CRL)"),
+                );
+            }
+            gost_path::Status::Revoked(_, at) if at > time => {
+                outcome.report.revocation.push(format!(
+                    "{name}: revoked after the validation time, at {} (CRL)",
+                    rfc3339(at)
+                ))
+            }
+            gost_path::Status::Revoked(reason, _) => {
+                outcome.report.revocation.push(format!(
+                    "{name}: revoked{} (CRL)",
+                    reason.map(|r| format!(", {r}")).unwrap_or_default()
+                ));
+                return outcome.fail(
+                    Indication::TotalFailed,
+                    SubIndication::Revoked,
+                    format!("certificate {depth} of the path is revoked (CRL)"),
+                );
+            }
+            gost_path::Status::Unknown => {
+                outcome.report.revocation.push(format!(
+                    "{name}: unknown (no current GOST CRL of its issuer)"
+                ));
+                return outcome.fail(
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!("no usable revocation data for certificate {depth} of the path"),
+                );
+            }
+        }
+    }
+    outcome.report
 }
 
 fn subject_line(cert: &X509) -> String {
