@@ -7,6 +7,9 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use eucdoc::gost;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 fn bench(c: &mut Criterion) {
     let key = gost::GostKey::generate().expect("key");
     let message = vec![0x5au8; 1024];
@@ -27,6 +30,20 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("streebog512_1k", |b| {
         b.iter(|| black_box(gost::streebog512(&message)))
+    });
+    // A one-page certificate signed with the CA's GOST 2015 test key, its 2-certificate chain
+    // and the CA's CRL, verified as of a time inside the certificate's validity.
+    let pdf = common::gost::gost_signed_pdf();
+    let options = eucdoc::verify::VerifyOptions {
+        trust_anchors: vec![common::gost::der("ca/nca_gost2015_test.cer")],
+        at: Some(time::macros::utc_datetime!(2022-12-01 12:00:00)),
+        crls: vec![common::gost::nca("crl/nca_gost2022_test.crl")],
+        ..Default::default()
+    };
+    let report = eucdoc::verify::verify_pdf(&pdf, &options).expect("report");
+    assert_eq!(report.indication, eucdoc::verify::Indication::TotalPassed);
+    c.bench_function("verify_gost_one_page_pdf_with_crl", |b| {
+        b.iter(|| black_box(eucdoc::verify::verify_pdf(&pdf, &options).expect("report")))
     });
 }
 

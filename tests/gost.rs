@@ -3,24 +3,10 @@
 
 mod common;
 
+use common::gost::{der, gost_cms, gost_signed_pdf, nca};
 use common::root;
 use eucdoc::gost;
 use eucdoc::sign;
-
-fn nca(path: &str) -> Vec<u8> {
-    std::fs::read(
-        root()
-            .join("../shared/corpora/kz-nca/ncanode-test")
-            .join(path),
-    )
-    .expect("shared corpora beside the project")
-}
-
-fn der(path: &str) -> Vec<u8> {
-    sign::certificates_from_file(&nca(path))
-        .expect("certificate")
-        .remove(0)
-}
 
 /// The end-user certificates the test NCA issued verify against it; one bit flipped in the
 /// signed part, the signature or the issuer's key fails.
@@ -423,76 +409,6 @@ fn nca_2015_key_stores_give_the_certificates_keys() {
     }
 }
 
-/// A CMS SignedData (attached) signed with a GOST key the way NCALayer signs: content-type and
-/// Streebog-512 message-digest as signed attributes, GOST 2015 512 OIDs.
-fn gost_cms(key: &gost::GostKey, cert_der: &[u8], content: &[u8]) -> Vec<u8> {
-    use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
-    use cms::content_info::{CmsVersion, ContentInfo};
-    use cms::signed_data::{
-        CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo,
-        SignerInfos,
-    };
-    use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
-    use der::{Any, Decode, Encode};
-    use x509_cert::attr::Attribute;
-    use x509_cert::spki::AlgorithmIdentifierOwned;
-
-    let cert = x509_cert::Certificate::from_der(cert_der).unwrap();
-    let oid = |s: &str| ObjectIdentifier::new_unwrap(s);
-    let attribute = |o: &str, value: Any| Attribute {
-        oid: oid(o),
-        values: SetOfVec::try_from(vec![value]).unwrap(),
-    };
-    let signed_attrs = SetOfVec::try_from(vec![
-        attribute(
-            "1.2.840.113549.1.9.3",
-            Any::encode_from(&oid("1.2.840.113549.1.7.1")).unwrap(),
-        ),
-        attribute(
-            "1.2.840.113549.1.9.4",
-            Any::encode_from(&OctetString::new(gost::streebog512(content).to_vec()).unwrap())
-                .unwrap(),
-        ),
-    ])
-    .unwrap();
-    let signature = key.sign_message(&signed_attrs.to_der().unwrap()).unwrap();
-    let algorithm = |o: &str| AlgorithmIdentifierOwned {
-        oid: oid(o),
-        parameters: None,
-    };
-    let signer_info = SignerInfo {
-        version: CmsVersion::V1,
-        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-            issuer: cert.tbs_certificate.issuer.clone(),
-            serial_number: cert.tbs_certificate.serial_number.clone(),
-        }),
-        digest_alg: algorithm(gost::DIGEST_512),
-        signed_attrs: Some(signed_attrs),
-        signature_algorithm: algorithm(gost::SIGNATURE_512),
-        signature: OctetString::new(signature.to_vec()).unwrap(),
-        unsigned_attrs: None,
-    };
-    let signed = SignedData {
-        version: CmsVersion::V1,
-        digest_algorithms: SetOfVec::try_from(vec![algorithm(gost::DIGEST_512)]).unwrap(),
-        encap_content_info: EncapsulatedContentInfo {
-            econtent_type: oid("1.2.840.113549.1.7.1"),
-            econtent: Some(Any::encode_from(&OctetString::new(content.to_vec()).unwrap()).unwrap()),
-        },
-        certificates: Some(CertificateSet(
-            SetOfVec::try_from(vec![CertificateChoices::Certificate(cert)]).unwrap(),
-        )),
-        crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap()),
-    };
-    ContentInfo {
-        content_type: oid("1.2.840.113549.1.7.2"),
-        content: Any::encode_from(&signed).unwrap(),
-    }
-    .to_der()
-    .unwrap()
-}
-
 /// CMS signatures made with the CA's GOST 2015 test keys pass `verify` at a time inside the
 /// certificate's validity given the CA's CRL, with the signer's IIN and roles; tampering fails;
 /// the CEO key, on hold, is INDETERMINATE / TRY_LATER.
@@ -638,5 +554,43 @@ fn gost_cms_signatures_verify_with_the_cas_keys_and_crl() {
     assert_eq!(
         report.signatures[0].signer.as_ref().unwrap().bin.as_deref(),
         Some("123456789021")
+    );
+}
+
+/// A PAdES signature whose CMS is made with the CA's GOST 2015 key (put into the /Contents that
+/// our signer reserved) passes `verify` at a time inside the certificate's validity, given the
+/// CA's CRL; one byte changed in the signed range fails.
+#[test]
+fn gost_pades_signature_verifies() {
+    use eucdoc::verify::{self, Indication, SubIndication, VerifyOptions};
+    let pdf = gost_signed_pdf();
+    let options = VerifyOptions {
+        trust_anchors: vec![der("ca/nca_gost2015_test.cer")],
+        at: Some(time::macros::utc_datetime!(2022-12-01 12:00:00)),
+        crls: vec![nca("crl/nca_gost2022_test.crl")],
+        ..Default::default()
+    };
+    let report = verify::verify_pdf(&pdf, &options).unwrap();
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    assert_eq!(
+        report.signatures[0].signer.as_ref().unwrap().iin.as_deref(),
+        Some("123456789012")
+    );
+    let mut tampered = pdf.clone();
+    tampered[200] ^= 1;
+    let report = verify::verify_pdf(&tampered, &options).unwrap();
+    assert_eq!(
+        (
+            report.signatures[0].indication,
+            report.signatures[0].sub_indication
+        ),
+        (Indication::TotalFailed, Some(SubIndication::HashFailure)),
+        "{}",
+        report.to_text()
     );
 }

@@ -1,0 +1,153 @@
+//! GOST-signed test material made with the CA's GOST 2015 test keys
+//! (../shared/corpora/kz-nca/ncanode-test): a CMS as NCALayer makes it and a PAdES PDF.
+
+use eucdoc::{gost, sign};
+
+pub fn nca(path: &str) -> Vec<u8> {
+    std::fs::read(
+        super::root()
+            .join("../shared/corpora/kz-nca/ncanode-test")
+            .join(path),
+    )
+    .expect("shared corpora beside the project")
+}
+
+pub fn der(path: &str) -> Vec<u8> {
+    sign::certificates_from_file(&nca(path))
+        .expect("certificate")
+        .remove(0)
+}
+
+/// A CMS SignedData (attached) signed with a GOST key the way NCALayer signs: content-type and
+/// Streebog-512 message-digest as signed attributes, GOST 2015 512 OIDs.
+pub fn gost_cms(key: &gost::GostKey, cert_der: &[u8], content: &[u8]) -> Vec<u8> {
+    gost_cms_with(key, cert_der, content, true)
+}
+
+pub fn gost_cms_with(
+    key: &gost::GostKey,
+    cert_der: &[u8],
+    content: &[u8],
+    attached: bool,
+) -> Vec<u8> {
+    use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+    use cms::content_info::{CmsVersion, ContentInfo};
+    use cms::signed_data::{
+        CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo,
+        SignerInfos,
+    };
+    use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
+    use der::{Any, Decode, Encode};
+    use x509_cert::attr::Attribute;
+    use x509_cert::spki::AlgorithmIdentifierOwned;
+
+    let cert = x509_cert::Certificate::from_der(cert_der).unwrap();
+    let oid = |s: &str| ObjectIdentifier::new_unwrap(s);
+    let attribute = |o: &str, value: Any| Attribute {
+        oid: oid(o),
+        values: SetOfVec::try_from(vec![value]).unwrap(),
+    };
+    let signed_attrs = SetOfVec::try_from(vec![
+        attribute(
+            "1.2.840.113549.1.9.3",
+            Any::encode_from(&oid("1.2.840.113549.1.7.1")).unwrap(),
+        ),
+        attribute(
+            "1.2.840.113549.1.9.4",
+            Any::encode_from(&OctetString::new(gost::streebog512(content).to_vec()).unwrap())
+                .unwrap(),
+        ),
+    ])
+    .unwrap();
+    let signature = key.sign_message(&signed_attrs.to_der().unwrap()).unwrap();
+    let algorithm = |o: &str| AlgorithmIdentifierOwned {
+        oid: oid(o),
+        parameters: None,
+    };
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: cert.tbs_certificate.issuer.clone(),
+            serial_number: cert.tbs_certificate.serial_number.clone(),
+        }),
+        digest_alg: algorithm(gost::DIGEST_512),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm: algorithm(gost::SIGNATURE_512),
+        signature: OctetString::new(signature.to_vec()).unwrap(),
+        unsigned_attrs: None,
+    };
+    let signed = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![algorithm(gost::DIGEST_512)]).unwrap(),
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: oid("1.2.840.113549.1.7.1"),
+            econtent: attached
+                .then(|| Any::encode_from(&OctetString::new(content.to_vec()).unwrap()).unwrap()),
+        },
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(vec![CertificateChoices::Certificate(cert)]).unwrap(),
+        )),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).unwrap()),
+    };
+    ContentInfo {
+        content_type: oid("1.2.840.113549.1.7.2"),
+        content: Any::encode_from(&signed).unwrap(),
+    }
+    .to_der()
+    .unwrap()
+}
+
+/// A one-page certificate signed (PAdES, ETSI.CAdES.detached) with KEY_INDIVIDUAL_VALID_2015:
+/// our signer prepares the PDF and reserves /Contents; the CMS in it is replaced by a GOST one
+/// over the same byte ranges.
+pub fn gost_signed_pdf() -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let files = sign::devpki::generate(dir.path(), "pw", time::UtcDateTime::now().unix_timestamp())
+        .unwrap();
+    let signer = sign::open_signer(
+        &std::fs::read(&files.officer).unwrap(),
+        "pw",
+        time::UtcDateTime::now().unix_timestamp(),
+        &[],
+        &[],
+    )
+    .unwrap();
+    let pdf = super::render_bytes(&super::example("end-user-certificate.json")).pdf;
+    let mut signed = sign::sign_pdf(
+        &pdf,
+        &signer,
+        &sign::SignRequest::basic(time::UtcDateTime::now()),
+    )
+    .unwrap();
+    let document = lopdf::Document::load_mem(&signed).unwrap();
+    let range: Vec<usize> = document
+        .objects
+        .values()
+        .find_map(|o| {
+            let dict = o.as_dict().ok()?;
+            let range = dict.get(b"ByteRange").ok()?.as_array().ok()?;
+            Some(range.iter().map(|v| v.as_i64().unwrap() as usize).collect())
+        })
+        .unwrap();
+    let (a, b, c) = (range[1], range[2], range[3]);
+    let mut data = signed[..a].to_vec();
+    data.extend_from_slice(&signed[b..b + c]);
+    let key =
+        gost::GostKey::from_pkcs12(&nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"), "Aa123456").unwrap();
+    let cms = gost_cms_with(
+        &key,
+        &der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem"),
+        &data,
+        false,
+    );
+    let hex = hex::encode(&cms);
+    let gap = b - a - 2;
+    assert!(
+        hex.len() <= gap,
+        "the reserved /Contents holds the GOST CMS"
+    );
+    let padded = format!("{hex}{}", "0".repeat(gap - hex.len()));
+    signed[a + 1..b - 1].copy_from_slice(padded.as_bytes());
+    signed
+}
