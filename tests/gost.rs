@@ -557,9 +557,9 @@ fn gost_cms_signatures_verify_with_the_cas_keys_and_crl() {
     );
 }
 
-/// A PAdES signature whose CMS is made with the CA's GOST 2015 key (put into the /Contents that
-/// our signer reserved) passes `verify` at a time inside the certificate's validity, given the
-/// CA's CRL; one byte changed in the signed range fails.
+/// A PAdES signature made by our signer with the CA's GOST 2015 test key passes `verify` at a
+/// time inside the certificate's validity, given the CA's CRL (library and CLI); one byte
+/// changed in the signed range fails; the wrong certificate for the key is refused.
 #[test]
 fn gost_pades_signature_verifies() {
     use eucdoc::verify::{self, Indication, SubIndication, VerifyOptions};
@@ -581,6 +581,34 @@ fn gost_pades_signature_verifies() {
         report.signatures[0].signer.as_ref().unwrap().iin.as_deref(),
         Some("123456789012")
     );
+    // The CLI, as an officer runs it.
+    let dir = tempfile::tempdir().unwrap();
+    let pdf_path = common::write_temp(dir.path(), "gost.pdf", &pdf);
+    let ca_path = common::write_temp(dir.path(), "ca.cer", &der("ca/nca_gost2015_test.cer"));
+    let crl_path = common::write_temp(dir.path(), "ca.crl", &nca("crl/nca_gost2022_test.crl"));
+    let out = common::run(
+        env!("CARGO_BIN_EXE_eucdoc"),
+        &[
+            "verify",
+            pdf_path.to_str().unwrap(),
+            "--trust",
+            ca_path.to_str().unwrap(),
+            "--crl",
+            crl_path.to_str().unwrap(),
+            "--at",
+            "2022-12-01T12:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["signer"]["iin"], "123456789012");
     let mut tampered = pdf.clone();
     tampered[200] ^= 1;
     let report = verify::verify_pdf(&tampered, &options).unwrap();
@@ -592,5 +620,15 @@ fn gost_pades_signature_verifies() {
         (Indication::TotalFailed, Some(SubIndication::HashFailure)),
         "{}",
         report.to_text()
+    );
+    assert!(
+        sign::GostSigner::from_pkcs12(
+            &nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"),
+            "Aa123456",
+            &der("keys/KEY_CEO_REVOKED_2015.cert.pem"),
+            &[],
+        )
+        .is_err(),
+        "a certificate of another key is refused"
     );
 }

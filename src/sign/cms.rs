@@ -81,6 +81,7 @@ pub(super) fn digest_algorithm(digest: Digest) -> AlgorithmIdentifierOwned {
         oid: match digest {
             Digest::Sha256 => ID_SHA256,
             Digest::Sha384 => ID_SHA384,
+            Digest::Streebog512 => ObjectIdentifier::new_unwrap(crate::gost::DIGEST_512),
         },
         parameters: None,
     }
@@ -99,6 +100,10 @@ fn signature_algorithm(algorithm: KeyAlgorithm) -> Result<AlgorithmIdentifierOwn
         },
         KeyAlgorithm::EcdsaP384Sha384 => AlgorithmIdentifierOwned {
             oid: ECDSA_WITH_SHA384,
+            parameters: None,
+        },
+        KeyAlgorithm::Gost2015With512 => AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap(crate::gost::SIGNATURE_512),
             parameters: None,
         },
     })

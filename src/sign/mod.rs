@@ -16,7 +16,7 @@ pub mod timestamp;
 
 pub use identity::SignerIdentity;
 pub(crate) use signer::load_providers as signer_load_providers;
-pub use signer::{Digest, KeyAlgorithm, Pkcs12Signer, Signer};
+pub use signer::{Digest, GostSigner, KeyAlgorithm, Pkcs12Signer, Signer};
 
 /// Why a document was not signed.
 #[derive(Debug, thiserror::Error)]

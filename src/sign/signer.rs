@@ -22,6 +22,8 @@ pub enum KeyAlgorithm {
     EcdsaP256Sha256,
     /// ECDSA on P-384 with SHA-384.
     EcdsaP384Sha384,
+    /// GOST 34.10-2015 512-bit with Streebog-512 (Kazakh OIDs), a software key (`GostSigner`).
+    Gost2015With512,
 }
 
 impl KeyAlgorithm {
@@ -30,6 +32,7 @@ impl KeyAlgorithm {
         match self {
             KeyAlgorithm::RsaSha256 | KeyAlgorithm::EcdsaP256Sha256 => Digest::Sha256,
             KeyAlgorithm::EcdsaP384Sha384 => Digest::Sha384,
+            KeyAlgorithm::Gost2015With512 => Digest::Streebog512,
         }
     }
 }
@@ -41,6 +44,8 @@ pub enum Digest {
     Sha256,
     /// SHA-384.
     Sha384,
+    /// GOST 34.11-2015 Streebog-512.
+    Streebog512,
 }
 
 impl Digest {
@@ -50,6 +55,7 @@ impl Digest {
         match self {
             Digest::Sha256 => sha2::Sha256::digest(data).to_vec(),
             Digest::Sha384 => sha2::Sha384::digest(data).to_vec(),
+            Digest::Streebog512 => crate::gost::streebog512(data).to_vec(),
         }
     }
 
@@ -67,13 +73,20 @@ impl Digest {
                 parts.iter().for_each(|p| h.update(p));
                 h.finalize().to_vec()
             }
+            Digest::Streebog512 => {
+                let mut h = streebog::Streebog512::new();
+                parts.iter().for_each(|p| h.update(p));
+                h.finalize().to_vec()
+            }
         }
     }
 
-    fn openssl(self) -> MessageDigest {
+    /// OpenSSL's digest, when OpenSSL has it (not Streebog).
+    fn openssl(self) -> Option<MessageDigest> {
         match self {
-            Digest::Sha256 => MessageDigest::sha256(),
-            Digest::Sha384 => MessageDigest::sha384(),
+            Digest::Sha256 => Some(MessageDigest::sha256()),
+            Digest::Sha384 => Some(MessageDigest::sha384()),
+            Digest::Streebog512 => None,
         }
     }
 }
@@ -248,11 +261,82 @@ impl Signer for Pkcs12Signer {
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        let mut signer = openssl::sign::Signer::new(self.algorithm.digest().openssl(), &self.key)
+        let digest = self.algorithm.digest().openssl().ok_or_else(|| {
+            SignError::KeyOperation("a PKCS#12 OpenSSL key does not sign with Streebog".into())
+        })?;
+        let mut signer = openssl::sign::Signer::new(digest, &self.key)
             .map_err(|e| SignError::KeyOperation(e.to_string()))?;
         signer
             .update(message)
             .and_then(|_| signer.sign_to_vec())
+            .map_err(|e| SignError::KeyOperation(e.to_string()))
+    }
+}
+
+/// A software GOST 34.10-2015 512 key with its certificate: for tests with the CA's GOST test
+/// key stores, and for deployments that accept a software key (officers' production keys sit on
+/// tokens). The key is never logged; Debug shows the certificate's size only.
+pub struct GostSigner {
+    key: crate::gost::GostKey,
+    certificate: Vec<u8>,
+    chain: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for GostSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GostSigner")
+            .field("certificate_bytes", &self.certificate.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl GostSigner {
+    /// The key of a GOST 2015 PKCS#12 key store (as the CA issues them) with its certificate
+    /// (DER; the store's certificate bags are RC2-encrypted and not read) and chain; the
+    /// certificate must hold the key's public key.
+    pub fn from_pkcs12(
+        p12: &[u8],
+        password: &str,
+        certificate: &[u8],
+        chain: &[Vec<u8>],
+    ) -> Result<Self, SignError> {
+        use der::Decode;
+        let key = crate::gost::GostKey::from_pkcs12(p12, password)
+            .map_err(|e| SignError::KeyStore(e.to_string()))?;
+        let parsed = x509_cert::Certificate::from_der(certificate)
+            .map_err(|e| SignError::KeyStore(format!("certificate: {e}")))?;
+        let public = crate::gost::public_key_of(&parsed.tbs_certificate.subject_public_key_info)
+            .map_err(|e| SignError::KeyStore(e.to_string()))?;
+        if public.as_slice() != key.public_key() {
+            return Err(SignError::KeyStore(
+                "the certificate does not hold this key's public key".into(),
+            ));
+        }
+        Ok(Self {
+            key,
+            certificate: certificate.to_vec(),
+            chain: chain.to_vec(),
+        })
+    }
+}
+
+impl Signer for GostSigner {
+    fn certificate_der(&self) -> &[u8] {
+        &self.certificate
+    }
+
+    fn chain_der(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+
+    fn algorithm(&self) -> KeyAlgorithm {
+        KeyAlgorithm::Gost2015With512
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        self.key
+            .sign_message(message)
+            .map(|signature| signature.to_vec())
             .map_err(|e| SignError::KeyOperation(e.to_string()))
     }
 }

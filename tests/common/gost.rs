@@ -98,56 +98,18 @@ pub fn gost_cms_with(
     .unwrap()
 }
 
-/// A one-page certificate signed (PAdES, ETSI.CAdES.detached) with KEY_INDIVIDUAL_VALID_2015:
-/// our signer prepares the PDF and reserves /Contents; the CMS in it is replaced by a GOST one
-/// over the same byte ranges.
+/// A one-page certificate signed (PAdES B-B, ETSI.CAdES.detached) by our signer with the
+/// software GOST key of KEY_INDIVIDUAL_VALID_2015.p12, at 2022-12-01 (inside the certificate's
+/// validity).
 pub fn gost_signed_pdf() -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let files = sign::devpki::generate(dir.path(), "pw", time::UtcDateTime::now().unix_timestamp())
-        .unwrap();
-    let signer = sign::open_signer(
-        &std::fs::read(&files.officer).unwrap(),
-        "pw",
-        time::UtcDateTime::now().unix_timestamp(),
-        &[],
-        &[],
-    )
-    .unwrap();
-    let pdf = super::render_bytes(&super::example("end-user-certificate.json")).pdf;
-    let mut signed = sign::sign_pdf(
-        &pdf,
-        &signer,
-        &sign::SignRequest::basic(time::UtcDateTime::now()),
-    )
-    .unwrap();
-    let document = lopdf::Document::load_mem(&signed).unwrap();
-    let range: Vec<usize> = document
-        .objects
-        .values()
-        .find_map(|o| {
-            let dict = o.as_dict().ok()?;
-            let range = dict.get(b"ByteRange").ok()?.as_array().ok()?;
-            Some(range.iter().map(|v| v.as_i64().unwrap() as usize).collect())
-        })
-        .unwrap();
-    let (a, b, c) = (range[1], range[2], range[3]);
-    let mut data = signed[..a].to_vec();
-    data.extend_from_slice(&signed[b..b + c]);
-    let key =
-        gost::GostKey::from_pkcs12(&nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"), "Aa123456").unwrap();
-    let cms = gost_cms_with(
-        &key,
+    let signer = sign::GostSigner::from_pkcs12(
+        &nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"),
+        "Aa123456",
         &der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem"),
-        &data,
-        false,
-    );
-    let hex = hex::encode(&cms);
-    let gap = b - a - 2;
-    assert!(
-        hex.len() <= gap,
-        "the reserved /Contents holds the GOST CMS"
-    );
-    let padded = format!("{hex}{}", "0".repeat(gap - hex.len()));
-    signed[a + 1..b - 1].copy_from_slice(padded.as_bytes());
-    signed
+        &[der("ca/nca_gost2015_test.cer")],
+    )
+    .expect("the CA's GOST test key store");
+    let pdf = super::render_bytes(&super::example("end-user-certificate.json")).pdf;
+    let at = time::macros::utc_datetime!(2022-12-01 12:00:00);
+    sign::sign_pdf(&pdf, &signer, &sign::SignRequest::basic(at)).expect("GOST-signed PDF")
 }
