@@ -551,6 +551,46 @@ fn gost_cms_signatures_verify_with_the_cas_keys_and_crl() {
         report.to_text()
     );
     assert!(report.signatures[0].revocation[0].contains("on hold"));
+    // The NCA's OCSP responses, checked and believed (responder issued by the CA): the CEO's
+    // says certificateHold; the "valid" individual key's says certificateHold too (a quirk of
+    // the test material, reported as the data says): both TRY_LATER, naming OCSP.
+    let with_ocsp = |ocsp: &str| VerifyOptions {
+        trust_anchors: vec![ca.clone()],
+        at: Some(at),
+        ocsps: vec![nca(ocsp)],
+        ..Default::default()
+    };
+    let ocsp_report = verify::verify(
+        &cms,
+        None,
+        &with_ocsp("ocsp/ocsp_response_ceo_2015_revoked.bin"),
+    )
+    .unwrap();
+    assert_eq!(
+        verdict(&ocsp_report),
+        (Indication::Indeterminate, Some(SubIndication::TryLater))
+    );
+    assert!(
+        ocsp_report.signatures[0].revocation[0].contains("on hold (OCSP, certificateHold)"),
+        "{:?}",
+        ocsp_report.signatures[0].revocation
+    );
+    let individual = gost_cms(
+        &key,
+        &der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem"),
+        content,
+    );
+    let ocsp_report = verify::verify(
+        &individual,
+        None,
+        &with_ocsp("ocsp/ocsp_response_individual_2015.bin"),
+    )
+    .unwrap();
+    assert_eq!(
+        verdict(&ocsp_report),
+        (Indication::Indeterminate, Some(SubIndication::TryLater))
+    );
+    assert!(ocsp_report.signatures[0].revocation[0].contains("OCSP"));
     assert_eq!(
         report.signatures[0].signer.as_ref().unwrap().bin.as_deref(),
         Some("123456789021")

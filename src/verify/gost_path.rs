@@ -138,6 +138,69 @@ pub enum Status {
     Unknown,
 }
 
+/// id-kp-OCSPSigning.
+const OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
+
+/// The status of `cert` (issued by `issuer`) from GOST-signed OCSP responses: a response counts
+/// when its signature verifies with the responder certificate it carries and that certificate
+/// is the issuer itself or issued by it for OCSP signing (RFC 6960, 4.2.2.2).
+pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>]) -> Option<(Status, String)> {
+    let serial = Certificate::from_der(cert)
+        .ok()
+        .map(|c| hex::encode_upper(c.tbs_certificate.serial_number.as_bytes()))?;
+    for der in ocsps {
+        let Ok(answer) = gost::check_ocsp_response(der) else {
+            continue;
+        };
+        if !answer.signature_valid {
+            continue;
+        }
+        let authorised = answer.responder == issuer
+            || (gost::verify_certificate(&answer.responder, issuer) == Ok(true)
+                && Certificate::from_der(&answer.responder).is_ok_and(|responder| {
+                    responder
+                        .tbs_certificate
+                        .extensions
+                        .iter()
+                        .flatten()
+                        .filter(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
+                        .filter_map(|e| {
+                            x509_cert::ext::pkix::ExtendedKeyUsage::from_der(
+                                e.extn_value.as_bytes(),
+                            )
+                            .ok()
+                        })
+                        .any(|eku| eku.0.iter().any(|oid| oid.to_string() == OCSP_SIGNING))
+                }));
+        if !authorised {
+            continue;
+        }
+        let Some(single) = answer.statuses.iter().find(|s| s.serial == serial) else {
+            continue;
+        };
+        let detail = format!(
+            "OCSP{}",
+            single
+                .reason
+                .as_ref()
+                .map(|r| format!(", {r}"))
+                .unwrap_or_default()
+        );
+        return Some(match single.status.as_str() {
+            "good" => (Status::Good, detail),
+            "revoked" if single.reason.as_deref() == Some("certificateHold") => {
+                (Status::OnHold, detail)
+            }
+            "revoked" => (
+                Status::Revoked(single.reason.clone(), single.revoked_at.unwrap_or(0)),
+                detail,
+            ),
+            _ => (Status::Unknown, detail),
+        });
+    }
+    None
+}
+
 /// The status of `cert` (issued by `issuer`) at `time` from `crls` (DER).
 pub fn crl_status(cert: &[u8], issuer: &[u8], crls: &[Vec<u8>], time: i64) -> Status {
     let (Ok(parsed), Ok(issuer_parsed)) =

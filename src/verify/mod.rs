@@ -703,37 +703,45 @@ fn assess_gost(
     outcome.report.chain = path.iter().map(|c| subject(c)).collect();
     for depth in 0..path.len().saturating_sub(1) {
         let name = subject(&path[depth]);
-        match gost_path::crl_status(&path[depth], &path[depth + 1], &evidence.crls, time) {
+        let (status, source) =
+            match gost_path::ocsp_status(&path[depth], &path[depth + 1], &evidence.ocsps) {
+                Some(found) => found,
+                None => (
+                    gost_path::crl_status(&path[depth], &path[depth + 1], &evidence.crls, time),
+                    "CRL".to_string(),
+                ),
+            };
+        match status {
             gost_path::Status::Good => outcome
                 .report
                 .revocation
-                .push(format!("{name}: good (CRL)")),
+                .push(format!("{name}: good ({source})")),
             gost_path::Status::OnHold => {
                 outcome
                     .report
                     .revocation
-                    .push(format!("{name}: on hold (CRL)"));
+                    .push(format!("{name}: on hold ({source})"));
                 return outcome.fail(
                     Indication::Indeterminate,
                     SubIndication::TryLater,
-                    format!("certificate {depth} of the path is on hold (CRL)"),
+                    format!("certificate {depth} of the path is on hold ({source})"),
                 );
             }
             gost_path::Status::Revoked(_, at) if at > time => {
                 outcome.report.revocation.push(format!(
-                    "{name}: revoked after the validation time, at {} (CRL)",
+                    "{name}: revoked after the validation time, at {} ({source})",
                     rfc3339(at)
                 ))
             }
             gost_path::Status::Revoked(reason, _) => {
                 outcome.report.revocation.push(format!(
-                    "{name}: revoked{} (CRL)",
+                    "{name}: revoked{} ({source})",
                     reason.map(|r| format!(", {r}")).unwrap_or_default()
                 ));
                 return outcome.fail(
                     Indication::TotalFailed,
                     SubIndication::Revoked,
-                    format!("certificate {depth} of the path is revoked (CRL)"),
+                    format!("certificate {depth} of the path is revoked ({source})"),
                 );
             }
             gost_path::Status::Unknown => {
