@@ -300,36 +300,34 @@ mod engine {
                 wrong[0] ^= 1;
                 assert_eq!(gost::verify_message(&public, &wrong, &theirs), Ok(false));
                 // We sign; the engine verifies.
-                let mut signature = ours.sign_message(message).unwrap().to_vec();
-                signature.reverse();
-                std::fs::write(&signature_path, &signature).unwrap();
-                let public_pem =
-                    common::write_temp(dir.path(), "pub.pem", russian_spki_pem(&public).as_bytes());
-                let out = openssl(&[
-                    "dgst",
-                    "-engine",
-                    "gost",
-                    "-md_gost12_512",
-                    "-verify",
-                    public_pem.to_str().unwrap(),
-                    "-signature",
-                    signature_path.to_str().unwrap(),
-                    message_path.to_str().unwrap(),
-                ]);
-                assert!(String::from_utf8_lossy(&out.stdout).contains("Verified OK"));
+                let signature = ours.sign_message(message).unwrap();
+                assert!(engine_verifies(
+                    dir.path(),
+                    &public,
+                    &message_path,
+                    &signature
+                ));
             }
         }
         // A key of ours, never seen by the engine, in its key format: it verifies our signature.
         let key = gost::GostKey::generate().unwrap();
         let message_path = common::write_temp(dir.path(), "fresh.bin", b"fresh key");
-        let mut signature = key.sign_message(b"fresh key").unwrap().to_vec();
-        signature.reverse();
-        let signature_path = common::write_temp(dir.path(), "fresh.sig", &signature);
-        let public_pem = common::write_temp(
+        let signature = key.sign_message(b"fresh key").unwrap();
+        assert!(engine_verifies(
             dir.path(),
-            "fresh.pem",
-            russian_spki_pem(key.public_key()).as_bytes(),
-        );
+            key.public_key(),
+            &message_path,
+            &signature
+        ));
+    }
+
+    /// Whether the engine accepts our signature (r‖s little-endian, reversed for it) of the
+    /// message in `message_path` under `public` (written as its SubjectPublicKeyInfo).
+    fn engine_verifies(dir: &Path, public: &[u8], message_path: &Path, signature: &[u8]) -> bool {
+        let mut reversed = signature.to_vec();
+        reversed.reverse();
+        let signature_path = common::write_temp(dir, "ours.sig", &reversed);
+        let public_pem = common::write_temp(dir, "ours.pem", russian_spki_pem(public).as_bytes());
         let out = openssl(&[
             "dgst",
             "-engine",
@@ -341,7 +339,7 @@ mod engine {
             signature_path.to_str().unwrap(),
             message_path.to_str().unwrap(),
         ]);
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Verified OK"));
+        String::from_utf8_lossy(&out.stdout).contains("Verified OK")
     }
 }
 
