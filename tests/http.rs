@@ -58,6 +58,11 @@ fn agent() -> ureq::Agent {
 
 /// Starts `eucdoc serve` on `data` (and `database_url`, else SQLite in `data`).
 fn start(data: &Path, database_url: Option<&str>) -> Server {
+    start_with(data, database_url, None)
+}
+
+/// Starts `eucdoc serve` as [`start`], with a configuration file when given.
+fn start_with(data: &Path, database_url: Option<&str>, config: Option<&Path>) -> Server {
     let port = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
     command
@@ -67,6 +72,9 @@ fn start(data: &Path, database_url: Option<&str>) -> Server {
         .env_remove("EUCDOC_CONFIG")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    if let Some(config) = config {
+        command.env("EUCDOC_CONFIG", config);
+    }
     if let Some(url) = database_url {
         command.env("EUCDOC_DATABASE_URL", url);
     } else {
@@ -818,4 +826,54 @@ fn sigterm_finishes_in_flight_requests() {
             .is_err(),
         "no longer accepting"
     );
+}
+
+/// A GOST-signed PDF (the CA's GOST 2015 test key) verified over HTTP gives the same report as
+/// `eucdoc verify` with the same trust anchor, but for the moment of validation.
+#[test]
+fn gost_document_same_report_over_http_as_in_the_cli() {
+    let data = tempfile::tempdir().unwrap();
+    let ca = write_temp(
+        data.path(),
+        "nca_gost2015_test.der",
+        &common::gost::der("ca/nca_gost2015_test.cer"),
+    );
+    let config = write_temp(
+        data.path(),
+        "eucdoc.toml",
+        format!("trust = [\"{}\"]\n", ca.display()).as_bytes(),
+    );
+    let server = start_with(&data.path().join("data"), None, Some(&config));
+    let pdf = common::gost::gost_signed_pdf();
+    let over_http = server.post("/v1/verify", "application/pdf", &pdf, &[]);
+    assert_eq!(
+        over_http.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&over_http.body)
+    );
+    let mut over_http = over_http.json();
+    let pdf_path = write_temp(data.path(), "gost.pdf", &pdf);
+    let out = run(
+        env!("CARGO_BIN_EXE_eucdoc"),
+        &[
+            "verify",
+            pdf_path.to_str().unwrap(),
+            "--trust",
+            ca.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let mut in_cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for report in [&mut over_http, &mut in_cli] {
+        report["signatures"][0]["validation_time"] = serde_json::Value::Null;
+    }
+    assert_eq!(over_http, in_cli);
+    // The certificate expired in 2023 and nothing proves the signature's time: not passed.
+    assert_eq!(
+        in_cli["signatures"][0]["sub_indication"],
+        "OUT_OF_BOUNDS_NO_POE"
+    );
+    assert_eq!(in_cli["signatures"][0]["signer"]["iin"], "123456789012");
 }
