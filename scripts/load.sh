@@ -2,12 +2,15 @@
 # Load test of the HTTP service with oha (installed with cargo when missing), on a fresh data
 # folder: issuing one-page certificates, then POST /v1/verify of an issued PDF, then RSS after
 # many issued documents. Not part of CI: run it and report. Release build.
-# Usage: scripts/load.sh [ISSUE_REQUESTS] [VERIFY_REQUESTS] [CONCURRENCY]
+# Usage: scripts/load.sh [ISSUE_REQUESTS] [VERIFY_REQUESTS] [CONCURRENCY] [ROUNDS]
+# ROUNDS repeats the issuing ROUNDS times and prints the server's RSS after each (memory over
+# many documents: 10000 20000 16 10 issues 100,000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 issue_n="${1:-3000}"
 verify_n="${2:-20000}"
 conc="${3:-16}"
+rounds="${4:-1}"
 command -v oha >/dev/null || cargo install oha --locked
 cargo build --release --quiet
 work="$(mktemp -d)"
@@ -20,11 +23,13 @@ until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.2; done
 token="$(cat "$work/data/dev-token")"
 rss() { awk '/VmRSS/ {print $2 / 1024 " MB"}' "/proc/$server/status"; }
 echo "RSS at start: $(rss)"
-echo "== issue: $issue_n one-page certificates, $conc connections"
-oha --no-tui -n "$issue_n" -c "$conc" -m POST -H "Authorization: Bearer $token" \
-  -T application/json -D examples/end-user-certificate.json "http://127.0.0.1:$port/v1/documents" \
-  | grep -E "Success rate|Requests/sec|Slowest|Fastest|Average|50.00%|99.00%|\[2|\[4|\[5"
-echo "RSS after $issue_n documents: $(rss)"
+for round in $(seq 1 "$rounds"); do
+  echo "== issue (round $round of $rounds): $issue_n one-page certificates, $conc connections"
+  oha --no-tui -n "$issue_n" -c "$conc" -m POST -H "Authorization: Bearer $token" \
+    -T application/json -D examples/end-user-certificate.json "http://127.0.0.1:$port/v1/documents" \
+    | grep -E "Success rate|Requests/sec|Slowest|Fastest|Average|50.00%|99.00%|\[2|\[4|\[5"
+  echo "RSS after $((round * issue_n)) documents: $(rss)"
+done
 id="$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/documents?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"][0]["id"])')"
 curl -sf -H "Authorization: Bearer $token" -o "$work/doc.pdf" "http://127.0.0.1:$port/v1/documents/$id/pdf"
 echo "== verify: $verify_n requests, $conc connections"
