@@ -7,6 +7,7 @@
 use der::Decode;
 use x509_cert::Certificate;
 
+use super::CertStatus;
 use super::report::SubIndication;
 use crate::gost;
 
@@ -126,25 +127,13 @@ pub fn validate(
     ))
 }
 
-/// A certificate's status from GOST CRLs.
-pub enum Status {
-    /// A current CRL of the issuer does not list it.
-    Good,
-    /// Listed as revoked (reason, revocation time).
-    Revoked(Option<String>, i64),
-    /// Listed on hold.
-    OnHold,
-    /// No current CRL of its issuer.
-    Unknown,
-}
-
 /// id-kp-OCSPSigning.
 const OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 
 /// The status of `cert` (issued by `issuer`) from GOST-signed OCSP responses: a response counts
 /// when its signature verifies with the responder certificate it carries and that certificate
 /// is the issuer itself or issued by it for OCSP signing (RFC 6960, 4.2.2.2).
-pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>]) -> Option<(Status, String)> {
+pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>]) -> Option<CertStatus> {
     let serial = Certificate::from_der(cert)
         .ok()
         .map(|c| hex::encode_upper(c.tbs_certificate.serial_number.as_bytes()))?;
@@ -187,26 +176,24 @@ pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>]) -> Option<(Sta
                 .unwrap_or_default()
         );
         return Some(match single.status.as_str() {
-            "good" => (Status::Good, detail),
+            "good" => CertStatus::Good(detail),
             "revoked" if single.reason.as_deref() == Some("certificateHold") => {
-                (Status::OnHold, detail)
+                CertStatus::OnHold(detail)
             }
-            "revoked" => (
-                Status::Revoked(single.reason.clone(), single.revoked_at.unwrap_or(0)),
-                detail,
-            ),
-            _ => (Status::Unknown, detail),
+            "revoked" => CertStatus::Revoked(detail, single.revoked_at),
+            _ => CertStatus::Unknown(format!("{detail} says unknown")),
         });
     }
     None
 }
 
 /// The status of `cert` (issued by `issuer`) at `time` from `crls` (DER).
-pub fn crl_status(cert: &[u8], issuer: &[u8], crls: &[Vec<u8>], time: i64) -> Status {
+pub fn crl_status(cert: &[u8], issuer: &[u8], crls: &[Vec<u8>], time: i64) -> CertStatus {
+    let unknown = || CertStatus::Unknown("no current GOST CRL of its issuer".into());
     let (Ok(parsed), Ok(issuer_parsed)) =
         (Certificate::from_der(cert), Certificate::from_der(issuer))
     else {
-        return Status::Unknown;
+        return unknown();
     };
     for crl in crls {
         let Ok(list) = x509_cert::crl::CertificateList::from_der(crl) else {
@@ -226,11 +213,19 @@ pub fn crl_status(cert: &[u8], issuer: &[u8], crls: &[Vec<u8>], time: i64) -> St
             continue;
         }
         return match gost::crl_entry(crl, parsed.tbs_certificate.serial_number.as_bytes()) {
-            Ok(None) => Status::Good,
-            Ok(Some(entry)) if entry.reason.as_deref() == Some("certificateHold") => Status::OnHold,
-            Ok(Some(entry)) => Status::Revoked(entry.reason, entry.revoked_at),
-            Err(_) => Status::Unknown,
+            Ok(None) => CertStatus::Good("CRL".into()),
+            Ok(Some(entry)) if entry.reason.as_deref() == Some("certificateHold") => {
+                CertStatus::OnHold("CRL".into())
+            }
+            Ok(Some(entry)) => CertStatus::Revoked(
+                entry
+                    .reason
+                    .map(|r| format!("CRL, {r}"))
+                    .unwrap_or_else(|| "CRL".into()),
+                Some(entry.revoked_at),
+            ),
+            Err(_) => unknown(),
         };
     }
-    Status::Unknown
+    unknown()
 }

@@ -703,57 +703,14 @@ fn assess_gost(
     outcome.report.chain = path.iter().map(|c| subject(c)).collect();
     for depth in 0..path.len().saturating_sub(1) {
         let name = subject(&path[depth]);
-        let (status, source) =
-            match gost_path::ocsp_status(&path[depth], &path[depth + 1], &evidence.ocsps) {
-                Some(found) => found,
-                None => (
-                    gost_path::crl_status(&path[depth], &path[depth + 1], &evidence.crls, time),
-                    "CRL".to_string(),
-                ),
-            };
-        match status {
-            gost_path::Status::Good => outcome
-                .report
-                .revocation
-                .push(format!("{name}: good ({source})")),
-            gost_path::Status::OnHold => {
-                outcome
-                    .report
-                    .revocation
-                    .push(format!("{name}: on hold ({source})"));
-                return outcome.fail(
-                    Indication::Indeterminate,
-                    SubIndication::TryLater,
-                    format!("certificate {depth} of the path is on hold ({source})"),
-                );
-            }
-            gost_path::Status::Revoked(_, at) if at > time => {
-                outcome.report.revocation.push(format!(
-                    "{name}: revoked after the validation time, at {} ({source})",
-                    rfc3339(at)
-                ))
-            }
-            gost_path::Status::Revoked(reason, _) => {
-                outcome.report.revocation.push(format!(
-                    "{name}: revoked{} ({source})",
-                    reason.map(|r| format!(", {r}")).unwrap_or_default()
-                ));
-                return outcome.fail(
-                    Indication::TotalFailed,
-                    SubIndication::Revoked,
-                    format!("certificate {depth} of the path is revoked ({source})"),
-                );
-            }
-            gost_path::Status::Unknown => {
-                outcome.report.revocation.push(format!(
-                    "{name}: unknown (no current GOST CRL of its issuer)"
-                ));
-                return outcome.fail(
-                    Indication::Indeterminate,
-                    SubIndication::TryLater,
-                    format!("no usable revocation data for certificate {depth} of the path"),
-                );
-            }
+        let status = gost_path::ocsp_status(&path[depth], &path[depth + 1], &evidence.ocsps)
+            .unwrap_or_else(|| {
+                gost_path::crl_status(&path[depth], &path[depth + 1], &evidence.crls, time)
+            });
+        if let Err((indication, sub, reason)) =
+            judge(&name, depth, status, time, &mut outcome.report.revocation)
+        {
+            return outcome.fail(indication, sub, reason);
         }
     }
     outcome.report
@@ -836,54 +793,64 @@ fn revocation_of_path(
                 *source = format!("{source}, fetched from the certificate's responder");
             }
         }
-        match status {
-            CertStatus::Good(source) => lines.push(format!("{name}: good ({source})")),
-            CertStatus::Revoked(source, Some(revoked_at)) if revoked_at > time => {
-                lines.push(format!(
-                    "{name}: revoked after the validation time, at {} ({source})",
-                    rfc3339(revoked_at)
-                ))
-            }
-            CertStatus::Revoked(source, _) => {
-                lines.push(format!("{name}: revoked ({source})"));
-                return Err((
-                    Indication::TotalFailed,
-                    SubIndication::Revoked,
-                    format!("certificate {depth} of the path is revoked ({source})"),
-                    lines,
-                ));
-            }
-            CertStatus::OnHold(source) => {
-                lines.push(format!("{name}: on hold ({source})"));
-                return Err((
-                    Indication::Indeterminate,
-                    SubIndication::TryLater,
-                    format!("certificate {depth} of the path is on hold ({source})"),
-                    lines,
-                ));
-            }
-            CertStatus::Unknown(reason) => {
-                lines.push(format!("{name}: unknown ({reason})"));
-                return Err((
-                    Indication::Indeterminate,
-                    SubIndication::TryLater,
-                    format!(
-                        "no usable revocation data for certificate {depth} of the path: {reason}"
-                    ),
-                    lines,
-                ));
-            }
-        }
+        judge(&name, depth, status, time, &mut lines)
+            .map_err(|(indication, sub, reason)| (indication, sub, reason, lines.clone()))?;
     }
     Ok(lines)
 }
 
+/// A certificate's status and where it came from.
 enum CertStatus {
     Good(String),
     /// Source and revocation time (Unix seconds) when known.
     Revoked(String, Option<i64>),
     OnHold(String),
+    /// Why nothing usable was found.
     Unknown(String),
+}
+
+/// Adds the report line for certificate `depth` of the path (`name`) and decides: revoked is
+/// TOTAL-FAILED / REVOKED unless revoked after the validation time; on hold and unknown are
+/// INDETERMINATE / TRY_LATER.
+fn judge(
+    name: &str,
+    depth: usize,
+    status: CertStatus,
+    time: i64,
+    lines: &mut Vec<String>,
+) -> Result<(), (Indication, SubIndication, String)> {
+    match status {
+        CertStatus::Good(source) => lines.push(format!("{name}: good ({source})")),
+        CertStatus::Revoked(source, Some(revoked_at)) if revoked_at > time => lines.push(format!(
+            "{name}: revoked after the validation time, at {} ({source})",
+            rfc3339(revoked_at)
+        )),
+        CertStatus::Revoked(source, _) => {
+            lines.push(format!("{name}: revoked ({source})"));
+            return Err((
+                Indication::TotalFailed,
+                SubIndication::Revoked,
+                format!("certificate {depth} of the path is revoked ({source})"),
+            ));
+        }
+        CertStatus::OnHold(source) => {
+            lines.push(format!("{name}: on hold ({source})"));
+            return Err((
+                Indication::Indeterminate,
+                SubIndication::TryLater,
+                format!("certificate {depth} of the path is on hold ({source})"),
+            ));
+        }
+        CertStatus::Unknown(reason) => {
+            lines.push(format!("{name}: unknown ({reason})"));
+            return Err((
+                Indication::Indeterminate,
+                SubIndication::TryLater,
+                format!("no usable revocation data for certificate {depth} of the path: {reason}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn cert_status(
