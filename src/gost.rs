@@ -440,18 +440,34 @@ pub fn verify_signed(
 
 /// Verifies certificate `cert` (DER) with the key of `issuer` (DER).
 pub fn verify_certificate(cert: &[u8], issuer: &[u8]) -> Result<bool, GostError> {
-    use der::Encode;
-    let malformed = |e: der::Error| GostError::Malformed(e.to_string());
     let cert = x509_cert::Certificate::from_der(cert).map_err(malformed)?;
+    verify_by(
+        &cert.tbs_certificate,
+        &cert.signature_algorithm,
+        &cert.signature,
+        issuer,
+    )
+}
+
+fn malformed(e: der::Error) -> GostError {
+    GostError::Malformed(e.to_string())
+}
+
+/// Verifies the signed part `tbs` of a certificate or CRL with the key of `issuer` (DER).
+fn verify_by(
+    tbs: &impl der::Encode,
+    algorithm: &x509_cert::spki::AlgorithmIdentifierOwned,
+    signature: &der::asn1::BitString,
+    issuer: &[u8],
+) -> Result<bool, GostError> {
     let issuer = x509_cert::Certificate::from_der(issuer).map_err(malformed)?;
-    let tbs = cert.tbs_certificate.to_der().map_err(malformed)?;
-    let signature = cert
-        .signature
+    let tbs = tbs.to_der().map_err(malformed)?;
+    let signature = signature
         .as_bytes()
         .ok_or_else(|| GostError::Malformed("signature bit string".into()))?;
     verify_signed(
         &tbs,
-        &cert.signature_algorithm.oid.to_string(),
+        &algorithm.oid.to_string(),
         signature,
         &issuer.tbs_certificate.subject_public_key_info,
     )
@@ -464,20 +480,12 @@ pub fn is_gost(oid: &str) -> bool {
 
 /// Verifies a CRL (DER) with the key of `issuer` (DER).
 pub fn verify_crl(crl: &[u8], issuer: &[u8]) -> Result<bool, GostError> {
-    use der::Encode;
-    let malformed = |e: der::Error| GostError::Malformed(e.to_string());
     let crl = x509_cert::crl::CertificateList::from_der(crl).map_err(malformed)?;
-    let issuer = x509_cert::Certificate::from_der(issuer).map_err(malformed)?;
-    let tbs = crl.tbs_cert_list.to_der().map_err(malformed)?;
-    let signature = crl
-        .signature
-        .as_bytes()
-        .ok_or_else(|| GostError::Malformed("signature bit string".into()))?;
-    verify_signed(
-        &tbs,
-        &crl.signature_algorithm.oid.to_string(),
-        signature,
-        &issuer.tbs_certificate.subject_public_key_info,
+    verify_by(
+        &crl.tbs_cert_list,
+        &crl.signature_algorithm,
+        &crl.signature,
+        issuer,
     )
 }
 

@@ -283,11 +283,7 @@ impl Service {
         if let Some(issued) = self.replay(idempotency.as_ref()).await? {
             return Ok((issued, IssueTimings::default()));
         }
-        if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
-            let error = serde_json::from_slice::<serde::de::IgnoredAny>(body)
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
+        if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
             return Err(ServiceError::Malformed(format!(
                 "the body is not JSON: {error}"
             )));

@@ -59,7 +59,7 @@ fn self_signed(cert: &X509) -> bool {
 }
 
 /// RFC 6960, 4.2.2.2.1: a responder certificate with id-pkix-ocsp-nocheck needs no check.
-fn has_ocsp_nocheck(cert: &X509) -> bool {
+pub(crate) fn has_ocsp_nocheck(cert: &X509) -> bool {
     use der::Decode;
     cert.to_der()
         .ok()

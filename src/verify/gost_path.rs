@@ -146,21 +146,9 @@ pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>]) -> Option<Cert
         }
         let authorised = answer.responder == issuer
             || (gost::verify_certificate(&answer.responder, issuer) == Ok(true)
-                && Certificate::from_der(&answer.responder).is_ok_and(|responder| {
-                    responder
-                        .tbs_certificate
-                        .extensions
-                        .iter()
-                        .flatten()
-                        .filter(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
-                        .filter_map(|e| {
-                            x509_cert::ext::pkix::ExtendedKeyUsage::from_der(
-                                e.extn_value.as_bytes(),
-                            )
-                            .ok()
-                        })
-                        .any(|eku| eku.0.iter().any(|oid| oid.to_string() == OCSP_SIGNING))
-                }));
+                && super::eku_of(&answer.responder)
+                    .iter()
+                    .any(|oid| oid == OCSP_SIGNING));
         if !authorised {
             continue;
         }

@@ -774,7 +774,7 @@ fn revocation_of_path(
         else {
             continue;
         };
-        if depth > 0 && is_ocsp_nocheck(cert) {
+        if depth > 0 && crate::sign::revocation::has_ocsp_nocheck(cert) {
             continue;
         }
         let name = subject_line(cert);
@@ -923,7 +923,7 @@ fn has_non_repudiation(der: &[u8]) -> bool {
         .is_some_and(|usage| usage.non_repudiation())
 }
 
-fn eku_of(der: &[u8]) -> Vec<String> {
+pub(crate) fn eku_of(der: &[u8]) -> Vec<String> {
     extensions_of(der)
         .iter()
         .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
@@ -936,14 +936,6 @@ fn eku_of(der: &[u8]) -> Vec<String> {
 
 fn has_time_stamping_eku(der: &[u8]) -> bool {
     eku_of(der).iter().any(|oid| oid == "1.3.6.1.5.5.7.3.8")
-}
-
-fn is_ocsp_nocheck(cert: &X509) -> bool {
-    cert.to_der().is_ok_and(|der| {
-        extensions_of(&der)
-            .iter()
-            .any(|e| e.extn_id.to_string() == "1.3.6.1.5.5.7.48.1.5")
-    })
 }
 
 /// Role names of the extended key usage OIDs (kz-pki.md, "Roles").
