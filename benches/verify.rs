@@ -7,27 +7,20 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use eucdoc::model;
-use eucdoc::render::{RenderConfig, Renderer};
 use eucdoc::sign::{self, SignRequest, revocation::ValidationData};
 use eucdoc::verify::{Indication, VerifyOptions, verify_pdf};
 
+mod support;
+
 fn bench(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let now = time::UtcDateTime::now();
-    let pki = sign::devpki::generate(dir.path(), "bench", now.unix_timestamp()).expect("dev pki");
-    let store = std::fs::read(&pki.officer).expect("key store");
-    let signer =
-        sign::open_signer(&store, "bench", now.unix_timestamp(), &[], &[]).expect("signer");
-    let renderer = Renderer::new(RenderConfig::default()).expect("renderer");
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/end-user-certificate.json"
-    );
-    let input = model::parse(&std::fs::read(path).expect("example")).expect("valid");
-    let rendered = renderer
-        .render_marked(&input, "KZ-EUC-2026-000123", now, true)
-        .expect("render");
+    let support::Fixture {
+        dir: _dir,
+        pki,
+        now,
+        signer,
+        rendered,
+        ..
+    } = support::fixture();
     let request = SignRequest::basic(now);
     let signed = sign::sign_pdf(&rendered.pdf, &signer, &request).expect("sign");
     let with_crl = sign::pdf::add_dss(
