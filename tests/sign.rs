@@ -622,6 +622,18 @@ fn pyhanko_validates_intact_and_trusted() {
     let (_, signed) = signed_example();
     let dir = tool_dir();
     let pdf = write_temp(dir.path(), "signed.pdf", &signed);
+    let stdout = pyhanko_against_dev_chain(&pdf);
+    assert!(
+        stdout.contains("intact True valid True trusted True"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("coverage ENTIRE_FILE"), "{stdout}");
+}
+
+/// pyHanko's validation of the first signature of `pdf` against the development root and NCA
+/// (soft-fail revocation: B-B carries none): "intact … valid … trusted … coverage …
+/// modification …" and "timestamp INTACT_AND_VALID TRUSTED" of its signature timestamp.
+fn pyhanko_against_dev_chain(pdf: &std::path::Path) -> String {
     let script = r#"
 import sys
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -632,24 +644,20 @@ root = load_cert_from_pemder(sys.argv[2])
 nca = load_cert_from_pemder(sys.argv[3])
 vc = ValidationContext(trust_roots=[root], other_certs=[nca], allow_fetching=False, revocation_mode='soft-fail')
 with open(sys.argv[1], 'rb') as f:
-    r = PdfFileReader(f)
-    sig = r.embedded_signatures[0]
-    status = validate_pdf_signature(sig, vc)
+    sig = PdfFileReader(f).embedded_signatures[0]
+    status = validate_pdf_signature(sig, vc, ts_validation_context=vc)
+    ts = status.timestamp_validity
     print('intact', status.intact, 'valid', status.valid, 'trusted', status.trusted, 'coverage', status.coverage.name, 'modification', status.modification_level.name)
+    print('timestamp', ts is not None and ts.intact and ts.valid, ts.trusted if ts else None)
 "#;
-    let stdout = pyhanko(
+    pyhanko(
         script,
         &[
             pdf.to_str().unwrap(),
             pki().1.root.to_str().unwrap(),
             pki().1.nca.to_str().unwrap(),
         ],
-    );
-    assert!(
-        stdout.contains("intact True valid True trusted True"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("coverage ENTIRE_FILE"), "{stdout}");
+    )
 }
 
 /// A TSA started for the test: `openssl ts -reply` behind tests/support/tsa_shim.py on a free
@@ -780,29 +788,7 @@ fn b_t_carries_a_verified_signature_timestamp() {
     assert!(printed.contains("id-smime-aa-timeStampToken"), "{printed}");
     // pyHanko sees the timestamp, valid and trusted against the same root (the TSA's chain).
     let pdf = write_temp(dir.path(), "bt.pdf", &signed);
-    let script = r#"
-import sys
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
-from pyhanko.keys import load_cert_from_pemder
-root = load_cert_from_pemder(sys.argv[2]); nca = load_cert_from_pemder(sys.argv[3])
-vc = ValidationContext(trust_roots=[root], other_certs=[nca], allow_fetching=False, revocation_mode='soft-fail')
-with open(sys.argv[1], 'rb') as f:
-    sig = PdfFileReader(f).embedded_signatures[0]
-    status = validate_pdf_signature(sig, vc, ts_validation_context=vc)
-    ts = status.timestamp_validity
-    print('intact', status.intact, 'valid', status.valid, 'trusted', status.trusted)
-    print('timestamp', ts is not None and ts.intact and ts.valid, ts.trusted if ts else None)
-"#;
-    let stdout = pyhanko(
-        script,
-        &[
-            pdf.to_str().unwrap(),
-            pki().1.root.to_str().unwrap(),
-            pki().1.nca.to_str().unwrap(),
-        ],
-    );
+    let stdout = pyhanko_against_dev_chain(&pdf);
     assert!(
         stdout.contains("intact True valid True trusted True"),
         "{stdout}"
