@@ -3,6 +3,7 @@
 //! inputs; and the signer's status from OCSP responses, each response checked before it is
 //! believed. The NIST PKITS and x509-limbo harness (tests/path_validation.rs) runs this module.
 
+use der::Decode;
 use openssl::hash::MessageDigest;
 use openssl::ocsp::{OcspCertId, OcspCertStatus, OcspFlag, OcspResponse, OcspResponseStatus};
 use openssl::stack::Stack;
@@ -276,18 +277,17 @@ fn ocsp_store(
     Ok(builder.build())
 }
 
-/// A CRL entry found for a certificate.
-pub struct CrlEntry {
-    /// revocationDate, Unix seconds.
-    pub at: Option<i64>,
-    /// Whether the reason code is certificateHold.
-    pub hold: bool,
-}
-
-/// The entry for `cert` in a CRL of `issuer` whose signature verifies.
-pub fn crl_entry(cert: &X509, issuer: &X509, crls: &[Vec<u8>]) -> Option<CrlEntry> {
+/// The entry for `cert` in a CRL of `issuer` whose signature verifies (the entry is read as
+/// for any CRL, by [`crate::gost::crl_entry`]).
+pub fn crl_entry(cert: &X509, issuer: &X509, crls: &[Vec<u8>]) -> Option<crate::gost::CrlEntry> {
     let key = issuer.public_key().ok()?;
     let issuer_name = issuer.subject_name().to_der().ok()?;
+    let serial = cert
+        .to_der()
+        .ok()
+        .and_then(|der| x509_cert::Certificate::from_der(&der).ok())?
+        .tbs_certificate
+        .serial_number;
     for der in crls {
         let Ok(crl) = X509Crl::from_der(der) else {
             continue;
@@ -297,19 +297,8 @@ pub fn crl_entry(cert: &X509, issuer: &X509, crls: &[Vec<u8>]) -> Option<CrlEntr
         {
             continue;
         }
-        if let openssl::x509::CrlStatus::Revoked(entry) = crl.get_by_cert(cert) {
-            let hold = entry
-                .extension::<openssl::x509::ReasonCode>()
-                .ok()
-                .flatten()
-                .and_then(|(_, code)| code.get_i64().ok())
-                == Some(i64::from(
-                    openssl::x509::CrlReason::CERTIFICATE_HOLD.as_raw(),
-                ));
-            return Some(CrlEntry {
-                at: openssl_time_text(&entry.revocation_date().to_string()),
-                hold,
-            });
+        if let Ok(Some(entry)) = crate::gost::crl_entry(der, serial.as_bytes()) {
+            return Some(entry);
         }
     }
     None

@@ -899,8 +899,10 @@ fn cert_status(
         Ok(_) => CertStatus::Good("CRL".into()),
         Err(failure) if failure.sub_indication == SubIndication::Revoked => {
             match chain::crl_entry(cert, issuer, &evidence.crls) {
-                Some(entry) if entry.hold => CertStatus::OnHold("CRL".into()),
-                Some(entry) => CertStatus::Revoked("CRL".into(), entry.at),
+                Some(entry) if entry.reason.as_deref() == Some("certificateHold") => {
+                    CertStatus::OnHold("CRL".into())
+                }
+                Some(entry) => CertStatus::Revoked("CRL".into(), Some(entry.revoked_at)),
                 None => CertStatus::Revoked("CRL".into(), None),
             }
         }
