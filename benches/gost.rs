@@ -45,6 +45,33 @@ fn bench(c: &mut Criterion) {
     c.bench_function("verify_gost_one_page_pdf_with_crl", |b| {
         b.iter(|| black_box(eucdoc::verify::verify_pdf(&pdf, &options).expect("report")))
     });
+    // PAdES B-B of a one-page certificate with the visible stamp, with the CA's GOST 2015 key
+    // store opened as `eucdoc sign --p12` opens it (certificate from the store).
+    let at = time::macros::utc_datetime!(2022-12-01 12:00:00);
+    let signer = eucdoc::sign::KeyStoreSigner::open(
+        &common::gost::nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"),
+        "Aa123456",
+        at.unix_timestamp(),
+    )
+    .expect("GOST key store");
+    let renderer = common::renderer();
+    let rendered = common::render_bytes(&common::example("end-user-certificate.json"));
+    let levels = eucdoc::sign::LevelOptions::default();
+    let stamp = eucdoc::sign::StampOptions {
+        place: &rendered.signature_place,
+        position: Some("басшы"),
+        time: at,
+        levels: &levels,
+        watermark_pages: false,
+    };
+    c.bench_function("gost_sign_one_page_b_b_with_stamp", |b| {
+        b.iter(|| {
+            black_box(
+                eucdoc::sign::sign_with_stamp(&rendered.pdf, &signer, &renderer, &stamp)
+                    .expect("sign"),
+            )
+        })
+    });
 }
 
 criterion_group!(benches, bench);

@@ -18,6 +18,8 @@ command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 # The OpenSSL gost engine: the independent GOST oracle of tests/gost.rs.
 openssl engine gost >/dev/null 2>&1 || missing+=(libengine-gost-openssl)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+# libfaketime: tests/http.rs runs the service at a time inside the CA's test keys' validity.
+[ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 ] || missing+=(faketime)
 pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"

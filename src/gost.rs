@@ -1,5 +1,6 @@
 //! GOST R 34.10-2015 (512-bit, curve id-tc26-gost-3410-12-512-paramSetA) signatures as
-//! Kazakhstan's CA makes them, with GOST R 34.11-2015 (Streebog-512) digests; verification only.
+//! Kazakhstan's CA makes them, with GOST R 34.11-2015 (Streebog-512) digests: verification, and
+//! signing with a software key in constant time.
 //!
 //! The curve arithmetic is OpenSSL's, on a prime curve built from the published parameters
 //! (RFC 7836 family, gost-engine); the hash is RustCrypto's `streebog`. Kazakh encoding
@@ -9,11 +10,15 @@
 
 use std::sync::OnceLock;
 
+use crypto_bigint::modular::constant_mod::ResidueParams;
+use crypto_bigint::subtle::ConstantTimeLess;
+use crypto_bigint::{Encoding, U512, Zero};
 use der::Decode;
 use der::asn1::OctetString;
 use openssl::bn::{BigNum, BigNumContext, BigNumRef};
 use openssl::ec::{EcGroup, EcPoint};
 use streebog::Digest;
+use zeroize::Zeroize;
 
 /// Key algorithm: GOST 34.10-2015 512-bit (Kazakh OID).
 pub const KEY_512: &str = "1.2.398.3.10.1.1.2.2";
@@ -189,12 +194,70 @@ fn halves<'a>(bytes: &'a [u8], what: &str) -> Result<[&'a [u8]; 2], GostError> {
     Ok([&bytes[..64], &bytes[64..]])
 }
 
-/// A software GOST 34.10-2015 512 key for tests and for deployments that accept one
-/// (production officers' keys sit on tokens). The scalar stays in OpenSSL's memory; it is never
-/// printed (no Debug output shows it).
+// The group order q as a constant modulus for crypto-bigint's Montgomery arithmetic: every
+// operation on the secret scalar and the nonce (reduction, product, sum) runs in constant time.
+crypto_bigint::impl_modulus!(
+    GroupOrder,
+    U512,
+    concat!(
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+        "27E69532F48D89116FF22B8D4E0560609B4B38ABFAD2B85DCACDB1411F10B275"
+    )
+);
+
+/// An integer modulo the group order q.
+type ModQ = crypto_bigint::modular::constant_mod::Residue<GroupOrder, { U512::LIMBS }>;
+
+/// `value` mod q, in constant time.
+fn reduce(value: &U512) -> U512 {
+    ModQ::new(value).retrieve()
+}
+
+/// A secret integer as the BIGNUM OpenSSL's scalar multiplication takes: secure heap (cleared
+/// when freed) and BN_FLG_CONSTTIME, so `EC_POINT_mul` takes its constant-time Montgomery ladder
+/// (which also pads the scalar to a fixed length).
+fn secret_bignum(value: &U512) -> Result<BigNum, GostError> {
+    let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
+    let bytes = zeroize::Zeroizing::new(value.to_be_bytes());
+    let mut number = BigNum::new_secure().map_err(ssl)?;
+    number.set_const_time();
+    number.copy_from_slice(bytes.as_ref()).map_err(ssl)?;
+    number.set_const_time();
+    Ok(number)
+}
+
+/// x(scalar·G) as an integer (big-endian bytes in between), and the point's x‖y little-endian.
+fn multiply_generator(scalar: &U512) -> Result<(U512, Vec<u8>), GostError> {
+    let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
+    let curve = curve()?;
+    let mut ctx = BigNumContext::new_secure().map_err(ssl)?;
+    let secret = secret_bignum(scalar)?;
+    let mut point = EcPoint::new(&curve.group).map_err(ssl)?;
+    point
+        .mul_generator2(&curve.group, &secret, &mut ctx)
+        .map_err(ssl)?;
+    let (mut x, mut y) = (BigNum::new().map_err(ssl)?, BigNum::new().map_err(ssl)?);
+    point
+        .affine_coordinates_gfp(&curve.group, &mut x, &mut y, &mut ctx)
+        .map_err(ssl)?;
+    let x_be = x.to_vec_padded(64).map_err(ssl)?;
+    let mut public = to_little_endian(&x)?;
+    public.extend(to_little_endian(&y)?);
+    Ok((U512::from_be_slice(&x_be), public))
+}
+
+/// A software GOST 34.10-2015 512 key (a key store's, or generated). The scalar is held in a
+/// crypto-bigint integer that is zeroized when the key is dropped; it is never printed (no
+/// Debug output shows it).
 pub struct GostKey {
-    d: BigNum,
+    d: U512,
     public: Vec<u8>,
+}
+
+impl Drop for GostKey {
+    fn drop(&mut self) {
+        self.d.zeroize();
+    }
 }
 
 impl std::fmt::Debug for GostKey {
@@ -208,80 +271,72 @@ impl std::fmt::Debug for GostKey {
 impl GostKey {
     /// The key with scalar `d`, 64 bytes little-endian (as Kazakh and Russian key stores hold it).
     pub fn from_scalar_le(d: &[u8]) -> Result<Self, GostError> {
-        let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
         if d.len() != 64 {
             return Err(GostError::Malformed(format!(
                 "a 512-bit private key has 64 bytes, not {}",
                 d.len()
             )));
         }
-        let curve = curve()?;
-        let d = little_endian(d)?;
-        let zero = BigNum::new().map_err(ssl)?;
-        if d <= zero || d >= curve.order {
+        let mut scalar = U512::from_le_slice(d);
+        // 0 < d < q, checked without branching on the secret's bits.
+        let in_range: bool = (scalar.ct_lt(&GroupOrder::MODULUS) & !scalar.is_zero()).into();
+        if !in_range {
+            scalar.zeroize();
             return Err(GostError::Malformed(
                 "the private key is out of range".into(),
             ));
         }
-        let public = public_point(&d)?;
+        Self::from_scalar(scalar)
+    }
+
+    fn from_scalar(d: U512) -> Result<Self, GostError> {
+        let (_, public) = multiply_generator(&d)?;
         Ok(Self { d, public })
     }
 
     /// The key in a PKCS#12 key store as Kazakhstan's CA issues GOST 2015 keys
     /// (pkcs8ShroudedKeyBag, 3DES; PKCS#8 algorithm 1.2.398.3.10.1.1.2.2 whose privateKey wraps
-    /// a 64-byte little-endian scalar). The certificate bags are not read: the caller checks
-    /// the key against the certificate ([`GostKey::public_key`]).
+    /// a 64-byte little-endian scalar). The caller checks the key against its certificate
+    /// ([`GostKey::public_key`]); `sign::open_key_store` does both.
     pub fn from_pkcs12(p12: &[u8], password: &str) -> Result<Self, GostError> {
         crate::sign::signer_load_providers().map_err(|e| GostError::Malformed(e.to_string()))?;
         let store = openssl::pkcs12::Pkcs12::from_der(p12)
-            .map_err(|e| GostError::Malformed(format!("not a PKCS#12 key store: {e}")))?;
-        let info = crate::verify::ossl::pkcs12_key_info(&store, password)
-            .ok_or_else(|| GostError::Malformed("no key bag decrypts with this password".into()))?;
+            .map_err(|_| GostError::Malformed("not a PKCS#12 key store".into()))?;
+        let contents = crate::verify::ossl::pkcs12_contents(&store, password)
+            .map_err(|_| GostError::Malformed("no key bag decrypts with this password".into()))?;
+        let info = contents
+            .key_info
+            .ok_or_else(|| GostError::Malformed("the key store holds no key".into()))?;
         Self::from_pkcs8(&info)
     }
 
     /// The key in a PrivateKeyInfo (DER) of algorithm 1.2.398.3.10.1.1.2.2.
     pub fn from_pkcs8(der_bytes: &[u8]) -> Result<Self, GostError> {
-        let info: Vec<der::Any> = Vec::from_der(der_bytes)
+        let info = pkcs8::PrivateKeyInfo::from_der(der_bytes)
             .map_err(|e| GostError::Malformed(format!("PrivateKeyInfo: {e}")))?;
-        let algorithm = info
-            .get(1)
-            .and_then(|a| {
-                let fields: Vec<der::Any> = Vec::from_der(&der::Encode::to_der(a).ok()?).ok()?;
-                fields
-                    .first()?
-                    .decode_as::<der::asn1::ObjectIdentifier>()
-                    .ok()
-            })
-            .map(|oid| oid.to_string())
-            .unwrap_or_default();
+        let algorithm = info.algorithm.oid.to_string();
         if algorithm != KEY_512 {
             return Err(GostError::Unsupported(format!("key algorithm {algorithm}")));
         }
-        let outer = info
-            .get(2)
-            .ok_or_else(|| GostError::Malformed("PrivateKeyInfo without privateKey".into()))?
-            .decode_as::<OctetString>()
-            .map_err(|e| GostError::Malformed(format!("privateKey: {e}")))?;
         // The privateKey OCTET STRING wraps a second OCTET STRING with the scalar.
-        let scalar = OctetString::from_der(outer.as_bytes())
-            .map(|inner| inner.as_bytes().to_vec())
-            .unwrap_or_else(|_| outer.as_bytes().to_vec());
-        Self::from_scalar_le(&scalar)
+        let scalar = match der::asn1::OctetStringRef::from_der(info.private_key) {
+            Ok(inner) => inner.as_bytes(),
+            Err(_) => info.private_key,
+        };
+        Self::from_scalar_le(scalar)
     }
 
-    /// A new random key (OpenSSL's CSPRNG).
+    /// A new random key (OpenSSL's CSPRNG; reduced mod q, whose bias is below 2^-250).
     pub fn generate() -> Result<Self, GostError> {
-        let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
-        let curve = curve()?;
-        let mut d = BigNum::new().map_err(ssl)?;
-        let one = BigNum::from_u32(1).map_err(ssl)?;
-        let mut range = BigNum::new().map_err(ssl)?;
-        range.checked_sub(&curve.order, &one).map_err(ssl)?;
-        range.rand_range(&mut d).map_err(ssl)?;
-        d.add_word(1).map_err(ssl)?;
-        let public = public_point(&d)?;
-        Ok(Self { d, public })
+        loop {
+            let mut bytes = zeroize::Zeroizing::new([0u8; 64]);
+            openssl::rand::rand_bytes(bytes.as_mut())
+                .map_err(|e| GostError::Malformed(e.to_string()))?;
+            let d = reduce(&U512::from_be_slice(bytes.as_ref()));
+            if !bool::from(d.is_zero()) {
+                return Self::from_scalar(d);
+            }
+        }
     }
 
     /// The public key, x‖y little-endian (128 bytes).
@@ -289,63 +344,48 @@ impl GostKey {
         &self.public
     }
 
-    /// Signs a Streebog-512 digest: r‖s little-endian (128 bytes). The nonce is derived from the
-    /// key and the digest (HMAC-SHA-512, RFC 6979's idea), so it never repeats for different
-    /// messages and needs no random source; k·G is OpenSSL's constant-time ladder.
+    /// Signs a Streebog-512 digest: r‖s little-endian (128 bytes), GOST R 34.10-2012 §6.1.
+    ///
+    /// The nonce k is RFC 6979's (§3.2, HMAC_DRBG with SHA-512 over the scalar and the reduced
+    /// digest, RustCrypto's `rfc6979`): deterministic, so a broken random source cannot leak the
+    /// key, and never the same for two digests. k·G is OpenSSL's constant-time ladder; every
+    /// other operation on d and k is crypto-bigint's constant-time Montgomery arithmetic.
     pub fn sign_digest(&self, digest: &[u8; 64]) -> Result<[u8; 128], GostError> {
-        let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
-        let curve = curve()?;
-        let q = &curve.order;
-        let mut ctx = BigNumContext::new().map_err(ssl)?;
-        let zero = BigNum::new().map_err(ssl)?;
-        let mut e = BigNum::new().map_err(ssl)?;
-        let digest_value = little_endian(digest)?;
-        e.nnmod(&digest_value, q, &mut ctx).map_err(ssl)?;
-        if e == zero {
-            e = BigNum::from_u32(1).map_err(ssl)?;
+        use sha2::digest::generic_array::GenericArray;
+        // e = digest (little-endian) mod q; 0 becomes 1. Public: derived from the document.
+        let mut e = reduce(&U512::from_le_slice(digest));
+        if bool::from(e.is_zero()) {
+            e = U512::ONE;
         }
-        let secret = self.d.to_vec_padded(64).map_err(ssl)?;
-        for counter in 0u32..64 {
-            let key = openssl::pkey::PKey::hmac(&secret).map_err(ssl)?;
-            let mut mac = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha512(), &key)
-                .map_err(ssl)?;
-            mac.update(digest).map_err(ssl)?;
-            mac.update(&counter.to_be_bytes()).map_err(ssl)?;
-            let block = mac.sign_to_vec().map_err(ssl)?;
-            let mut k = BigNum::new().map_err(ssl)?;
-            let wide = BigNum::from_slice(&block).map_err(ssl)?;
-            k.nnmod(&wide, q, &mut ctx).map_err(ssl)?;
-            if k == zero {
-                continue;
-            }
-            let mut point = EcPoint::new(&curve.group).map_err(ssl)?;
-            point
-                .mul_generator2(&curve.group, &k, &mut ctx)
-                .map_err(ssl)?;
-            let (mut x, mut y) = (BigNum::new().map_err(ssl)?, BigNum::new().map_err(ssl)?);
-            point
-                .affine_coordinates_gfp(&curve.group, &mut x, &mut y, &mut ctx)
-                .map_err(ssl)?;
-            let mut r = BigNum::new().map_err(ssl)?;
-            r.nnmod(&x, q, &mut ctx).map_err(ssl)?;
-            if r == zero {
-                continue;
-            }
-            // s = (r·d + k·e) mod q.
-            let (mut rd, mut ke, mut s) = (
-                BigNum::new().map_err(ssl)?,
-                BigNum::new().map_err(ssl)?,
-                BigNum::new().map_err(ssl)?,
+        let secret = zeroize::Zeroizing::new(self.d.to_be_bytes());
+        let order = GroupOrder::MODULUS.to_be_bytes();
+        let e_bytes = e.to_be_bytes();
+        // RFC 6979 §3.6: further candidates (r or s zero, probability ~2^-511) add a counter as
+        // extra data.
+        for counter in 0u32..4 {
+            let extra = counter.to_be_bytes();
+            let mut k_bytes = rfc6979::generate_k::<sha2::Sha512, _>(
+                GenericArray::from_slice(secret.as_ref()),
+                GenericArray::from_slice(&order),
+                GenericArray::from_slice(&e_bytes),
+                if counter == 0 { &[] } else { &extra },
             );
-            rd.mod_mul(&r, &self.d, q, &mut ctx).map_err(ssl)?;
-            ke.mod_mul(&k, &e, q, &mut ctx).map_err(ssl)?;
-            s.mod_add(&rd, &ke, q, &mut ctx).map_err(ssl)?;
-            if s == zero {
+            let mut k = U512::from_be_slice(k_bytes.as_slice());
+            k_bytes.as_mut_slice().zeroize();
+            let (x, _) = multiply_generator(&k)?;
+            let r = reduce(&x);
+            // s = (r·d + k·e) mod q.
+            let (mut d_mod, mut k_mod) = (ModQ::new(&self.d), ModQ::new(&k));
+            let s = (ModQ::new(&r) * d_mod + k_mod * ModQ::new(&e)).retrieve();
+            d_mod.zeroize();
+            k_mod.zeroize();
+            k.zeroize();
+            if bool::from(r.is_zero() | s.is_zero()) {
                 continue;
             }
             let mut out = [0u8; 128];
-            out[..64].copy_from_slice(&to_little_endian(&r)?);
-            out[64..].copy_from_slice(&to_little_endian(&s)?);
+            out[..64].copy_from_slice(&r.to_le_bytes());
+            out[64..].copy_from_slice(&s.to_le_bytes());
             return Ok(out);
         }
         Err(GostError::Malformed("no usable nonce".into()))
@@ -363,23 +403,6 @@ fn to_little_endian(n: &BigNumRef) -> Result<Vec<u8>, GostError> {
         .map_err(|e| GostError::Malformed(e.to_string()))?;
     bytes.reverse();
     Ok(bytes)
-}
-
-fn public_point(d: &BigNumRef) -> Result<Vec<u8>, GostError> {
-    let ssl = |e: openssl::error::ErrorStack| GostError::Malformed(e.to_string());
-    let curve = curve()?;
-    let mut ctx = BigNumContext::new().map_err(ssl)?;
-    let mut point = EcPoint::new(&curve.group).map_err(ssl)?;
-    point
-        .mul_generator2(&curve.group, d, &mut ctx)
-        .map_err(ssl)?;
-    let (mut x, mut y) = (BigNum::new().map_err(ssl)?, BigNum::new().map_err(ssl)?);
-    point
-        .affine_coordinates_gfp(&curve.group, &mut x, &mut y, &mut ctx)
-        .map_err(ssl)?;
-    let mut key = to_little_endian(&x)?;
-    key.extend(to_little_endian(&y)?);
-    Ok(key)
 }
 
 /// The 128-byte public key (x‖y little-endian) of a GOST 2015 512 SubjectPublicKeyInfo,

@@ -411,7 +411,7 @@ fn open_signer(
     key: &KeyArgs,
     p12: &std::path::Path,
     now: time::UtcDateTime,
-) -> Result<eucdoc::sign::Pkcs12Signer, Failure> {
+) -> Result<eucdoc::sign::KeyStoreSigner, Failure> {
     let password = password(key)?;
     let store = std::fs::read(p12)
         .with_context(|| format!("cannot read {}", p12.display()))

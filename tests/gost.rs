@@ -321,6 +321,62 @@ mod engine {
         ));
     }
 
+    /// The OpenSSL gost engine, an implementation other than ours, accepts the signature value
+    /// that `eucdoc sign` with the NCA's GOST 2015 key store put into the PDF's CMS, over the
+    /// DER of its signed attributes (RFC 5652 §5.4), with the certificate's public key.
+    #[test]
+    fn engine_accepts_the_cms_signature_of_a_cli_signed_pdf() {
+        use cms::content_info::ContentInfo;
+        use cms::signed_data::SignedData;
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = std::fs::read(super::cli_signed_pdf(dir.path())).unwrap();
+        // The /Contents hex string is the gap the /ByteRange leaves.
+        let at = pdf
+            .windows(10)
+            .rposition(|w| w == b"/ByteRange")
+            .expect("a signature's /ByteRange");
+        let open = at + pdf[at..].iter().position(|b| *b == b'[').unwrap();
+        let close = open + pdf[open..].iter().position(|b| *b == b']').unwrap();
+        let range: Vec<usize> = std::str::from_utf8(&pdf[open + 1..close])
+            .unwrap()
+            .split_whitespace()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (start, length) = (range[1] + 1, range[2] - range[1] - 2);
+        let contents = hex::decode(&pdf[start..start + length]).unwrap();
+        let mut reader = der::SliceReader::new(&contents).unwrap();
+        let info = <ContentInfo as der::Decode>::decode(&mut reader).unwrap();
+        let signed = SignedData::from_der(&info.content.to_der().unwrap()).unwrap();
+        let signer = signed.signer_infos.0.get(0).unwrap();
+        assert_eq!(
+            signer.signature_algorithm.oid.to_string(),
+            gost::SIGNATURE_512
+        );
+        let attributes = signer.signed_attrs.as_ref().unwrap().to_der().unwrap();
+        let attributes_path = common::write_temp(dir.path(), "attributes.der", &attributes);
+        let certificate =
+            x509_cert::Certificate::from_der(&der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem"))
+                .unwrap();
+        let public =
+            gost::public_key_of(&certificate.tbs_certificate.subject_public_key_info).unwrap();
+        assert!(engine_verifies(
+            dir.path(),
+            &public,
+            &attributes_path,
+            signer.signature.as_bytes()
+        ));
+        let mut changed = attributes.clone();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        let changed_path = common::write_temp(dir.path(), "changed.der", &changed);
+        assert!(!engine_verifies(
+            dir.path(),
+            &public,
+            &changed_path,
+            signer.signature.as_bytes()
+        ));
+    }
+
     /// Whether the engine accepts our signature (r‖s little-endian, reversed for it) of the
     /// message in `message_path` under `public` (written as its SubjectPublicKeyInfo).
     fn engine_verifies(dir: &Path, public: &[u8], message_path: &Path, signature: &[u8]) -> bool {
@@ -328,17 +384,21 @@ mod engine {
         reversed.reverse();
         let signature_path = common::write_temp(dir, "ours.sig", &reversed);
         let public_pem = common::write_temp(dir, "ours.pem", russian_spki_pem(public).as_bytes());
-        let out = openssl(&[
-            "dgst",
-            "-engine",
-            "gost",
-            "-md_gost12_512",
-            "-verify",
-            public_pem.to_str().unwrap(),
-            "-signature",
-            signature_path.to_str().unwrap(),
-            message_path.to_str().unwrap(),
-        ]);
+        // Not `openssl()`: a refusal exits non-zero, and is an answer here.
+        let out = common::run(
+            "openssl",
+            &[
+                "dgst",
+                "-engine",
+                "gost",
+                "-md_gost12_512",
+                "-verify",
+                public_pem.to_str().unwrap(),
+                "-signature",
+                signature_path.to_str().unwrap(),
+                message_path.to_str().unwrap(),
+            ],
+        );
         String::from_utf8_lossy(&out.stdout).contains("Verified OK")
     }
 }
@@ -668,5 +728,357 @@ fn gost_pades_signature_verifies() {
         )
         .is_err(),
         "a certificate of another key is refused"
+    );
+}
+
+const GOST_PASSWORD_VARIABLE: &str = "EUCDOC_TEST_GOST_PASSWORD";
+
+fn key_store_path(name: &str) -> std::path::PathBuf {
+    root()
+        .join("../shared/corpora/kz-nca/ncanode-test/keys")
+        .join(name)
+}
+
+/// `eucdoc ARGS` with the key store's password in the environment.
+fn eucdoc_with_password(args: &[&str], password: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .args(args)
+        .env(GOST_PASSWORD_VARIABLE, password)
+        .output()
+        .unwrap()
+}
+
+/// `eucdoc verify FILE --trust CA --crl CRL --at 2022-12-01T12:30:00Z --format json`: its exit
+/// code and report.
+fn verify_as_of_2022(dir: &std::path::Path, pdf: &std::path::Path) -> (i32, serde_json::Value) {
+    let ca = common::write_temp(dir, "ca.cer", &der("ca/nca_gost2015_test.cer"));
+    let crl = common::write_temp(dir, "ca.crl", &nca("crl/nca_gost2022_test.crl"));
+    let out = common::run(
+        env!("CARGO_BIN_EXE_eucdoc"),
+        &[
+            "verify",
+            pdf.to_str().unwrap(),
+            "--trust",
+            ca.to_str().unwrap(),
+            "--crl",
+            crl.to_str().unwrap(),
+            "--at",
+            "2022-12-01T12:30:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+/// The NCA's GOST 2015 key store signs through `eucdoc sign` as a new user tries it (the key's
+/// algorithm, certificate and chain read from the store itself), and through `render --p12`
+/// (one document and a JSON Lines batch); every result passes `eucdoc verify` against the test
+/// NCA with its CRL, with the signer's IIN and role.
+#[test]
+fn gost_key_store_signs_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let signed = cli_signed_pdf(dir.path());
+    let (code, report) = verify_as_of_2022(dir.path(), &signed);
+    assert_eq!(code, 0, "{report:#}");
+    let signer = &report["signatures"][0]["signer"];
+    assert_eq!(signer["iin"], "123456789012", "{report:#}");
+    assert!(
+        signer["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap_or_default().contains("individual")),
+        "{report:#}"
+    );
+    let p12 = key_store_path("KEY_INDIVIDUAL_VALID_2015.p12");
+    let p12 = p12.to_str().unwrap();
+    let example = root().join("examples/end-user-certificate.json");
+    let rendered = dir.path().join("rendered.pdf");
+    let out = eucdoc_with_password(
+        &[
+            "render",
+            example.to_str().unwrap(),
+            "-o",
+            rendered.to_str().unwrap(),
+            "--p12",
+            p12,
+            "--password-env",
+            GOST_PASSWORD_VARIABLE,
+            "--at",
+            "2022-12-01T12:00:00Z",
+        ],
+        "Aa123456",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, report) = verify_as_of_2022(dir.path(), &rendered);
+    assert_eq!(code, 0, "{report:#}");
+    // A batch of two documents.
+    let mut document: serde_json::Value =
+        serde_json::from_slice(&common::example("end-user-certificate.json")).unwrap();
+    let mut lines = String::new();
+    for number in ["KZ-EUC-2022-000001", "KZ-EUC-2022-000002"] {
+        document["number"] = number.into();
+        lines.push_str(&serde_json::to_string(&document).unwrap());
+        lines.push('\n');
+    }
+    let jsonl = common::write_temp(dir.path(), "batch.jsonl", lines.as_bytes());
+    let out_dir = dir.path().join("batch");
+    let out = eucdoc_with_password(
+        &[
+            "render",
+            "--jsonl",
+            jsonl.to_str().unwrap(),
+            "--out-dir",
+            out_dir.to_str().unwrap(),
+            "--p12",
+            p12,
+            "--password-env",
+            GOST_PASSWORD_VARIABLE,
+            "--at",
+            "2022-12-01T12:00:00Z",
+        ],
+        "Aa123456",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for number in ["KZ-EUC-2022-000001", "KZ-EUC-2022-000002"] {
+        let (code, report) = verify_as_of_2022(dir.path(), &out_dir.join(format!("{number}.pdf")));
+        assert_eq!(code, 0, "{number}: {report:#}");
+    }
+}
+
+/// A one-page PDF signed by `eucdoc sign` with KEY_INDIVIDUAL_VALID_2015.p12 at 2022-12-01.
+fn cli_signed_pdf(dir: &std::path::Path) -> std::path::PathBuf {
+    let unsigned = common::write_temp(
+        dir,
+        "unsigned.pdf",
+        &common::render_bytes(&common::example("end-user-certificate.json")).pdf,
+    );
+    let signed = dir.join("signed.pdf");
+    let p12 = key_store_path("KEY_INDIVIDUAL_VALID_2015.p12");
+    let out = eucdoc_with_password(
+        &[
+            "sign",
+            unsigned.to_str().unwrap(),
+            "-o",
+            signed.to_str().unwrap(),
+            "--p12",
+            p12.to_str().unwrap(),
+            "--password-env",
+            GOST_PASSWORD_VARIABLE,
+            "--at",
+            "2022-12-01T12:00:00Z",
+        ],
+        "Aa123456",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    signed
+}
+
+/// Every refusal of a key store is one line in plain words, exit 2, no file written, no
+/// OpenSSL error stack, the password never echoed: the CEO key on hold (with the CA's CRL),
+/// a certificate expired at the signing time, a wrong password, an empty, truncated or foreign
+/// file, and a GOST 34.310-2004 key (named: not supported).
+#[test]
+fn gost_key_store_refusals_are_one_line_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let unsigned = common::write_temp(
+        dir.path(),
+        "unsigned.pdf",
+        &common::render_bytes(&common::example("end-user-certificate.json")).pdf,
+    );
+    let ca = common::write_temp(dir.path(), "ca.cer", &der("ca/nca_gost2015_test.cer"));
+    let crl = common::write_temp(dir.path(), "ca.crl", &nca("crl/nca_gost2022_test.crl"));
+    let valid = key_store_path("KEY_INDIVIDUAL_VALID_2015.p12");
+    let truncated = common::write_temp(
+        dir.path(),
+        "truncated.p12",
+        &std::fs::read(&valid).unwrap()[..700],
+    );
+    let empty = common::write_temp(dir.path(), "empty.p12", b"");
+    let foreign = root().join("examples/end-user-certificate.json");
+    let cases: Vec<(std::path::PathBuf, &str, &str, Vec<&str>, &str)> = vec![
+        (
+            key_store_path("KEY_CEO_REVOKED_2015.p12"),
+            "Aa123456",
+            "2022-12-01T12:00:00Z",
+            vec![
+                "--crl",
+                crl.to_str().unwrap(),
+                "--chain",
+                ca.to_str().unwrap(),
+            ],
+            "on hold (certificateHold) since 2022-07-27",
+        ),
+        (
+            valid.clone(),
+            "Aa123456",
+            "2026-11-30T12:00:00Z",
+            vec![],
+            "holds a GOST 34.10-2015 (512-bit) key whose certificate expired on 2023-07-28",
+        ),
+        (
+            valid.clone(),
+            "Wrong-Password-42",
+            "2022-12-01T12:00:00Z",
+            vec![],
+            "wrong password",
+        ),
+        (empty, "Aa123456", "2022-12-01T12:00:00Z", vec![], "empty"),
+        (
+            truncated,
+            "Aa123456",
+            "2022-12-01T12:00:00Z",
+            vec![],
+            "not a PKCS#12 key store",
+        ),
+        (
+            foreign,
+            "Aa123456",
+            "2022-12-01T12:00:00Z",
+            vec![],
+            "not a PKCS#12 key store",
+        ),
+        (
+            key_store_path("KEY_CEO_SIGN_REVOKED_2004.p12"),
+            "Qwerty12",
+            "2022-06-01T12:00:00Z",
+            vec![],
+            "GOST 34.310-2004",
+        ),
+    ];
+    for (p12, password, at, extra, expected) in cases {
+        let output = dir.path().join("out.pdf");
+        let mut args = vec![
+            "sign",
+            unsigned.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+            "--p12",
+            p12.to_str().unwrap(),
+            "--password-env",
+            GOST_PASSWORD_VARIABLE,
+            "--at",
+            at,
+        ];
+        args.extend(extra);
+        let out = eucdoc_with_password(&args, password);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", p12.display());
+        assert!(stderr.contains(expected), "{}: {stderr}", p12.display());
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(
+            !stderr.contains("routines") && !stderr.contains(":error:"),
+            "no OpenSSL error stack: {stderr}"
+        );
+        assert!(!stderr.contains(password), "the password is not echoed");
+        assert!(!output.exists(), "nothing written for {}", p12.display());
+    }
+}
+
+/// The library opens every kind of key store the CA issues by what it holds: GOST 2015 keys
+/// with the certificate from the store's encrypted certificate bag, RSA keys as before.
+#[test]
+fn key_stores_are_opened_by_their_algorithm() {
+    use eucdoc::sign::{KeyAlgorithm, KeyStoreSigner, Signer};
+    let at = time::macros::utc_datetime!(2022-12-01 12:00:00).unix_timestamp();
+    let gost =
+        KeyStoreSigner::open(&nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"), "Aa123456", at).unwrap();
+    assert_eq!(gost.algorithm(), KeyAlgorithm::Gost2015With512);
+    assert_eq!(
+        gost.certificate_der(),
+        der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem").as_slice(),
+        "the certificate comes from the store's RC2-40 certificate bag"
+    );
+    let signature = gost.sign(b"to be signed").unwrap();
+    let public = {
+        use der::Decode;
+        let cert = x509_cert::Certificate::from_der(gost.certificate_der()).unwrap();
+        gost::public_key_of(&cert.tbs_certificate.subject_public_key_info).unwrap()
+    };
+    assert_eq!(
+        gost::verify_message(&public, b"to be signed", &signature),
+        Ok(true)
+    );
+    let rsa = KeyStoreSigner::open(
+        &nca("keys/KEY_INDIVIDUAL_VALID_SIGN_2004.p12"),
+        "Qwerty12",
+        time::macros::utc_datetime!(2021-06-01 12:00:00).unix_timestamp(),
+    )
+    .unwrap();
+    assert_eq!(rsa.algorithm(), KeyAlgorithm::RsaSha256);
+    // Debug output shows no key material.
+    let shown = format!("{gost:?}");
+    assert!(
+        !shown.contains(" d:") && !shown.contains("key_info"),
+        "{shown}"
+    );
+}
+
+/// Deterministic nonces (RFC 6979 with HMAC-SHA-512): the same digest gives the same
+/// signature, another digest another r; both verify.
+#[test]
+fn gost_nonces_are_deterministic_and_distinct() {
+    let key =
+        gost::GostKey::from_pkcs12(&nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"), "Aa123456").unwrap();
+    let first = key.sign_message(b"document one").unwrap();
+    let again = key.sign_message(b"document one").unwrap();
+    let other = key.sign_message(b"document two").unwrap();
+    assert_eq!(first, again);
+    assert_ne!(first[..64], other[..64], "another nonce for another digest");
+    assert_eq!(
+        gost::verify_message(key.public_key(), b"document one", &first),
+        Ok(true)
+    );
+    assert_eq!(
+        gost::verify_message(key.public_key(), b"document two", &other),
+        Ok(true)
+    );
+    // The scalars at both ends of the range sign too.
+    let mut one = [0u8; 64];
+    one[0] = 1;
+    let smallest = gost::GostKey::from_scalar_le(&one).unwrap();
+    let signature = smallest.sign_message(b"edge").unwrap();
+    assert_eq!(
+        gost::verify_message(smallest.public_key(), b"edge", &signature),
+        Ok(true)
+    );
+    let mut q_minus_one =
+        hex::decode("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF27E69532F48D89116FF22B8D4E0560609B4B38ABFAD2B85DCACDB1411F10B274").unwrap();
+    q_minus_one.reverse();
+    let largest = gost::GostKey::from_scalar_le(&q_minus_one).unwrap();
+    let signature = largest.sign_message(b"edge").unwrap();
+    assert_eq!(
+        gost::verify_message(largest.public_key(), b"edge", &signature),
+        Ok(true)
+    );
+    let mut q = q_minus_one.clone();
+    q[0] += 1;
+    assert!(
+        gost::GostKey::from_scalar_le(&q).is_err(),
+        "q is out of range"
+    );
+    assert!(
+        gost::GostKey::from_scalar_le(&[0u8; 64]).is_err(),
+        "0 is out of range"
     );
 }

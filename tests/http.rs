@@ -63,8 +63,38 @@ fn start(data: &Path, database_url: Option<&str>) -> Server {
 
 /// Starts `eucdoc serve` as [`start`], with a configuration file when given.
 fn start_with(data: &Path, database_url: Option<&str>, config: Option<&Path>) -> Server {
+    start_at(data, database_url, config, None, &[])
+}
+
+/// libfaketime (Debian's `faketime`, which scripts/test.sh installs), thread-safe variant.
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+
+/// Starts `eucdoc serve` as [`start_with`], with `env` set, and with its wall clock starting at
+/// `fake_time` ("2022-12-01 12:00:00", UTC) when given: libfaketime preloaded, so that the
+/// CA's test keys (valid 2022–2023) can sign; timers keep the real monotonic clock.
+fn start_at(
+    data: &Path,
+    database_url: Option<&str>,
+    config: Option<&Path>,
+    fake_time: Option<&str>,
+    env: &[(&str, &str)],
+) -> Server {
     let port = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
+    if let Some(at) = fake_time {
+        assert!(
+            Path::new(LIBFAKETIME).exists(),
+            "{LIBFAKETIME} is missing: scripts/test.sh installs Debian's faketime"
+        );
+        command
+            .env("LD_PRELOAD", LIBFAKETIME)
+            .env("FAKETIME", format!("@{at}"))
+            .env("DONT_FAKE_MONOTONIC", "1")
+            .env("TZ", "UTC");
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
     command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("EUCDOC_DATA_DIR", data)
@@ -883,4 +913,87 @@ fn gost_document_same_report_over_http_as_in_the_cli() {
         "OUT_OF_BOUNDS_NO_POE"
     );
     assert_eq!(in_cli["signatures"][0]["signer"]["iin"], "123456789012");
+}
+
+/// `eucdoc serve` configured (`[signing] p12`) with the NCA's GOST 2015 key store issues a
+/// document signed with it, at a time inside the key's validity (the server's clock set by
+/// libfaketime); the PDF passes `eucdoc verify` against the test NCA with its CRL, naming the
+/// key's IIN. Configured with a key store that expired, the server refuses to start, saying so.
+#[test]
+fn serve_signs_with_a_gost_key_store() {
+    let data = tempfile::tempdir().unwrap();
+    let gost = |path: &str| {
+        common::root()
+            .join("../shared/corpora/kz-nca/ncanode-test")
+            .join(path)
+    };
+    let ca = write_temp(
+        data.path(),
+        "nca_gost2015_test.der",
+        &common::gost::der("ca/nca_gost2015_test.cer"),
+    );
+    let config = write_temp(
+        data.path(),
+        "eucdoc.toml",
+        format!(
+            "trust = [\"{}\"]\n[signing]\np12 = \"{}\"\npassword_env = \"EUCDOC_TEST_GOST_PASSWORD\"\n",
+            ca.display(),
+            gost("keys/KEY_INDIVIDUAL_VALID_2015.p12").display()
+        )
+        .as_bytes(),
+    );
+    let server = start_at(
+        &data.path().join("data"),
+        None,
+        Some(&config),
+        Some("2022-12-01 12:00:00"),
+        &[("EUCDOC_TEST_GOST_PASSWORD", "Aa123456")],
+    );
+    let issued = server.issue(&common::example("end-user-certificate.json"), &[]);
+    assert_eq!(
+        issued.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&issued.body)
+    );
+    let id = issued.json()["id"].as_str().unwrap().to_string();
+    let pdf = server.get(&format!("/v1/documents/{id}/pdf"));
+    assert_eq!(pdf.status, 200);
+    let pdf_path = write_temp(data.path(), "issued.pdf", &pdf.body);
+    let crl = gost("crl/nca_gost2022_test.crl");
+    let out = run(
+        env!("CARGO_BIN_EXE_eucdoc"),
+        &[
+            "verify",
+            pdf_path.to_str().unwrap(),
+            "--trust",
+            ca.to_str().unwrap(),
+            "--crl",
+            crl.to_str().unwrap(),
+            "--at",
+            "2022-12-01T13:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["signatures"][0]["signer"]["iin"], "123456789012");
+    drop(server);
+    // Today the key store's certificate has expired: the server does not start, and says why.
+    let out = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .env("EUCDOC_DATA_DIR", data.path().join("data2"))
+        .env("EUCDOC_CONFIG", &config)
+        .env("EUCDOC_TEST_GOST_PASSWORD", "Aa123456")
+        .env_remove("EUCDOC_DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("GOST 34.10-2015 (512-bit) key whose certificate expired on 2023-07-28"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Aa123456"));
 }

@@ -37,7 +37,7 @@ fn pki_file(name: &str) -> PathBuf {
     pki().0.path().join(name)
 }
 
-fn open(name: &str) -> Result<sign::Pkcs12Signer, SignError> {
+fn open(name: &str) -> Result<sign::KeyStoreSigner, SignError> {
     let store = std::fs::read(pki_file(name)).unwrap();
     let crl = std::fs::read(&pki().1.crl).unwrap();
     sign::open_signer(&store, PASSWORD, now().unix_timestamp(), &[crl], &[])
@@ -350,7 +350,7 @@ fn unusable_keys_are_refused_with_clear_errors() {
     assert!(matches!(refused("auth-only.p12"), SignError::NotForSigning));
     assert!(matches!(
         refused("expired.p12"),
-        SignError::CertificateExpired
+        SignError::CertificateExpired { .. }
     ));
     let store = std::fs::read(pki_file("officer.p12")).unwrap();
     let wrong = sign::open_signer(&store, "wrong", now().unix_timestamp(), &[], &[]).unwrap_err();
@@ -571,7 +571,7 @@ fn nca_key_stores_load_sign_and_refuse() {
     // Expired now; a wrong password is named as such.
     assert!(matches!(
         open("KEY_INDIVIDUAL_VALID_SIGN_2004.p12", now(), &[]),
-        Err(SignError::CertificateExpired)
+        Err(SignError::CertificateExpired { .. })
     ));
     assert!(matches!(
         sign::open_signer(

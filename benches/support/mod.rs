@@ -5,14 +5,14 @@
 
 use eucdoc::model;
 use eucdoc::render::{RenderConfig, Rendered, Renderer};
-use eucdoc::sign::{self, Pkcs12Signer, devpki::DevPkiFiles};
+use eucdoc::sign::{self, KeyStoreSigner, devpki::DevPkiFiles};
 
 pub struct Fixture {
     /// The PKI's folder: bind it (`dir: _dir`), or the files go with it.
     pub dir: tempfile::TempDir,
     pub pki: DevPkiFiles,
     pub now: time::UtcDateTime,
-    pub signer: Pkcs12Signer,
+    pub signer: KeyStoreSigner,
     pub renderer: Renderer,
     pub input: model::Input,
     pub rendered: Rendered,

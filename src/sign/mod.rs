@@ -16,7 +16,7 @@ pub mod timestamp;
 
 pub use identity::SignerIdentity;
 pub(crate) use signer::load_providers as signer_load_providers;
-pub use signer::{Digest, GostSigner, KeyAlgorithm, Pkcs12Signer, Signer};
+pub use signer::{Digest, GostSigner, KeyAlgorithm, KeyStoreSigner, Pkcs12Signer, Signer};
 
 /// Why a document was not signed.
 #[derive(Debug, thiserror::Error)]
@@ -29,22 +29,39 @@ pub enum SignError {
     #[error("key store: wrong password")]
     WrongPassword,
     /// The key's type or size is not one eucdoc signs with.
-    #[error("unsupported key: {0} (RSA 2048–4096, ECDSA P-256 or P-384)")]
+    #[error(
+        "unsupported key: {0} (eucdoc signs with GOST 34.10-2015 512-bit, RSA 2048–4096, \
+         ECDSA P-256 or P-384 keys)"
+    )]
     UnsupportedKey(String),
     /// The certificate's validity ended before the signing time.
-    #[error("the signing certificate has expired")]
-    CertificateExpired,
+    #[error("the key store holds {key} key whose certificate expired on {not_after}")]
+    CertificateExpired {
+        /// The key, in words ("a GOST 34.10-2015 (512-bit)").
+        key: String,
+        /// notAfter, "YYYY-MM-DD hh:mm:ss UTC".
+        not_after: String,
+    },
     /// The certificate's validity starts after the signing time.
-    #[error("the signing certificate is not yet valid")]
-    CertificateNotYetValid,
+    #[error("the key store holds {key} key whose certificate is valid only from {not_before}")]
+    CertificateNotYetValid {
+        /// The key, in words.
+        key: String,
+        /// notBefore, "YYYY-MM-DD hh:mm:ss UTC".
+        not_before: String,
+    },
     /// The key lacks nonRepudiation: an authentication (AUTH) key must not sign documents.
     #[error("the key may not sign documents: its certificate lacks nonRepudiation (an AUTH key?)")]
     NotForSigning,
-    /// The certificate is revoked according to the CRL given.
-    #[error("the signing certificate is revoked (CRL of {issuer})")]
+    /// The certificate is revoked or on hold according to the CRL given.
+    #[error("the signing certificate is {state} since {since} ({authority})")]
     Revoked {
-        /// The CRL issuer.
-        issuer: String,
+        /// Who says so: "CRL of …", "OCSP …".
+        authority: String,
+        /// "revoked", "revoked (keyCompromise)", "on hold (certificateHold)".
+        state: String,
+        /// revocationDate, "YYYY-MM-DD hh:mm:ss UTC".
+        since: String,
     },
     /// The CRL given cannot be used.
     #[error("CRL: {0}")]
@@ -52,6 +69,12 @@ pub enum SignError {
     /// The private-key operation failed.
     #[error("signing failed: {0}")]
     KeyOperation(String),
+    /// The signature just made does not verify with the certificate's public key (a faulty key,
+    /// token or certificate): it is not embedded.
+    #[error(
+        "the signature made does not verify with the certificate's public key; nothing was signed"
+    )]
+    SignatureCheck,
     /// The CMS structure could not be encoded.
     #[error("CMS: {0}")]
     Cms(String),
@@ -231,30 +254,82 @@ pub fn add_document_timestamp(pdf: &[u8], tsa: &timestamp::Tsa) -> Result<Vec<u8
     prepared.embed(&token)
 }
 
-/// Refuses a certificate that `crl_der` (DER or PEM) lists as revoked. The CRL's own signature
-/// is checked against `issuer_der` first.
+/// A CRL's DER, from DER or PEM bytes.
+fn crl_der(crl: &[u8]) -> Result<Vec<u8>, SignError> {
+    use der::Decode;
+    if x509_cert::crl::CertificateList::from_der(crl).is_ok() {
+        return Ok(crl.to_vec());
+    }
+    openssl::x509::X509Crl::from_pem(crl)
+        .and_then(|c| c.to_der())
+        .map_err(|_| SignError::Crl("not a CRL (DER or PEM)".into()))
+}
+
+/// Whether `issuer_der`'s key made the signature of `certificate_der` (GOST or OpenSSL's
+/// algorithms).
+fn signed_by(certificate_der: &[u8], issuer_der: &[u8]) -> bool {
+    use der::Decode;
+    let Ok(certificate) = x509_cert::Certificate::from_der(certificate_der) else {
+        return false;
+    };
+    if crate::gost::is_gost(&certificate.signature_algorithm.oid.to_string()) {
+        return crate::gost::verify_certificate(certificate_der, issuer_der) == Ok(true);
+    }
+    let (Ok(certificate), Ok(issuer)) = (
+        openssl::x509::X509::from_der(certificate_der),
+        openssl::x509::X509::from_der(issuer_der),
+    ) else {
+        return false;
+    };
+    issuer
+        .public_key()
+        .and_then(|key| certificate.verify(&key))
+        .unwrap_or(false)
+}
+
+/// Refuses a certificate that `crl` (DER or PEM) lists as revoked or on hold. The CRL's own
+/// signature (GOST or OpenSSL's algorithms) is checked against `issuer_der` first.
 pub fn check_not_revoked(
     certificate_der: &[u8],
     issuer_der: &[u8],
     crl: &[u8],
 ) -> Result<(), SignError> {
-    use openssl::x509::{CrlStatus, X509, X509Crl};
-    let crl_error = |e: openssl::error::ErrorStack| SignError::Crl(e.to_string());
-    let crl = X509Crl::from_der(crl)
-        .or_else(|_| X509Crl::from_pem(crl))
-        .map_err(crl_error)?;
-    let issuer = X509::from_der(issuer_der).map_err(crl_error)?;
-    let certificate = X509::from_der(certificate_der).map_err(crl_error)?;
-    let issuer_key = issuer.public_key().map_err(crl_error)?;
-    if !crl.verify(&issuer_key).map_err(crl_error)? {
+    use der::Decode;
+    let crl = crl_der(crl)?;
+    let parsed = x509_cert::crl::CertificateList::from_der(&crl)
+        .map_err(|e| SignError::Crl(e.to_string()))?;
+    let valid = if crate::gost::is_gost(&parsed.signature_algorithm.oid.to_string()) {
+        crate::gost::verify_crl(&crl, issuer_der).map_err(|e| SignError::Crl(e.to_string()))?
+    } else {
+        let ssl = |e: openssl::error::ErrorStack| SignError::Crl(e.to_string());
+        let key = openssl::x509::X509::from_der(issuer_der)
+            .and_then(|i| i.public_key())
+            .map_err(ssl)?;
+        openssl::x509::X509Crl::from_der(&crl)
+            .and_then(|c| c.verify(&key))
+            .map_err(ssl)?
+    };
+    if !valid {
         return Err(SignError::Crl(
             "the CRL's signature does not verify against its issuer".into(),
         ));
     }
-    match crl.get_by_cert(&certificate) {
-        CrlStatus::NotRevoked => Ok(()),
-        CrlStatus::Revoked(_) | CrlStatus::RemoveFromCrl(_) => Err(SignError::Revoked {
-            issuer: format!("{:?}", crl.issuer_name()),
+    let certificate = x509_cert::Certificate::from_der(certificate_der)
+        .map_err(|e| SignError::KeyStore(format!("unreadable certificate: {e}")))?;
+    let entry = crate::gost::crl_entry(&crl, certificate.tbs_certificate.serial_number.as_bytes())
+        .map_err(|e| SignError::Crl(e.to_string()))?;
+    match entry {
+        None => Ok(()),
+        // A delta CRL's way of saying "no longer on hold".
+        Some(entry) if entry.reason.as_deref() == Some("removeFromCRL") => Ok(()),
+        Some(entry) => Err(SignError::Revoked {
+            authority: format!("CRL of {}", parsed.tbs_cert_list.issuer),
+            state: match entry.reason.as_deref() {
+                Some("certificateHold") => "on hold (certificateHold)".into(),
+                Some(reason) => format!("revoked ({reason})"),
+                None => "revoked".into(),
+            },
+            since: signer::utc_text(entry.revoked_at),
         }),
     }
 }
@@ -455,30 +530,34 @@ pub fn default_place(pdf: &[u8]) -> Result<crate::render::SignaturePlace, SignEr
     })
 }
 
-/// Opens a key store for signing at `now` (Unix seconds). `chain` adds certificates (DER) to
-/// the chain the key store carries. A key that one of `crls` (DER or PEM, its issuer's CRL)
-/// lists is refused; its issuer must then be in the chain.
+/// Opens a key store for signing at `now` (Unix seconds), whatever its key's algorithm (GOST
+/// 34.10-2015 512-bit, RSA, ECDSA; see [`KeyStoreSigner::open`]). `chain` adds certificates
+/// (DER) to the chain the key store carries. A key that one of `crls` (DER or PEM, its
+/// issuer's CRL) lists as revoked or on hold is refused; its issuer must then be in the chain.
 pub fn open_signer(
     p12: &[u8],
     password: &str,
     now: i64,
     crls: &[Vec<u8>],
     chain: &[Vec<u8>],
-) -> Result<Pkcs12Signer, SignError> {
-    let mut signer = Pkcs12Signer::from_pkcs12(p12, password, now)?;
+) -> Result<KeyStoreSigner, SignError> {
+    use der::Decode;
+    let mut signer = KeyStoreSigner::open(p12, password, now)?;
     signer.add_chain(chain);
     if !crls.is_empty() {
         let issuer = issuer_in_chain(&signer)?;
-        let issuer_name = openssl::x509::X509::from_der(&issuer)
-            .and_then(|i| i.subject_name().to_der())
-            .map_err(|e| SignError::Crl(e.to_string()))?;
+        let issuer_name = x509_cert::Certificate::from_der(&issuer)
+            .map_err(|e| SignError::Crl(e.to_string()))?
+            .tbs_certificate
+            .subject;
         for crl in crls {
-            let crl_issuer = openssl::x509::X509Crl::from_der(crl)
-                .or_else(|_| openssl::x509::X509Crl::from_pem(crl))
-                .and_then(|c| c.issuer_name().to_der())
-                .map_err(|e| SignError::Crl(e.to_string()))?;
+            let crl = crl_der(crl)?;
+            let crl_issuer = x509_cert::crl::CertificateList::from_der(&crl)
+                .map_err(|e| SignError::Crl(e.to_string()))?
+                .tbs_cert_list
+                .issuer;
             if crl_issuer == issuer_name {
-                check_not_revoked(signer.certificate_der(), &issuer, crl)?;
+                check_not_revoked(signer.certificate_der(), &issuer, &crl)?;
             }
         }
     }
@@ -486,16 +565,16 @@ pub fn open_signer(
 }
 
 fn issuer_in_chain(signer: &dyn Signer) -> Result<Vec<u8>, SignError> {
-    use openssl::x509::{X509, X509VerifyResult};
-    let ssl = |e: openssl::error::ErrorStack| SignError::KeyStore(e.to_string());
-    let certificate = X509::from_der(signer.certificate_der()).map_err(ssl)?;
-    for der in signer.chain_der() {
-        let candidate = X509::from_der(der).map_err(ssl)?;
-        if candidate.issued(&certificate) == X509VerifyResult::OK {
-            return Ok(der.clone());
-        }
-    }
-    Err(SignError::Crl(
-        "the key store does not hold the certificate's issuer, so the CRL cannot be checked".into(),
-    ))
+    signer
+        .chain_der()
+        .iter()
+        .find(|candidate| signed_by(signer.certificate_der(), candidate))
+        .cloned()
+        .ok_or_else(|| {
+            SignError::Crl(
+                "the key store does not hold the certificate's issuer, so the CRL cannot be \
+                 checked (add it with --chain)"
+                    .into(),
+            )
+        })
 }

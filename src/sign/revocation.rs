@@ -100,6 +100,14 @@ fn gather(
 ) -> Result<ValidationData, SignError> {
     let mut certs: Vec<X509> = Vec::new();
     let mut data = ValidationData::default();
+    if certificates.iter().any(|der| is_gost_certificate(der)) {
+        // OpenSSL cannot check GOST OCSP responses or CRLs; say so instead of failing obscurely.
+        return Err(SignError::Revocation(
+            "OCSP before signing and B-LT/B-LTA validation data are not available for GOST \
+             certificates yet; give the CA's CRL with --crl to have the key's status checked"
+                .into(),
+        ));
+    }
     for der in certificates {
         if !data.certs.contains(der) {
             data.certs.push(der.clone());
@@ -220,7 +228,16 @@ fn ocsp_status(
     match status.status {
         OcspCertStatus::GOOD => Ok(Ok(body)),
         OcspCertStatus::REVOKED => Err(SignError::Revoked {
-            issuer: format!("OCSP {url}: \"{}\"", subject(cert)),
+            authority: format!("OCSP {url}: \"{}\"", subject(cert)),
+            state: if status.reason == openssl::ocsp::OcspRevokedStatus::STATUS_CERTIFICATE_HOLD {
+                "on hold (certificateHold)".into()
+            } else {
+                "revoked".into()
+            },
+            since: status
+                .revocation_time
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "an unstated time".into()),
         }),
         _ => Ok(Err(format!("OCSP {url}: status unknown"))),
     }
@@ -252,9 +269,13 @@ fn crl_status(
         }
         return match crl.get_by_cert(cert) {
             CrlStatus::NotRevoked => Ok(Some(crl.to_der().map_err(ssl("CRL"))?)),
-            _ => Err(SignError::Revoked {
-                issuer: format!("CRL: \"{}\"", subject(cert)),
-            }),
+            CrlStatus::Revoked(entry) | CrlStatus::RemoveFromCrl(entry) => {
+                Err(SignError::Revoked {
+                    authority: format!("CRL: \"{}\"", subject(cert)),
+                    state: "revoked".into(),
+                    since: entry.revocation_date().to_string(),
+                })
+            }
         };
     }
     Ok(None)
@@ -344,4 +365,11 @@ pub(super) fn post(
         .limit(MAX_RESPONSE_BYTES)
         .read_to_vec()
         .map_err(|e| e.to_string())
+}
+
+/// Whether a certificate is signed with one of Kazakhstan's GOST algorithms.
+fn is_gost_certificate(der: &[u8]) -> bool {
+    use der::Decode;
+    x509_cert::Certificate::from_der(der)
+        .is_ok_and(|c| crate::gost::is_gost(&c.signature_algorithm.oid.to_string()))
 }

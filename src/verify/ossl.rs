@@ -2,7 +2,8 @@
 //! held in memory and the user-initial-policy-set: giving a verification context its CRLs
 //! (`X509_STORE_CTX_set0_crls`, which, unlike the store, also finds indirect CRLs) and adding
 //! an acceptable policy (`X509_VERIFY_PARAM_add0_policy`); and decrypting a PKCS#8 key bag
-//! whose key type OpenSSL does not know (`PKCS8_decrypt`: Kazakhstan's GOST 2015 key stores).
+//! whose key type OpenSSL does not know, and the encrypted certificate bags beside it
+//! (Kazakhstan's GOST 2015 key stores).
 //! This is the crate's only unsafe code.
 #![allow(unsafe_code)]
 
@@ -30,6 +31,18 @@ unsafe extern "C" {
         passlen: c_int,
     ) -> *mut openssl_sys::PKCS8_PRIV_KEY_INFO;
     fn PKCS12_SAFEBAG_free(bag: *mut SafeBag);
+    fn PKCS12_unpack_p7encdata(
+        p7: *mut openssl_sys::PKCS7,
+        pass: *const std::ffi::c_char,
+        passlen: c_int,
+    ) -> *mut openssl_sys::OPENSSL_STACK;
+    fn PKCS12_SAFEBAG_get1_cert(bag: *const SafeBag) -> *mut openssl_sys::X509;
+    fn PKCS12_mac_present(p12: *const openssl_sys::PKCS12) -> c_int;
+    fn PKCS12_verify_mac(
+        p12: *mut openssl_sys::PKCS12,
+        pass: *const std::ffi::c_char,
+        passlen: c_int,
+    ) -> c_int;
     fn i2d_PKCS8_PRIV_KEY_INFO(
         key: *const openssl_sys::PKCS8_PRIV_KEY_INFO,
         out: *mut *mut u8,
@@ -115,29 +128,66 @@ unsafe extern "C" fn free_safe_bag(bag: *mut c_void) {
     unsafe { PKCS12_SAFEBAG_free(bag.cast()) }
 }
 
-/// The decrypted PrivateKeyInfo (DER) of the first shrouded key bag of a PKCS#12 key store,
-/// whatever the key's algorithm (OpenSSL parses the BER store and decrypts the bag; it is not
-/// asked to understand the key). `None`: no such bag, or `password` does not decrypt it.
-pub fn pkcs12_key_info(p12: &openssl::pkcs12::Pkcs12Ref, password: &str) -> Option<Vec<u8>> {
-    let password_length = c_int::try_from(password.len()).ok()?;
-    let mut found = None;
+/// What a PKCS#12 key store holds, decrypted: the first shrouded key bag's PrivateKeyInfo (DER)
+/// and every certificate bag's certificate (DER), whatever the key's algorithm. OpenSSL parses
+/// the BER store and decrypts the bags (the NCA's certificate bags are RC2-40 encrypted, its key
+/// bags 3DES); it is never asked to understand the key, so GOST keys come out too.
+#[derive(Default)]
+pub struct Pkcs12Contents {
+    /// The PrivateKeyInfo of the first key bag, when there is one.
+    pub key_info: Option<zeroize::Zeroizing<Vec<u8>>>,
+    /// The certificates, in the store's order.
+    pub certificates: Vec<Vec<u8>>,
+}
+
+/// Why a PKCS#12 key store's contents could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pkcs12Failure {
+    /// The integrity MAC does not verify with this password (or a bag does not decrypt).
+    WrongPassword,
+    /// The password is too long for OpenSSL or has a NUL character.
+    UnusablePassword,
+}
+
+/// Decrypts the contents of `p12` with `password` (see [`Pkcs12Contents`]).
+pub fn pkcs12_contents(
+    p12: &openssl::pkcs12::Pkcs12Ref,
+    password: &str,
+) -> Result<Pkcs12Contents, Pkcs12Failure> {
+    let password = std::ffi::CString::new(password).map_err(|_| Pkcs12Failure::UnusablePassword)?;
+    let password_length =
+        c_int::try_from(password.as_bytes().len()).map_err(|_| Pkcs12Failure::UnusablePassword)?;
+    // SAFETY: `p12` is a live PKCS12 for both calls; the password outlives them.
+    let mac_ok = unsafe {
+        PKCS12_mac_present(p12.as_ptr()) == 0
+            || PKCS12_verify_mac(p12.as_ptr(), password.as_ptr(), password_length) == 1
+    };
+    if !mac_ok {
+        let _ = ErrorStack::get();
+        return Err(Pkcs12Failure::WrongPassword);
+    }
+    let mut contents = Pkcs12Contents::default();
     // SAFETY: `p12` is a live PKCS12; the returned stack is owned here and freed below with
     // its elements.
     let safes = unsafe { PKCS12_unpack_authsafes(p12.as_ptr()) };
     if safes.is_null() {
         let _ = ErrorStack::get();
-        return None;
+        return Ok(contents);
     }
+    let mut failure = None;
     // SAFETY: `safes` is a valid stack for the whole loop.
     let count = unsafe { openssl_sys::OPENSSL_sk_num(safes) };
     for i in 0..count {
-        if found.is_some() {
-            break;
-        }
         // SAFETY: 0 <= i < count; the element stays owned by `safes`.
         let p7 = unsafe { openssl_sys::OPENSSL_sk_value(safes, i) }.cast::<openssl_sys::PKCS7>();
-        // SAFETY: NULL for content that is not plain data (the encrypted certificate bags).
-        let bags = unsafe { PKCS12_unpack_p7data(p7) };
+        // SAFETY: NULL for content that is not plain data; then it may be encrypted data,
+        // decrypted with the password (NULL again if it is neither or does not decrypt).
+        let mut bags = unsafe { PKCS12_unpack_p7data(p7) };
+        if bags.is_null() {
+            let _ = ErrorStack::get();
+            // SAFETY: as above; the password outlives the call.
+            bags = unsafe { PKCS12_unpack_p7encdata(p7, password.as_ptr(), password_length) };
+        }
         if bags.is_null() {
             let _ = ErrorStack::get();
             continue;
@@ -148,27 +198,43 @@ pub fn pkcs12_key_info(p12: &openssl::pkcs12::Pkcs12Ref, password: &str) -> Opti
             // SAFETY: 0 <= j < bag_count; owned by `bags`.
             let bag = unsafe { openssl_sys::OPENSSL_sk_value(bags, j) }.cast::<SafeBag>();
             // SAFETY: `bag` is valid.
-            if unsafe { PKCS12_SAFEBAG_get_nid(bag) } != openssl_sys::NID_pkcs8ShroudedKeyBag {
-                continue;
+            let nid = unsafe { PKCS12_SAFEBAG_get_nid(bag) };
+            if nid == openssl_sys::NID_pkcs8ShroudedKeyBag && contents.key_info.is_none() {
+                // SAFETY: `bag` is valid; the password outlives the call; the result is owned
+                // here.
+                let info = unsafe { PKCS12_decrypt_skey(bag, password.as_ptr(), password_length) };
+                if info.is_null() {
+                    let _ = ErrorStack::get();
+                    failure = Some(Pkcs12Failure::WrongPassword);
+                    continue;
+                }
+                contents.key_info = key_info_der(info).map(zeroize::Zeroizing::new);
+                // SAFETY: freed once, after its last use (OpenSSL clears it on free).
+                unsafe { openssl_sys::PKCS8_PRIV_KEY_INFO_free(info) };
+            } else if nid == openssl_sys::NID_certBag {
+                // SAFETY: `bag` is valid; NULL unless it holds an X.509 certificate; the result
+                // is owned here.
+                let cert = unsafe { PKCS12_SAFEBAG_get1_cert(bag) };
+                if cert.is_null() {
+                    let _ = ErrorStack::get();
+                    continue;
+                }
+                // SAFETY: a new reference, owned (and freed) by the wrapper.
+                let cert = unsafe { openssl::x509::X509::from_ptr(cert) };
+                if let Ok(der) = cert.to_der() {
+                    contents.certificates.push(der);
+                }
             }
-            // SAFETY: `bag` is valid; the password outlives the call; the result is owned here.
-            let info =
-                unsafe { PKCS12_decrypt_skey(bag, password.as_ptr().cast(), password_length) };
-            if info.is_null() {
-                let _ = ErrorStack::get();
-                break;
-            }
-            found = key_info_der(info);
-            // SAFETY: freed once, after its last use.
-            unsafe { openssl_sys::PKCS8_PRIV_KEY_INFO_free(info) };
-            break;
         }
         // SAFETY: frees the stack and its bags, once.
         unsafe { openssl_sys::OPENSSL_sk_pop_free(bags, Some(free_safe_bag)) };
     }
     // SAFETY: frees the stack and its PKCS7 elements, once.
     unsafe { openssl_sys::OPENSSL_sk_pop_free(safes, Some(free_pkcs7)) };
-    found
+    match (failure, &contents.key_info) {
+        (Some(failure), None) => Err(failure),
+        _ => Ok(contents),
+    }
 }
 
 fn key_info_der(info: *mut openssl_sys::PKCS8_PRIV_KEY_INFO) -> Option<Vec<u8>> {
