@@ -40,6 +40,10 @@ if ! "$venv/bin/python" -c "import pyhanko, pyhanko_certvalidator" >/dev/null 2>
   "$venv/bin/pip" install -q "pyHanko==0.38.0" "pyhanko-certvalidator==0.33.0"
 fi
 export EUCDOC_PYHANKO="$venv/bin/python"
+# websockets: the NCALayer test double (tests/support/ncalayer_double.py).
+if ! "$venv/bin/python" -c "import websockets" >/dev/null 2>&1; then
+  "$venv/bin/pip" install -q "websockets==15.0.1"
+fi
 if ! "$venv/bin/python" -c "import schemathesis" >/dev/null 2>&1; then
   "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi

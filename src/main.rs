@@ -103,13 +103,26 @@ struct KeyArgs {
 
 #[derive(clap::Args)]
 struct SignArgs {
-    /// The PDF to sign.
+    /// The PDF to sign (with --embed: the draft).
     input: PathBuf,
-    /// The signed PDF.
+    /// The signed PDF (with --prepare: the draft).
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
     #[command(flatten)]
     key: KeyArgs,
+    /// Prepare for a signature made elsewhere (the officer's token through NCALayer): writes
+    /// the draft (stamp of --certificate, /Contents reserved) and prints its digest as JSON
+    /// {"digest": base64, "digest_algorithm": "streebog512"|"sha256"|"sha384"}.
+    #[arg(long, requires = "certificate", conflicts_with_all = ["embed", "p12"])]
+    prepare: bool,
+    /// The signer's certificate (PEM or DER) for --prepare; with --embed, the certificate the
+    /// signature must be made with (default: the one the CMS carries for its signer).
+    #[arg(long)]
+    certificate: Option<PathBuf>,
+    /// Embed this detached CMS (DER, PEM or base64: what NCALayer returns for the draft's
+    /// digest) into the draft INPUT, after checking it against the draft.
+    #[arg(long, conflicts_with = "p12")]
+    embed: Option<PathBuf>,
     /// Signing time (RFC 3339), for tests; default now.
     #[arg(long)]
     at: Option<String>,
@@ -482,8 +495,106 @@ fn sign_failure(error: eucdoc::sign::SignError) -> Failure {
     }
 }
 
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(Failure::Input)
+}
+
+/// `eucdoc sign IN --prepare --certificate CERT -o DRAFT`: the draft, and its digest on stdout.
+fn sign_prepare(args: &SignArgs, now: time::UtcDateTime) -> Result<ExitCode, Failure> {
+    use base64::Engine;
+    let Some(certificate_path) = args.certificate.as_deref() else {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "--prepare needs --certificate"
+        )));
+    };
+    let mut certificates = eucdoc::sign::certificates_from_file(&read_file(certificate_path)?)
+        .with_context(|| format!("{}", certificate_path.display()))
+        .map_err(Failure::Input)?;
+    let certificate = certificates.remove(0);
+    let mut chain = certificates;
+    for path in &args.key.chain {
+        chain.extend(
+            eucdoc::sign::certificates_from_file(&read_file(path)?)
+                .with_context(|| format!("{}", path.display()))
+                .map_err(Failure::Input)?,
+        );
+    }
+    let pdf = read_file(&args.input)?;
+    let renderer = Renderer::new(RenderConfig::default()).map_err(|e| Failure::Output(e.into()))?;
+    let place = eucdoc::sign::default_place(&pdf).map_err(|e| Failure::Input(e.into()))?;
+    let levels = eucdoc::sign::LevelOptions::default();
+    let draft = eucdoc::sign::external::prepare(
+        &pdf,
+        &certificate,
+        &chain,
+        &renderer,
+        &eucdoc::sign::StampOptions {
+            place: &place,
+            position: None,
+            time: now,
+            levels: &levels,
+            watermark_pages: false,
+        },
+    )
+    .map_err(|e| {
+        Failure::Input(anyhow::Error::from(e).context(certificate_path.display().to_string()))
+    })?;
+    eucdoc::batch::write_atomically(&args.output, &draft.pdf)
+        .with_context(|| format!("cannot write {}", args.output.display()))
+        .map_err(Failure::Output)?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "digest": base64::engine::general_purpose::STANDARD.encode(&draft.digest),
+            "digest_algorithm": draft.digest_algorithm.name(),
+        })
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `eucdoc sign DRAFT --embed SIG.cms [--certificate CERT] -o OUT`.
+fn sign_embed(
+    args: &SignArgs,
+    cms_path: &std::path::Path,
+    now: time::UtcDateTime,
+) -> Result<ExitCode, Failure> {
+    let draft = read_file(&args.input)?;
+    let cms = eucdoc::sign::external::cms_der(&read_file(cms_path)?)
+        .with_context(|| format!("{}", cms_path.display()))
+        .map_err(Failure::Input)?;
+    let certificate = match args.certificate.as_deref() {
+        Some(path) => eucdoc::sign::certificates_from_file(&read_file(path)?)
+            .with_context(|| format!("{}", path.display()))
+            .map_err(Failure::Input)?
+            .remove(0),
+        None => eucdoc::sign::external::signer_certificate(&cms)
+            .with_context(|| format!("{}", cms_path.display()))
+            .map_err(Failure::Input)?,
+    };
+    let signed = eucdoc::sign::external::embed(&draft, &certificate, &cms, now.unix_timestamp())
+        .with_context(|| format!("{}", cms_path.display()))
+        .map_err(Failure::Input)?;
+    eucdoc::batch::write_atomically(&args.output, &signed)
+        .with_context(|| format!("cannot write {}", args.output.display()))
+        .map_err(Failure::Output)?;
+    eprintln!(
+        "{}: signed (PAdES B-B), {} bytes",
+        args.output.display(),
+        signed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
     let now = render_time(args.at.as_deref())?;
+    if args.prepare {
+        return sign_prepare(&args, now);
+    }
+    if let Some(cms_path) = args.embed.as_deref() {
+        return sign_embed(&args, cms_path, now);
+    }
     let levels = level_options(&args.key)?;
     let Some(p12) = args.key.p12.as_deref() else {
         return Err(Failure::Input(anyhow::anyhow!("--p12 FILE is required")));

@@ -8,6 +8,7 @@
 mod appearance;
 pub mod cms;
 pub mod devpki;
+pub mod external;
 mod identity;
 pub mod pdf;
 pub mod revocation;
@@ -69,6 +70,9 @@ pub enum SignError {
     /// The private-key operation failed.
     #[error("signing failed: {0}")]
     KeyOperation(String),
+    /// A signature made elsewhere (NCALayer, a token) does not fit the draft it is for.
+    #[error("the signature does not fit the draft: {0}")]
+    External(String),
     /// The signature just made does not verify with the certificate's public key (a faulty key,
     /// token or certificate): it is not embedded.
     #[error(
@@ -207,16 +211,7 @@ pub fn sign_pdf(
     request: &SignRequest,
 ) -> Result<Vec<u8>, SignError> {
     request.level()?;
-    let prepared = pdf::prepare(
-        pdf,
-        &request.field_name,
-        &pdf::SignatureKind::Signature {
-            m: pdf_date(request.time),
-        },
-        reserve_for(signer),
-        &request.widget,
-        request.background.as_ref(),
-    )?;
+    let prepared = prepare_for(pdf, signer, request)?;
     let digest = signer
         .algorithm()
         .digest()
@@ -236,6 +231,25 @@ pub fn sign_pdf(
         signed = add_document_timestamp(&signed, tsa)?;
     }
     Ok(signed)
+}
+
+/// The incremental update with the signature field, widget and dictionary for `signer`'s
+/// signature, `/Contents` reserved for it.
+fn prepare_for(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    request: &SignRequest,
+) -> Result<pdf::Prepared, SignError> {
+    pdf::prepare(
+        pdf,
+        &request.field_name,
+        &pdf::SignatureKind::Signature {
+            m: pdf_date(request.time),
+        },
+        reserve_for(signer),
+        &request.widget,
+        request.background.as_ref(),
+    )
 }
 
 /// Adds a document timestamp (PAdES B-LTA) over the whole file in a new incremental update.
@@ -408,6 +422,17 @@ pub fn sign_with_stamp(
     renderer: &crate::render::Renderer,
     options: &StampOptions<'_>,
 ) -> Result<Vec<u8>, SignError> {
+    let request = stamp_request(signer, renderer, options)?;
+    sign_pdf(pdf, signer, &request)
+}
+
+/// The request of a signature with `signer`'s stamp (name, IIN, BIN, serial, time from its
+/// certificate) in the place `options` give.
+fn stamp_request(
+    signer: &dyn Signer,
+    renderer: &crate::render::Renderer,
+    options: &StampOptions<'_>,
+) -> Result<SignRequest, SignError> {
     let StampOptions {
         place,
         position,
@@ -431,7 +456,7 @@ pub fn sign_with_stamp(
     let stamp_pdf = renderer
         .render_stamp(&stamp, time)
         .map_err(|e| SignError::Pdf(format!("stamp: {e}")))?;
-    let request = SignRequest {
+    Ok(SignRequest {
         field_name: "Signature1".into(),
         time,
         widget: pdf::Widget {
@@ -447,8 +472,7 @@ pub fn sign_with_stamp(
         } else {
             None
         },
-    };
-    sign_pdf(pdf, signer, &request)
+    })
 }
 
 /// Certificates from PEM (one or more) or DER bytes, as DER.

@@ -63,6 +63,46 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// A prepared document read back from its bytes (a draft written to a file or the archive):
+    /// the last `/ByteRange` must be `[0 a b c]` with `b + c` the file's end and the gap `a..b`
+    /// an empty `/Contents` hole (`<` zeros `>`).
+    pub fn from_draft(bytes: Vec<u8>) -> Result<Self, SignError> {
+        let not_a_draft =
+            |why: &str| SignError::Pdf(format!("not a document prepared for signing: {why}"));
+        let key = bytes
+            .windows(10)
+            .rposition(|w| w == b"/ByteRange")
+            .ok_or_else(|| not_a_draft("no /ByteRange"))?;
+        let open = find(&bytes, b"[", key).ok_or_else(|| not_a_draft("no /ByteRange array"))?;
+        let close = find(&bytes, b"]", open).ok_or_else(|| not_a_draft("no /ByteRange array"))?;
+        let numbers: Vec<usize> = std::str::from_utf8(&bytes[open + 1..close])
+            .ok()
+            .map(|text| {
+                text.split_whitespace()
+                    .filter_map(|n| n.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let [zero, a, b, c] = numbers[..] else {
+            return Err(not_a_draft("/ByteRange does not hold four numbers"));
+        };
+        let fits = zero == 0
+            && a + 2 <= b
+            && b.checked_add(c) == Some(bytes.len())
+            && bytes[a] == b'<'
+            && bytes[b - 1] == b'>'
+            && bytes[a + 1..b - 1].iter().all(|d| *d == b'0');
+        if !fits {
+            return Err(not_a_draft(
+                "its /ByteRange does not frame an empty /Contents up to the end (already signed?)",
+            ));
+        }
+        Ok(Self {
+            bytes,
+            byte_range: [zero, a, b, c],
+        })
+    }
+
     /// The bytes the signature covers: everything but the `/Contents` string.
     pub fn signed_bytes(&self) -> [&[u8]; 2] {
         let [_, a, b, c] = self.byte_range;

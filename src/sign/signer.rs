@@ -250,14 +250,9 @@ impl KeyStoreSigner {
     /// Adds certificates (DER) to the chain embedded in signatures, for key stores that carry
     /// no chain (as NCA key stores often do). Repeated certificates are kept once.
     pub fn add_chain(&mut self, certificates: &[Vec<u8>]) {
-        let (certificate, chain) = match self {
-            KeyStoreSigner::Software(s) => (&s.certificate, &mut s.chain),
-            KeyStoreSigner::Gost(s) => (&s.certificate, &mut s.chain),
-        };
-        for der in certificates {
-            if der != certificate && !chain.contains(der) {
-                chain.push(der.clone());
-            }
+        match self {
+            KeyStoreSigner::Software(s) => s.add_chain(certificates),
+            KeyStoreSigner::Gost(s) => extend_chain(&s.certificate, &mut s.chain, certificates),
         }
     }
 
@@ -288,7 +283,7 @@ impl Signer for KeyStoreSigner {
 }
 
 /// "a GOST 34.10-2015 (512-bit)", "an RSA-2048", "an ECDSA P-256": the key, for messages.
-fn describe_key(algorithm: KeyAlgorithm, certificate_der: &[u8]) -> String {
+pub(super) fn describe_key(algorithm: KeyAlgorithm, certificate_der: &[u8]) -> String {
     match algorithm {
         KeyAlgorithm::Gost2015With512 => "a GOST 34.10-2015 (512-bit)".into(),
         KeyAlgorithm::RsaSha256 => {
@@ -303,7 +298,7 @@ fn describe_key(algorithm: KeyAlgorithm, certificate_der: &[u8]) -> String {
     }
 }
 
-fn gost_public_key(certificate_der: &[u8]) -> Result<Vec<u8>, SignError> {
+pub(super) fn gost_public_key(certificate_der: &[u8]) -> Result<Vec<u8>, SignError> {
     let parsed = Certificate::from_der(certificate_der)
         .map_err(|e| SignError::KeyStore(format!("certificate: {e}")))?;
     crate::gost::public_key_of(&parsed.tbs_certificate.subject_public_key_info)
@@ -378,17 +373,22 @@ impl Pkcs12Signer {
     /// Adds certificates (DER) to the chain embedded in signatures, for key stores that carry
     /// no chain (as NCA key stores often do). Repeated certificates are kept once.
     pub fn add_chain(&mut self, certificates: &[Vec<u8>]) {
-        for der in certificates {
-            if der.as_slice() != self.certificate.as_slice() && !self.chain.contains(der) {
-                self.chain.push(der.clone());
-            }
+        extend_chain(&self.certificate, &mut self.chain, certificates);
+    }
+}
+
+/// Adds `certificates` to `chain`, each once, leaving out the signer's own `certificate`.
+fn extend_chain(certificate: &[u8], chain: &mut Vec<Vec<u8>>, certificates: &[Vec<u8>]) {
+    for der in certificates {
+        if der.as_slice() != certificate && !chain.contains(der) {
+            chain.push(der.clone());
         }
     }
 }
 
 /// A document signature needs nonRepudiation, and a certificate valid now; `key` describes
 /// the key for the message ("a GOST 34.10-2015 (512-bit)").
-fn check_may_sign(certificate_der: &[u8], key: &str, now: i64) -> Result<(), SignError> {
+pub(super) fn check_may_sign(certificate_der: &[u8], key: &str, now: i64) -> Result<(), SignError> {
     let cert = Certificate::from_der(certificate_der)
         .map_err(|e| SignError::KeyStore(format!("unreadable certificate: {e}")))?;
     let validity = &cert.tbs_certificate.validity;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod gost;
+pub mod ncalayer;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
