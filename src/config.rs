@@ -134,6 +134,25 @@ impl Default for LimitsConfig {
     }
 }
 
+/// Drafts of external signing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DraftsConfig {
+    /// A draft not signed within this many seconds is voided (its number recorded as voided).
+    pub expire_seconds: u64,
+    /// How often expired drafts are looked for, seconds (they are also voided when touched).
+    pub sweep_seconds: u64,
+}
+
+impl Default for DraftsConfig {
+    fn default() -> Self {
+        Self {
+            expire_seconds: 24 * 3600,
+            sweep_seconds: 60,
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -157,6 +176,8 @@ pub struct Config {
     pub signing: SigningConfig,
     /// Bounds.
     pub limits: LimitsConfig,
+    /// Drafts of external signing (the officer's token through NCALayer).
+    pub drafts: DraftsConfig,
     /// Log format: "text" or "json".
     pub log_format: String,
 }
@@ -173,6 +194,7 @@ impl Default for Config {
             tokens: Vec::new(),
             signing: SigningConfig::default(),
             limits: LimitsConfig::default(),
+            drafts: DraftsConfig::default(),
             log_format: "text".into(),
         }
     }
@@ -245,6 +267,11 @@ impl Config {
                 .parse()
                 .map_err(|e| parse_env("EUCDOC_BODY_BYTES", format!("{e}")))?;
         }
+        if let Some(value) = env("EUCDOC_DRAFT_EXPIRE_SECONDS") {
+            config.drafts.expire_seconds = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_DRAFT_EXPIRE_SECONDS", format!("{e}")))?;
+        }
         if let Some(value) = env("EUCDOC_LOG_FORMAT") {
             config.log_format = value;
         }
@@ -262,6 +289,12 @@ impl Config {
         }
         if self.limits.body_bytes < 1024 {
             return Err(invalid("limits.body_bytes", "must be at least 1024"));
+        }
+        if self.drafts.expire_seconds == 0 || self.drafts.sweep_seconds == 0 {
+            return Err(invalid(
+                "drafts",
+                "expire_seconds and sweep_seconds must be at least 1",
+            ));
         }
         if !self.number_format.contains("{seq") {
             return Err(invalid("number_format", "must contain {seq} or {seq:0N}"));

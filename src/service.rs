@@ -61,6 +61,14 @@ pub enum ServiceError {
     /// Rendering or signing failed for a reason that is not the client's input.
     #[error("internal: {0}")]
     Internal(String),
+    /// A draft that is not waiting for a signature (signed already, voided, expired).
+    #[error("document {number} is {status}, not a draft waiting for its signature")]
+    NotADraft {
+        /// Its number.
+        number: String,
+        /// "issued", "voided", "revoked".
+        status: String,
+    },
 }
 
 impl From<RegistryError> for ServiceError {
@@ -73,6 +81,9 @@ impl From<RegistryError> for ServiceError {
                 name: "cursor".into(),
                 message: "not a cursor this service handed out".into(),
             },
+            RegistryError::NotADraft { number, status } => {
+                ServiceError::NotADraft { number, status }
+            }
             other => ServiceError::Registry(other),
         }
     }
@@ -90,7 +101,7 @@ pub struct Issued {
 /// The public answer of `GET /v1/check/{number}`: nothing private.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct CheckAnswer {
-    /// "genuine", "revoked" or "unknown".
+    /// "genuine", "revoked", "voided" (a draft's number never signed) or "unknown".
     pub status: String,
     /// The number asked about.
     pub number: String,
@@ -433,7 +444,10 @@ impl Service {
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
         debug_assert_eq!(pdf_sha256, record.pdf_sha256);
-        Ok(Built { record })
+        Ok(Built {
+            record,
+            draft: None,
+        })
     }
 
     /// A document's registry record.
@@ -534,10 +548,12 @@ impl Service {
             .ok()
             .map(|input| input.document().issue_date().to_string());
         Ok(CheckAnswer {
-            status: if record.status == "revoked" {
-                "revoked".into()
-            } else {
-                "genuine".into()
+            status: match record.status.as_str() {
+                "revoked" => "revoked".into(),
+                "voided" => "voided".into(),
+                // A draft's number is printed on its preview, but nothing is issued yet.
+                "draft" => return Ok(unknown),
+                _ => "genuine".into(),
             },
             number: record.number,
             form: Some(record.form),
@@ -580,6 +596,361 @@ pub fn form_code(form: model::Form) -> &'static str {
         model::Form::EndUserCertificate => "EUC",
         model::Form::ImportCertificate => "IIC",
         model::Form::Refusal => "REF",
+    }
+}
+
+/// The body of `POST /v1/drafts`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DraftRequest {
+    /// The form JSON of `POST /v1/documents`.
+    document: serde_json::Value,
+    /// The officer's signing certificate, base64 DER (NCALayer's getKeyInfo).
+    certificate: String,
+    /// Intermediate CA certificates, base64 DER, when the service does not know them already.
+    #[serde(default)]
+    chain: Vec<String>,
+}
+
+/// A draft made: what the officer's token must sign.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DraftView {
+    /// The draft's id (the document's, once signed).
+    pub id: String,
+    /// The registry number, taken now and printed on the page.
+    pub number: String,
+    /// "draft", "issued" (signed) or "voided" (not signed in time).
+    pub status: String,
+    /// The digest to sign, base64 (NCALayer: createCAdESFromBase64Hash, or basics.sign with
+    /// digested: true).
+    pub digest: String,
+    /// "streebog512" (GOST 2015-512 keys), "sha256" (RSA, ECDSA P-256) or "sha384".
+    pub digest_algorithm: String,
+    /// After this the draft is voided (RFC 3339, UTC).
+    pub expires_at: String,
+    /// The prepared, unsigned PDF.
+    pub preview: String,
+}
+
+/// The body of `POST /v1/drafts/{id}/signature`: what the officer's token made.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftSignature {
+    /// The detached CMS, base64 (NCALayer's createCAdESFromBase64Hash or basics.sign answer).
+    pub cms: String,
+}
+
+fn draft_view(record: &DocumentRecord, draft: &crate::registry::DraftRecord) -> DraftView {
+    DraftView {
+        id: record.id.clone(),
+        number: record.number.clone(),
+        status: record.status.clone(),
+        digest: draft.digest.clone(),
+        digest_algorithm: draft.digest_algorithm.clone(),
+        expires_at: draft.expires_at.clone(),
+        preview: format!("/v1/drafts/{}/pdf", record.id),
+    }
+}
+
+impl Service {
+    /// The verification options of this service: its anchors and the CRLs it has at hand.
+    fn verify_options(&self) -> VerifyOptions {
+        VerifyOptions {
+            trust_anchors: self.trust_anchors.clone(),
+            crls: self.verify_crls.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// Makes a draft for external signing: checks the officer's certificate (a SIGN key valid
+    /// now, its path to a trust anchor, not revoked), takes the document's number, renders it
+    /// with the officer's stamp, prepares it for the signature and archives the preview; the
+    /// number, the document (status "draft") and the draft are registered in one transaction.
+    pub async fn create_draft(&self, body: &[u8], actor: &str) -> Result<DraftView, ServiceError> {
+        use base64::Engine;
+        let request: DraftRequest = serde_json::from_slice(body).map_err(|e| {
+            if e.is_syntax() || e.is_eof() {
+                ServiceError::Malformed(format!("the body is not JSON: {e}"))
+            } else {
+                ServiceError::Invalid(vec![FieldError::new("$", e.to_string())])
+            }
+        })?;
+        let certificate = base64::engine::general_purpose::STANDARD
+            .decode(request.certificate.trim())
+            .map_err(|_| {
+                ServiceError::Invalid(vec![FieldError::new("certificate", "not base64")])
+            })?;
+        let document = serde_json::to_vec(&request.document)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let input = model::parse(&document).map_err(|errors| {
+            ServiceError::Invalid(errors.0.into_iter().map(|e| e.under("document")).collect())
+        })?;
+        let now = time::UtcDateTime::now();
+        let refuse =
+            |message: String| ServiceError::Invalid(vec![FieldError::new("certificate", &message)]);
+        let algorithm = sign::external::check_certificate(&certificate, now.unix_timestamp())
+            .map_err(|e| refuse(e.to_string()))?;
+        let mut intermediates = Vec::new();
+        for (i, text) in request.chain.iter().enumerate() {
+            intermediates.push(
+                base64::engine::general_purpose::STANDARD
+                    .decode(text.trim())
+                    .map_err(|_| {
+                        ServiceError::Invalid(vec![FieldError::new(
+                            format!("chain[{i}]"),
+                            "not base64",
+                        )])
+                    })?,
+            );
+        }
+        // The intermediates the service knows: its own key store's chain and signing.chain
+        // (officers' certificates come from the same CA).
+        intermediates.extend(self.signer.chain_der().iter().cloned());
+        let report =
+            verify::check_certificate(&certificate, &intermediates, &self.verify_options());
+        if report.indication != verify::Indication::TotalPassed {
+            return Err(refuse(format!(
+                "not accepted for signing: {} ({})",
+                report.reasons.join("; "),
+                report
+                    .sub_indication
+                    .map(|s| format!("{s:?}"))
+                    .unwrap_or_default()
+            )));
+        }
+        let _admitted = self.admit()?;
+        let form = input.document().form();
+        let year: i64 = input
+            .document()
+            .issue_date()
+            .get(..4)
+            .and_then(|y| y.parse().ok())
+            .unwrap_or_else(|| i64::from(now.year()));
+        let input = Arc::new(input);
+        let certificate = Arc::new(certificate);
+        let expires = now + time::Duration::seconds(self.config.drafts.expire_seconds as i64);
+        let record = self
+            .registry
+            .issue(form.key(), year, None, actor, |seq| {
+                let number = crate::config::format_number(
+                    &self.config.number_format,
+                    form_code(form),
+                    year as i32,
+                    seq,
+                );
+                let numbered = with_number(&input, &number);
+                let certificate = certificate.clone();
+                async move {
+                    let input = Arc::new(numbered?);
+                    self.build_draft(input, number, year, seq, certificate, now, expires)
+                        .await
+                }
+            })
+            .await
+            .map_err(|e| match e {
+                RegistryError::Build(reason) if reason == BUSY => ServiceError::Busy,
+                other => other.into(),
+            })?;
+        let draft = self
+            .registry
+            .draft(&record.id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("the draft was not registered".into()))?;
+        tracing::info!(number = %record.number, digest_algorithm = algorithm.digest().name(), "draft made");
+        Ok(draft_view(&record, &draft))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn build_draft(
+        &self,
+        input: Arc<model::Input>,
+        number: String,
+        year: i64,
+        seq: i64,
+        certificate: Arc<Vec<u8>>,
+        now: time::UtcDateTime,
+        expires: time::UtcDateTime,
+    ) -> Result<Built, String> {
+        use base64::Engine;
+        let renderer = self.renderer.clone();
+        let job_number = number.clone();
+        let job_input = input.clone();
+        let job_certificate = certificate.clone();
+        let draft = self
+            .run_bounded(move || {
+                let rendered = renderer
+                    .render_marked(&job_input, &job_number, now, false)
+                    .map_err(|e| format!("render: {e}"))?;
+                sign::external::prepare(
+                    &rendered.pdf,
+                    &job_certificate,
+                    &[],
+                    &renderer,
+                    &sign::StampOptions {
+                        place: &rendered.signature_place,
+                        position: job_input.document().signer_position(),
+                        time: now,
+                        levels: &LevelOptions::default(),
+                        watermark_pages: false,
+                    },
+                )
+                .map_err(|e| format!("prepare: {e}"))
+            })
+            .await
+            .map_err(|e| match e {
+                ServiceError::Busy => BUSY.to_string(),
+                other => other.to_string(),
+            })??;
+        let signer_identity = verify::signer_from_certificate(&certificate)
+            .map(|(s, _)| serde_json::to_string(&s).unwrap_or_default())
+            .unwrap_or_else(|| "{}".into());
+        let id = uuid::Uuid::new_v4().to_string();
+        let draft_sha256 = hex::encode(openssl::sha::sha256(&draft.pdf));
+        let record = DocumentRecord {
+            id: id.clone(),
+            number,
+            form: input.document().form().key().to_string(),
+            year,
+            seq,
+            issued_at: crate::registry::registry_time(now),
+            applicant_bin: input.document().applicant_bin_iin().to_string(),
+            data: String::from_utf8_lossy(input.json()).into_owned(),
+            data_sha256: input.canonical_sha256_hex(),
+            pdf_sha256: draft_sha256.clone(),
+            pdf_size: draft.pdf.len() as i64,
+            signer: signer_identity,
+            status: "draft".into(),
+            revoked_at: None,
+            revocation_reason: None,
+        };
+        let metadata = serde_json::to_vec_pretty(&record).map_err(|e| e.to_string())?;
+        let archive = self.archive.clone();
+        let pdf = draft.pdf;
+        tokio::task::spawn_blocking(move || archive.put(&pdf, &metadata))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let base64 = base64::engine::general_purpose::STANDARD;
+        Ok(Built {
+            draft: Some(crate::registry::DraftRecord {
+                id,
+                certificate: base64.encode(certificate.as_slice()),
+                digest: base64.encode(&draft.digest),
+                digest_algorithm: draft.digest_algorithm.name().into(),
+                draft_sha256,
+                created_at: crate::registry::registry_time(now),
+                expires_at: crate::registry::registry_time(expires),
+            }),
+            record,
+        })
+    }
+
+    /// A draft and its document, voiding it first when its time has run out.
+    async fn draft_of(
+        &self,
+        id: &str,
+    ) -> Result<(DocumentRecord, crate::registry::DraftRecord), ServiceError> {
+        self.void_expired_drafts().await?;
+        let draft = self
+            .registry
+            .draft(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(id.into()))?;
+        Ok((self.registry.get(id).await?, draft))
+    }
+
+    /// A draft's state.
+    pub async fn draft(&self, id: &str) -> Result<DraftView, ServiceError> {
+        let (record, draft) = self.draft_of(id).await?;
+        Ok(draft_view(&record, &draft))
+    }
+
+    /// A draft's prepared, unsigned PDF.
+    pub async fn draft_pdf(&self, id: &str) -> Result<Vec<u8>, ServiceError> {
+        let (_, draft) = self.draft_of(id).await?;
+        let archive = self.archive.clone();
+        let sha = draft.draft_sha256;
+        Ok(tokio::task::spawn_blocking(move || archive.get(&sha))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))??)
+    }
+
+    /// Completes a draft with the detached CMS the officer's token made for its digest
+    /// (`{"cms": base64}`): checked against the draft (digest, the announced certificate, its
+    /// signature value, still a SIGN key valid now), embedded, archived and registered. A CMS
+    /// that does not fit is refused (422) and the draft stays signable until it expires; a
+    /// draft signed already, voided or expired is a conflict (409).
+    pub async fn sign_draft(
+        &self,
+        id: &str,
+        body: &[u8],
+        actor: &str,
+    ) -> Result<DocumentRecord, ServiceError> {
+        use base64::Engine;
+        let request: DraftSignature = serde_json::from_slice(body).map_err(|e| {
+            if e.is_syntax() || e.is_eof() {
+                ServiceError::Malformed(format!("the body is not JSON: {e}"))
+            } else {
+                ServiceError::Invalid(vec![FieldError::new("$", e.to_string())])
+            }
+        })?;
+        let (record, draft) = self.draft_of(id).await?;
+        if record.status != "draft" {
+            return Err(ServiceError::NotADraft {
+                number: record.number,
+                status: record.status,
+            });
+        }
+        let refuse =
+            |message: String| ServiceError::Invalid(vec![FieldError::new("cms", &message)]);
+        let cms =
+            sign::external::cms_der(request.cms.as_bytes()).map_err(|e| refuse(e.to_string()))?;
+        let certificate = base64::engine::general_purpose::STANDARD
+            .decode(&draft.certificate)
+            .map_err(|e| ServiceError::Internal(format!("stored certificate: {e}")))?;
+        let _admitted = self.admit()?;
+        let archive = self.archive.clone();
+        let draft_sha = draft.draft_sha256.clone();
+        let now = time::UtcDateTime::now();
+        let signed = self
+            .run_bounded(move || {
+                let prepared = archive.get(&draft_sha).map_err(|e| Err(e.to_string()))?;
+                sign::external::embed(&prepared, &certificate, &cms, now.unix_timestamp())
+                    .map_err(|e| Ok(e.to_string()))
+            })
+            .await?
+            .map_err(|e| match e {
+                Ok(refusal) => refuse(refusal),
+                Err(internal) => ServiceError::Internal(internal),
+            })?;
+        let mut signed_record = record.clone();
+        signed_record.pdf_sha256 = hex::encode(openssl::sha::sha256(&signed));
+        signed_record.pdf_size = signed.len() as i64;
+        signed_record.issued_at = crate::registry::registry_time(now);
+        signed_record.status = "issued".into();
+        let metadata = serde_json::to_vec_pretty(&signed_record)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let archive = self.archive.clone();
+        tokio::task::spawn_blocking(move || archive.put(&signed, &metadata))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        Ok(self
+            .registry
+            .complete_draft(id, &signed_record, &signed_record.issued_at, actor)
+            .await?)
+    }
+
+    /// Voids the drafts whose time has run out (their numbers stay taken, shown as voided).
+    pub async fn void_expired_drafts(&self) -> Result<Vec<String>, ServiceError> {
+        let now = crate::registry::registry_time(time::UtcDateTime::now());
+        let voided = self
+            .registry
+            .void_expired_drafts(&now, "eucdoc (draft expiry)")
+            .await?;
+        for number in &voided {
+            tracing::info!(%number, "draft voided: not signed in time");
+        }
+        Ok(voided)
     }
 }
 

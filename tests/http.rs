@@ -997,3 +997,297 @@ fn serve_signs_with_a_gost_key_store() {
     );
     assert!(!stderr.contains("Aa123456"));
 }
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn unb64(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}
+
+/// POST /v1/drafts for the example document and `certificate`.
+fn make_draft(server: &Server, certificate: &[u8]) -> Answer {
+    let document: serde_json::Value =
+        serde_json::from_slice(&example("end-user-certificate.json")).unwrap();
+    let body = serde_json::json!({ "document": document, "certificate": b64(certificate) });
+    server.post(
+        "/v1/drafts",
+        "application/json",
+        body.to_string().as_bytes(),
+        &[],
+    )
+}
+
+fn post_signature(server: &Server, id: &str, cms: &str) -> Answer {
+    let body = serde_json::json!({ "cms": cms });
+    server.post(
+        &format!("/v1/drafts/{id}/signature"),
+        "application/json",
+        body.to_string().as_bytes(),
+        &[],
+    )
+}
+
+/// External signing over HTTP with the officer's key behind NCALayer (the test double, which
+/// signs with asn1crypto/cryptography): draft → digest → CMS → 201; the document verifies in
+/// eucdoc and pyHanko. A CMS over another digest, by another key, by an AUTH key, truncated →
+/// 422 and nothing registered, the draft still signable; two concurrent signatures of one
+/// draft → one document; an AUTH or foreign certificate cannot even make a draft.
+#[test]
+fn drafts_external_signing_with_ncalayer() {
+    use common::ncalayer::NcaLayer;
+    let data = tempfile::tempdir().unwrap();
+    let server = start(&data.path().join("data"), None);
+    let pki = server.data.join("dev-pki");
+    let officer = NcaLayer::start(&pki.join("officer.p12"), "eucdoc-dev");
+    let certificate = officer.certificate();
+    let draft = make_draft(&server, &certificate);
+    assert_eq!(
+        draft.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&draft.body)
+    );
+    let draft = draft.json();
+    let id = draft["id"].as_str().unwrap().to_string();
+    let number = draft["number"].as_str().unwrap().to_string();
+    assert_eq!(draft["digest_algorithm"], "sha256");
+    assert_eq!(draft["status"], "draft");
+    let digest = unb64(draft["digest"].as_str().unwrap());
+    assert_eq!(digest.len(), 32);
+    // The preview is the prepared PDF whose byte ranges hash to the digest.
+    let preview = server.get(draft["preview"].as_str().unwrap());
+    assert_eq!(preview.status, 200);
+    assert_eq!(preview.content_type, "application/pdf");
+    let (expected, _) = eucdoc::sign::external::draft_digest(&preview.body, &certificate).unwrap();
+    assert_eq!(digest, expected);
+    // Nothing is issued yet: the public check does not call it genuine.
+    let check = server.get(&format!("/v1/check/{number}"));
+    assert_eq!(check.json()["status"], "unknown");
+
+    let other_key = NcaLayer::start(&pki.join("applicant-company-head.p12"), "eucdoc-dev");
+    let auth_key = NcaLayer::start(&pki.join("auth-only.p12"), "eucdoc-dev");
+    let mut other_digest = digest.clone();
+    other_digest[5] ^= 1;
+    let good = officer.basics_sign_digest(&digest);
+    let refusals = [
+        (
+            "another digest",
+            b64(&officer.sign_hash(&other_digest)),
+            "draft's digest",
+        ),
+        (
+            "another key",
+            b64(&other_key.sign_hash(&digest)),
+            "another certificate",
+        ),
+        (
+            "an AUTH key",
+            b64(&auth_key.sign_hash(&digest)),
+            "another certificate",
+        ),
+        ("truncated", good[..good.len() / 2].to_string(), "CMS"),
+        ("garbage", "bm90IGEgQ01T".to_string(), "CMS"),
+    ];
+    for (what, cms, expected) in refusals {
+        let answer = post_signature(&server, &id, &cms);
+        let body = String::from_utf8_lossy(&answer.body).to_string();
+        assert_eq!(answer.status, 422, "{what}: {body}");
+        assert!(body.contains(expected), "{what}: {body}");
+        assert_eq!(answer.json()["errors"][0]["path"], "cms", "{what}");
+        assert_eq!(
+            server.get(&format!("/v1/drafts/{id}")).json()["status"],
+            "draft"
+        );
+    }
+    // Two concurrent signatures of the draft: one document.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| post_signature(&server, &id, &good)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().status)
+            .collect()
+    });
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec![201, 409], "{statuses:?}");
+    let again = post_signature(&server, &id, &good);
+    assert_eq!(again.status, 409);
+    assert_eq!(again.json()["code"], "not-a-draft");
+    let document = server.get(&format!("/v1/documents/{id}")).json();
+    assert_eq!(document["status"], "issued");
+    assert_eq!(document["number"], number.as_str());
+    assert_eq!(
+        server.get(&format!("/v1/drafts/{id}")).json()["status"],
+        "issued"
+    );
+    // The signed PDF: eucdoc's verifier and pyHanko.
+    let pdf = server.get(&format!("/v1/documents/{id}/pdf"));
+    assert_eq!(pdf.status, 200);
+    let report = server
+        .post("/v1/verify", "application/pdf", &pdf.body, &[])
+        .json();
+    assert_eq!(report["indication"], "TOTAL-PASSED", "{report:#}");
+    let pdf_path = write_temp(data.path(), "external.pdf", &pdf.body);
+    let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO");
+    let crls = format!(
+        "{},{}",
+        pki.join("nca.crl").display(),
+        pki.join("root.crl").display()
+    );
+    let out = run(
+        &python,
+        &[
+            root()
+                .join("benches/peer/pyhanko_verify.py")
+                .to_str()
+                .unwrap(),
+            pdf_path.to_str().unwrap(),
+            pki.join("root.pem").to_str().unwrap(),
+            &crls,
+            "1",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "pyHanko: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data_sha256 = document["data_sha256"].as_str().unwrap();
+    let check = server.get(&format!("/v1/check/{number}?sha256={data_sha256}"));
+    assert_eq!(check.json()["status"], "genuine");
+
+    // Certificates that may not sign cannot make a draft; nothing is registered.
+    let before = server.all_documents().len();
+    let auth = make_draft(&server, &auth_key.certificate());
+    assert_eq!(auth.status, 422, "{}", String::from_utf8_lossy(&auth.body));
+    assert!(String::from_utf8_lossy(&auth.body).contains("nonRepudiation"));
+    let foreign = make_draft(
+        &server,
+        &common::gost::der("certs/individual_valid_sign_2004_rsa.cer"),
+    );
+    assert_eq!(
+        foreign.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&foreign.body)
+    );
+    assert_eq!(foreign.json()["errors"][0]["path"], "certificate");
+    let garbage = server.post(
+        "/v1/drafts",
+        "application/json",
+        br#"{"document": {}, "certificate": "%%%"}"#,
+        &[],
+    );
+    assert_eq!(garbage.status, 422);
+    assert_eq!(server.all_documents().len(), before);
+}
+
+/// A draft not signed in time is voided: its number stays taken and shows as voided (search,
+/// the public check, the audit log), signing it afterwards is a conflict, and the next
+/// document takes the next number: 1..N gapless.
+#[test]
+fn drafts_not_signed_in_time_are_voided_and_numbers_stay_gapless() {
+    use common::ncalayer::NcaLayer;
+    let data = tempfile::tempdir().unwrap();
+    let config = write_temp(
+        data.path(),
+        "eucdoc.toml",
+        b"[drafts]\nexpire_seconds = 5\nsweep_seconds = 1\n",
+    );
+    let server = start_with(&data.path().join("data"), None, Some(&config));
+    let officer = NcaLayer::start(&server.data.join("dev-pki/officer.p12"), "eucdoc-dev");
+    let certificate = officer.certificate();
+    let drafts: Vec<serde_json::Value> = (0..3)
+        .map(|_| {
+            let answer = make_draft(&server, &certificate);
+            assert_eq!(
+                answer.status,
+                201,
+                "{}",
+                String::from_utf8_lossy(&answer.body)
+            );
+            answer.json()
+        })
+        .collect();
+    let middle = &drafts[1];
+    let signed = post_signature(
+        &server,
+        middle["id"].as_str().unwrap(),
+        &b64(&officer.sign_hash(&unb64(middle["digest"].as_str().unwrap()))),
+    );
+    assert_eq!(
+        signed.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&signed.body)
+    );
+    // The sweeper voids the other two without anybody asking.
+    std::thread::sleep(Duration::from_millis(7000));
+    let documents = server.all_documents();
+    let mut by_number: Vec<(String, String)> = documents
+        .iter()
+        .map(|d| {
+            (
+                d["number"].as_str().unwrap().to_string(),
+                d["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    by_number.sort();
+    let year = issue_date_year(&example("end-user-certificate.json"));
+    let expected: Vec<(String, String)> = [(1, "voided"), (2, "issued"), (3, "voided")]
+        .iter()
+        .map(|(seq, status)| (format!("KZ-EUC-{year}-{seq:06}"), status.to_string()))
+        .collect();
+    assert_eq!(by_number, expected);
+    let first = &drafts[0];
+    let first_id = first["id"].as_str().unwrap();
+    assert_eq!(
+        server.get(&format!("/v1/drafts/{first_id}")).json()["status"],
+        "voided"
+    );
+    let check = server.get(&format!("/v1/check/{}", first["number"].as_str().unwrap()));
+    assert_eq!(check.json()["status"], "voided");
+    let late = post_signature(
+        &server,
+        first_id,
+        &b64(&officer.sign_hash(&unb64(first["digest"].as_str().unwrap()))),
+    );
+    assert_eq!(late.status, 409, "{}", String::from_utf8_lossy(&late.body));
+    let voided = server.get(&format!("/v1/documents/{first_id}")).json();
+    assert!(
+        voided["revocation_reason"]
+            .as_str()
+            .unwrap()
+            .contains("draft not signed before"),
+        "{voided:#}"
+    );
+    // The next document takes number 4.
+    let issued = server.issue(&example("end-user-certificate.json"), &[]);
+    assert_eq!(issued.status, 201);
+    assert_eq!(issued.json()["number"], format!("KZ-EUC-{year}-000004"));
+    // The audit log says who voided it and when.
+    let url = format!("sqlite://{}", server.data.join("registry.db").display());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let audit = runtime.block_on(async {
+        let registry = eucdoc::registry::Registry::connect(&url).await.unwrap();
+        registry.audit_of(first_id).await.unwrap()
+    });
+    let actions: Vec<&str> = audit
+        .iter()
+        .map(|(_, _, action, _)| action.as_str())
+        .collect();
+    assert_eq!(actions, vec!["draft", "void"], "{audit:?}");
+}

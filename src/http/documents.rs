@@ -25,7 +25,8 @@ pub struct DocumentView {
     pub form: String,
     /// When issued (RFC 3339, UTC).
     pub issued_at: String,
-    /// "issued" or "revoked".
+    /// "issued", "revoked", "draft" (waiting for the officer's signature) or "voided" (a
+    /// draft not signed in time: its number stays taken).
     pub status: String,
     /// The applicant's BIN/IIN.
     pub applicant_bin: String,
@@ -59,7 +60,7 @@ pub struct Links {
 }
 
 impl DocumentView {
-    fn from_record(record: DocumentRecord, base_url: &str) -> Self {
+    pub(crate) fn from_record(record: DocumentRecord, base_url: &str) -> Self {
         let links = Links {
             self_: format!("/v1/documents/{}", record.id),
             pdf: format!("/v1/documents/{}/pdf", record.id),

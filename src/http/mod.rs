@@ -6,6 +6,7 @@
 pub mod auth;
 mod check;
 mod documents;
+mod drafts;
 mod metrics;
 pub mod problem;
 mod verify;
@@ -48,16 +49,19 @@ pub struct AppState {
     info(title = "eucdoc", description = "Issues and checks Kazakhstan's export-control documents (End-User Certificate, International Import Certificate, motivated refusal)."),
     paths(
         documents::issue, documents::get, documents::pdf, documents::list, documents::revoke,
+        drafts::create, drafts::get, drafts::pdf, drafts::sign,
         verify::verify, check::check, healthz, readyz, metrics_text,
     ),
     components(schemas(
         documents::DocumentView, documents::Links, documents::DocumentPage,
         documents::RevokeRequest, problem::Problem, problem::ProblemField,
-        crate::service::CheckAnswer,
+        crate::service::CheckAnswer, crate::service::DraftView,
+        crate::service::DraftSignature,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "documents", description = "Issue, read, search and revoke documents"),
+        (name = "drafts", description = "External signing: the officer's own key through NCALayer"),
         (name = "verify", description = "Verify signed documents"),
         (name = "public", description = "No authentication"),
         (name = "operations", description = "Health and metrics"),
@@ -135,6 +139,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/documents/{id}", get(documents::get))
         .route("/v1/documents/{id}/pdf", get(documents::pdf))
         .route("/v1/documents/{id}/revoke", post(documents::revoke))
+        .route("/v1/drafts", post(drafts::create))
+        .route("/v1/drafts/{id}", get(drafts::get))
+        .route("/v1/drafts/{id}/pdf", get(drafts::pdf))
+        .route("/v1/drafts/{id}/signature", post(drafts::sign))
         .route("/v1/verify", post(verify::verify))
         .route("/v1/check/{number}", get(check::check))
         .route("/healthz", get(healthz))
@@ -274,9 +282,23 @@ pub async fn serve(service: Arc<Service>) -> std::io::Result<()> {
     };
     let listener = tokio::net::TcpListener::bind(service.config().listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
+    // Drafts not signed in time are voided even when nobody looks at them.
+    let sweeper = {
+        let service = service.clone();
+        let every = Duration::from_secs(service.config().drafts.sweep_seconds);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(error) = service.void_expired_drafts().await {
+                    tracing::warn!(%error, "voiding expired drafts failed; retried later");
+                }
+            }
+        })
+    };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    sweeper.abort();
     tracing::info!("shutting down: requests finished, closing the registry");
     service.close().await;
     Ok(())

@@ -130,6 +130,11 @@ impl From<ServiceError> for Problem {
                 "already-revoked",
                 format!("document {number} is revoked already"),
             ),
+            ServiceError::NotADraft { number, status } => Problem::new(
+                StatusCode::CONFLICT,
+                "not-a-draft",
+                format!("document {number} is {status}, not a draft waiting for its signature"),
+            ),
             ServiceError::Busy => Problem::busy(),
             ServiceError::Malformed(reason) => {
                 Problem::new(StatusCode::BAD_REQUEST, "malformed-json", reason)

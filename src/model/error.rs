@@ -20,6 +20,16 @@ impl FieldError {
             reason: reason.into(),
         }
     }
+
+    /// The same problem, for a document nested under `key` of a larger body.
+    pub fn under(self, key: &str) -> Self {
+        let path = match self.path.as_str() {
+            "$" | "" => key.to_string(),
+            rest if rest.starts_with('[') => format!("{key}{rest}"),
+            rest => format!("{key}.{rest}"),
+        };
+        Self { path, ..self }
+    }
 }
 
 impl fmt::Display for FieldError {

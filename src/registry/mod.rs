@@ -44,6 +44,14 @@ pub enum RegistryError {
     /// A cursor that this registry did not hand out.
     #[error("invalid cursor")]
     BadCursor,
+    /// The document is not (or no longer) a draft waiting for its signature.
+    #[error("document {number} is {status}, not a draft waiting for its signature")]
+    NotADraft {
+        /// Its number.
+        number: String,
+        /// Its status: "issued" (signed already), "voided", "revoked".
+        status: String,
+    },
 }
 
 /// A registered document (everything but the PDF, which is in the archive).
@@ -86,6 +94,29 @@ pub struct DocumentRecord {
 pub struct Built {
     /// The record (id, number, hashes, signer...).
     pub record: DocumentRecord,
+    /// For a draft of external signing (record status "draft"): what its signature must fit,
+    /// inserted in the same transaction as the record and its number.
+    pub draft: Option<DraftRecord>,
+}
+
+/// A draft of external signing: the document with this id waits for a signature made with
+/// `certificate`'s key over `digest`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DraftRecord {
+    /// The document's id.
+    pub id: String,
+    /// The officer's certificate, base64 DER.
+    pub certificate: String,
+    /// The digest to sign, base64.
+    pub digest: String,
+    /// "sha256", "sha384" or "streebog512".
+    pub digest_algorithm: String,
+    /// SHA-256 of the prepared (unsigned) PDF in the archive.
+    pub draft_sha256: String,
+    /// When made (registry time).
+    pub created_at: String,
+    /// After this the draft is voided (registry time).
+    pub expires_at: String,
 }
 
 /// The idempotency key of a request: who sent it, the key, and the hash of the request.
@@ -424,10 +455,29 @@ impl Registry {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(d) = &built.draft {
+            sqlx::query(
+                "INSERT INTO drafts (id, certificate, digest, digest_algorithm, draft_sha256, \
+                 created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&d.id)
+            .bind(&d.certificate)
+            .bind(&d.digest)
+            .bind(&d.digest_algorithm)
+            .bind(&d.draft_sha256)
+            .bind(&d.created_at)
+            .bind(&d.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        }
         audit(
             &mut tx,
             actor,
-            "issue",
+            if built.draft.is_some() {
+                "draft"
+            } else {
+                "issue"
+            },
             Some(&r.id),
             &serde_json::json!({ "number": r.number, "pdf_sha256": r.pdf_sha256 }).to_string(),
         )
@@ -567,11 +617,133 @@ impl Registry {
         self.get(id).await
     }
 
-    /// Every archived PDF hash the registry knows (for the orphan check at start).
+    /// The draft with `id`, if there is one.
+    pub async fn draft(&self, id: &str) -> Result<Option<DraftRecord>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT id, certificate, digest, digest_algorithm, draft_sha256, created_at, \
+             expires_at FROM drafts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(DraftRecord {
+            id: row.try_get("id")?,
+            certificate: row.try_get("certificate")?,
+            digest: row.try_get("digest")?,
+            digest_algorithm: row.try_get("digest_algorithm")?,
+            draft_sha256: row.try_get("draft_sha256")?,
+            created_at: row.try_get("created_at")?,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+
+    /// A draft becomes its signed document: status "issued", the signed PDF's hash and size,
+    /// the signer, in one transaction with the audit record. Only a draft that is still a
+    /// draft and not expired at `now`: otherwise [`RegistryError::NotADraft`] (signed already by
+    /// a concurrent request, or voided) and nothing changes.
+    pub async fn complete_draft(
+        &self,
+        id: &str,
+        signed: &DocumentRecord,
+        now: &str,
+        actor: &str,
+    ) -> Result<DocumentRecord, RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE documents SET status = 'issued', pdf_sha256 = $1, pdf_size = $2, \
+             signer = $3, issued_at = $4 WHERE id = $5 AND status = 'draft' \
+             AND id IN (SELECT id FROM drafts WHERE expires_at > $6)",
+        )
+        .bind(&signed.pdf_sha256)
+        .bind(signed.pdf_size)
+        .bind(&signed.signer)
+        .bind(&signed.issued_at)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            tx.rollback().await?;
+            let existing = self.get(id).await?;
+            return Err(RegistryError::NotADraft {
+                number: existing.number,
+                status: existing.status,
+            });
+        }
+        audit(
+            &mut tx,
+            actor,
+            "sign-draft",
+            Some(id),
+            &serde_json::json!({ "number": signed.number, "pdf_sha256": signed.pdf_sha256 })
+                .to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get(id).await
+    }
+
+    /// Voids every draft whose time ran out before `now`: its document becomes "voided" with
+    /// the reason (the number stays taken and shows as voided), the audit log says who and
+    /// when. Returns the numbers voided.
+    pub async fn void_expired_drafts(
+        &self,
+        now: &str,
+        actor: &str,
+    ) -> Result<Vec<String>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT documents.id, documents.number, drafts.expires_at FROM documents \
+             JOIN drafts ON drafts.id = documents.id \
+             WHERE documents.status = 'draft' AND drafts.expires_at <= $1",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut voided = Vec::new();
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            let number: String = row.try_get("number")?;
+            let expires_at: String = row.try_get("expires_at")?;
+            let reason = format!("draft not signed before {expires_at}");
+            let mut tx = self.pool.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE documents SET status = 'voided', revoked_at = $1, \
+                 revocation_reason = $2 WHERE id = $3 AND status = 'draft'",
+            )
+            .bind(now)
+            .bind(&reason)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 1 {
+                audit(
+                    &mut tx,
+                    actor,
+                    "void",
+                    Some(&id),
+                    &serde_json::json!({ "number": number, "reason": reason }).to_string(),
+                )
+                .await?;
+                voided.push(number);
+            }
+            tx.commit().await?;
+        }
+        Ok(voided)
+    }
+
+    /// Every archived PDF hash the registry knows (for the orphan check at start), drafts'
+    /// prepared PDFs included.
     pub async fn pdf_hashes(&self) -> Result<Vec<String>, RegistryError> {
-        let rows = sqlx::query("SELECT pdf_sha256 FROM documents")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT pdf_sha256 FROM documents UNION SELECT draft_sha256 AS pdf_sha256 FROM drafts",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|row| row.try_get("pdf_sha256").map_err(RegistryError::from))
             .collect()

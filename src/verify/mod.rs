@@ -599,9 +599,65 @@ fn assess(
         }
     }
     outcome.report.validation_time = rfc3339(time);
-    if gost_path::is_gost_signed(signer_der) {
-        return assess_gost(outcome, signer_der, &evidence, options, time);
+    assess_path(outcome, signer_der, &evidence, anchors, options, time)
+}
+
+/// Whether a signing certificate (DER) is trusted and not revoked at the options' time (or
+/// now): its path to one of the options' anchors, through `intermediates` and revocation from
+/// the options' CRLs and OCSP responses, GOST or not — what a signature by it would be judged
+/// on. The report names the signer, the chain and each certificate's status; its indication
+/// says whether the certificate passes. For a certificate announced before it signs (external
+/// signing).
+pub fn check_certificate(
+    certificate_der: &[u8],
+    intermediates: &[Vec<u8>],
+    options: &VerifyOptions,
+) -> SignatureReport {
+    let time = validation_time_of(options);
+    let mut outcome = Outcome::new(None, None, time, None);
+    if let Some((signer, warnings)) = signer_of(certificate_der) {
+        outcome.report.signer = Some(signer);
+        outcome.report.warnings.extend(warnings);
     }
+    let evidence = Evidence {
+        certs: intermediates.to_vec(),
+        ocsps: options.ocsps.clone(),
+        crls: options.crls.clone(),
+    };
+    let anchors = match anchors_of(options) {
+        Ok(anchors) => anchors,
+        Err(e) => {
+            return outcome.fail(
+                Indication::Indeterminate,
+                SubIndication::NoCertificateChainFound,
+                format!("trust anchors: {e}"),
+            );
+        }
+    };
+    assess_path(
+        outcome,
+        certificate_der,
+        &evidence,
+        &anchors,
+        options,
+        time.unix_timestamp(),
+    )
+}
+
+/// The path of `signer_der` to an anchor and the revocation status of its certificates at
+/// `time`: the last part of every signature's assessment.
+fn assess_path(
+    outcome: Outcome,
+    signer_der: &[u8],
+    evidence: &Evidence,
+    anchors: &[X509],
+    options: &VerifyOptions,
+    time: i64,
+) -> SignatureReport {
+    if gost_path::is_gost_signed(signer_der) {
+        return assess_gost(outcome, signer_der, evidence, options, time);
+    }
+    let mut outcome = outcome;
     let Ok(leaf) = parse_certificate(signer_der) else {
         return outcome.fail(
             Indication::TotalFailed,
