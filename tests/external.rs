@@ -150,6 +150,9 @@ fn cli_external_signing_with_ncalayer() {
     );
 }
 
+/// What is refused: the case, the CMS, the certificate given with it, the words expected.
+type Refusal<'a> = (&'a str, Vec<u8>, Option<&'a [u8]>, &'a str);
+
 /// What does not fit the draft is refused, exit 2, one line, nothing written: a CMS over
 /// another digest, by another key, by an AUTH key, truncated, garbage; an AUTH certificate is
 /// refused already at --prepare; a signed PDF is no draft.
@@ -168,7 +171,7 @@ fn cli_external_signing_refuses_what_does_not_fit() {
     let mut other_digest = digest.clone();
     other_digest[0] ^= 1;
     let good = officer.sign_hash(&digest);
-    let cases: Vec<(&str, Vec<u8>, Option<&[u8]>, &str)> = vec![
+    let cases: Vec<Refusal> = vec![
         (
             "another digest",
             officer.sign_hash(&other_digest),

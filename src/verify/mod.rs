@@ -687,7 +687,7 @@ fn assess_path(
         }
     };
     outcome.report.chain = path.iter().map(subject_line).collect();
-    match revocation_of_path(&path, &untrusted, &evidence, anchors, time, options) {
+    match revocation_of_path(&path, &untrusted, evidence, anchors, time, options) {
         Ok(lines) => outcome.report.revocation = lines,
         Err((indication, sub, reason, lines)) => {
             outcome.report.revocation = lines;
