@@ -1,7 +1,11 @@
 //! Signing speed, warm (key parsed once), one core:
 //! - `sign_b_b/invisible`: PAdES B-B of a rendered one-page certificate, no stamp;
 //! - `sign_b_b/with_stamp`: the same with the visible stamp (a Typst compile of its own);
-//! - `render_and_sign`: render Form 1 (3 goods lines) and sign it with the stamp.
+//! - `render_and_sign`: render Form 1 (3 goods lines) and sign it with the stamp;
+//! - `external/prepare_and_embed`: the server-side work of external signing without the
+//!   render: prepare the draft for the officer's certificate (stamp, digest), then check the
+//!   CMS that comes back (digest, signer, signature value, certificate) and embed it;
+//! - `external/render_prepare_and_embed`: the same with the render (a draft made from JSON).
 //!
 //! Run: `cargo bench --bench sign`.
 
@@ -74,6 +78,62 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    external(c, &signer, &renderer, &input, &rendered, now);
+}
+
+/// External signing: the key's part (the CMS for the draft's digest) is made once, outside the
+/// measurement, as the officer's token would; drafts of the same input and time are identical.
+fn external(
+    c: &mut Criterion,
+    signer: &sign::KeyStoreSigner,
+    renderer: &eucdoc::render::Renderer,
+    input: &eucdoc::model::Input,
+    rendered: &eucdoc::render::Rendered,
+    now: time::UtcDateTime,
+) {
+    use eucdoc::sign::Signer;
+    let levels = sign::LevelOptions::default();
+    let certificate = signer.certificate_der().to_vec();
+    let chain = signer.chain_der().to_vec();
+    let prepare = |rendered: &eucdoc::render::Rendered| {
+        sign::external::prepare(
+            &rendered.pdf,
+            &certificate,
+            &chain,
+            renderer,
+            &sign::StampOptions {
+                place: &rendered.signature_place,
+                position: Some("басшы"),
+                time: now,
+                levels: &levels,
+                watermark_pages: false,
+            },
+        )
+        .expect("draft")
+    };
+    let draft = prepare(rendered);
+    let cms = sign::cms::signed_data(signer, &draft.digest, None)
+        .expect("CMS")
+        .cms;
+    let when = now.unix_timestamp();
+    sign::external::embed(&draft.pdf, &certificate, &cms, when).expect("the CMS fits the draft");
+    let mut group = c.benchmark_group("external");
+    group.bench_function("prepare_and_embed", |b| {
+        b.iter(|| {
+            let draft = prepare(rendered);
+            black_box(sign::external::embed(&draft.pdf, &certificate, &cms, when).expect("embed"))
+        })
+    });
+    group.bench_function("render_prepare_and_embed", |b| {
+        b.iter(|| {
+            let rendered = renderer
+                .render_marked(input, "KZ-EUC-2026-000123", now, true)
+                .expect("render");
+            let draft = prepare(&rendered);
+            black_box(sign::external::embed(&draft.pdf, &certificate, &cms, when).expect("embed"))
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

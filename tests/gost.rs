@@ -1082,3 +1082,61 @@ fn gost_nonces_are_deterministic_and_distinct() {
         "0 is out of range"
     );
 }
+
+/// External signing with a GOST 2015 key (the officer's token): the draft's digest is
+/// Streebog-512 of its byte ranges; a CMS made for that digest the way NCALayer signs
+/// (content-type and message-digest, Kazakh GOST OIDs) embeds, and the PDF passes the verifier
+/// against the test NCA with its CRL; a CMS over another digest is refused.
+#[test]
+fn gost_external_signing_round_trip() {
+    use eucdoc::verify::{self, Indication, VerifyOptions};
+    let certificate = der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem");
+    let key =
+        gost::GostKey::from_pkcs12(&nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"), "Aa123456").unwrap();
+    let at = time::macros::utc_datetime!(2022-12-01 12:00:00);
+    let rendered = common::render_bytes(&common::example("end-user-certificate.json"));
+    let renderer = common::renderer();
+    let levels = sign::LevelOptions::default();
+    let draft = sign::external::prepare(
+        &rendered.pdf,
+        &certificate,
+        &[],
+        &renderer,
+        &sign::StampOptions {
+            place: &rendered.signature_place,
+            position: None,
+            time: at,
+            levels: &levels,
+            watermark_pages: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(draft.digest_algorithm.name(), "streebog512");
+    assert_eq!(draft.digest.len(), 64);
+    let cms = common::gost::gost_cms_over_digest(&key, &certificate, &draft.digest);
+    let signed =
+        sign::external::embed(&draft.pdf, &certificate, &cms, at.unix_timestamp()).unwrap();
+    let report = verify::verify_pdf(
+        &signed,
+        &VerifyOptions {
+            trust_anchors: vec![der("ca/nca_gost2015_test.cer")],
+            at: Some(at),
+            crls: vec![nca("crl/nca_gost2022_test.crl")],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    let mut other = draft.digest.clone();
+    other[0] ^= 1;
+    let wrong = common::gost::gost_cms_over_digest(&key, &certificate, &other);
+    let refused = sign::external::embed(&draft.pdf, &certificate, &wrong, at.unix_timestamp())
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("message-digest"), "{refused}");
+}

@@ -30,6 +30,26 @@ pub fn gost_cms_with(
     content: &[u8],
     attached: bool,
 ) -> Vec<u8> {
+    gost_cms_of(
+        key,
+        cert_der,
+        &gost::streebog512(content),
+        attached.then_some(content),
+    )
+}
+
+/// A detached CMS whose message-digest is `digest` (already Streebog-512), as NCALayer's
+/// createCAdESFromBase64Hash makes it for a GOST key: external signing of a draft.
+pub fn gost_cms_over_digest(key: &gost::GostKey, cert_der: &[u8], digest: &[u8]) -> Vec<u8> {
+    gost_cms_of(key, cert_der, digest, None)
+}
+
+fn gost_cms_of(
+    key: &gost::GostKey,
+    cert_der: &[u8],
+    digest: &[u8],
+    content: Option<&[u8]>,
+) -> Vec<u8> {
     use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
     use cms::content_info::{CmsVersion, ContentInfo};
     use cms::signed_data::{
@@ -54,8 +74,7 @@ pub fn gost_cms_with(
         ),
         attribute(
             "1.2.840.113549.1.9.4",
-            Any::encode_from(&OctetString::new(gost::streebog512(content).to_vec()).unwrap())
-                .unwrap(),
+            Any::encode_from(&OctetString::new(digest.to_vec()).unwrap()).unwrap(),
         ),
     ])
     .unwrap();
@@ -81,8 +100,8 @@ pub fn gost_cms_with(
         digest_algorithms: SetOfVec::try_from(vec![algorithm(gost::DIGEST_512)]).unwrap(),
         encap_content_info: EncapsulatedContentInfo {
             econtent_type: oid("1.2.840.113549.1.7.1"),
-            econtent: attached
-                .then(|| Any::encode_from(&OctetString::new(content.to_vec()).unwrap()).unwrap()),
+            econtent: content
+                .map(|c| Any::encode_from(&OctetString::new(c.to_vec()).unwrap()).unwrap()),
         },
         certificates: Some(CertificateSet(
             SetOfVec::try_from(vec![CertificateChoices::Certificate(cert)]).unwrap(),
