@@ -379,7 +379,6 @@ impl Service {
         let renderer = self.renderer.clone();
         let signer = self.signer.clone();
         let levels = self.levels.clone();
-        let archive = self.archive.clone();
         let now = time::UtcDateTime::now();
         let job_number = number.clone();
         let job_input = input.clone();
@@ -418,36 +417,37 @@ impl Service {
                 sign: sign_seconds,
             };
         }
-        let signer_identity = verify::signer_from_certificate(self.signer.certificate_der())
-            .map(|(s, _)| serde_json::to_string(&s).unwrap_or_default())
-            .unwrap_or_else(|| "{}".into());
-        let record = DocumentRecord {
-            id: uuid::Uuid::new_v4().to_string(),
+        let record = new_record(
+            &input,
             number,
-            form: input.document().form().key().to_string(),
             year,
             seq,
-            issued_at: crate::registry::registry_time(now),
-            applicant_bin: input.document().applicant_bin_iin().to_string(),
-            data: String::from_utf8_lossy(input.json()).into_owned(),
-            data_sha256: input.canonical_sha256_hex(),
-            pdf_sha256: hex::encode(openssl::sha::sha256(&pdf)),
-            pdf_size: pdf.len() as i64,
-            signer: signer_identity,
-            status: "issued".into(),
-            revoked_at: None,
-            revocation_reason: None,
-        };
-        let metadata = serde_json::to_vec_pretty(&record).map_err(|e| e.to_string())?;
+            now,
+            &pdf,
+            self.signer.certificate_der(),
+        );
+        self.archive_with_record(pdf, &record).await?;
+        Ok(Built {
+            record,
+            draft: None,
+        })
+    }
+
+    /// Puts `pdf` into the archive with `record` as its metadata (fsynced before the caller
+    /// commits the record).
+    async fn archive_with_record(
+        &self,
+        pdf: Vec<u8>,
+        record: &DocumentRecord,
+    ) -> Result<(), String> {
+        let metadata = serde_json::to_vec_pretty(record).map_err(|e| e.to_string())?;
+        let archive = self.archive.clone();
         let pdf_sha256 = tokio::task::spawn_blocking(move || archive.put(&pdf, &metadata))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
         debug_assert_eq!(pdf_sha256, record.pdf_sha256);
-        Ok(Built {
-            record,
-            draft: None,
-        })
+        Ok(())
     }
 
     /// A document's registry record.
@@ -596,6 +596,39 @@ pub fn form_code(form: model::Form) -> &'static str {
         model::Form::EndUserCertificate => "EUC",
         model::Form::ImportCertificate => "IIC",
         model::Form::Refusal => "REF",
+    }
+}
+
+/// The registry record of a document built from `input` with `number`, whose PDF is `pdf`
+/// and whose signer holds `signer_certificate`; status "issued".
+fn new_record(
+    input: &model::Input,
+    number: String,
+    year: i64,
+    seq: i64,
+    now: time::UtcDateTime,
+    pdf: &[u8],
+    signer_certificate: &[u8],
+) -> DocumentRecord {
+    let signer = verify::signer_from_certificate(signer_certificate)
+        .map(|(s, _)| serde_json::to_string(&s).unwrap_or_default())
+        .unwrap_or_else(|| "{}".into());
+    DocumentRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        number,
+        form: input.document().form().key().to_string(),
+        year,
+        seq,
+        issued_at: crate::registry::registry_time(now),
+        applicant_bin: input.document().applicant_bin_iin().to_string(),
+        data: String::from_utf8_lossy(input.json()).into_owned(),
+        data_sha256: input.canonical_sha256_hex(),
+        pdf_sha256: hex::encode(openssl::sha::sha256(pdf)),
+        pdf_size: pdf.len() as i64,
+        signer,
+        status: "issued".into(),
+        revoked_at: None,
+        revocation_reason: None,
     }
 }
 
@@ -801,35 +834,12 @@ impl Service {
                 ServiceError::Busy => BUSY.to_string(),
                 other => other.to_string(),
             })??;
-        let signer_identity = verify::signer_from_certificate(&certificate)
-            .map(|(s, _)| serde_json::to_string(&s).unwrap_or_default())
-            .unwrap_or_else(|| "{}".into());
-        let id = uuid::Uuid::new_v4().to_string();
-        let draft_sha256 = hex::encode(openssl::sha::sha256(&draft.pdf));
         let record = DocumentRecord {
-            id: id.clone(),
-            number,
-            form: input.document().form().key().to_string(),
-            year,
-            seq,
-            issued_at: crate::registry::registry_time(now),
-            applicant_bin: input.document().applicant_bin_iin().to_string(),
-            data: String::from_utf8_lossy(input.json()).into_owned(),
-            data_sha256: input.canonical_sha256_hex(),
-            pdf_sha256: draft_sha256.clone(),
-            pdf_size: draft.pdf.len() as i64,
-            signer: signer_identity,
             status: "draft".into(),
-            revoked_at: None,
-            revocation_reason: None,
+            ..new_record(&input, number, year, seq, now, &draft.pdf, &certificate)
         };
-        let metadata = serde_json::to_vec_pretty(&record).map_err(|e| e.to_string())?;
-        let archive = self.archive.clone();
-        let pdf = draft.pdf;
-        tokio::task::spawn_blocking(move || archive.put(&pdf, &metadata))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let (id, draft_sha256) = (record.id.clone(), record.pdf_sha256.clone());
+        self.archive_with_record(draft.pdf, &record).await?;
         let base64 = base64::engine::general_purpose::STANDARD;
         Ok(Built {
             draft: Some(crate::registry::DraftRecord {
@@ -928,12 +938,9 @@ impl Service {
         signed_record.pdf_size = signed.len() as i64;
         signed_record.issued_at = crate::registry::registry_time(now);
         signed_record.status = "issued".into();
-        let metadata = serde_json::to_vec_pretty(&signed_record)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let archive = self.archive.clone();
-        tokio::task::spawn_blocking(move || archive.put(&signed, &metadata))
+        self.archive_with_record(signed, &signed_record)
             .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))??;
+            .map_err(ServiceError::Internal)?;
         Ok(self
             .registry
             .complete_draft(id, &signed_record, &signed_record.issued_at, actor)

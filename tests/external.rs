@@ -10,7 +10,7 @@ use std::path::Path;
 
 use base64::Engine;
 use common::ncalayer::NcaLayer;
-use common::{root, run, write_temp};
+use common::{run, write_temp};
 
 const DEV_PASSWORD: &str = "eucdoc-dev";
 
@@ -118,27 +118,7 @@ fn cli_external_signing_with_ncalayer() {
     assert_eq!(report["indication"], "TOTAL-PASSED", "{report:#}");
     assert_eq!(verified.status.code(), Some(0));
     // pyHanko: intact, valid, trusted.
-    let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO");
-    let crls = format!("{},{}", pki.crl.display(), pki.root_crl.display());
-    let out = run(
-        &python,
-        &[
-            root()
-                .join("benches/peer/pyhanko_verify.py")
-                .to_str()
-                .unwrap(),
-            signed.to_str().unwrap(),
-            pki.root.to_str().unwrap(),
-            &crls,
-            "1",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "pyHanko: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_pyhanko_validates(&signed, &pki.root, &[&pki.crl, &pki.root_crl]);
 
     // basics.sign's base64 answer, without --certificate (the CMS's own certificate).
     let base64_cms = officer.basics_sign_digest(&digest);

@@ -739,6 +739,27 @@ fn key_store_path(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
+/// `eucdoc ARGS --p12 KEY_INDIVIDUAL_VALID_2015.p12 --password-env … --at 2022-12-01T12:00:00Z`
+/// (inside the key's validity), which must succeed.
+fn eucdoc_with_gost_key(args: &[&str]) {
+    let p12 = key_store_path("KEY_INDIVIDUAL_VALID_2015.p12");
+    let mut all = args.to_vec();
+    all.extend([
+        "--p12",
+        p12.to_str().unwrap(),
+        "--password-env",
+        GOST_PASSWORD_VARIABLE,
+        "--at",
+        "2022-12-01T12:00:00Z",
+    ]);
+    let out = eucdoc_with_password(&all, "Aa123456");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `eucdoc ARGS` with the key store's password in the environment.
 fn eucdoc_with_password(args: &[&str], password: &str) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_eucdoc"))
@@ -798,30 +819,14 @@ fn gost_key_store_signs_through_the_cli() {
             .any(|r| r.as_str().unwrap_or_default().contains("individual")),
         "{report:#}"
     );
-    let p12 = key_store_path("KEY_INDIVIDUAL_VALID_2015.p12");
-    let p12 = p12.to_str().unwrap();
     let example = root().join("examples/end-user-certificate.json");
     let rendered = dir.path().join("rendered.pdf");
-    let out = eucdoc_with_password(
-        &[
-            "render",
-            example.to_str().unwrap(),
-            "-o",
-            rendered.to_str().unwrap(),
-            "--p12",
-            p12,
-            "--password-env",
-            GOST_PASSWORD_VARIABLE,
-            "--at",
-            "2022-12-01T12:00:00Z",
-        ],
-        "Aa123456",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    eucdoc_with_gost_key(&[
+        "render",
+        example.to_str().unwrap(),
+        "-o",
+        rendered.to_str().unwrap(),
+    ]);
     let (code, report) = verify_as_of_2022(dir.path(), &rendered);
     assert_eq!(code, 0, "{report:#}");
     // A batch of two documents.
@@ -835,27 +840,13 @@ fn gost_key_store_signs_through_the_cli() {
     }
     let jsonl = common::write_temp(dir.path(), "batch.jsonl", lines.as_bytes());
     let out_dir = dir.path().join("batch");
-    let out = eucdoc_with_password(
-        &[
-            "render",
-            "--jsonl",
-            jsonl.to_str().unwrap(),
-            "--out-dir",
-            out_dir.to_str().unwrap(),
-            "--p12",
-            p12,
-            "--password-env",
-            GOST_PASSWORD_VARIABLE,
-            "--at",
-            "2022-12-01T12:00:00Z",
-        ],
-        "Aa123456",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    eucdoc_with_gost_key(&[
+        "render",
+        "--jsonl",
+        jsonl.to_str().unwrap(),
+        "--out-dir",
+        out_dir.to_str().unwrap(),
+    ]);
     for number in ["KZ-EUC-2022-000001", "KZ-EUC-2022-000002"] {
         let (code, report) = verify_as_of_2022(dir.path(), &out_dir.join(format!("{number}.pdf")));
         assert_eq!(code, 0, "{number}: {report:#}");
@@ -870,27 +861,12 @@ fn cli_signed_pdf(dir: &std::path::Path) -> std::path::PathBuf {
         &common::render_bytes(&common::example("end-user-certificate.json")).pdf,
     );
     let signed = dir.join("signed.pdf");
-    let p12 = key_store_path("KEY_INDIVIDUAL_VALID_2015.p12");
-    let out = eucdoc_with_password(
-        &[
-            "sign",
-            unsigned.to_str().unwrap(),
-            "-o",
-            signed.to_str().unwrap(),
-            "--p12",
-            p12.to_str().unwrap(),
-            "--password-env",
-            GOST_PASSWORD_VARIABLE,
-            "--at",
-            "2022-12-01T12:00:00Z",
-        ],
-        "Aa123456",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    eucdoc_with_gost_key(&[
+        "sign",
+        unsigned.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ]);
     signed
 }
 

@@ -312,32 +312,11 @@ fn whole_flow(server: &Server) {
     assert_eq!(report["signatures"][0]["signer"]["iin"], "880101300123");
 
     // pyHanko validates the same PDF against the development root with its CRLs.
-    let python = std::env::var("EUCDOC_PYHANKO")
-        .expect("EUCDOC_PYHANKO must name the venv python with pyHanko (scripts/test.sh sets it)");
     let pki = server.data.join("dev-pki");
-    let crls = format!(
-        "{},{}",
-        pki.join("nca.crl").display(),
-        pki.join("root.crl").display()
-    );
-    let out = run(
-        &python,
-        &[
-            root()
-                .join("benches/peer/pyhanko_verify.py")
-                .to_str()
-                .unwrap(),
-            pdf_path.to_str().unwrap(),
-            pki.join("root.pem").to_str().unwrap(),
-            &crls,
-            "1",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "pyHanko: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    common::assert_pyhanko_validates(
+        &pdf_path,
+        &pki.join("root.pem"),
+        &[&pki.join("nca.crl"), &pki.join("root.crl")],
     );
 
     // The public check, as the QR code asks it.
@@ -1136,30 +1115,10 @@ fn drafts_external_signing_with_ncalayer() {
         .json();
     assert_eq!(report["indication"], "TOTAL-PASSED", "{report:#}");
     let pdf_path = write_temp(data.path(), "external.pdf", &pdf.body);
-    let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO");
-    let crls = format!(
-        "{},{}",
-        pki.join("nca.crl").display(),
-        pki.join("root.crl").display()
-    );
-    let out = run(
-        &python,
-        &[
-            root()
-                .join("benches/peer/pyhanko_verify.py")
-                .to_str()
-                .unwrap(),
-            pdf_path.to_str().unwrap(),
-            pki.join("root.pem").to_str().unwrap(),
-            &crls,
-            "1",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "pyHanko: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    common::assert_pyhanko_validates(
+        &pdf_path,
+        &pki.join("root.pem"),
+        &[&pki.join("nca.crl"), &pki.join("root.crl")],
     );
     let data_sha256 = document["data_sha256"].as_str().unwrap();
     let check = server.get(&format!("/v1/check/{number}?sha256={data_sha256}"));

@@ -116,3 +116,31 @@ pub fn printed(value: &str) -> String {
         value.to_string()
     }
 }
+
+/// pyHanko (in the venv EUCDOC_PYHANKO names; scripts/test.sh installs it) validates the first
+/// signature of `pdf` against `root` (PEM) with `crls` (hard-fail revocation): the test fails
+/// with pyHanko's output otherwise.
+pub fn assert_pyhanko_validates(pdf: &Path, root_pem: &Path, crls: &[&Path]) {
+    let python = std::env::var("EUCDOC_PYHANKO")
+        .expect("EUCDOC_PYHANKO must name the venv python with pyHanko (scripts/test.sh sets it)");
+    let crls: Vec<String> = crls.iter().map(|c| c.display().to_string()).collect();
+    let out = run(
+        &python,
+        &[
+            root()
+                .join("benches/peer/pyhanko_verify.py")
+                .to_str()
+                .unwrap(),
+            pdf.to_str().unwrap(),
+            root_pem.to_str().unwrap(),
+            &crls.join(","),
+            "1",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "pyHanko: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
