@@ -1152,9 +1152,18 @@ fn drafts_external_signing_with_ncalayer() {
 
 /// A draft not signed in time is voided: its number stays taken and shows as voided (search,
 /// the public check, the audit log), signing it afterwards is a conflict, and the next
-/// document takes the next number: 1..N gapless.
+/// document takes the next number: 1..N gapless. On SQLite here, on PostgreSQL below.
 #[test]
 fn drafts_not_signed_in_time_are_voided_and_numbers_stay_gapless() {
+    drafts_voided_and_gapless(None);
+}
+
+#[test]
+fn postgres_drafts_not_signed_in_time_are_voided_and_numbers_stay_gapless() {
+    drafts_voided_and_gapless(Some(&fresh_postgres("drafts")));
+}
+
+fn drafts_voided_and_gapless(database_url: Option<&str>) {
     use common::ncalayer::NcaLayer;
     let data = tempfile::tempdir().unwrap();
     let config = write_temp(
@@ -1162,7 +1171,7 @@ fn drafts_not_signed_in_time_are_voided_and_numbers_stay_gapless() {
         "eucdoc.toml",
         b"[drafts]\nexpire_seconds = 5\nsweep_seconds = 1\n",
     );
-    let server = start_with(&data.path().join("data"), None, Some(&config));
+    let server = start_with(&data.path().join("data"), database_url, Some(&config));
     let officer = NcaLayer::start(&server.data.join("dev-pki/officer.p12"), "eucdoc-dev");
     let certificate = officer.certificate();
     let drafts: Vec<serde_json::Value> = (0..3)
@@ -1235,7 +1244,9 @@ fn drafts_not_signed_in_time_are_voided_and_numbers_stay_gapless() {
     assert_eq!(issued.status, 201);
     assert_eq!(issued.json()["number"], format!("KZ-EUC-{year}-000004"));
     // The audit log says who voided it and when.
-    let url = format!("sqlite://{}", server.data.join("registry.db").display());
+    let url = database_url
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("sqlite://{}", server.data.join("registry.db").display()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
