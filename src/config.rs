@@ -170,6 +170,10 @@ pub struct Config {
     /// Trust anchors (PEM or DER) of `POST /v1/verify`; the development root is added in
     /// development mode.
     pub trust: Vec<PathBuf>,
+    /// CRLs (PEM or DER) that `POST /v1/verify` and the check of officers' certificates for
+    /// drafts have at hand (the CA's latest); the development CRLs are added in development
+    /// mode.
+    pub crls: Vec<PathBuf>,
     /// API tokens; empty: a development token with every scope is generated.
     pub tokens: Vec<TokenConfig>,
     /// The signing key.
@@ -191,6 +195,7 @@ impl Default for Config {
             base_url: "http://127.0.0.1:8080".into(),
             number_format: "KZ-{form}-{year}-{seq:06}".into(),
             trust: Vec::new(),
+            crls: Vec::new(),
             tokens: Vec::new(),
             signing: SigningConfig::default(),
             limits: LimitsConfig::default(),

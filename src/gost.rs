@@ -297,7 +297,7 @@ impl GostKey {
     /// The key in a PKCS#12 key store as Kazakhstan's CA issues GOST 2015 keys
     /// (pkcs8ShroudedKeyBag, 3DES; PKCS#8 algorithm 1.2.398.3.10.1.1.2.2 whose privateKey wraps
     /// a 64-byte little-endian scalar). The caller checks the key against its certificate
-    /// ([`GostKey::public_key`]); `sign::open_key_store` does both.
+    /// ([`GostKey::public_key`]); `sign::KeyStoreSigner::open` does both.
     pub fn from_pkcs12(p12: &[u8], password: &str) -> Result<Self, GostError> {
         crate::sign::signer_load_providers().map_err(|e| GostError::Malformed(e.to_string()))?;
         let store = openssl::pkcs12::Pkcs12::from_der(p12)

@@ -166,6 +166,19 @@ impl Service {
                 );
             }
         }
+        for path in &config.crls {
+            let bytes = std::fs::read(path)
+                .map_err(|e| ServiceError::Startup(format!("CRL {}: {e}", path.display())))?;
+            // The verifier takes DER; PEM is converted once here.
+            let der = if bytes.starts_with(b"-----") {
+                openssl::x509::X509Crl::from_pem(&bytes)
+                    .and_then(|crl| crl.to_der())
+                    .map_err(|e| ServiceError::Startup(format!("CRL {}: {e}", path.display())))?
+            } else {
+                bytes
+            };
+            verify_crls.push(der);
+        }
         for path in &config.trust {
             let bytes = std::fs::read(path).map_err(|e| {
                 ServiceError::Startup(format!("trust anchor {}: {e}", path.display()))

@@ -1261,3 +1261,99 @@ fn drafts_voided_and_gapless(database_url: Option<&str>) {
         .collect();
     assert_eq!(actions, vec!["draft", "void"], "{audit:?}");
 }
+
+/// An officer whose GOST 2015 key is on a token: `eucdoc serve` (clock at 2022-12-01 by
+/// libfaketime; the test NCA trusted, its CRL configured) makes a draft for the NCA's GOST
+/// certificate with a Streebog-512 digest; the CMS the token makes for that digest (built here
+/// as NCALayer builds it for a GOST key: content-type, message-digest, Kazakh OIDs) issues the
+/// document, which passes `eucdoc verify`. The CEO's key, on hold in the CRL, cannot make a
+/// draft.
+#[test]
+fn drafts_with_a_gost_key_on_the_officers_token() {
+    let data = tempfile::tempdir().unwrap();
+    let nca = |path: &str| {
+        common::root()
+            .join("../shared/corpora/kz-nca/ncanode-test")
+            .join(path)
+    };
+    let ca = write_temp(
+        data.path(),
+        "nca_gost2015_test.der",
+        &common::gost::der("ca/nca_gost2015_test.cer"),
+    );
+    let config = write_temp(
+        data.path(),
+        "eucdoc.toml",
+        format!(
+            "trust = [\"{}\"]\ncrls = [\"{}\"]\n",
+            ca.display(),
+            nca("crl/nca_gost2022_test.crl").display()
+        )
+        .as_bytes(),
+    );
+    let server = start_at(
+        &data.path().join("data"),
+        None,
+        Some(&config),
+        Some("2022-12-01 12:00:00"),
+        &[],
+    );
+    let certificate = common::gost::der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem");
+    let draft = make_draft(&server, &certificate);
+    assert_eq!(
+        draft.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&draft.body)
+    );
+    let draft = draft.json();
+    assert_eq!(draft["digest_algorithm"], "streebog512");
+    let digest = unb64(draft["digest"].as_str().unwrap());
+    assert_eq!(digest.len(), 64);
+    let key = eucdoc::gost::GostKey::from_pkcs12(
+        &std::fs::read(nca("keys/KEY_INDIVIDUAL_VALID_2015.p12")).unwrap(),
+        "Aa123456",
+    )
+    .unwrap();
+    let cms = common::gost::gost_cms_over_digest(&key, &certificate, &digest);
+    let id = draft["id"].as_str().unwrap();
+    let signed = post_signature(&server, id, &b64(&cms));
+    assert_eq!(
+        signed.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&signed.body)
+    );
+    let pdf = server.get(&format!("/v1/documents/{id}/pdf"));
+    let pdf_path = write_temp(data.path(), "gost-external.pdf", &pdf.body);
+    let out = run(
+        env!("CARGO_BIN_EXE_eucdoc"),
+        &[
+            "verify",
+            pdf_path.to_str().unwrap(),
+            "--trust",
+            ca.to_str().unwrap(),
+            "--crl",
+            nca("crl/nca_gost2022_test.crl").to_str().unwrap(),
+            "--at",
+            "2022-12-01T13:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["signatures"][0]["signer"]["iin"], "123456789012");
+    // The CEO's key is on hold in the CA's CRL: no draft.
+    let on_hold = make_draft(
+        &server,
+        &common::gost::der("keys/KEY_CEO_REVOKED_2015.cert.pem"),
+    );
+    assert_eq!(
+        on_hold.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&on_hold.body)
+    );
+    assert_eq!(on_hold.json()["errors"][0]["path"], "certificate");
+}
