@@ -1116,3 +1116,104 @@ fn gost_external_signing_round_trip() {
         .to_string();
     assert!(refused.contains("message-digest"), "{refused}");
 }
+
+/// A loopback HTTP server that answers up to `count` POSTs with `body` (the CA's recorded OCSP
+/// response: no GOST OCSP responder can be run here) and then stops; its URL.
+fn replaying_responder(body: Vec<u8>, count: usize) -> String {
+    use std::io::{BufRead, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(count) {
+            let Ok(stream) = stream else { continue };
+            let mut reader = std::io::BufReader::new(stream);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut request = vec![0u8; length];
+            let _ = reader.read_exact(&mut request);
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
+
+/// With `--ocsp`, a GOST key's status is asked before signing and the GOST-signed answer is
+/// checked (signature by the responder certificate it carries, which the CA certified): the
+/// CA's recorded responses say the CEO key and the individual key are on hold, so neither signs;
+/// a responder that answers garbage leaves the CA's CRL to decide (the individual key is not on
+/// it: it signs), and with no CRL either there is no status and no signature.
+#[test]
+fn gost_key_status_is_asked_by_ocsp_before_signing() {
+    let dir = tempfile::tempdir().unwrap();
+    let unsigned = common::write_temp(
+        dir.path(),
+        "unsigned.pdf",
+        &common::render_bytes(&common::example("end-user-certificate.json")).pdf,
+    );
+    let ca = common::write_temp(dir.path(), "ca.cer", &der("ca/nca_gost2015_test.cer"));
+    let crl = common::write_temp(dir.path(), "ca.crl", &nca("crl/nca_gost2022_test.crl"));
+    let output = dir.path().join("out.pdf");
+    let sign_with = |key: &str, url: &str, with_crl: bool| {
+        let p12 = key_store_path(key);
+        let mut args = vec![
+            "sign",
+            unsigned.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+            "--p12",
+            p12.to_str().unwrap(),
+            "--password-env",
+            GOST_PASSWORD_VARIABLE,
+            "--at",
+            "2022-12-01T12:00:00Z",
+            "--chain",
+            ca.to_str().unwrap(),
+            "--ocsp",
+            url,
+        ];
+        if with_crl {
+            args.extend(["--crl", crl.to_str().unwrap()]);
+        }
+        let out = eucdoc_with_password(&args, "Aa123456");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let ceo = replaying_responder(nca("ocsp/ocsp_response_ceo_2015_revoked.bin"), 1);
+    let (code, stderr) = sign_with("KEY_CEO_REVOKED_2015.p12", &ceo, false);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("on hold (certificateHold) since 2022-07-27") && stderr.contains("OCSP"),
+        "{stderr}"
+    );
+    assert!(!output.exists());
+    let individual = replaying_responder(nca("ocsp/ocsp_response_individual_2015.bin"), 1);
+    let (code, stderr) = sign_with("KEY_INDIVIDUAL_VALID_2015.p12", &individual, false);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("on hold (certificateHold)"), "{stderr}");
+    assert!(!output.exists());
+    let garbage = replaying_responder(b"not an OCSP response".to_vec(), 2);
+    let (code, stderr) = sign_with("KEY_INDIVIDUAL_VALID_2015.p12", &garbage, true);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(output.exists());
+    std::fs::remove_file(&output).unwrap();
+    let (code, stderr) = sign_with("KEY_INDIVIDUAL_VALID_2015.p12", &garbage, false);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("no status"), "{stderr}");
+    assert!(!output.exists());
+}

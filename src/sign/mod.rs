@@ -281,7 +281,7 @@ fn crl_der(crl: &[u8]) -> Result<Vec<u8>, SignError> {
 
 /// Whether `issuer_der`'s key made the signature of `certificate_der` (GOST or OpenSSL's
 /// algorithms).
-fn signed_by(certificate_der: &[u8], issuer_der: &[u8]) -> bool {
+pub(super) fn signed_by(certificate_der: &[u8], issuer_der: &[u8]) -> bool {
     use der::Decode;
     let Ok(certificate) = x509_cert::Certificate::from_der(certificate_der) else {
         return false;

@@ -101,11 +101,12 @@ fn gather(
     let mut certs: Vec<X509> = Vec::new();
     let mut data = ValidationData::default();
     if certificates.iter().any(|der| is_gost_certificate(der)) {
+        if signer_only {
+            return check_gost_signer(certificates, sources, now).map(|()| data);
+        }
         // OpenSSL cannot check GOST OCSP responses or CRLs; say so instead of failing obscurely.
         return Err(SignError::Revocation(
-            "OCSP before signing and B-LT/B-LTA validation data are not available for GOST \
-             certificates yet; give the CA's CRL with --crl to have the key's status checked"
-                .into(),
+            "B-LT/B-LTA validation data are not available for GOST certificates yet".into(),
         ));
     }
     for der in certificates {
@@ -372,4 +373,142 @@ fn is_gost_certificate(der: &[u8]) -> bool {
     use der::Decode;
     x509_cert::Certificate::from_der(der)
         .is_ok_and(|c| crate::gost::is_gost(&c.signature_algorithm.oid.to_string()))
+}
+
+/// id-kp-OCSPSigning.
+const ID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
+
+/// The status of a GOST signer's certificate (the first of `certificates`; its issuer among
+/// the rest) before signing: OCSP from `sources` or the certificate's AIA, checked with the GOST
+/// primitives (the response's signature by the responder certificate it carries, which must be
+/// the issuer or certified by it for OCSP signing); where OCSP gives no usable answer, the
+/// issuer's CRL among `sources.crls`. Revoked or on hold → [`SignError::Revoked`]; no status
+/// at all → [`SignError::Revocation`].
+fn check_gost_signer(
+    certificates: &[Vec<u8>],
+    sources: &RevocationSources,
+    now: i64,
+) -> Result<(), SignError> {
+    let Some((signer, chain)) = certificates.split_first() else {
+        return Ok(());
+    };
+    let issuer = chain
+        .iter()
+        .find(|candidate| super::signed_by(signer, candidate))
+        .ok_or_else(|| {
+            SignError::Revocation(
+                "the issuer of the signing certificate is not available (add it with --chain)"
+                    .into(),
+            )
+        })?;
+    let url = sources.ocsp_url.clone().or_else(|| {
+        X509::from_der(signer)
+            .ok()?
+            .ocsp_responders()
+            .ok()?
+            .iter()
+            .next()
+            .map(|s| s.to_string())
+    });
+    let why_not_ocsp = match url {
+        Some(url) => match gost_ocsp_status(signer, issuer, &url, sources.timeout, now)? {
+            Ok(()) => return Ok(()),
+            Err(reason) => reason,
+        },
+        None => "no OCSP responder".to_string(),
+    };
+    for crl in &sources.crls {
+        match super::check_not_revoked(signer, issuer, crl) {
+            Ok(()) => return Ok(()),
+            // Another issuer's CRL: try the next.
+            Err(SignError::Crl(_)) => continue,
+            Err(other) => return Err(other),
+        }
+    }
+    Err(SignError::Revocation(format!(
+        "no status for the signing certificate: {why_not_ocsp}, and no CRL of its issuer \
+         (give --crl FILE)"
+    )))
+}
+
+/// `Ok(Ok(()))` if the responder vouches the GOST certificate good; `Ok(Err(reason))` if it
+/// gives no usable answer; `Err` if it says revoked or on hold.
+fn gost_ocsp_status(
+    cert_der: &[u8],
+    issuer_der: &[u8],
+    url: &str,
+    timeout: Duration,
+    now: i64,
+) -> Result<Result<(), String>, SignError> {
+    use der::Decode;
+    let cert = X509::from_der(cert_der).map_err(ssl("certificate"))?;
+    let issuer = X509::from_der(issuer_der).map_err(ssl("certificate"))?;
+    let id = OcspCertId::from_cert(MessageDigest::sha1(), &cert, &issuer).map_err(ssl("OCSP"))?;
+    let mut request = OcspRequest::new().map_err(ssl("OCSP"))?;
+    request.add_id(id).map_err(ssl("OCSP"))?;
+    let request = request.to_der().map_err(ssl("OCSP"))?;
+    let body = match post(url, "application/ocsp-request", &request, timeout) {
+        Ok(body) => body,
+        Err(e) => return Ok(Err(format!("OCSP {url}: {e}"))),
+    };
+    let answer = match crate::gost::check_ocsp_response(&body) {
+        Ok(answer) => answer,
+        Err(e) => return Ok(Err(format!("OCSP {url}: {e}"))),
+    };
+    if !answer.signature_valid {
+        return Ok(Err(format!(
+            "OCSP {url}: the response's signature does not verify"
+        )));
+    }
+    let authorised = answer.responder == issuer_der
+        || (crate::gost::verify_certificate(&answer.responder, issuer_der) == Ok(true)
+            && x509_cert::Certificate::from_der(&answer.responder).is_ok_and(|responder| {
+                responder
+                    .tbs_certificate
+                    .extensions
+                    .iter()
+                    .flatten()
+                    .filter(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
+                    .filter_map(|e| {
+                        x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes())
+                            .ok()
+                    })
+                    .any(|eku| {
+                        eku.0
+                            .iter()
+                            .any(|oid| oid.to_string() == ID_KP_OCSP_SIGNING)
+                    })
+            }));
+    if !authorised {
+        return Ok(Err(format!(
+            "OCSP {url}: the responder is neither the issuer nor certified by it for OCSP"
+        )));
+    }
+    let serial = x509_cert::Certificate::from_der(cert_der)
+        .map(|c| hex::encode_upper(c.tbs_certificate.serial_number.as_bytes()))
+        .map_err(|e| SignError::Revocation(e.to_string()))?;
+    let Some(status) = answer.statuses.iter().find(|s| s.serial == serial) else {
+        return Ok(Err(format!(
+            "OCSP {url}: the response does not cover this certificate"
+        )));
+    };
+    if status.this_update > now + i64::from(OCSP_SKEW_SECONDS) {
+        return Ok(Err(format!("OCSP {url}: the response is from the future")));
+    }
+    match status.status.as_str() {
+        "good" => Ok(Ok(())),
+        "revoked" => Err(SignError::Revoked {
+            authority: format!("OCSP {url}"),
+            state: match status.reason.as_deref() {
+                Some("certificateHold") => "on hold (certificateHold)".into(),
+                Some(reason) => format!("revoked ({reason})"),
+                None => "revoked".into(),
+            },
+            since: status
+                .revoked_at
+                .map(super::signer::utc_text)
+                .unwrap_or_else(|| "an unstated time".into()),
+        }),
+        _ => Ok(Err(format!("OCSP {url}: status unknown"))),
+    }
 }
