@@ -4,8 +4,8 @@
 //! - `render_and_sign`: render Form 1 (3 goods lines) and sign it with the stamp;
 //! - `external/prepare_and_embed`: the server-side work of external signing without the
 //!   render: prepare the draft for the officer's certificate (stamp, digest), then check the
-//!   CMS that comes back (digest, signer, signature value, certificate) and embed it;
-//! - `external/render_prepare_and_embed`: the same with the render (a draft made from JSON).
+//!   CMS that comes back (digest, signer, signature value, certificate) and embed it (a draft
+//!   made from JSON adds one render: `cargo bench --bench render`).
 //!
 //! Run: `cargo bench --bench sign`.
 
@@ -78,7 +78,7 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
-    external(c, &signer, &renderer, &input, &rendered, now);
+    external(c, &signer, &renderer, &rendered, now);
 }
 
 /// External signing: the key's part (the CMS for the draft's digest) is made once, outside the
@@ -87,7 +87,6 @@ fn external(
     c: &mut Criterion,
     signer: &sign::KeyStoreSigner,
     renderer: &eucdoc::render::Renderer,
-    input: &eucdoc::model::Input,
     rendered: &eucdoc::render::Rendered,
     now: time::UtcDateTime,
 ) {
@@ -121,15 +120,6 @@ fn external(
     group.bench_function("prepare_and_embed", |b| {
         b.iter(|| {
             let draft = prepare(rendered);
-            black_box(sign::external::embed(&draft.pdf, &certificate, &cms, when).expect("embed"))
-        })
-    });
-    group.bench_function("render_prepare_and_embed", |b| {
-        b.iter(|| {
-            let rendered = renderer
-                .render_marked(input, "KZ-EUC-2026-000123", now, true)
-                .expect("render");
-            let draft = prepare(&rendered);
             black_box(sign::external::embed(&draft.pdf, &certificate, &cms, when).expect("embed"))
         })
     });
