@@ -1169,11 +1169,13 @@ fn drafts_voided_and_gapless(database_url: Option<&str>) {
     let config = write_temp(
         data.path(),
         "eucdoc.toml",
-        b"[drafts]\nexpire_seconds = 5\nsweep_seconds = 1\n",
+        b"[drafts]\nexpire_seconds = 12\nsweep_seconds = 1\n",
     );
     let server = start_with(&data.path().join("data"), database_url, Some(&config));
     let officer = NcaLayer::start(&server.data.join("dev-pki/officer.p12"), "eucdoc-dev");
     let certificate = officer.certificate();
+    // Generous against a loaded CI machine: the middle draft must be signed within 12 s.
+    let started = Instant::now();
     let drafts: Vec<serde_json::Value> = (0..3)
         .map(|_| {
             let answer = make_draft(&server, &certificate);
@@ -1198,8 +1200,9 @@ fn drafts_voided_and_gapless(database_url: Option<&str>) {
         "{}",
         String::from_utf8_lossy(&signed.body)
     );
-    // The sweeper voids the other two without anybody asking.
-    std::thread::sleep(Duration::from_millis(7000));
+    // The sweeper voids the other two without anybody asking (expired 12 s after they were
+    // made, swept every second).
+    std::thread::sleep(Duration::from_secs(15).saturating_sub(started.elapsed()));
     let documents = server.all_documents();
     let mut by_number: Vec<(String, String)> = documents
         .iter()
