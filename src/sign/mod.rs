@@ -281,7 +281,7 @@ fn crl_der(crl: &[u8]) -> Result<Vec<u8>, SignError> {
 
 /// Whether `issuer_der`'s key made the signature of `certificate_der` (GOST or OpenSSL's
 /// algorithms).
-pub(super) fn signed_by(certificate_der: &[u8], issuer_der: &[u8]) -> bool {
+fn signed_by(certificate_der: &[u8], issuer_der: &[u8]) -> bool {
     use der::Decode;
     let Ok(certificate) = x509_cert::Certificate::from_der(certificate_der) else {
         return false;
@@ -565,40 +565,52 @@ pub fn open_signer(
     crls: &[Vec<u8>],
     chain: &[Vec<u8>],
 ) -> Result<KeyStoreSigner, SignError> {
-    use der::Decode;
     let mut signer = KeyStoreSigner::open(p12, password, now)?;
     signer.add_chain(chain);
     if !crls.is_empty() {
-        let issuer = issuer_in_chain(&signer)?;
-        let issuer_name = x509_cert::Certificate::from_der(&issuer)
-            .map_err(|e| SignError::Crl(e.to_string()))?
-            .tbs_certificate
-            .subject;
-        for crl in crls {
-            let crl = crl_der(crl)?;
-            let crl_issuer = x509_cert::crl::CertificateList::from_der(&crl)
-                .map_err(|e| SignError::Crl(e.to_string()))?
-                .tbs_cert_list
-                .issuer;
-            if crl_issuer == issuer_name {
-                check_not_revoked(signer.certificate_der(), &issuer, &crl)?;
-            }
-        }
-    }
-    Ok(signer)
-}
-
-fn issuer_in_chain(signer: &dyn Signer) -> Result<Vec<u8>, SignError> {
-    signer
-        .chain_der()
-        .iter()
-        .find(|candidate| signed_by(signer.certificate_der(), candidate))
-        .cloned()
-        .ok_or_else(|| {
+        let issuer = issuer_in(signer.certificate_der(), signer.chain_der()).ok_or_else(|| {
             SignError::Crl(
                 "the key store does not hold the certificate's issuer, so the CRL cannot be \
                  checked (add it with --chain)"
                     .into(),
             )
-        })
+        })?;
+        check_against_crls(signer.certificate_der(), issuer, crls)?;
+    }
+    Ok(signer)
+}
+
+/// The certificate among `chain` whose key signed `certificate_der`.
+pub(super) fn issuer_in<'a>(certificate_der: &[u8], chain: &'a [Vec<u8>]) -> Option<&'a [u8]> {
+    chain
+        .iter()
+        .find(|candidate| signed_by(certificate_der, candidate))
+        .map(Vec::as_slice)
+}
+
+/// Checks `certificate_der` with each of `crls` (DER or PEM) that `issuer_der` issued (by name;
+/// see [`check_not_revoked`]): whether any of them was such a CRL.
+pub(super) fn check_against_crls(
+    certificate_der: &[u8],
+    issuer_der: &[u8],
+    crls: &[Vec<u8>],
+) -> Result<bool, SignError> {
+    use der::Decode;
+    let issuer_name = x509_cert::Certificate::from_der(issuer_der)
+        .map_err(|e| SignError::Crl(e.to_string()))?
+        .tbs_certificate
+        .subject;
+    let mut checked = false;
+    for crl in crls {
+        let crl = crl_der(crl)?;
+        let crl_issuer = x509_cert::crl::CertificateList::from_der(&crl)
+            .map_err(|e| SignError::Crl(e.to_string()))?
+            .tbs_cert_list
+            .issuer;
+        if crl_issuer == issuer_name {
+            check_not_revoked(certificate_der, issuer_der, &crl)?;
+            checked = true;
+        }
+    }
+    Ok(checked)
 }

@@ -392,15 +392,11 @@ fn check_gost_signer(
     let Some((signer, chain)) = certificates.split_first() else {
         return Ok(());
     };
-    let issuer = chain
-        .iter()
-        .find(|candidate| super::signed_by(signer, candidate))
-        .ok_or_else(|| {
-            SignError::Revocation(
-                "the issuer of the signing certificate is not available (add it with --chain)"
-                    .into(),
-            )
-        })?;
+    let issuer = super::issuer_in(signer, chain).ok_or_else(|| {
+        SignError::Revocation(
+            "the issuer of the signing certificate is not available (add it with --chain)".into(),
+        )
+    })?;
     let url = sources.ocsp_url.clone().or_else(|| {
         X509::from_der(signer)
             .ok()?
@@ -417,13 +413,8 @@ fn check_gost_signer(
         },
         None => "no OCSP responder".to_string(),
     };
-    for crl in &sources.crls {
-        match super::check_not_revoked(signer, issuer, crl) {
-            Ok(()) => return Ok(()),
-            // Another issuer's CRL: try the next.
-            Err(SignError::Crl(_)) => continue,
-            Err(other) => return Err(other),
-        }
+    if super::check_against_crls(signer, issuer, &sources.crls)? {
+        return Ok(());
     }
     Err(SignError::Revocation(format!(
         "no status for the signing certificate: {why_not_ocsp}, and no CRL of its issuer \
