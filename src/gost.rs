@@ -299,15 +299,9 @@ impl GostKey {
     /// a 64-byte little-endian scalar). The caller checks the key against its certificate
     /// ([`GostKey::public_key`]); `sign::KeyStoreSigner::open` does both.
     pub fn from_pkcs12(p12: &[u8], password: &str) -> Result<Self, GostError> {
-        crate::sign::signer_load_providers().map_err(|e| GostError::Malformed(e.to_string()))?;
-        let store = openssl::pkcs12::Pkcs12::from_der(p12)
-            .map_err(|_| GostError::Malformed("not a PKCS#12 key store".into()))?;
-        let contents = crate::verify::ossl::pkcs12_contents(&store, password)
-            .map_err(|_| GostError::Malformed("no key bag decrypts with this password".into()))?;
-        let info = contents
-            .key_info
-            .ok_or_else(|| GostError::Malformed("the key store holds no key".into()))?;
-        Self::from_pkcs8(&info)
+        let contents = crate::sign::read_key_store(p12, password)
+            .map_err(|e| GostError::Malformed(e.to_string()))?;
+        Self::from_pkcs8(&contents.key_info)
     }
 
     /// The key in a PrivateKeyInfo (DER) of algorithm 1.2.398.3.10.1.1.2.2.

@@ -16,7 +16,7 @@ mod signer;
 pub mod timestamp;
 
 pub use identity::SignerIdentity;
-pub(crate) use signer::load_providers as signer_load_providers;
+pub(crate) use signer::read_key_store;
 pub use signer::{Digest, GostSigner, KeyAlgorithm, KeyStoreSigner, Pkcs12Signer, Signer};
 
 /// Why a document was not signed.

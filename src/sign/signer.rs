@@ -121,15 +121,15 @@ pub(crate) fn load_providers() -> Result<(), SignError> {
 
 /// What a key store holds, decrypted: the key's PrivateKeyInfo (DER, zeroized when dropped)
 /// and the certificates of its certificate bags (DER).
-struct KeyStoreContents {
-    key_info: zeroize::Zeroizing<Vec<u8>>,
-    certificates: Vec<Vec<u8>>,
+pub(crate) struct KeyStoreContents {
+    pub(crate) key_info: zeroize::Zeroizing<Vec<u8>>,
+    pub(crate) certificates: Vec<Vec<u8>>,
 }
 
 /// Decrypts a PKCS#12 key store (OpenSSL's legacy provider for the NCA's RC2-40 certificate
 /// bags, 3DES key bags and SHA-1 MAC). Errors name what is wrong in plain words and never echo
 /// the password.
-fn read_key_store(p12: &[u8], password: &str) -> Result<KeyStoreContents, SignError> {
+pub(crate) fn read_key_store(p12: &[u8], password: &str) -> Result<KeyStoreContents, SignError> {
     use crate::verify::ossl::{Pkcs12Failure, pkcs12_contents};
     load_providers()?;
     if p12.is_empty() {
