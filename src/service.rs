@@ -314,24 +314,14 @@ impl Service {
         }
         let input = model::parse(body).map_err(|errors| ServiceError::Invalid(errors.0))?;
         let _admitted = self.admit()?;
-        let document = input.document();
-        let form = document.form();
-        let year: i64 = document
-            .issue_date()
-            .get(..4)
-            .and_then(|y| y.parse().ok())
-            .unwrap_or_else(|| i64::from(time::UtcDateTime::now().year()));
+        let form = input.document().form();
+        let year = issue_year(&input);
         let input = Arc::new(input);
         let timings = Arc::new(std::sync::Mutex::new(IssueTimings::default()));
         let result = self
             .registry
             .issue(form.key(), year, idempotency.as_ref(), actor, |seq| {
-                let number = crate::config::format_number(
-                    &self.config.number_format,
-                    form_code(form),
-                    year as i32,
-                    seq,
-                );
+                let number = self.number(form, year, seq);
                 let timings = timings.clone();
                 // The registry assigns the number: it replaces any the input carries, in the
                 // data the PDF attaches and the registry keeps.
@@ -612,6 +602,28 @@ pub fn form_code(form: model::Form) -> &'static str {
     }
 }
 
+/// The year whose numbers a document takes: its issue date's (now's, should it lack one).
+fn issue_year(input: &model::Input) -> i64 {
+    input
+        .document()
+        .issue_date()
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or_else(|| i64::from(time::UtcDateTime::now().year()))
+}
+
+/// A JSON request body: not JSON at all is Malformed (400); JSON of the wrong shape (unknown or
+/// missing keys, wrong types) is Invalid (422) with serde's reason.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ServiceError::Malformed(format!("the body is not JSON: {e}"))
+        } else {
+            ServiceError::Invalid(vec![FieldError::new("$", e.to_string())])
+        }
+    })
+}
+
 /// The registry record of a document built from `input` with `number`, whose PDF is `pdf`
 /// and whose signer holds `signer_certificate`; status "issued".
 fn new_record(
@@ -699,6 +711,16 @@ fn draft_view(record: &DocumentRecord, draft: &crate::registry::DraftRecord) -> 
 }
 
 impl Service {
+    /// The registry number of sequence `seq` of `form` in `year`, in the configured format.
+    fn number(&self, form: model::Form, year: i64, seq: i64) -> String {
+        crate::config::format_number(
+            &self.config.number_format,
+            form_code(form),
+            year as i32,
+            seq,
+        )
+    }
+
     /// The verification options of this service: its anchors and the CRLs it has at hand.
     fn verify_options(&self) -> VerifyOptions {
         VerifyOptions {
@@ -714,13 +736,7 @@ impl Service {
     /// number, the document (status "draft") and the draft are registered in one transaction.
     pub async fn create_draft(&self, body: &[u8], actor: &str) -> Result<DraftView, ServiceError> {
         use base64::Engine;
-        let request: DraftRequest = serde_json::from_slice(body).map_err(|e| {
-            if e.is_syntax() || e.is_eof() {
-                ServiceError::Malformed(format!("the body is not JSON: {e}"))
-            } else {
-                ServiceError::Invalid(vec![FieldError::new("$", e.to_string())])
-            }
-        })?;
+        let request: DraftRequest = json_body(body)?;
         let certificate = base64::engine::general_purpose::STANDARD
             .decode(request.certificate.trim())
             .map_err(|_| {
@@ -734,7 +750,7 @@ impl Service {
         let now = time::UtcDateTime::now();
         let refuse =
             |message: String| ServiceError::Invalid(vec![FieldError::new("certificate", &message)]);
-        let algorithm = sign::external::check_certificate(&certificate, now.unix_timestamp())
+        sign::external::check_certificate(&certificate, now.unix_timestamp())
             .map_err(|e| refuse(e.to_string()))?;
         let mut intermediates = Vec::new();
         for (i, text) in request.chain.iter().enumerate() {
@@ -752,8 +768,16 @@ impl Service {
         // The intermediates the service knows: its own key store's chain and signing.chain
         // (officers' certificates come from the same CA).
         intermediates.extend(self.signer.chain_der().iter().cloned());
-        let report =
-            verify::check_certificate(&certificate, &intermediates, &self.verify_options());
+        let _admitted = self.admit()?;
+        // Path validation and revocation (GOST signatures included) are CPU work: on the
+        // bounded worker pool, like rendering and verifying.
+        let options = self.verify_options();
+        let job_certificate = certificate.clone();
+        let report = self
+            .run_bounded(move || {
+                verify::check_certificate(&job_certificate, &intermediates, &options)
+            })
+            .await?;
         if report.indication != verify::Indication::TotalPassed {
             return Err(refuse(format!(
                 "not accepted for signing: {} ({})",
@@ -764,26 +788,15 @@ impl Service {
                     .unwrap_or_default()
             )));
         }
-        let _admitted = self.admit()?;
         let form = input.document().form();
-        let year: i64 = input
-            .document()
-            .issue_date()
-            .get(..4)
-            .and_then(|y| y.parse().ok())
-            .unwrap_or_else(|| i64::from(now.year()));
+        let year = issue_year(&input);
         let input = Arc::new(input);
         let certificate = Arc::new(certificate);
         let expires = now + time::Duration::seconds(self.config.drafts.expire_seconds as i64);
         let record = self
             .registry
             .issue(form.key(), year, None, actor, |seq| {
-                let number = crate::config::format_number(
-                    &self.config.number_format,
-                    form_code(form),
-                    year as i32,
-                    seq,
-                );
+                let number = self.number(form, year, seq);
                 let numbered = with_number(&input, &number);
                 let certificate = certificate.clone();
                 async move {
@@ -802,7 +815,7 @@ impl Service {
             .draft(&record.id)
             .await?
             .ok_or_else(|| ServiceError::Internal("the draft was not registered".into()))?;
-        tracing::info!(number = %record.number, digest_algorithm = algorithm.digest().name(), "draft made");
+        tracing::info!(number = %record.number, digest_algorithm = %draft.digest_algorithm, "draft made");
         Ok(draft_view(&record, &draft))
     }
 
@@ -910,13 +923,7 @@ impl Service {
         actor: &str,
     ) -> Result<DocumentRecord, ServiceError> {
         use base64::Engine;
-        let request: DraftSignature = serde_json::from_slice(body).map_err(|e| {
-            if e.is_syntax() || e.is_eof() {
-                ServiceError::Malformed(format!("the body is not JSON: {e}"))
-            } else {
-                ServiceError::Invalid(vec![FieldError::new("$", e.to_string())])
-            }
-        })?;
+        let request: DraftSignature = json_body(body)?;
         let (record, draft) = self.draft_of(id).await?;
         if record.status != "draft" {
             return Err(ServiceError::NotADraft {
