@@ -136,10 +136,7 @@ pub async fn issue(
     let replayed = issued.replayed;
     let view = DocumentView::from_record(issued.record, &state.service.config().base_url);
     let location = view.links.self_.clone();
-    let mut response = (StatusCode::CREATED, Json(view)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
+    let mut response = super::created(view, &location);
     if replayed {
         response
             .headers_mut()

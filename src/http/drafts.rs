@@ -6,7 +6,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::auth::{Caller, IssueScope, ReadScope};
@@ -38,11 +38,7 @@ pub async fn create(
     let body = body_bytes(body, &state)?;
     let draft = state.service.create_draft(&body, &caller.name).await?;
     let location = format!("/v1/drafts/{}", draft.id);
-    let mut response = (StatusCode::CREATED, Json(draft)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(super::created(draft, &location))
 }
 
 /// A draft's state: waiting ("draft"), signed ("issued") or voided.
@@ -118,9 +114,5 @@ pub async fn sign(
     let record = state.service.sign_draft(&id, &body, &caller.name).await?;
     let view = DocumentView::from_record(record, &state.service.config().base_url);
     let location = view.links.self_.clone();
-    let mut response = (StatusCode::CREATED, Json(view)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(super::created(view, &location))
 }

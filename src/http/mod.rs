@@ -131,6 +131,15 @@ pub(crate) fn body_bytes(
     })
 }
 
+/// 201 Created with `body` as JSON and `Location: location`.
+pub(crate) fn created(body: impl serde::Serialize, location: &str) -> Response {
+    let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
 /// The application: routes, limits, request ids, logs, metrics.
 pub fn router(state: AppState) -> Router {
     let limits = state.service.config().limits.clone();
