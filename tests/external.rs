@@ -25,11 +25,7 @@ fn dev_pki(dir: &Path) -> eucdoc::sign::devpki::DevPkiFiles {
 
 /// `--prepare` with `certificate`: the draft's path and the printed digest.
 fn prepare(dir: &Path, certificate: &[u8]) -> (std::path::PathBuf, Vec<u8>, String) {
-    let unsigned = write_temp(
-        dir,
-        "unsigned.pdf",
-        &common::render_bytes(&common::example("end-user-certificate.json")).pdf,
-    );
+    let unsigned = common::unsigned_example(dir, "unsigned.pdf");
     let cert = write_temp(dir, "officer.der", certificate);
     let draft = dir.join("draft.pdf");
     let out = eucdoc(&[
@@ -205,11 +201,7 @@ fn cli_external_signing_refuses_what_does_not_fit() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a document prepared for signing"));
     // An AUTH certificate cannot even prepare.
-    let unsigned = write_temp(
-        dir.path(),
-        "u.pdf",
-        &common::render_bytes(&common::example("end-user-certificate.json")).pdf,
-    );
+    let unsigned = common::unsigned_example(dir.path(), "u.pdf");
     let auth_cert = write_temp(dir.path(), "auth.der", &auth_key.certificate());
     let out = eucdoc(&[
         "sign",

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::gost::{der, gost_cms, gost_signed_pdf, nca};
+use common::gost::{der, gost_cms, gost_signed_pdf, nca, verify_as_of_2022};
 use common::root;
 use eucdoc::gost;
 use eucdoc::sign;
@@ -734,9 +734,7 @@ fn gost_pades_signature_verifies() {
 const GOST_PASSWORD_VARIABLE: &str = "EUCDOC_TEST_GOST_PASSWORD";
 
 fn key_store_path(name: &str) -> std::path::PathBuf {
-    root()
-        .join("../shared/corpora/kz-nca/ncanode-test/keys")
-        .join(name)
+    common::gost::nca_path(&format!("keys/{name}"))
 }
 
 /// `eucdoc ARGS --p12 KEY_INDIVIDUAL_VALID_2015.p12 --password-env … --at 2022-12-01T12:00:00Z`
@@ -767,36 +765,6 @@ fn eucdoc_with_password(args: &[&str], password: &str) -> std::process::Output {
         .env(GOST_PASSWORD_VARIABLE, password)
         .output()
         .unwrap()
-}
-
-/// `eucdoc verify FILE --trust CA --crl CRL --at 2022-12-01T12:30:00Z --format json`: its exit
-/// code and report.
-fn verify_as_of_2022(dir: &std::path::Path, pdf: &std::path::Path) -> (i32, serde_json::Value) {
-    let ca = common::write_temp(dir, "ca.cer", &der("ca/nca_gost2015_test.cer"));
-    let crl = common::write_temp(dir, "ca.crl", &nca("crl/nca_gost2022_test.crl"));
-    let out = common::run(
-        env!("CARGO_BIN_EXE_eucdoc"),
-        &[
-            "verify",
-            pdf.to_str().unwrap(),
-            "--trust",
-            ca.to_str().unwrap(),
-            "--crl",
-            crl.to_str().unwrap(),
-            "--at",
-            "2022-12-01T12:30:00Z",
-            "--format",
-            "json",
-        ],
-    );
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), report)
 }
 
 /// The NCA's GOST 2015 key store signs through `eucdoc sign` as a new user tries it (the key's
@@ -855,11 +823,7 @@ fn gost_key_store_signs_through_the_cli() {
 
 /// A one-page PDF signed by `eucdoc sign` with KEY_INDIVIDUAL_VALID_2015.p12 at 2022-12-01.
 fn cli_signed_pdf(dir: &std::path::Path) -> std::path::PathBuf {
-    let unsigned = common::write_temp(
-        dir,
-        "unsigned.pdf",
-        &common::render_bytes(&common::example("end-user-certificate.json")).pdf,
-    );
+    let unsigned = common::unsigned_example(dir, "unsigned.pdf");
     let signed = dir.join("signed.pdf");
     eucdoc_with_gost_key(&[
         "sign",
@@ -877,11 +841,7 @@ fn cli_signed_pdf(dir: &std::path::Path) -> std::path::PathBuf {
 #[test]
 fn gost_key_store_refusals_are_one_line_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let unsigned = common::write_temp(
-        dir.path(),
-        "unsigned.pdf",
-        &common::render_bytes(&common::example("end-user-certificate.json")).pdf,
-    );
+    let unsigned = common::unsigned_example(dir.path(), "unsigned.pdf");
     let ca = common::write_temp(dir.path(), "ca.cer", &der("ca/nca_gost2015_test.cer"));
     let crl = common::write_temp(dir.path(), "ca.crl", &nca("crl/nca_gost2022_test.crl"));
     let valid = key_store_path("KEY_INDIVIDUAL_VALID_2015.p12");
@@ -1159,11 +1119,7 @@ fn replaying_responder(body: Vec<u8>, count: usize) -> String {
 #[test]
 fn gost_key_status_is_asked_by_ocsp_before_signing() {
     let dir = tempfile::tempdir().unwrap();
-    let unsigned = common::write_temp(
-        dir.path(),
-        "unsigned.pdf",
-        &common::render_bytes(&common::example("end-user-certificate.json")).pdf,
-    );
+    let unsigned = common::unsigned_example(dir.path(), "unsigned.pdf");
     let ca = common::write_temp(dir.path(), "ca.cer", &der("ca/nca_gost2015_test.cer"));
     let crl = common::write_temp(dir.path(), "ca.crl", &nca("crl/nca_gost2022_test.crl"));
     let output = dir.path().join("out.pdf");

@@ -901,11 +901,7 @@ fn gost_document_same_report_over_http_as_in_the_cli() {
 #[test]
 fn serve_signs_with_a_gost_key_store() {
     let data = tempfile::tempdir().unwrap();
-    let gost = |path: &str| {
-        common::root()
-            .join("../shared/corpora/kz-nca/ncanode-test")
-            .join(path)
-    };
+    let gost = common::gost::nca_path;
     let ca = write_temp(
         data.path(),
         "nca_gost2015_test.der",
@@ -939,24 +935,8 @@ fn serve_signs_with_a_gost_key_store() {
     let pdf = server.get(&format!("/v1/documents/{id}/pdf"));
     assert_eq!(pdf.status, 200);
     let pdf_path = write_temp(data.path(), "issued.pdf", &pdf.body);
-    let crl = gost("crl/nca_gost2022_test.crl");
-    let out = run(
-        env!("CARGO_BIN_EXE_eucdoc"),
-        &[
-            "verify",
-            pdf_path.to_str().unwrap(),
-            "--trust",
-            ca.to_str().unwrap(),
-            "--crl",
-            crl.to_str().unwrap(),
-            "--at",
-            "2022-12-01T13:00:00Z",
-            "--format",
-            "json",
-        ],
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    let (code, report) = common::gost::verify_as_of_2022(data.path(), &pdf_path);
+    assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["signatures"][0]["signer"]["iin"], "123456789012");
     drop(server);
     // Today the key store's certificate has expired: the server does not start, and says why.
@@ -1274,11 +1254,7 @@ fn drafts_voided_and_gapless(database_url: Option<&str>) {
 #[test]
 fn drafts_with_a_gost_key_on_the_officers_token() {
     let data = tempfile::tempdir().unwrap();
-    let nca = |path: &str| {
-        common::root()
-            .join("../shared/corpora/kz-nca/ncanode-test")
-            .join(path)
-    };
+    let nca = common::gost::nca_path;
     let ca = write_temp(
         data.path(),
         "nca_gost2015_test.der",
@@ -1329,23 +1305,8 @@ fn drafts_with_a_gost_key_on_the_officers_token() {
     );
     let pdf = server.get(&format!("/v1/documents/{id}/pdf"));
     let pdf_path = write_temp(data.path(), "gost-external.pdf", &pdf.body);
-    let out = run(
-        env!("CARGO_BIN_EXE_eucdoc"),
-        &[
-            "verify",
-            pdf_path.to_str().unwrap(),
-            "--trust",
-            ca.to_str().unwrap(),
-            "--crl",
-            nca("crl/nca_gost2022_test.crl").to_str().unwrap(),
-            "--at",
-            "2022-12-01T13:00:00Z",
-            "--format",
-            "json",
-        ],
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    let (code, report) = common::gost::verify_as_of_2022(data.path(), &pdf_path);
+    assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["signatures"][0]["signer"]["iin"], "123456789012");
     // The CEO's key is on hold in the CA's CRL: no draft.
     let on_hold = make_draft(

@@ -3,13 +3,44 @@
 
 use eucdoc::{gost, sign};
 
+/// A file of the CA's test material (../shared/corpora/kz-nca/ncanode-test).
+pub fn nca_path(path: &str) -> std::path::PathBuf {
+    super::root()
+        .join("../shared/corpora/kz-nca/ncanode-test")
+        .join(path)
+}
+
 pub fn nca(path: &str) -> Vec<u8> {
-    std::fs::read(
-        super::root()
-            .join("../shared/corpora/kz-nca/ncanode-test")
-            .join(path),
-    )
-    .expect("shared corpora beside the project")
+    std::fs::read(nca_path(path)).expect("shared corpora beside the project")
+}
+
+/// `eucdoc verify PDF --trust <test NCA> --crl <its CRL> --at 2022-12-01T12:30:00Z --format
+/// json` (a time inside the CA's 2015 test keys' validity): its exit code and report.
+pub fn verify_as_of_2022(dir: &std::path::Path, pdf: &std::path::Path) -> (i32, serde_json::Value) {
+    let ca = super::write_temp(dir, "ca.cer", &der("ca/nca_gost2015_test.cer"));
+    let out = super::run(
+        env!("CARGO_BIN_EXE_eucdoc"),
+        &[
+            "verify",
+            pdf.to_str().unwrap(),
+            "--trust",
+            ca.to_str().unwrap(),
+            "--crl",
+            nca_path("crl/nca_gost2022_test.crl").to_str().unwrap(),
+            "--at",
+            "2022-12-01T12:30:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
 }
 
 pub fn der(path: &str) -> Vec<u8> {

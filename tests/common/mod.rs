@@ -144,3 +144,12 @@ pub fn assert_pyhanko_validates(pdf: &Path, root_pem: &Path, crls: &[&Path]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The example Form 1 rendered (unsigned) into `dir/name`.
+pub fn unsigned_example(dir: &Path, name: &str) -> PathBuf {
+    write_temp(
+        dir,
+        name,
+        &render_bytes(&example("end-user-certificate.json")).pdf,
+    )
+}
