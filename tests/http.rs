@@ -894,6 +894,34 @@ fn gost_document_same_report_over_http_as_in_the_cli() {
     assert_eq!(in_cli["signatures"][0]["signer"]["iin"], "123456789012");
 }
 
+/// `eucdoc serve` in `dir/data` trusting the test GOST NCA, with `more_config` (TOML after the
+/// top-level `trust` key) and `env`, its clock started at 2022-12-01 12:00 UTC (inside the CA's
+/// 2015 test keys' validity): the server and its configuration file.
+fn start_trusting_the_test_nca_in_2022(
+    dir: &Path,
+    more_config: &str,
+    env: &[(&str, &str)],
+) -> (Server, PathBuf) {
+    let ca = write_temp(
+        dir,
+        "nca_gost2015_test.der",
+        &common::gost::der("ca/nca_gost2015_test.cer"),
+    );
+    let config = write_temp(
+        dir,
+        "eucdoc.toml",
+        format!("trust = [\"{}\"]\n{more_config}", ca.display()).as_bytes(),
+    );
+    let server = start_at(
+        &dir.join("data"),
+        None,
+        Some(&config),
+        Some("2022-12-01 12:00:00"),
+        env,
+    );
+    (server, config)
+}
+
 /// `eucdoc serve` configured (`[signing] p12`) with the NCA's GOST 2015 key store issues a
 /// document signed with it, at a time inside the key's validity (the server's clock set by
 /// libfaketime); the PDF passes `eucdoc verify` against the test NCA with its CRL, naming the
@@ -901,27 +929,12 @@ fn gost_document_same_report_over_http_as_in_the_cli() {
 #[test]
 fn serve_signs_with_a_gost_key_store() {
     let data = tempfile::tempdir().unwrap();
-    let gost = common::gost::nca_path;
-    let ca = write_temp(
+    let (server, config) = start_trusting_the_test_nca_in_2022(
         data.path(),
-        "nca_gost2015_test.der",
-        &common::gost::der("ca/nca_gost2015_test.cer"),
-    );
-    let config = write_temp(
-        data.path(),
-        "eucdoc.toml",
-        format!(
-            "trust = [\"{}\"]\n[signing]\np12 = \"{}\"\npassword_env = \"EUCDOC_TEST_GOST_PASSWORD\"\n",
-            ca.display(),
-            gost("keys/KEY_INDIVIDUAL_VALID_2015.p12").display()
-        )
-        .as_bytes(),
-    );
-    let server = start_at(
-        &data.path().join("data"),
-        None,
-        Some(&config),
-        Some("2022-12-01 12:00:00"),
+        &format!(
+            "[signing]\np12 = \"{}\"\npassword_env = \"EUCDOC_TEST_GOST_PASSWORD\"\n",
+            common::gost::nca_path("keys/KEY_INDIVIDUAL_VALID_2015.p12").display()
+        ),
         &[("EUCDOC_TEST_GOST_PASSWORD", "Aa123456")],
     );
     let issued = server.issue(&common::example("end-user-certificate.json"), &[]);
@@ -1255,26 +1268,12 @@ fn drafts_voided_and_gapless(database_url: Option<&str>) {
 fn drafts_with_a_gost_key_on_the_officers_token() {
     let data = tempfile::tempdir().unwrap();
     let nca = common::gost::nca_path;
-    let ca = write_temp(
+    let (server, _) = start_trusting_the_test_nca_in_2022(
         data.path(),
-        "nca_gost2015_test.der",
-        &common::gost::der("ca/nca_gost2015_test.cer"),
-    );
-    let config = write_temp(
-        data.path(),
-        "eucdoc.toml",
-        format!(
-            "trust = [\"{}\"]\ncrls = [\"{}\"]\n",
-            ca.display(),
+        &format!(
+            "crls = [\"{}\"]\n",
             nca("crl/nca_gost2022_test.crl").display()
-        )
-        .as_bytes(),
-    );
-    let server = start_at(
-        &data.path().join("data"),
-        None,
-        Some(&config),
-        Some("2022-12-01 12:00:00"),
+        ),
         &[],
     );
     let certificate = common::gost::der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem");
