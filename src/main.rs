@@ -269,14 +269,7 @@ fn read_verify_input(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
 fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let mut trust_anchors = Vec::new();
     for path in &args.trust {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read {}", path.display()))
-            .map_err(Failure::Input)?;
-        trust_anchors.extend(
-            eucdoc::sign::certificates_from_file(&bytes)
-                .with_context(|| format!("{}", path.display()))
-                .map_err(Failure::Input)?,
-        );
+        trust_anchors.extend(certificates_in(path)?);
     }
     let at = match &args.at {
         Some(text) => Some(render_time(Some(text))?),
@@ -432,14 +425,7 @@ fn open_signer(
     let crls = read_crls(key)?;
     let mut chain = Vec::new();
     for path in &key.chain {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read {}", path.display()))
-            .map_err(Failure::Input)?;
-        chain.extend(
-            eucdoc::sign::certificates_from_file(&bytes)
-                .with_context(|| format!("{}", path.display()))
-                .map_err(Failure::Input)?,
-        );
+        chain.extend(certificates_in(path)?);
     }
     let signer = eucdoc::sign::open_signer(&store, &password, now.unix_timestamp(), &crls, &chain)
         .with_context(|| format!("{}", p12.display()))
@@ -501,6 +487,22 @@ fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
         .map_err(Failure::Input)
 }
 
+/// The certificates (PEM or DER) in a file.
+fn certificates_in(path: &std::path::Path) -> Result<Vec<Vec<u8>>, Failure> {
+    eucdoc::sign::certificates_from_file(&read_file(path)?)
+        .with_context(|| format!("{}", path.display()))
+        .map_err(Failure::Input)
+}
+
+/// The first certificate in a file and the rest; a file without one is a usage error.
+fn first_certificate_in(path: &std::path::Path) -> Result<(Vec<u8>, Vec<Vec<u8>>), Failure> {
+    let mut certificates = certificates_in(path)?.into_iter();
+    let first = certificates.next().ok_or_else(|| {
+        Failure::Input(anyhow::anyhow!("{}: holds no certificate", path.display()))
+    })?;
+    Ok((first, certificates.collect()))
+}
+
 /// `eucdoc sign IN --prepare --certificate CERT -o DRAFT`: the draft, and its digest on stdout.
 fn sign_prepare(args: &SignArgs, now: time::UtcDateTime) -> Result<ExitCode, Failure> {
     use base64::Engine;
@@ -509,17 +511,9 @@ fn sign_prepare(args: &SignArgs, now: time::UtcDateTime) -> Result<ExitCode, Fai
             "--prepare needs --certificate"
         )));
     };
-    let mut certificates = eucdoc::sign::certificates_from_file(&read_file(certificate_path)?)
-        .with_context(|| format!("{}", certificate_path.display()))
-        .map_err(Failure::Input)?;
-    let certificate = certificates.remove(0);
-    let mut chain = certificates;
+    let (certificate, mut chain) = first_certificate_in(certificate_path)?;
     for path in &args.key.chain {
-        chain.extend(
-            eucdoc::sign::certificates_from_file(&read_file(path)?)
-                .with_context(|| format!("{}", path.display()))
-                .map_err(Failure::Input)?,
-        );
+        chain.extend(certificates_in(path)?);
     }
     let pdf = read_file(&args.input)?;
     let renderer = Renderer::new(RenderConfig::default()).map_err(|e| Failure::Output(e.into()))?;
@@ -565,10 +559,7 @@ fn sign_embed(
         .with_context(|| format!("{}", cms_path.display()))
         .map_err(Failure::Input)?;
     let certificate = match args.certificate.as_deref() {
-        Some(path) => eucdoc::sign::certificates_from_file(&read_file(path)?)
-            .with_context(|| format!("{}", path.display()))
-            .map_err(Failure::Input)?
-            .remove(0),
+        Some(path) => first_certificate_in(path)?.0,
         None => eucdoc::sign::external::signer_certificate(&cms)
             .with_context(|| format!("{}", cms_path.display()))
             .map_err(Failure::Input)?,

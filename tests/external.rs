@@ -215,4 +215,37 @@ fn cli_external_signing_refuses_what_does_not_fit() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nonRepudiation"));
     assert!(!dir.path().join("auth-draft.pdf").exists());
+    // A certificate file that holds no certificate is a usage error, not a crash.
+    let no_certificate = write_temp(
+        dir.path(),
+        "none.pem",
+        b"-----BEGIN NOTHING-----\nAAAA\n-----END NOTHING-----\n",
+    );
+    for args in [
+        vec![
+            "--prepare",
+            "--certificate",
+            no_certificate.to_str().unwrap(),
+        ],
+        vec![
+            "--embed",
+            dir.path().join("signature.cms").to_str().unwrap(),
+            "--certificate",
+            no_certificate.to_str().unwrap(),
+        ],
+    ] {
+        let output = dir.path().join("none-out.pdf");
+        let mut all = vec![
+            "sign",
+            unsigned.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+        ];
+        all.extend(args);
+        let out = eucdoc(&all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("holds no certificate"), "{stderr}");
+        assert!(!output.exists());
+    }
 }
