@@ -33,6 +33,19 @@ pub const DIGEST_512: &str = "1.2.398.3.10.1.3.3";
 /// Digest: GOST 34.11-95 (the 2004 generation; not supported).
 pub const DIGEST_95: &str = "1.2.398.3.10.1.3.1";
 
+// The same algorithm, curve and hash under the interstate (TC 26, RFC 9215) OIDs, as the
+// OpenSSL gost engine and other CIS implementations write them: accepted wherever the Kazakh
+// ones are (a TSA or CA outside the NCA may use them). Their signature value is s‖r big-endian,
+// the Kazakh r‖s little-endian reversed byte for byte; keys are x‖y little-endian in both.
+/// Key algorithm: GOST R 34.10-2012 512-bit (TC 26 OID).
+pub const TC26_KEY_512: &str = "1.2.643.7.1.1.1.2";
+/// Parameter set: tc26 512 paramSetA (TC 26 OID).
+pub const TC26_PARAMSET_512_A: &str = "1.2.643.7.1.2.1.2.1";
+/// Signature: GOST R 34.10-2012 512 with Streebog-512 (TC 26 OID).
+pub const TC26_SIGNATURE_512: &str = "1.2.643.7.1.1.3.3";
+/// Digest: Streebog-512 (TC 26 OID).
+pub const TC26_DIGEST_512: &str = "1.2.643.7.1.1.2.3";
+
 /// What GOST verification can fail with (a signature that does not verify is `Ok(false)`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -173,6 +186,32 @@ pub fn verify_digest(
     let (e, r, s) = (little_endian(digest)?, little_endian(r)?, little_endian(s)?);
     let (x, y) = (little_endian(x)?, little_endian(y)?);
     verify_integers(&e, &r, &s, &x, &y)
+}
+
+/// Verifies a signature value over `message` made with `algorithm` (a GOST 512 signature or
+/// key OID, Kazakh or TC 26; the OID decides the byte order of the value).
+pub fn verify_message_as(
+    algorithm: &str,
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, GostError> {
+    match algorithm {
+        SIGNATURE_512 | KEY_512 => verify_message(public_key, message, signature),
+        TC26_SIGNATURE_512 | TC26_KEY_512 => {
+            let mut kazakh_order = signature.to_vec();
+            kazakh_order.reverse();
+            verify_message(public_key, message, &kazakh_order)
+        }
+        other => Err(GostError::Unsupported(format!(
+            "signature algorithm {other}"
+        ))),
+    }
+}
+
+/// Whether `oid` names Streebog-512 (Kazakh or TC 26 OID).
+pub fn is_streebog512(oid: &str) -> bool {
+    oid == DIGEST_512 || oid == TC26_DIGEST_512
 }
 
 /// Verifies a Kazakh-encoded signature over `message` (hashed with Streebog-512).
@@ -405,16 +444,18 @@ pub fn public_key_of(
     spki: &x509_cert::spki::SubjectPublicKeyInfoOwned,
 ) -> Result<Vec<u8>, GostError> {
     let algorithm = spki.algorithm.oid.to_string();
-    if algorithm != KEY_512 {
-        return Err(GostError::Unsupported(format!("key algorithm {algorithm}")));
-    }
+    let paramset = match algorithm.as_str() {
+        KEY_512 => PARAMSET_512_A,
+        TC26_KEY_512 => TC26_PARAMSET_512_A,
+        _ => return Err(GostError::Unsupported(format!("key algorithm {algorithm}"))),
+    };
     // Parameters: SEQUENCE { paramSet OID, digest OID }.
     if let Some(parameters) = &spki.algorithm.parameters {
         let value =
             der::Encode::to_der(parameters).map_err(|e| GostError::Malformed(e.to_string()))?;
         let params: Vec<der::asn1::ObjectIdentifier> = Vec::from_der(&value)
             .map_err(|e| GostError::Malformed(format!("key parameters: {e}")))?;
-        if params.first().map(|o| o.to_string()).as_deref() != Some(PARAMSET_512_A) {
+        if params.first().map(|o| o.to_string()).as_deref() != Some(paramset) {
             return Err(GostError::Unsupported(format!(
                 "parameter set {:?}",
                 params.first().map(|o| o.to_string())
@@ -446,13 +487,13 @@ pub fn verify_signed(
     signature: &[u8],
     signer: &x509_cert::spki::SubjectPublicKeyInfoOwned,
 ) -> Result<bool, GostError> {
-    if algorithm != SIGNATURE_512 {
+    if algorithm != SIGNATURE_512 && algorithm != TC26_SIGNATURE_512 {
         return Err(GostError::Unsupported(format!(
             "signature algorithm {algorithm}"
         )));
     }
     let key = public_key_of(signer)?;
-    verify_message(&key, tbs, signature)
+    verify_message_as(algorithm, &key, tbs, signature)
 }
 
 /// Verifies certificate `cert` (DER) with the key of `issuer` (DER).
@@ -490,9 +531,10 @@ fn verify_by(
     )
 }
 
-/// Whether an algorithm OID (key, signature or digest) is one of Kazakhstan's GOST ones.
+/// Whether an algorithm OID (key, signature or digest) is a GOST one: Kazakhstan's or the
+/// TC 26 (interstate) ones.
 pub fn is_gost(oid: &str) -> bool {
-    oid.starts_with("1.2.398.3.10.1.")
+    oid.starts_with("1.2.398.3.10.1.") || oid.starts_with("1.2.643.7.1.")
 }
 
 /// Verifies a CRL (DER) with the key of `issuer` (DER).

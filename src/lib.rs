@@ -12,6 +12,7 @@ pub mod fonts;
 pub mod gost;
 pub mod http;
 pub mod model;
+pub mod pki;
 pub mod registry;
 pub mod render;
 pub mod service;

@@ -1173,3 +1173,206 @@ fn gost_key_status_is_asked_by_ocsp_before_signing() {
     assert!(stderr.contains("no status"), "{stderr}");
     assert!(!output.exists());
 }
+
+/// `eucdoc sign` with KEY_INDIVIDUAL_VALID_2015.p12 at 2022-12-01 at `level` with the GOST
+/// `tsa`, the test NCA's CRL and `extra` arguments: the signed PDF, or the failed run.
+fn gost_signed_with_tsa(
+    dir: &std::path::Path,
+    level: &str,
+    tsa: &common::gost::GostTsa,
+    extra: &[&str],
+) -> Result<std::path::PathBuf, std::process::Output> {
+    let unsigned = common::unsigned_example(dir, "unsigned.pdf");
+    let signed = dir.join(format!("{level}.pdf"));
+    let crl = common::gost::nca_path("crl/nca_gost2022_test.crl");
+    let ca = common::gost::nca_path("ca/nca_gost2015_test.cer");
+    let p12 = key_store_path("KEY_INDIVIDUAL_VALID_2015.p12");
+    let mut args = vec![
+        "sign",
+        unsigned.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+        "--p12",
+        p12.to_str().unwrap(),
+        "--password-env",
+        GOST_PASSWORD_VARIABLE,
+        "--at",
+        "2022-12-01T12:00:00Z",
+        "--level",
+        level,
+        "--tsa",
+        &tsa.url,
+        "--crl",
+        crl.to_str().unwrap(),
+        "--chain",
+        ca.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let out = eucdoc_with_password(&args, "Aa123456");
+    if out.status.success() {
+        Ok(signed)
+    } else {
+        assert!(!signed.exists(), "a failed signing writes no file");
+        Err(out)
+    }
+}
+
+/// `eucdoc verify PDF --format json ARGS` at the real time: exit code and report.
+fn verify_now(pdf: &std::path::Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["verify", pdf.to_str().unwrap(), "--format", "json"];
+    all.extend(args);
+    let out = common::run(env!("CARGO_BIN_EXE_eucdoc"), &all);
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+/// PAdES B-T with a GOST key and a GOST TSA that is not ours (the OpenSSL gost engine's `openssl
+/// ts`, TC 26 OIDs, clock at 2022-12-01): verified today, when the signer's certificate (valid
+/// to 2023) has long expired, the token is the proof of existence and the signature is
+/// TOTAL-PASSED at the token's time. The token counts only when its TSA is trusted and its
+/// status is known: without the TSA's root, or without its CRL, the same signature has no proof
+/// of time and is INDETERMINATE (OUT_OF_BOUNDS_NO_POE).
+#[test]
+fn gost_signature_timestamp_from_a_gost_tsa_is_the_proof_of_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsa = common::gost::start_gost_tsa("2022-12-01 12:00:00");
+    let signed = gost_signed_with_tsa(dir.path(), "b-t", &tsa, &[]).unwrap_or_else(|out| {
+        panic!("b-t: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    let nca = common::gost::nca_path("ca/nca_gost2015_test.cer");
+    let nca_crl = common::gost::nca_path("crl/nca_gost2022_test.crl");
+    let (nca, nca_crl) = (nca.to_str().unwrap(), nca_crl.to_str().unwrap());
+    let (root, root_crl) = (tsa.root.to_str().unwrap(), tsa.crl.to_str().unwrap());
+
+    let (code, report) = verify_now(
+        &signed,
+        &[
+            "--trust", nca, "--trust", root, "--crl", nca_crl, "--crl", root_crl,
+        ],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    let signature = &report["signatures"][0];
+    assert_eq!(signature["indication"], "TOTAL-PASSED", "{report:#}");
+    let timestamp = signature["timestamp"].as_str().unwrap_or_default();
+    assert!(timestamp.starts_with("2022-12-01T12:0"), "{report:#}");
+    assert_eq!(signature["validation_time"], timestamp, "{report:#}");
+    assert_eq!(signature["signer"]["iin"], "123456789012", "{report:#}");
+
+    for (args, why) in [
+        (
+            vec!["--trust", nca, "--crl", nca_crl],
+            "the path ends at a self-signed certificate that is not trusted",
+        ),
+        (
+            vec!["--trust", nca, "--trust", root, "--crl", nca_crl],
+            "no current GOST CRL of its issuer",
+        ),
+    ] {
+        let (code, report) = verify_now(&signed, &args);
+        assert_ne!(code, 0, "{report:#}");
+        let signature = &report["signatures"][0];
+        assert_eq!(signature["indication"], "INDETERMINATE", "{report:#}");
+        assert_eq!(
+            signature["sub_indication"], "OUT_OF_BOUNDS_NO_POE",
+            "{report:#}"
+        );
+        assert!(signature["timestamp"].is_null(), "{report:#}");
+        let warnings = signature["warnings"].to_string();
+        assert!(
+            warnings.contains("the signature timestamp is not trusted") && warnings.contains(why),
+            "{why}: {report:#}"
+        );
+    }
+}
+
+/// PAdES B-LTA with a GOST key and the GOST TSA: the document security store carries the GOST
+/// chains and CRLs of the signer and of the TSA, so `eucdoc verify` needs only the two trust
+/// anchors; today the signature is TOTAL-PASSED at its timestamp's time (2022) and the document
+/// timestamp is TOTAL-PASSED too. Without the TSA's CRL the signing stops (exit 1) with a
+/// one-line error naming the TSA, and writes nothing.
+#[test]
+fn gost_b_lta_carries_the_gost_validation_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsa = common::gost::start_gost_tsa("2022-12-01 12:00:00");
+    let root_crl = tsa.crl.to_str().unwrap();
+    let signed = gost_signed_with_tsa(dir.path(), "b-lta", &tsa, &["--crl", root_crl])
+        .unwrap_or_else(|out| panic!("b-lta: {}", String::from_utf8_lossy(&out.stderr)));
+    let nca = common::gost::nca_path("ca/nca_gost2015_test.cer");
+    let (code, report) = verify_now(
+        &signed,
+        &[
+            "--trust",
+            nca.to_str().unwrap(),
+            "--trust",
+            tsa.root.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    let signatures = report["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 2, "{report:#}");
+    assert_eq!(signatures[0]["indication"], "TOTAL-PASSED", "{report:#}");
+    assert!(
+        signatures[0]["validation_time"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("2022-12-01"),
+        "{report:#}"
+    );
+    assert_eq!(signatures[1]["sub_filter"], "ETSI.RFC3161", "{report:#}");
+    assert_eq!(signatures[1]["indication"], "TOTAL-PASSED", "{report:#}");
+    for signature in signatures {
+        let revocation = signature["revocation"].to_string();
+        assert!(revocation.contains("good (CRL)"), "{report:#}");
+    }
+
+    let again = tempfile::tempdir().unwrap();
+    let failed = gost_signed_with_tsa(again.path(), "b-lt", &tsa, &[]);
+    let out = failed.expect_err("b-lt without the TSA's CRL");
+    // Exit 1: the input is fine, the validation data are missing.
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("no validation data") && stderr.contains("GOST TSA"),
+        "{stderr}"
+    );
+}
+
+/// GOST timestamp tokens are checked here, not by OpenSSL (which cannot): a token of the GOST
+/// TSA (the gost engine's) verifies and gives its TSTInfo; one byte changed in its TSTInfo or in
+/// its signature value is refused, each for its reason; the NCA's 2004-generation token (GOST
+/// 34.11-95) is refused by name, not with an OpenSSL error.
+#[test]
+fn gost_timestamp_tokens_are_checked_and_tampering_is_refused() {
+    use eucdoc::pki::timestamp::verified_tst_info;
+    let tsa = common::gost::start_gost_tsa("2022-12-01 12:00:00");
+    let digest = sign::Digest::Sha256.hash(b"a signature value");
+    let token = sign::timestamp::Tsa::new(&tsa.url)
+        .timestamp(sign::Digest::Sha256, &digest)
+        .unwrap();
+    let info = verified_tst_info(&token).unwrap();
+    assert_eq!(info.message_imprint.hashed_message.as_bytes(), digest);
+    assert_eq!(
+        info.gen_time.to_unix_duration().as_secs() / 60,
+        1_669_896_000 / 60,
+        "genTime is the TSA's clock, 2022-12-01 12:00 UTC"
+    );
+    // The TSTInfo's imprint bytes, and the last byte (the signature value's).
+    let position = token
+        .windows(digest.len())
+        .position(|w| w == digest.as_slice())
+        .unwrap();
+    for (at, reason) in [
+        (position, "does not match its message-digest"),
+        (token.len() - 1, "GOST signature does not verify"),
+    ] {
+        let mut tampered = token.clone();
+        tampered[at] ^= 0x01;
+        let error = verified_tst_info(&tampered).unwrap_err();
+        assert!(error.contains(reason), "{error}");
+    }
+    let error = verified_tst_info(&nca("tsp/tsp_token.bin")).unwrap_err();
+    assert!(error.contains("only Streebog-512 is supported"), "{error}");
+}

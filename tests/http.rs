@@ -66,9 +66,6 @@ fn start_with(data: &Path, database_url: Option<&str>, config: Option<&Path>) ->
     start_at(data, database_url, config, None, &[])
 }
 
-/// libfaketime (Debian's `faketime`, which scripts/test.sh installs), thread-safe variant.
-const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
-
 /// Starts `eucdoc serve` as [`start_with`], with `env` set, and with its wall clock starting at
 /// `fake_time` ("2022-12-01 12:00:00", UTC) when given: libfaketime preloaded, so that the
 /// CA's test keys (valid 2022–2023) can sign; timers keep the real monotonic clock.
@@ -82,15 +79,7 @@ fn start_at(
     let port = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
     if let Some(at) = fake_time {
-        assert!(
-            Path::new(LIBFAKETIME).exists(),
-            "{LIBFAKETIME} is missing: scripts/test.sh installs Debian's faketime"
-        );
-        command
-            .env("LD_PRELOAD", LIBFAKETIME)
-            .env("FAKETIME", format!("@{at}"))
-            .env("DONT_FAKE_MONOTONIC", "1")
-            .env("TZ", "UTC");
+        common::fake_clock(&mut command, at);
     }
     for (name, value) in env {
         command.env(name, value);

@@ -660,19 +660,12 @@ with open(sys.argv[1], 'rb') as f:
     )
 }
 
-/// A TSA started for the test: `openssl ts -reply` behind tests/support/tsa_shim.py on a free
-/// loopback port; stopped when dropped.
+/// A TSA started for the test (`openssl ts -reply`, see [`common::Responder`]) with its
+/// configuration directory.
 struct TestTsa {
-    child: std::process::Child,
+    _responder: common::Responder,
     url: String,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for TestTsa {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start_tsa() -> TestTsa {
@@ -699,44 +692,31 @@ fn start_tsa_of(pki_dir: &std::path::Path) -> TestTsa {
         key = pki_dir.join("tsa-key.pem").display(),
     );
     let config_path = write_temp(dir.path(), "tsa.cnf", config.as_bytes());
-    let (child, url) = start_responder(&["tsa", config_path.to_str().unwrap()]);
+    let responder = common::start_responder(&["tsa", config_path.to_str().unwrap()], &[], None);
     TestTsa {
-        child,
-        url,
+        url: responder.url.clone(),
+        _responder: responder,
         _dir: dir,
     }
-}
-
-/// Starts tests/support/openssl_responder.py with `args`; returns it and its URL.
-fn start_responder(args: &[&str]) -> (std::process::Child, String) {
-    use std::io::BufRead;
-    let mut child = Command::new("python3")
-        .arg(root().join("tests/support/openssl_responder.py"))
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs the responder");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line.trim().parse().expect("the responder prints its port");
-    (child, format!("http://127.0.0.1:{port}/{}", args[0]))
 }
 
 /// An OCSP responder for the test NCA: `openssl ocsp` with the dev PKI's index.
 fn start_ocsp() -> TestTsa {
     let dir = tempfile::tempdir().unwrap();
-    let (child, url) = start_responder(&[
-        "ocsp",
-        pki().1.nca_index.to_str().unwrap(),
-        pki().1.nca.to_str().unwrap(),
-        pki_file("ocsp.pem").to_str().unwrap(),
-        pki_file("ocsp-key.pem").to_str().unwrap(),
-    ]);
+    let responder = common::start_responder(
+        &[
+            "ocsp",
+            pki().1.nca_index.to_str().unwrap(),
+            pki().1.nca.to_str().unwrap(),
+            pki_file("ocsp.pem").to_str().unwrap(),
+            pki_file("ocsp-key.pem").to_str().unwrap(),
+        ],
+        &[],
+        None,
+    );
     TestTsa {
-        child,
-        url,
+        url: responder.url.clone(),
+        _responder: responder,
         _dir: dir,
     }
 }

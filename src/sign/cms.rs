@@ -12,20 +12,19 @@ use cms::signed_data::{
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5911::{ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA};
 use der::asn1::{Null, OctetString, SetOfVec};
-use der::{Any, Decode, Encode, Sequence};
+use der::{Any, Decode, Encode};
 use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use super::SignError;
 use super::signer::{Digest, KeyAlgorithm, Signer};
 use super::timestamp::Tsa;
+use crate::pki::ess::{
+    EssCertIdV2, ID_AA_SIGNING_CERTIFICATE_V2, IssuerSerial, SigningCertificateV2,
+};
 
-/// id-aa-signingCertificateV2 (RFC 5035).
-const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 /// id-aa-signatureTimeStampToken (RFC 3161, appendix A).
 const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
@@ -34,43 +33,6 @@ const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
-
-/// RFC 5035 IssuerSerial.
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub(crate) struct IssuerSerial {
-    pub(crate) issuer: Vec<GeneralName>,
-    pub(crate) serial_number: SerialNumber,
-}
-
-/// RFC 5035 ESSCertIDv2. `hash_algorithm` is DEFAULT sha-256, so DER omits it for SHA-256.
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub(crate) struct EssCertIdV2 {
-    #[asn1(optional = "true")]
-    pub(crate) hash_algorithm: Option<AlgorithmIdentifierOwned>,
-    pub(crate) cert_hash: OctetString,
-    #[asn1(optional = "true")]
-    pub(crate) issuer_serial: Option<IssuerSerial>,
-}
-
-/// RFC 5035 SigningCertificateV2 (policies, when present, are not read).
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub(crate) struct SigningCertificateV2 {
-    pub(crate) certs: Vec<EssCertIdV2>,
-}
-
-/// RFC 2634 ESSCertID (SHA-1).
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub(crate) struct EssCertId {
-    pub(crate) cert_hash: OctetString,
-    #[asn1(optional = "true")]
-    pub(crate) issuer_serial: Option<IssuerSerial>,
-}
-
-/// RFC 2634 SigningCertificate.
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub(crate) struct SigningCertificate {
-    pub(crate) certs: Vec<EssCertId>,
-}
 
 fn der_error(e: der::Error) -> SignError {
     SignError::Cms(e.to_string())
@@ -189,7 +151,14 @@ pub fn signed_data(
     let mut timestamp_token = None;
     let unsigned_attrs = match tsa {
         Some(tsa) => {
-            let token = tsa.timestamp(digest, &digest.hash(&signature))?;
+            // RFC 3161 lets the imprint's digest differ from the signature's. A GOST
+            // signature's imprint is SHA-256, which every TSA takes (the NCA's included), where
+            // Streebog-512's OID (Kazakh or TC 26) would depend on the TSA.
+            let imprint = match digest {
+                Digest::Streebog512 => Digest::Sha256,
+                other => other,
+            };
+            let token = tsa.timestamp(imprint, &imprint.hash(&signature))?;
             timestamp_token = Some(token.clone());
             let mut attributes = SetOfVec::new();
             attributes

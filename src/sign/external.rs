@@ -5,7 +5,7 @@
 //! and its certificate before it is embedded. Nothing here touches a key.
 
 use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier};
+use cms::signed_data::SignedData;
 use const_oid::db::rfc5911::{ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
@@ -204,7 +204,7 @@ pub fn signer_certificate(cms: &[u8]) -> Result<Vec<u8>, SignError> {
             CertificateChoices::Certificate(c) => Some(c),
             _ => None,
         })
-        .find(|c| names_certificate(&signer_info.sid, c))
+        .find(|c| crate::pki::names_certificate(&signer_info.sid, c))
         .ok_or_else(|| refuse("the CMS does not carry its signer's certificate"))?
         .to_der()
         .map_err(|e| refuse(e.to_string()))
@@ -247,7 +247,7 @@ pub fn check_signature(
     };
     let certificate = Certificate::from_der(certificate_der)
         .map_err(|e| refuse(format!("unreadable certificate ({e})")))?;
-    if !names_certificate(&signer_info.sid, &certificate) {
+    if !crate::pki::names_certificate(&signer_info.sid, &certificate) {
         return Err(refuse(
             "it was signed with another certificate than the draft's",
         ));
@@ -327,65 +327,17 @@ pub fn check_signature(
     Ok(())
 }
 
-/// Whether a SignerIdentifier names `certificate`.
-fn names_certificate(sid: &SignerIdentifier, certificate: &Certificate) -> bool {
-    match sid {
-        SignerIdentifier::IssuerAndSerialNumber(id) => {
-            id.issuer == certificate.tbs_certificate.issuer
-                && id.serial_number == certificate.tbs_certificate.serial_number
-        }
-        SignerIdentifier::SubjectKeyIdentifier(ski) => certificate
-            .tbs_certificate
-            .extensions
-            .iter()
-            .flatten()
-            .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
-            .and_then(|e| {
-                x509_cert::ext::pkix::SubjectKeyIdentifier::from_der(e.extn_value.as_bytes()).ok()
-            })
-            .is_some_and(|own| own == *ski),
-    }
-}
-
-/// A signing-certificate-v2 attribute, when present, must name `certificate_der` first.
+/// A signing-certificate(-v2) attribute, when present, must name `certificate_der` first.
 fn check_signing_certificate(
     attributes: &x509_cert::attr::Attributes,
     certificate_der: &[u8],
 ) -> Result<(), SignError> {
-    const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
-    let Some(attribute) = attributes
-        .iter()
-        .find(|a| a.oid == ID_AA_SIGNING_CERTIFICATE_V2)
-    else {
-        return Ok(());
-    };
-    let value = attribute
-        .values
-        .get(0)
-        .ok_or_else(|| refuse("its signing-certificate-v2 attribute is empty"))?;
-    let parsed: super::cms::SigningCertificateV2 = value
-        .decode_as()
-        .map_err(|_| refuse("its signing-certificate-v2 attribute is unreadable"))?;
-    let first = parsed
-        .certs
-        .first()
-        .ok_or_else(|| refuse("its signing-certificate-v2 attribute names no certificate"))?;
-    let algorithm = first.hash_algorithm.as_ref().map(|a| a.oid.to_string());
-    let hash = match algorithm.as_deref() {
-        None | Some("2.16.840.1.101.3.4.2.1") => Digest::Sha256.hash(certificate_der),
-        Some("2.16.840.1.101.3.4.2.2") => Digest::Sha384.hash(certificate_der),
-        Some(crate::gost::DIGEST_512) => Digest::Streebog512.hash(certificate_der),
-        Some(other) => {
-            return Err(refuse(format!(
-                "its signing-certificate-v2 uses digest {other}, which eucdoc does not check"
-            )));
-        }
-    };
-    if first.cert_hash.as_bytes() != hash.as_slice() {
-        return Err(refuse(
-            "its signing-certificate-v2 names another certificate",
-        ));
+    use crate::pki::ess::{Binding, binding};
+    match binding(attributes, certificate_der) {
+        Binding::Absent | Binding::Names => Ok(()),
+        Binding::NamesAnother => Err(refuse(
+            "its signing-certificate attribute names another certificate",
+        )),
+        Binding::Unreadable(reason) => Err(refuse(format!("its {reason}"))),
     }
-    Ok(())
 }

@@ -588,6 +588,35 @@ pub(super) fn issuer_in<'a>(certificate_der: &[u8], chain: &'a [Vec<u8>]) -> Opt
         .map(Vec::as_slice)
 }
 
+/// The first of `crls` (DER or PEM) that `issuer_der` issued and that is current at `now`,
+/// as DER, once [`check_not_revoked`] has passed `certificate_der` with it.
+pub(super) fn current_crl_of(
+    certificate_der: &[u8],
+    issuer_der: &[u8],
+    crls: &[Vec<u8>],
+    now: i64,
+) -> Result<Option<Vec<u8>>, SignError> {
+    use der::Decode;
+    let issuer_name = x509_cert::Certificate::from_der(issuer_der)
+        .map_err(|e| SignError::Crl(e.to_string()))?
+        .tbs_certificate
+        .subject;
+    for crl in crls {
+        let crl = crl_der(crl)?;
+        let list = x509_cert::crl::CertificateList::from_der(&crl)
+            .map_err(|e| SignError::Crl(e.to_string()))?;
+        let stale = list
+            .tbs_cert_list
+            .next_update
+            .is_some_and(|next| (next.to_unix_duration().as_secs() as i64) < now);
+        if list.tbs_cert_list.issuer == issuer_name && !stale {
+            check_not_revoked(certificate_der, issuer_der, &crl)?;
+            return Ok(Some(crl));
+        }
+    }
+    Ok(None)
+}
+
 /// Checks `certificate_der` with each of `crls` (DER or PEM) that `issuer_der` issued (by name;
 /// see [`check_not_revoked`]): whether any of them was such a CRL.
 pub(super) fn check_against_crls(

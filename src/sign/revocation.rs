@@ -100,19 +100,33 @@ fn gather(
 ) -> Result<ValidationData, SignError> {
     let mut certs: Vec<X509> = Vec::new();
     let mut data = ValidationData::default();
-    if certificates.iter().any(|der| is_gost_certificate(der)) {
-        if signer_only {
-            return check_gost_signer(certificates, sources, now).map(|()| data);
-        }
-        // OpenSSL cannot check GOST OCSP responses or CRLs; say so instead of failing obscurely.
-        return Err(SignError::Revocation(
-            "B-LT/B-LTA validation data are not available for GOST certificates yet".into(),
-        ));
+    if signer_only
+        && certificates
+            .first()
+            .is_some_and(|der| is_gost_certificate(der))
+    {
+        return check_gost_signer(certificates, sources, now).map(|()| data);
     }
     for der in certificates {
         if !data.certs.contains(der) {
             data.certs.push(der.clone());
             certs.push(X509::from_der(der).map_err(ssl("certificate"))?);
+        }
+    }
+    // OpenSSL cannot check GOST signatures: GOST-signed certificates get their data here, the
+    // rest below.
+    let mut gost_certificates = Vec::new();
+    for (der, cert) in data.certs.iter().zip(&certs) {
+        // OpenSSL cannot read a GOST key, so it cannot tell a GOST root either: its own key
+        // verifies its signature.
+        let root = super::issuer_in(der, std::slice::from_ref(der)).is_some();
+        if is_gost_certificate(der) && !root && !has_ocsp_nocheck(cert) {
+            gost_certificates.push(der.clone());
+        }
+    }
+    if !signer_only {
+        for der in &gost_certificates {
+            gost_validation_data(der, &data.certs.clone(), sources, now, &mut data)?;
         }
     }
     let mut store = X509StoreBuilder::new().map_err(ssl("store"))?;
@@ -129,10 +143,11 @@ fn gather(
     } else {
         &certs[..]
     };
-    for cert in checked
-        .iter()
-        .filter(|c| !self_signed(c) && !has_ocsp_nocheck(c))
-    {
+    for cert in checked.iter().filter(|c| {
+        !self_signed(c)
+            && !has_ocsp_nocheck(c)
+            && !c.to_der().is_ok_and(|der| is_gost_certificate(&der))
+    }) {
         let issuer = certs
             .iter()
             .find(|i| i.issued(cert) == X509VerifyResult::OK)
@@ -375,6 +390,18 @@ fn is_gost_certificate(der: &[u8]) -> bool {
         .is_ok_and(|c| crate::gost::is_gost(&c.signature_algorithm.oid.to_string()))
 }
 
+/// Whether a certificate (DER) is a CA's (basicConstraints cA).
+fn is_ca(der: &[u8]) -> bool {
+    use der::Decode;
+    x509_cert::Certificate::from_der(der).is_ok_and(|c| {
+        c.tbs_certificate.extensions.iter().flatten().any(|e| {
+            e.extn_id == const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS
+                && x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes())
+                    .is_ok_and(|b| b.ca)
+        })
+    })
+}
+
 /// id-kp-OCSPSigning.
 const ID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 
@@ -397,21 +424,9 @@ fn check_gost_signer(
             "the issuer of the signing certificate is not available (add it with --chain)".into(),
         )
     })?;
-    let url = sources.ocsp_url.clone().or_else(|| {
-        X509::from_der(signer)
-            .ok()?
-            .ocsp_responders()
-            .ok()?
-            .iter()
-            .next()
-            .map(|s| s.to_string())
-    });
-    let why_not_ocsp = match url {
-        Some(url) => match gost_ocsp_status(signer, issuer, &url, sources.timeout, now)? {
-            Ok(()) => return Ok(()),
-            Err(reason) => reason,
-        },
-        None => "no OCSP responder".to_string(),
+    let why_not_ocsp = match gost_ocsp(signer, issuer, sources, now)? {
+        Ok(_) => return Ok(()),
+        Err(reason) => reason,
     };
     if super::check_against_crls(signer, issuer, &sources.crls)? {
         return Ok(());
@@ -422,15 +437,90 @@ fn check_gost_signer(
     )))
 }
 
-/// `Ok(Ok(()))` if the responder vouches the GOST certificate good; `Ok(Err(reason))` if it
-/// gives no usable answer; `Err` if it says revoked or on hold.
+/// The GOST OCSP answer for `cert_der` from `sources`' responder or the one its AIA names (see
+/// [`gost_ocsp_status`]).
+fn gost_ocsp(
+    cert_der: &[u8],
+    issuer_der: &[u8],
+    sources: &RevocationSources,
+    now: i64,
+) -> Result<Result<Vec<u8>, String>, SignError> {
+    let url = sources.ocsp_url.clone().or_else(|| {
+        X509::from_der(cert_der)
+            .ok()?
+            .ocsp_responders()
+            .ok()?
+            .iter()
+            .next()
+            .map(|s| s.to_string())
+    });
+    match url {
+        Some(url) => gost_ocsp_status(cert_der, issuer_der, &url, sources.timeout, now),
+        None => Ok(Err("no OCSP responder".to_string())),
+    }
+}
+
+/// B-LT validation data for a GOST-signed certificate (its issuer among `pool`): a good OCSP
+/// response, else a current CRL of its issuer (given, else from its distribution points) that
+/// verifies and does not list it. Revoked or on hold, or no data at all, stops the signing.
+fn gost_validation_data(
+    cert_der: &[u8],
+    pool: &[Vec<u8>],
+    sources: &RevocationSources,
+    now: i64,
+    data: &mut ValidationData,
+) -> Result<(), SignError> {
+    use der::Decode;
+    let name = x509_cert::Certificate::from_der(cert_der)
+        .map(|c| c.tbs_certificate.subject.to_string())
+        .unwrap_or_default();
+    let Some(issuer) = super::issuer_in(cert_der, pool) else {
+        // The top of the chain as the key store and --chain give it (the NCA's test CA names a
+        // root that is not published) is the anchor a verifier trusts: it needs no status.
+        if is_ca(cert_der) {
+            return Ok(());
+        }
+        return Err(SignError::Revocation(format!(
+            "the issuer of \"{name}\" is not available"
+        )));
+    };
+    let why_not_ocsp = match gost_ocsp(cert_der, issuer, sources, now)? {
+        Ok(response) => {
+            data.ocsps.push(response);
+            return Ok(());
+        }
+        Err(reason) => reason,
+    };
+    let mut crl = super::current_crl_of(cert_der, issuer, &sources.crls, now)?;
+    if crl.is_none() {
+        let fetched = X509::from_der(cert_der)
+            .map(|cert| fetch_crls(&cert, sources.timeout))
+            .unwrap_or_default();
+        crl = super::current_crl_of(cert_der, issuer, &fetched, now)?;
+    }
+    match crl {
+        Some(crl) => {
+            if !data.crls.contains(&crl) {
+                data.crls.push(crl);
+            }
+            Ok(())
+        }
+        None => Err(SignError::Revocation(format!(
+            "no validation data for \"{name}\": {why_not_ocsp}, and no current CRL of its \
+             issuer (give --ocsp URL or --crl FILE)"
+        ))),
+    }
+}
+
+/// `Ok(Ok(response))` if the responder vouches the GOST certificate good; `Ok(Err(reason))` if
+/// it gives no usable answer; `Err` if it says revoked or on hold.
 fn gost_ocsp_status(
     cert_der: &[u8],
     issuer_der: &[u8],
     url: &str,
     timeout: Duration,
     now: i64,
-) -> Result<Result<(), String>, SignError> {
+) -> Result<Result<Vec<u8>, String>, SignError> {
     use der::Decode;
     let cert = X509::from_der(cert_der).map_err(ssl("certificate"))?;
     let issuer = X509::from_der(issuer_der).map_err(ssl("certificate"))?;
@@ -487,7 +577,7 @@ fn gost_ocsp_status(
         return Ok(Err(format!("OCSP {url}: the response is from the future")));
     }
     match status.status.as_str() {
-        "good" => Ok(Ok(())),
+        "good" => Ok(Ok(body)),
         "revoked" => Err(SignError::Revoked {
             authority: format!("OCSP {url}"),
             state: match status.reason.as_deref() {

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use der::asn1::{Int, OctetString};
 use der::{Decode, Encode};
-use openssl::cms::{CMSOptions, CmsContentInfo};
-use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
+use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
+
+use crate::pki::timestamp::verified_tst_info;
 
 use super::SignError;
 use super::cms::digest_algorithm;
@@ -89,21 +90,4 @@ impl Tsa {
     fn post(&self, body: &[u8]) -> Result<Vec<u8>, String> {
         super::revocation::post(&self.url, "application/timestamp-query", body, self.timeout)
     }
-}
-
-/// The TSTInfo of a token whose CMS signature verifies (the TSA's chain is checked by the
-/// verifier at validation time, against its own trust anchors).
-pub fn verified_tst_info(token: &[u8]) -> Result<TstInfo, String> {
-    let mut cms = CmsContentInfo::from_der(token).map_err(|e| format!("token: {e}"))?;
-    let mut content = Vec::new();
-    cms.verify(
-        None,
-        None,
-        None,
-        Some(&mut content),
-        CMSOptions::NO_SIGNER_CERT_VERIFY | CMSOptions::BINARY,
-    )
-    .map_err(|e| format!("the token's signature does not verify: {e}"))?;
-    // The verified content is the TSTInfo DER.
-    TstInfo::from_der(&content).map_err(|e| format!("TSTInfo: {e}"))
 }

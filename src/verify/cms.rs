@@ -7,7 +7,7 @@
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::revocation::RevocationInfoChoice;
-use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use cms::signed_data::{SignedData, SignerInfo};
 use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use der::{Decode, Encode, Sequence};
@@ -23,20 +23,13 @@ const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.
 const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
 const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_SIGNING_CERTIFICATE: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.12");
-const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 const ID_SIGNATURE_TIMESTAMP: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
 /// Adobe's revocation-info-archival signed attribute (ISO 32000-1, 12.8.3.3.2).
 const ID_ADBE_REVOCATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113583.1.1.8");
 /// RFC 5940: an OCSP response among a CMS's revocation information.
 const ID_RI_OCSP_RESPONSE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.16.2");
-const ID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-/// Kazakh GOST key and signature algorithms (kz-pki.md): recognised, not yet verified.
-const GOST_PREFIX: &str = "1.2.398.3.10.1.";
 impl CmsCheck {
     fn empty() -> Self {
         CmsCheck {
@@ -179,14 +172,6 @@ fn digest_of(oid: &ObjectIdentifier) -> Option<MessageDigest> {
     })
 }
 
-fn hash_parts(digest: MessageDigest, parts: &[&[u8]]) -> Result<Vec<u8>, Failure> {
-    let mut hasher = openssl::hash::Hasher::new(digest).map_err(der_error)?;
-    for part in parts {
-        hasher.update(part).map_err(der_error)?;
-    }
-    Ok(hasher.finish().map_err(der_error)?.to_vec())
-}
-
 /// Checks SignerInfo `index` of `parsed` over `parts` (the signed content, in pieces).
 pub fn check(parsed: &Parsed, index: usize, parts: &[&[u8]]) -> CmsCheck {
     let mut check = CmsCheck::empty();
@@ -217,15 +202,22 @@ fn check_inner(
         .oid
         .to_string();
     let algorithm = signer_info.signature_algorithm.oid.to_string();
-    // GOST 34.10-2015 512 with Streebog-512 is verified; other GOST variants are not (yet).
-    let gost_signature = if algorithm.starts_with(GOST_PREFIX)
-        || key_algorithm.starts_with(GOST_PREFIX)
-        || digest_oid.to_string().starts_with(GOST_PREFIX)
+    // GOST 34.10-2015 512 with Streebog-512 is verified (Kazakh or TC 26 OIDs); other GOST
+    // variants (the 2004 generation, 256-bit keys) are not.
+    let digest_name = digest_oid.to_string();
+    let gost_signature = if gost::is_gost(&algorithm)
+        || gost::is_gost(&key_algorithm)
+        || gost::is_gost(&digest_name)
     {
-        if key_algorithm != gost::KEY_512
-            || digest_oid.to_string() != gost::DIGEST_512
-            || !(algorithm == gost::SIGNATURE_512 || algorithm == gost::KEY_512)
-        {
+        let key_512 = key_algorithm == gost::KEY_512 || key_algorithm == gost::TC26_KEY_512;
+        let signature_512 = [
+            gost::SIGNATURE_512,
+            gost::KEY_512,
+            gost::TC26_SIGNATURE_512,
+            gost::TC26_KEY_512,
+        ]
+        .contains(&algorithm.as_str());
+        if !(key_512 && signature_512 && gost::is_streebog512(&digest_name)) {
             return Err((
                 SubIndication::CryptoConstraintsFailure,
                 format!(
@@ -237,20 +229,15 @@ fn check_inner(
     } else {
         false
     };
-    let data_digest = if gost_signature {
-        gost::streebog512(&parts.concat()).to_vec()
-    } else {
-        let digest = digest_of(&digest_oid).ok_or_else(|| {
-            (
-                SubIndication::CryptoConstraintsFailure,
-                format!("unsupported digest algorithm {digest_oid}"),
-            )
-        })?;
-        if digest == MessageDigest::sha1() {
-            check.warnings.push("the signature uses SHA-1".into());
-        }
-        hash_parts(digest, parts)?
-    };
+    let data_digest = crate::pki::digest_by_oid(&digest_name, parts).ok_or_else(|| {
+        (
+            SubIndication::CryptoConstraintsFailure,
+            format!("unsupported digest algorithm {digest_oid}"),
+        )
+    })?;
+    if crate::pki::is_sha1(&digest_name) {
+        check.warnings.push("the signature uses SHA-1".into());
+    }
 
     let signed_message = match &signer_info.signed_attrs {
         Some(attributes) => {
@@ -306,7 +293,8 @@ fn check_inner(
     if gost_signature {
         let key = gost::public_key_of(&signer.tbs_certificate.subject_public_key_info)
             .map_err(|e| (SubIndication::CryptoConstraintsFailure, e.to_string()))?;
-        return match gost::verify_message(&key, &signed_message, signer_info.signature.as_bytes()) {
+        let signature = signer_info.signature.as_bytes();
+        return match gost::verify_message_as(&algorithm, &key, &signed_message, signature) {
             Ok(true) => {
                 read_signature_timestamp(signer_info, check);
                 Ok(())
@@ -371,29 +359,8 @@ fn check_inner(
 
 /// The certificate the SignerInfo names, by issuer and serial or by subject key identifier.
 fn find_signer(parsed: &Parsed, signer_info: &SignerInfo) -> Result<Vec<u8>, Failure> {
-    parsed
-        .certificates
-        .iter()
-        .find(|der| {
-            let Ok(cert) = Certificate::from_der(der) else {
-                return false;
-            };
-            match &signer_info.sid {
-                SignerIdentifier::IssuerAndSerialNumber(id) => {
-                    cert.tbs_certificate.issuer == id.issuer
-                        && cert.tbs_certificate.serial_number == id.serial_number
-                }
-                SignerIdentifier::SubjectKeyIdentifier(ski) => cert
-                    .tbs_certificate
-                    .extensions
-                    .iter()
-                    .flatten()
-                    .find(|e| e.extn_id == ID_SKI)
-                    .and_then(|e| OctetString::from_der(e.extn_value.as_bytes()).ok())
-                    .is_some_and(|value| value.as_bytes() == ski.0.as_bytes()),
-            }
-        })
-        .cloned()
+    crate::pki::signer_certificate(&signer_info.sid, &parsed.certificates)
+        .map(<[u8]>::to_vec)
         .ok_or_else(|| format("the signer's certificate is not in the CMS"))
 }
 
@@ -445,12 +412,8 @@ fn read_signature_timestamp(signer_info: &SignerInfo, check: &mut CmsCheck) {
             .ok_or("empty timestamp attribute")?
             .to_der()
             .map_err(|e| e.to_string())?;
-        let info = crate::sign::timestamp::verified_tst_info(&token)?;
-        let digest = digest_of(&info.message_imprint.hash_algorithm.oid)
-            .ok_or("unsupported message imprint algorithm")?;
-        let expected = openssl::hash::hash(digest, signer_info.signature.as_bytes())
-            .map_err(|e| e.to_string())?;
-        if info.message_imprint.hashed_message.as_bytes() != &*expected {
+        let info = crate::pki::timestamp::verified_tst_info(&token)?;
+        if !crate::pki::timestamp::imprint_matches(&info, &[signer_info.signature.as_bytes()])? {
             return Err("its imprint is not over this signature".into());
         }
         let parsed = parse(&token).map_err(|(_, reason)| reason)?;
@@ -486,15 +449,11 @@ pub fn check_timestamp(der: &[u8], parts: &[&[u8]]) -> (CmsCheck, Vec<Vec<u8>>) 
             .get(0)
             .ok_or_else(|| format("no SignerInfo"))?;
         check.signer = Some(find_signer(&parsed, signer_info)?);
-        let info = crate::sign::timestamp::verified_tst_info(der)
+        let info = crate::pki::timestamp::verified_tst_info(der)
             .map_err(|reason| (SubIndication::SigCryptoFailure, reason))?;
-        let digest = digest_of(&info.message_imprint.hash_algorithm.oid).ok_or_else(|| {
-            (
-                SubIndication::CryptoConstraintsFailure,
-                "unsupported message imprint algorithm".to_string(),
-            )
-        })?;
-        if info.message_imprint.hashed_message.as_bytes() != hash_parts(digest, parts)?.as_slice() {
+        let matches = crate::pki::timestamp::imprint_matches(&info, parts)
+            .map_err(|reason| (SubIndication::CryptoConstraintsFailure, reason))?;
+        if !matches {
             return Err((
                 SubIndication::HashFailure,
                 "the timestamp's imprint is not over the signed bytes".into(),
@@ -514,58 +473,16 @@ fn check_signing_certificate(
     signer_der: &[u8],
     warnings: &mut Vec<String>,
 ) -> Result<(), Failure> {
-    let Some(attribute) = attributes
-        .iter()
-        .find(|a| a.oid == ID_SIGNING_CERTIFICATE_V2 || a.oid == ID_SIGNING_CERTIFICATE)
-    else {
-        warnings.push("no signing-certificate attribute binds the signer's certificate".into());
-        return Ok(());
-    };
-    use crate::sign::cms::{SigningCertificate, SigningCertificateV2};
-    let value = attribute
-        .values
-        .get(0)
-        .ok_or_else(|| format("empty signing-certificate attribute"))?;
-    let value_der = value.to_der().map_err(der_error)?;
-    // The first ESSCertID names the signer (RFC 5035, 3).
-    let (digest, hash) = if attribute.oid == ID_SIGNING_CERTIFICATE {
-        let parsed = SigningCertificate::from_der(&value_der)
-            .map_err(|e| format(format!("unreadable signing-certificate: {e}")))?;
-        let first = parsed
-            .certs
-            .first()
-            .ok_or_else(|| format("empty signing-certificate"))?;
-        (MessageDigest::sha1(), first.cert_hash.clone())
-    } else {
-        let parsed = SigningCertificateV2::from_der(&value_der)
-            .map_err(|e| format(format!("unreadable signing-certificate-v2: {e}")))?;
-        let first = parsed
-            .certs
-            .first()
-            .ok_or_else(|| format("empty signing-certificate-v2"))?;
-        let digest = match &first.hash_algorithm {
-            None => MessageDigest::sha256(),
-            Some(algorithm) if algorithm.oid.to_string() == gost::DIGEST_512 => {
-                let expected = gost::streebog512(signer_der);
-                return if first.cert_hash.as_bytes() == expected.as_slice() {
-                    Ok(())
-                } else {
-                    Err(format(
-                        "the signing-certificate attribute names another certificate than the signer's",
-                    ))
-                };
-            }
-            Some(algorithm) => digest_of(&algorithm.oid)
-                .ok_or_else(|| format("unsupported ESSCertIDv2 hash algorithm"))?,
-        };
-        (digest, first.cert_hash.clone())
-    };
-    let expected = openssl::hash::hash(digest, signer_der).map_err(der_error)?;
-    if hash.as_bytes() == &*expected {
-        Ok(())
-    } else {
-        Err(format(
+    use crate::pki::ess::{Binding, binding};
+    match binding(attributes, signer_der) {
+        Binding::Names => Ok(()),
+        Binding::Absent => {
+            warnings.push("no signing-certificate attribute binds the signer's certificate".into());
+            Ok(())
+        }
+        Binding::NamesAnother => Err(format(
             "the signing-certificate attribute names another certificate than the signer's",
-        ))
+        )),
+        Binding::Unreadable(reason) => Err(format(reason)),
     }
 }

@@ -91,6 +91,19 @@ pub fn validate(
                 break;
             }
         }
+        // A self-signed certificate that is not an anchor ends the path untrusted.
+        if next
+            .as_ref()
+            .is_some_and(|(der, _, is_anchor)| !is_anchor && der == &path[depth])
+        {
+            return Err((
+                SubIndication::NoCertificateChainFound,
+                format!(
+                    "the path ends at a self-signed certificate that is not trusted ({})",
+                    current.tbs_certificate.subject
+                ),
+            ));
+        }
         let Some((der, issuer, is_anchor)) = next else {
             return Err((
                 SubIndication::NoCertificateChainFound,

@@ -757,19 +757,33 @@ fn assess_gost(
             .unwrap_or_default()
     };
     outcome.report.chain = path.iter().map(|c| subject(c)).collect();
+    if let Err((indication, sub, reason)) =
+        gost_revocation(&path, evidence, time, &mut outcome.report.revocation)
+    {
+        return outcome.fail(indication, sub, reason);
+    }
+    outcome.report
+}
+
+/// The status at `time` of every certificate of a GOST `path` below its anchor (OCSP first,
+/// then CRLs), one line each into `lines`; the first certificate that fails stops it.
+fn gost_revocation(
+    path: &[Vec<u8>],
+    evidence: &Evidence,
+    time: i64,
+    lines: &mut Vec<String>,
+) -> Result<(), (Indication, SubIndication, String)> {
     for depth in 0..path.len().saturating_sub(1) {
-        let name = subject(&path[depth]);
+        let name = x509_cert::Certificate::from_der(&path[depth])
+            .map(|c| c.tbs_certificate.subject.to_string())
+            .unwrap_or_default();
         let status = gost_path::ocsp_status(&path[depth], &path[depth + 1], &evidence.ocsps)
             .unwrap_or_else(|| {
                 gost_path::crl_status(&path[depth], &path[depth + 1], &evidence.crls, time)
             });
-        if let Err((indication, sub, reason)) =
-            judge(&name, depth, status, time, &mut outcome.report.revocation)
-        {
-            return outcome.fail(indication, sub, reason);
-        }
+        judge(&name, depth, status, time, lines)?;
     }
-    outcome.report
+    Ok(())
 }
 
 fn subject_line(cert: &X509) -> String {
@@ -789,10 +803,27 @@ fn timestamp_is_trusted(
     anchors: &[X509],
     options: &VerifyOptions,
 ) -> Result<(), String> {
-    let tsa = parse_certificate(&timestamp.tsa).map_err(|e| e.to_string())?;
     if !has_time_stamping_eku(&timestamp.tsa) {
         return Err("the TSA's certificate lacks the timeStamping extended key usage".into());
     }
+    if gost_path::is_gost_signed(&timestamp.tsa) {
+        let pool: Vec<Vec<u8>> = evidence
+            .certs
+            .iter()
+            .chain(&timestamp.certificates)
+            .cloned()
+            .collect();
+        let path = gost_path::validate(
+            &timestamp.tsa,
+            &pool,
+            &options.trust_anchors,
+            timestamp.time,
+        )
+        .map_err(|(_, reason)| reason)?;
+        return gost_revocation(&path, evidence, timestamp.time, &mut Vec::new())
+            .map_err(|(_, _, reason)| reason);
+    }
+    let tsa = parse_certificate(&timestamp.tsa).map_err(|e| e.to_string())?;
     let path = chain::validate_path(
         anchors,
         untrusted,

@@ -163,3 +163,176 @@ pub fn gost_signed_pdf() -> Vec<u8> {
     let at = time::macros::utc_datetime!(2022-12-01 12:00:00);
     sign::sign_pdf(&pdf, &signer, &sign::SignRequest::basic(at)).expect("GOST-signed PDF")
 }
+
+/// A GOST TSA on 127.0.0.1 that is not eucdoc's code: OpenSSL's `openssl ts -reply` with the
+/// OpenSSL gost engine (GOST R 34.10-2012 512 paramSet A under the TC 26 OIDs; Streebog-512
+/// signing-certificate-v2), its wall clock at the time given. Its root CA, the TSA's certificate
+/// (timeStamping, critical) and the root's CRL are made by the engine too; the certificates are
+/// backdated to 2020 so that they cover the CA's 2022 test keys, and stay valid past today.
+pub struct GostTsa {
+    /// The TSA's URL.
+    pub url: String,
+    /// The root CA (PEM), the TSA's trust anchor.
+    pub root: std::path::PathBuf,
+    /// The root's CRL (PEM), listing nothing.
+    pub crl: std::path::PathBuf,
+    _responder: super::Responder,
+    _dir: tempfile::TempDir,
+}
+
+/// Runs `openssl` with the gost engine loaded by `config`, its clock at `fake_time` if given.
+fn engine_openssl(config: &std::path::Path, args: &[&str], fake_time: Option<&str>) {
+    let mut command = std::process::Command::new("openssl");
+    command.args(args).env("OPENSSL_CONF", config);
+    if let Some(at) = fake_time {
+        super::fake_clock(&mut command, at);
+    }
+    let out = command.output().expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Starts a [`GostTsa`] whose clock starts at `at` ("2022-12-01 12:00:00", UTC).
+pub fn start_gost_tsa(at: &str) -> GostTsa {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let engine = "openssl_conf = openssl_init\n[ openssl_init ]\nengines = engines\n\
+                  [ engines ]\ngost = gost\n[ gost ]\nengine_id = gost\ndefault_algorithms = ALL\n";
+    let config = super::write_temp(
+        dir.path(),
+        "openssl.cnf",
+        format!(
+            "{engine}[ ca ]\ndefault_ca = test_ca\n[ test_ca ]\ndatabase = {index}\n\
+             crlnumber = {crlnumber}\ndefault_md = streebog512\ndefault_crl_days = 5000\n",
+            index = path("index.txt"),
+            crlnumber = path("crlnumber"),
+        )
+        .as_bytes(),
+    );
+    super::write_temp(dir.path(), "index.txt", b"");
+    super::write_temp(dir.path(), "crlnumber", b"01\n");
+    super::write_temp(dir.path(), "serial", b"01\n");
+    super::write_temp(
+        dir.path(),
+        "tsa.ext",
+        b"extendedKeyUsage = critical, timeStamping\n\
+          keyUsage = critical, digitalSignature, nonRepudiation\n",
+    );
+    let backdated = Some("2020-01-01 00:00:00");
+    let gost_key = ["-algorithm", "gost2012_512", "-pkeyopt", "paramset:A"];
+    for key in ["root.key", "tsa.key"] {
+        engine_openssl(
+            &config,
+            &[&["genpkey"][..], &gost_key, &["-out", &path(key)]].concat(),
+            None,
+        );
+    }
+    engine_openssl(
+        &config,
+        &[
+            "req",
+            "-new",
+            "-x509",
+            "-key",
+            &path("root.key"),
+            "-out",
+            &path("root.pem"),
+            "-days",
+            "9000",
+            "-set_serial",
+            "1",
+            "-streebog512",
+            "-subj",
+            "/C=KZ/CN=eucdoc test GOST root (OpenSSL gost engine)",
+            "-addext",
+            "basicConstraints = critical, CA:TRUE",
+            "-addext",
+            "keyUsage = critical, keyCertSign, cRLSign",
+        ],
+        backdated,
+    );
+    engine_openssl(
+        &config,
+        &[
+            "req",
+            "-new",
+            "-key",
+            &path("tsa.key"),
+            "-out",
+            &path("tsa.csr"),
+            "-subj",
+            "/C=KZ/CN=eucdoc test GOST TSA (OpenSSL gost engine)",
+        ],
+        None,
+    );
+    engine_openssl(
+        &config,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &path("tsa.csr"),
+            "-CA",
+            &path("root.pem"),
+            "-CAkey",
+            &path("root.key"),
+            "-set_serial",
+            "2",
+            "-days",
+            "8000",
+            "-streebog512",
+            "-extfile",
+            &path("tsa.ext"),
+            "-out",
+            &path("tsa.pem"),
+        ],
+        backdated,
+    );
+    engine_openssl(
+        &config,
+        &[
+            "ca",
+            "-config",
+            config.to_str().unwrap(),
+            "-gencrl",
+            "-keyfile",
+            &path("root.key"),
+            "-cert",
+            &path("root.pem"),
+            "-out",
+            &path("root.crl"),
+        ],
+        None,
+    );
+    let ts_config = super::write_temp(
+        dir.path(),
+        "ts.cnf",
+        format!(
+            "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\nserial = {serial}\n\
+             crypto_device = builtin\nsigner_cert = {tsa}\ncerts = {root}\nsigner_key = {key}\n\
+             signer_digest = streebog512\ndefault_policy = 1.2.398.3.3.2.6\n\
+             digests = sha256, streebog512\naccuracy = secs:1\nordering = no\ntsa_name = yes\n\
+             ess_cert_id_chain = no\ness_cert_id_alg = streebog512\n",
+            serial = path("serial"),
+            tsa = path("tsa.pem"),
+            root = path("root.pem"),
+            key = path("tsa.key"),
+        )
+        .as_bytes(),
+    );
+    let responder = super::start_responder(
+        &["tsa", ts_config.to_str().unwrap()],
+        &[("OPENSSL_CONF", config.to_str().unwrap())],
+        Some(at),
+    );
+    GostTsa {
+        url: responder.url.clone(),
+        root: dir.path().join("root.pem"),
+        crl: dir.path().join("root.crl"),
+        _responder: responder,
+        _dir: dir,
+    }
+}

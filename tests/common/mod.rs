@@ -153,3 +153,62 @@ pub fn unsigned_example(dir: &Path, name: &str) -> PathBuf {
         &render_bytes(&example("end-user-certificate.json")).pdf,
     )
 }
+
+/// libfaketime (Debian's `faketime`, which scripts/test.sh installs), thread-safe variant.
+pub const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+
+/// Makes `command`'s wall clock start at `at` ("2022-12-01 12:00:00", UTC) with libfaketime
+/// preloaded; timers keep the real monotonic clock.
+pub fn fake_clock(command: &mut Command, at: &str) {
+    assert!(
+        Path::new(LIBFAKETIME).exists(),
+        "{LIBFAKETIME} is missing: scripts/test.sh installs Debian's faketime"
+    );
+    command
+        .env("LD_PRELOAD", LIBFAKETIME)
+        .env("FAKETIME", format!("@{at}"))
+        .env("DONT_FAKE_MONOTONIC", "1")
+        .env("TZ", "UTC");
+}
+
+/// A real TSA or OCSP responder (tests/support/openssl_responder.py running `openssl ts` or
+/// `openssl ocsp`) on a free loopback port; stopped when dropped.
+pub struct Responder {
+    child: std::process::Child,
+    /// Its URL.
+    pub url: String,
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts tests/support/openssl_responder.py with `args`, `env` set and its clock at
+/// `fake_time` when given (see [`fake_clock`]).
+pub fn start_responder(args: &[&str], env: &[(&str, &str)], fake_time: Option<&str>) -> Responder {
+    use std::io::BufRead;
+    let mut command = Command::new("python3");
+    command
+        .arg(root().join("tests/support/openssl_responder.py"))
+        .args(args)
+        .stdout(std::process::Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    if let Some(at) = fake_time {
+        fake_clock(&mut command, at);
+    }
+    let mut child = command.spawn().expect("python3 runs the responder");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("the responder prints its port");
+    let port: u16 = line.trim().parse().expect("the responder prints its port");
+    Responder {
+        child,
+        url: format!("http://127.0.0.1:{port}/{}", args[0]),
+    }
+}

@@ -1,0 +1,82 @@
+//! The core under both `sign` and `verify` (neither imports the other): digests named by OID,
+//! which certificate a CMS SignerInfo names, the ESS signing-certificate attributes that bind it
+//! (RFC 2634, RFC 5035), and RFC 3161 timestamp tokens (RSA/ECDSA through OpenSSL, GOST 2015
+//! through [`crate::gost`]).
+
+pub mod ess;
+pub mod timestamp;
+
+use cms::signed_data::SignerIdentifier;
+use der::Decode;
+use x509_cert::Certificate;
+
+const ID_SHA1: &str = "1.3.14.3.2.26";
+const ID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
+const ID_SHA384: &str = "2.16.840.1.101.3.4.2.2";
+const ID_SHA512: &str = "2.16.840.1.101.3.4.2.3";
+
+/// The digest of `parts` (concatenated) with the algorithm `oid` names: SHA-1, SHA-2 or
+/// Streebog-512 (Kazakh or TC 26 OID). `None` for any other algorithm.
+pub fn digest_by_oid(oid: &str, parts: &[&[u8]]) -> Option<Vec<u8>> {
+    use sha2::Digest;
+    fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
+        let mut hasher = D::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        hasher.finalize().to_vec()
+    }
+    Some(match oid {
+        ID_SHA1 => {
+            let mut hasher = openssl::sha::Sha1::new();
+            parts.iter().for_each(|p| hasher.update(p));
+            hasher.finish().to_vec()
+        }
+        ID_SHA256 => run::<sha2::Sha256>(parts),
+        ID_SHA384 => run::<sha2::Sha384>(parts),
+        ID_SHA512 => run::<sha2::Sha512>(parts),
+        oid if crate::gost::is_streebog512(oid) => {
+            let mut hasher = streebog::Streebog512::new();
+            parts.iter().for_each(|p| hasher.update(p));
+            hasher.finalize().to_vec()
+        }
+        _ => return None,
+    })
+}
+
+/// Whether `oid` names SHA-1 (accepted in old signatures, with a warning).
+pub fn is_sha1(oid: &str) -> bool {
+    oid == ID_SHA1
+}
+
+/// Whether the SignerInfo's identifier names `certificate`: by issuer and serial number, or by
+/// subject key identifier.
+pub fn names_certificate(sid: &SignerIdentifier, certificate: &Certificate) -> bool {
+    match sid {
+        SignerIdentifier::IssuerAndSerialNumber(id) => {
+            id.issuer == certificate.tbs_certificate.issuer
+                && id.serial_number == certificate.tbs_certificate.serial_number
+        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => certificate
+            .tbs_certificate
+            .extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
+            .and_then(|e| {
+                x509_cert::ext::pkix::SubjectKeyIdentifier::from_der(e.extn_value.as_bytes()).ok()
+            })
+            .is_some_and(|own| own == *ski),
+    }
+}
+
+/// The certificate among `certificates` (DER) that `sid` names.
+pub fn signer_certificate<'a>(
+    sid: &SignerIdentifier,
+    certificates: &'a [Vec<u8>],
+) -> Option<&'a [u8]> {
+    certificates
+        .iter()
+        .find(|der| Certificate::from_der(der).is_ok_and(|cert| names_certificate(sid, &cert)))
+        .map(Vec::as_slice)
+}
