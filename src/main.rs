@@ -164,6 +164,31 @@ enum Failure {
     Output(anyhow::Error),
 }
 
+/// `println!` that ends quietly on a closed stdout (`eucdoc verify … | head`): the output is
+/// moot, and the exit code stays the command's. Other write errors are reported on stderr.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        report_write_error(writeln!(std::io::stdout().lock(), $($arg)*));
+    }};
+}
+
+/// `print!` with [`out!`]'s handling of a closed stdout.
+macro_rules! out_text {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        report_write_error(write!(std::io::stdout().lock(), $($arg)*));
+    }};
+}
+
+fn report_write_error(result: std::io::Result<()>) {
+    if let Err(e) = result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: writing the output: {e}");
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -173,7 +198,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify(&args),
         Command::Serve { config, listen } => serve(config.as_deref(), listen),
         Command::Openapi => {
-            println!("{}", eucdoc::http::openapi_json());
+            out!("{}", eucdoc::http::openapi_json());
             Ok(ExitCode::SUCCESS)
         }
         Command::DevPki {
@@ -207,7 +232,7 @@ fn schema(form: &str) -> Result<ExitCode, Failure> {
     if form == "verify-report" {
         let schema = schemars::schema_for!(eucdoc::verify::Report);
         let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::Output(e.into()))?;
-        println!("{text}");
+        out!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
     let form = Form::from_key(form).ok_or_else(|| {
@@ -217,7 +242,7 @@ fn schema(form: &str) -> Result<ExitCode, Failure> {
     })?;
     let text = serde_json::to_string_pretty(&model::json_schema(form))
         .map_err(|e| Failure::Output(e.into()))?;
-    println!("{text}");
+    out!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -305,11 +330,11 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         .with_context(|| format!("{}", args.file.display()))
         .map_err(Failure::Input)?;
     match args.format.as_str() {
-        "json" => println!(
+        "json" => out!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| Failure::Output(e.into()))?
         ),
-        _ => print!("{}", report.to_text()),
+        _ => out_text!("{}", report.to_text()),
     }
     Ok(ExitCode::from(report.exit_code()))
 }
@@ -339,7 +364,7 @@ fn serve(
         }
         if let Some(token) = &service.new_dev_token {
             // Printed once, on the start that creates it; afterwards it is only in the file.
-            println!(
+            out!(
                 "development API token (every scope), saved in {}: {token}",
                 service.config().data_dir.join("dev-token").display()
             );
@@ -389,7 +414,7 @@ fn dev_pki(
     )
     .map_err(|e| Failure::Output(e.into()))?;
     for file in &files.all {
-        println!("{}", file.display());
+        out!("{}", file.display());
     }
     eprintln!(
         "development PKI written (TEST ONLY: documents signed with it are marked as test documents)"
@@ -538,7 +563,7 @@ fn sign_prepare(args: &SignArgs, now: time::UtcDateTime) -> Result<ExitCode, Fai
     eucdoc::batch::write_atomically(&args.output, &draft.pdf)
         .with_context(|| format!("cannot write {}", args.output.display()))
         .map_err(Failure::Output)?;
-    println!(
+    out!(
         "{}",
         serde_json::json!({
             "digest": base64::engine::general_purpose::STANDARD.encode(&draft.digest),

@@ -217,3 +217,39 @@ fn tools_are_installed() {
         assert!(out.status.success(), "{tool} is not installed");
     }
 }
+
+/// A closed stdout (`eucdoc verify FILE | head`) ends the command quietly: no panic, nothing on
+/// stderr about it, and the exit code it has with an open stdout.
+#[test]
+fn a_closed_stdout_ends_quietly_with_the_same_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let unsigned = common::unsigned_example(dir.path(), "unsigned.pdf");
+    let unsigned = unsigned.to_str().unwrap();
+    let commands: [&[&str]; 4] = [
+        &["verify", unsigned],
+        &["verify", unsigned, "--format", "json"],
+        &["schema", "end_user_certificate"],
+        &["openapi"],
+    ];
+    for args in commands {
+        let open = eucdoc().args(args).output().unwrap();
+        assert!(!open.stdout.is_empty(), "{args:?} prints something");
+        // A pipe whose reading end is closed before the command writes: every write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let closed = eucdoc()
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&closed.stderr);
+        assert_eq!(
+            closed.status.code(),
+            open.status.code(),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("writing the output"), "{args:?}: {stderr}");
+    }
+}

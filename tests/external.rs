@@ -72,6 +72,26 @@ fn embed(dir: &Path, draft: &Path, cms: &[u8], certificate: Option<&[u8]>) -> st
     eucdoc(&args)
 }
 
+/// `eucdoc verify PDF` against the development PKI (its root trusted, its CRLs given) says
+/// TOTAL-PASSED, exit 0.
+fn assert_total_passed(pdf: &Path, pki: &eucdoc::sign::devpki::DevPkiFiles) {
+    let out = eucdoc(&[
+        "verify",
+        pdf.to_str().unwrap(),
+        "--trust",
+        pki.root.to_str().unwrap(),
+        "--crl",
+        pki.crl.to_str().unwrap(),
+        "--crl",
+        pki.root_crl.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["indication"], "TOTAL-PASSED", "{report:#}");
+    assert_eq!(out.status.code(), Some(0));
+}
+
 #[test]
 fn cli_external_signing_with_ncalayer() {
     let dir = tempfile::tempdir().unwrap();
@@ -98,21 +118,7 @@ fn cli_external_signing_with_ncalayer() {
         String::from_utf8_lossy(&out.stderr)
     );
     let signed = dir.path().join("signed.pdf");
-    let verified = eucdoc(&[
-        "verify",
-        signed.to_str().unwrap(),
-        "--trust",
-        pki.root.to_str().unwrap(),
-        "--crl",
-        pki.crl.to_str().unwrap(),
-        "--crl",
-        pki.root_crl.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
-    assert_eq!(report["indication"], "TOTAL-PASSED", "{report:#}");
-    assert_eq!(verified.status.code(), Some(0));
+    assert_total_passed(&signed, &pki);
     // pyHanko: intact, valid, trusted.
     common::assert_pyhanko_validates(&signed, &pki.root, &[&pki.crl, &pki.root_crl]);
 
@@ -170,13 +176,13 @@ fn cli_external_signing_refuses_what_does_not_fit() {
             "truncated",
             good[..good.len() / 2].to_vec(),
             Some(&certificate),
-            "not a DER CMS",
+            "the CMS: BER: truncated",
         ),
         (
             "garbage",
             b"this is not a signature".to_vec(),
             Some(&certificate),
-            "neither DER, PEM nor base64",
+            "the CMS: not base64",
         ),
     ];
     for (what, cms, announced, expected) in cases {
@@ -248,4 +254,214 @@ fn cli_external_signing_refuses_what_does_not_fit() {
         assert!(stderr.contains("holds no certificate"), "{stderr}");
         assert!(!output.exists());
     }
+}
+
+/// The CMS `der` with every constructed value of definite length made indefinite (X.690 BER, as
+/// streaming encoders write it); primitive values and single-octet tags as they are.
+fn indefinite(der: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < der.len() {
+        let tag = der[at];
+        let first = usize::from(der[at + 1]);
+        let (length, header) = if first < 0x80 {
+            (first, 2)
+        } else {
+            let count = first & 0x7f;
+            let length = der[at + 2..at + 2 + count]
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+            (length, 2 + count)
+        };
+        let content = &der[at + header..at + header + length];
+        if tag & 0x20 != 0 {
+            out.extend([tag, 0x80]);
+            out.extend(indefinite(content));
+            out.extend([0, 0]);
+        } else {
+            out.extend(&der[at..at + header + length]);
+        }
+        at += header + length;
+    }
+    out
+}
+
+/// (content start, total length) of the BER element at `at` (single-octet tags).
+fn ber_element(ber: &[u8], at: usize) -> (usize, usize) {
+    let first = usize::from(ber[at + 1]);
+    if first == 0x80 {
+        let mut child = at + 2;
+        while ber[child..child + 2] != [0, 0] {
+            child += ber_element(ber, child).1;
+        }
+        return (at + 2, child + 2 - at);
+    }
+    if first < 0x80 {
+        return (at + 2, 2 + first);
+    }
+    let count = first & 0x7f;
+    let length = ber[at + 2..at + 2 + count]
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    (at + 2 + count, 2 + count + length)
+}
+
+/// An attached streaming (indefinite-length) CMS made detached: its eContent cut out of the
+/// indefinite EncapsulatedContentInfo, everything else as OpenSSL wrote it.
+fn detached(streamed: &[u8]) -> Vec<u8> {
+    let (content_info, _) = ber_element(streamed, 0);
+    let oid = ber_element(streamed, content_info).1;
+    let (explicit, _) = ber_element(streamed, content_info + oid);
+    let (signed_data, _) = ber_element(streamed, explicit);
+    let version = ber_element(streamed, signed_data).1;
+    let algorithms = ber_element(streamed, signed_data + version).1;
+    let encapsulated = signed_data + version + algorithms;
+    assert_eq!(
+        streamed[encapsulated + 1],
+        0x80,
+        "indefinite EncapsulatedContentInfo"
+    );
+    let (inner, _) = ber_element(streamed, encapsulated);
+    let econtent = inner + ber_element(streamed, inner).1;
+    let econtent_length = ber_element(streamed, econtent).1;
+    [
+        &streamed[..econtent],
+        &streamed[econtent + econtent_length..],
+    ]
+    .concat()
+}
+
+/// `pdf` (a draft or a signed PDF) with `cms` written into its last signature's /Contents, in
+/// place (zero padding after it), the /ByteRange untouched.
+fn with_contents(pdf: &[u8], cms: &[u8]) -> Vec<u8> {
+    let [_, a, b, _] = byte_range(pdf);
+    let hex = hex::encode_upper(cms);
+    assert!(
+        hex.len() <= b - a - 2,
+        "the CMS fits the reserved /Contents"
+    );
+    let mut out = pdf.to_vec();
+    out[a + 1..b - 1].fill(b'0');
+    out[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    out
+}
+
+/// The last /ByteRange of `pdf`.
+fn byte_range(pdf: &[u8]) -> [usize; 4] {
+    let at = pdf
+        .windows(10)
+        .rposition(|w| w == b"/ByteRange")
+        .expect("a /ByteRange");
+    let text = String::from_utf8_lossy(&pdf[at..at + 80]);
+    let inside = &text[text.find('[').unwrap() + 1..text.find(']').unwrap()];
+    let values: Vec<usize> = inside
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    values.try_into().unwrap()
+}
+
+/// The bytes a signature over `pdf`'s last /ByteRange covers.
+fn signed_bytes(pdf: &[u8]) -> Vec<u8> {
+    let [_, a, b, c] = byte_range(pdf);
+    [&pdf[..a], &pdf[b..b + c]].concat()
+}
+
+/// CMS in BER, which RFC 5652 allows and other signers write, is read like DER: OpenSSL's
+/// streaming `openssl cms -sign -binary -stream` (indefinite lengths, the officer's dev key; its
+/// content cut out, as the PDF's signature is detached) written straight into the draft's /Contents verifies TOTAL-PASSED in eucdoc and in pyHanko;
+/// the same CMS handed to `--embed` (NCALayer may answer in BER) embeds; and a BER re-encoding
+/// of the NCALayer double's DER CMS (every constructed value indefinite) verifies too.
+#[test]
+fn ber_signatures_of_other_signers_verify_and_embed() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dev_pki(&dir.path().join("pki"));
+    let officer = NcaLayer::start(&pki.officer, DEV_PASSWORD);
+    let certificate = officer.certificate();
+    let (draft, digest, _) = prepare(dir.path(), &certificate);
+    let draft_bytes = std::fs::read(&draft).unwrap();
+    let verify = |pdf: &Path| assert_total_passed(pdf, &pki);
+
+    // OpenSSL's streaming signer, with the officer's key out of its key store.
+    let pem = |args: &[&str], name: &str| {
+        let path = dir.path().join(name);
+        let p12 = pki.officer.to_str().unwrap();
+        let mut all = vec!["pkcs12", "-in", p12, "-passin", "pass:eucdoc-dev", "-nodes"];
+        all.extend(args);
+        all.extend(["-out", path.to_str().unwrap()]);
+        let out = run("openssl", &all);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        path
+    };
+    let (cert_pem, key_pem) = (
+        pem(&["-clcerts", "-nokeys"], "officer.pem"),
+        pem(&["-nocerts"], "officer-key.pem"),
+    );
+    let content = write_temp(dir.path(), "signed-bytes.bin", &signed_bytes(&draft_bytes));
+    let streamed = dir.path().join("streamed.cms");
+    let out = run(
+        "openssl",
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-stream",
+            "-md",
+            "sha256",
+            "-outform",
+            "DER",
+            "-in",
+            content.to_str().unwrap(),
+            "-signer",
+            cert_pem.to_str().unwrap(),
+            "-inkey",
+            key_pem.to_str().unwrap(),
+            "-certfile",
+            pki.nca.to_str().unwrap(),
+            "-out",
+            streamed.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `openssl cms` keeps the content when it streams; the PDF's signature is detached.
+    let streamed = detached(&std::fs::read(&streamed).unwrap());
+    assert_eq!(streamed[1], 0x80, "openssl wrote indefinite lengths (BER)");
+    let in_place = write_temp(
+        dir.path(),
+        "openssl-ber.pdf",
+        &with_contents(&draft_bytes, &streamed),
+    );
+    verify(&in_place);
+    common::assert_pyhanko_validates(&in_place, &pki.root, &[&pki.crl, &pki.root_crl]);
+    let out = embed(dir.path(), &draft, &streamed, Some(&certificate));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    verify(&dir.path().join("signed.pdf"));
+
+    // Our double's DER answer, re-encoded with indefinite lengths everywhere.
+    let ber = indefinite(&officer.sign_hash(&digest));
+    assert_ne!(ber, officer.sign_hash(&digest));
+    let in_place = write_temp(
+        dir.path(),
+        "reencoded-ber.pdf",
+        &with_contents(&draft_bytes, &ber),
+    );
+    verify(&in_place);
+    let out = embed(dir.path(), &draft, &ber, Some(&certificate));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

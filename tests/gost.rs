@@ -1124,23 +1124,9 @@ fn gost_key_status_is_asked_by_ocsp_before_signing() {
     let crl = common::write_temp(dir.path(), "ca.crl", &nca("crl/nca_gost2022_test.crl"));
     let output = dir.path().join("out.pdf");
     let sign_with = |key: &str, url: &str, with_crl: bool| {
-        let p12 = key_store_path(key);
-        let mut args = vec![
-            "sign",
-            unsigned.to_str().unwrap(),
-            "-o",
-            output.to_str().unwrap(),
-            "--p12",
-            p12.to_str().unwrap(),
-            "--password-env",
-            GOST_PASSWORD_VARIABLE,
-            "--at",
-            "2022-12-01T12:00:00Z",
-            "--chain",
-            ca.to_str().unwrap(),
-            "--ocsp",
-            url,
-        ];
+        let base = gost_sign_arguments(&unsigned, &output, key, &ca);
+        let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
+        args.extend(["--ocsp", url]);
         if with_crl {
             args.extend(["--crl", crl.to_str().unwrap()]);
         }
@@ -1174,6 +1160,32 @@ fn gost_key_status_is_asked_by_ocsp_before_signing() {
     assert!(!output.exists());
 }
 
+/// `sign UNSIGNED -o OUTPUT --p12 <the NCA's key store KEY> --password-env … --at
+/// 2022-12-01T12:00:00Z --chain CA`, for [`eucdoc_with_password`].
+fn gost_sign_arguments(
+    unsigned: &std::path::Path,
+    output: &std::path::Path,
+    key: &str,
+    ca: &std::path::Path,
+) -> Vec<String> {
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    [
+        "sign".to_string(),
+        path(unsigned),
+        "-o".into(),
+        path(output),
+        "--p12".into(),
+        path(&key_store_path(key)),
+        "--password-env".into(),
+        GOST_PASSWORD_VARIABLE.into(),
+        "--at".into(),
+        "2022-12-01T12:00:00Z".into(),
+        "--chain".into(),
+        path(ca),
+    ]
+    .to_vec()
+}
+
 /// `eucdoc sign` with KEY_INDIVIDUAL_VALID_2015.p12 at 2022-12-01 at `level` with the GOST
 /// `tsa`, the test NCA's CRL and `extra` arguments: the signed PDF, or the failed run.
 fn gost_signed_with_tsa(
@@ -1186,27 +1198,16 @@ fn gost_signed_with_tsa(
     let signed = dir.join(format!("{level}.pdf"));
     let crl = common::gost::nca_path("crl/nca_gost2022_test.crl");
     let ca = common::gost::nca_path("ca/nca_gost2015_test.cer");
-    let p12 = key_store_path("KEY_INDIVIDUAL_VALID_2015.p12");
-    let mut args = vec![
-        "sign",
-        unsigned.to_str().unwrap(),
-        "-o",
-        signed.to_str().unwrap(),
-        "--p12",
-        p12.to_str().unwrap(),
-        "--password-env",
-        GOST_PASSWORD_VARIABLE,
-        "--at",
-        "2022-12-01T12:00:00Z",
+    let base = gost_sign_arguments(&unsigned, &signed, "KEY_INDIVIDUAL_VALID_2015.p12", &ca);
+    let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
+    args.extend([
         "--level",
         level,
         "--tsa",
         &tsa.url,
         "--crl",
         crl.to_str().unwrap(),
-        "--chain",
-        ca.to_str().unwrap(),
-    ];
+    ]);
     args.extend(extra);
     let out = eucdoc_with_password(&args, "Aa123456");
     if out.status.success() {

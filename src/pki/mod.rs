@@ -3,12 +3,54 @@
 //! (RFC 2634, RFC 5035), and RFC 3161 timestamp tokens (RSA/ECDSA through OpenSSL, GOST 2015
 //! through [`crate::gost`]).
 
+pub mod ber;
 pub mod ess;
 pub mod timestamp;
 
 use cms::signed_data::SignerIdentifier;
 use der::Decode;
 use x509_cert::Certificate;
+
+/// The DER of a CMS (or any one ASN.1 element) given as DER or BER (brought to DER, see
+/// [`ber`]), PEM (any "-----BEGIN ...-----" label) or bare base64; nothing may follow it.
+pub fn cms_der(input: &[u8]) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let binary = if input.first() == Some(&0x30) {
+        input.to_vec()
+    } else {
+        let text = std::str::from_utf8(input)
+            .map_err(|_| "binary data that is not BER or DER".to_string())?;
+        let body = match text.find("-----BEGIN") {
+            Some(start) => {
+                let after_label = text[start..]
+                    .find('\n')
+                    .map(|i| start + i + 1)
+                    .ok_or("a PEM header without a body")?;
+                let end = text[after_label..]
+                    .find("-----END")
+                    .map(|i| after_label + i)
+                    .ok_or("a PEM body without an END line")?;
+                &text[after_label..end]
+            }
+            None => text,
+        };
+        let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|e| format!("not base64: {e}"))?
+    };
+    if binary.first() != Some(&0x30) {
+        return Err("the data is not a BER or DER SEQUENCE".into());
+    }
+    let (der, used) = ber::to_der(&binary).map_err(|e| e.to_string())?;
+    if used != binary.len() {
+        return Err(format!(
+            "{} bytes follow the encoded value",
+            binary.len() - used
+        ));
+    }
+    Ok(der)
+}
 
 const ID_SHA1: &str = "1.3.14.3.2.26";
 const ID_SHA256: &str = "2.16.840.1.101.3.4.2.1";

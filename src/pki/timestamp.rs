@@ -21,6 +21,9 @@ const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.84
 
 /// The TSTInfo of a token whose CMS signature verifies.
 pub fn verified_tst_info(token: &[u8]) -> Result<TstInfo, String> {
+    // Tokens may be BER like any CMS.
+    let (token, _) = super::ber::to_der(token).map_err(|e| format!("token: {e}"))?;
+    let token = token.as_slice();
     if let Some(signed) = gost_signed(token) {
         return gost_tst_info(&signed);
     }

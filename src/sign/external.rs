@@ -164,21 +164,7 @@ pub fn embed(
 
 /// The DER of a CMS given as DER, PEM (any label) or bare base64 with any line breaks.
 pub fn cms_der(bytes: &[u8]) -> Result<Vec<u8>, SignError> {
-    use base64::Engine;
-    if bytes.first() == Some(&0x30) {
-        return Ok(bytes.to_vec());
-    }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| SignError::External("the CMS is neither DER, PEM nor base64".into()))?;
-    let body: String = text
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .flat_map(|line| line.chars())
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|_| SignError::External("the CMS is neither DER, PEM nor base64".into()))
+    crate::pki::cms_der(bytes).map_err(|e| SignError::External(format!("the CMS: {e}")))
 }
 
 /// The certificate (DER) a CMS carries for its one signer, for a draft whose certificate was

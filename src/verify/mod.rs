@@ -131,37 +131,9 @@ fn looks_like_pdf(input: &[u8]) -> bool {
     head.windows(5).any(|w| w == b"%PDF-")
 }
 
-/// The DER of a CMS given as DER, PEM (any "-----BEGIN ...-----" label) or bare base64.
+/// The DER of a CMS given as DER or BER, PEM or bare base64 (see [`crate::pki::cms_der`]).
 fn cms_der(input: &[u8]) -> Result<Vec<u8>, VerifyError> {
-    use base64::Engine;
-    if input.first() == Some(&0x30) {
-        return Ok(input.to_vec());
-    }
-    let text = std::str::from_utf8(input)
-        .map_err(|_| VerifyError::UnknownFormat("binary data that is not DER".into()))?;
-    let body: String = if let Some(start) = text.find("-----BEGIN") {
-        let after_label = text[start..]
-            .find('\n')
-            .map(|i| start + i + 1)
-            .ok_or_else(|| VerifyError::UnknownFormat("a PEM header without a body".into()))?;
-        let end = text[after_label..]
-            .find("-----END")
-            .map(|i| after_label + i)
-            .ok_or_else(|| VerifyError::UnknownFormat("a PEM body without an END line".into()))?;
-        text[after_label..end].to_string()
-    } else {
-        text.to_string()
-    };
-    let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
-        .map_err(|e| VerifyError::UnknownFormat(format!("not base64: {e}")))?;
-    if der.first() != Some(&0x30) {
-        return Err(VerifyError::UnknownFormat(
-            "the decoded data is not DER".into(),
-        ));
-    }
-    Ok(der)
+    crate::pki::cms_der(input).map_err(VerifyError::UnknownFormat)
 }
 
 fn anchors_of(options: &VerifyOptions) -> Result<Vec<X509>, VerifyError> {

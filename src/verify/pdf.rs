@@ -123,7 +123,8 @@ pub struct CheckedRange {
     pub whole_file: bool,
 }
 
-/// Checks the /ByteRange against the file and the /Contents; returns the DER (padding removed).
+/// Checks the /ByteRange against the file and the /Contents; returns the CMS as DER (padding
+/// removed, BER brought to DER).
 pub fn check_byte_range(
     file: &[u8],
     signature: &FoundSignature,
@@ -156,9 +157,11 @@ pub fn check_byte_range(
     if in_gap != signature.contents {
         return Err("the /ByteRange gap is not this signature's /Contents".into());
     }
-    let der_len = der_length(&in_gap).ok_or("/Contents does not hold DER")?;
-    if der_len > in_gap.len() || in_gap[der_len..].iter().any(|b| *b != 0) {
-        return Err("/Contents has bytes other than zero padding after the DER".into());
+    // RFC 5652 allows BER: read as such, passed on as DER.
+    let (der, used) = crate::pki::ber::to_der(&in_gap)
+        .map_err(|e| format!("/Contents does not hold a CMS: {e}"))?;
+    if in_gap[used..].iter().any(|b| *b != 0) {
+        return Err("/Contents has bytes other than zero padding after the CMS".into());
     }
     let whole_file = end == file.len();
     if !whole_file && !ends_a_revision(file, end) {
@@ -172,7 +175,7 @@ pub fn check_byte_range(
             range: [0, a, b, c],
             whole_file,
         },
-        in_gap[..der_len].to_vec(),
+        der,
     ))
 }
 
@@ -185,21 +188,4 @@ fn ends_a_revision(file: &[u8], end: usize) -> bool {
         .or_else(|| head.strip_suffix(b"\r"))
         .unwrap_or(head);
     trimmed.ends_with(b"%%EOF")
-}
-
-/// Length of the DER element at the start of `der` (definite lengths only).
-fn der_length(der: &[u8]) -> Option<usize> {
-    let first = *der.get(1)?;
-    if first < 0x80 {
-        return Some(2 + first as usize);
-    }
-    let count = (first & 0x7f) as usize;
-    if count == 0 || count > 4 {
-        return None;
-    }
-    let mut len = 0usize;
-    for b in der.get(2..2 + count)? {
-        len = len.checked_mul(256)? + *b as usize;
-    }
-    (2 + count).checked_add(len)
 }
