@@ -3,7 +3,7 @@
 # Installs what the build and the tests need when it is missing: OpenSSL headers, poppler-utils,
 # qpdf, zbar-tools, NSS tools (certutil, for pdfsig's trust store), python3 with venv, and pyHanko
 # (from PyPI, pinned, in a venv outside the checkout so later runs reuse it), schemathesis,
-# PostgreSQL (started on 127.0.0.1 when down) and the OpenSSL gost engine.
+# PostgreSQL (started on 127.0.0.1 when down), the OpenSSL gost engine, libfaketime and xmllint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,8 @@ command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 # The OpenSSL gost engine: the independent GOST oracle of tests/gost.rs.
 openssl engine gost >/dev/null 2>&1 || missing+=(libengine-gost-openssl)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+# xmllint: the ETSI TS 119 102-2 reports are validated against ETSI's schema.
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 # libfaketime: tests/http.rs runs the service at a time inside the CA's test keys' validity.
 [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 ] || missing+=(faketime)
 pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)

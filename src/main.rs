@@ -260,10 +260,12 @@ fn render_time(at: Option<&str>) -> Result<time::UtcDateTime, Failure> {
 
 #[derive(clap::Args)]
 struct VerifyArgs {
-    /// The signed document: a PDF, or a CMS signature (DER, PEM or base64 as NCALayer
-    /// produces); `-` reads standard input.
-    file: PathBuf,
-    /// The signed data of a detached CMS signature.
+    /// The signed documents: PDFs, or CMS signatures (DER, BER, PEM or base64 as NCALayer
+    /// produces); folders are walked for .pdf, .p7s, .p7m, .p7b, .cms, .sig and .pem files; `-`
+    /// reads standard input. Many files are verified on every core, one report each.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The signed data of a detached CMS signature (one file only).
     #[arg(long)]
     data: Option<PathBuf>,
     /// Trust anchors (PEM or DER certificates; repeatable).
@@ -272,9 +274,13 @@ struct VerifyArgs {
     /// Validation time (RFC 3339) when no timestamp gives one; default now.
     #[arg(long)]
     at: Option<String>,
-    /// Ask the OCSP responders and CRL distribution points the certificates name when the
-    /// document carries no status (plain HTTP).
-    #[arg(long)]
+    /// Never ask the OCSP responders and CRL distribution points the certificates name (for
+    /// air-gapped use). By default they are asked, within 5 seconds and 16 requests per file,
+    /// for a certificate whose status the document, --crl and --ocsp do not give.
+    #[arg(long, conflicts_with = "fetch")]
+    offline: bool,
+    /// Fetch missing revocation data (the default; kept for earlier scripts).
+    #[arg(long, hide = true)]
     fetch: bool,
     /// CRLs (DER or PEM; repeatable) to use besides those the document carries.
     #[arg(long)]
@@ -282,8 +288,10 @@ struct VerifyArgs {
     /// OCSP responses (DER; repeatable) to use besides those the document carries.
     #[arg(long)]
     ocsp: Vec<PathBuf>,
-    /// Report format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    /// Report format: text; json (one report, or for many files an array of {file, report |
+    /// error}); jsonl (one {file, report | error} per line, as each file's turn comes);
+    /// etsi-xml (the ETSI TS 119 102-2 validation report, one file only).
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "jsonl", "etsi-xml"])]
     format: String,
 }
 
@@ -300,7 +308,6 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         Some(text) => Some(render_time(Some(text))?),
         None => None,
     };
-    let bytes = read_verify_input(&args.file)?;
     let data = match &args.data {
         Some(path) => Some(read_verify_input(path)?),
         None => None,
@@ -322,21 +329,82 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
     let options = eucdoc::verify::VerifyOptions {
         trust_anchors,
         at,
-        fetch_revocation: args.fetch,
+        offline: args.offline,
+        fetch_limits: Default::default(),
         crls,
         ocsps,
     };
+    let single = match args.files.as_slice() {
+        [file] if !file.is_dir() && args.format != "jsonl" => Some(file),
+        _ => None,
+    };
+    let Some(file) = single else {
+        if data.is_some() {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "--data goes with one detached signature, not with many files"
+            )));
+        }
+        if args.format == "etsi-xml" {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "--format etsi-xml reports on one file; use jsonl for many"
+            )));
+        }
+        return verify_many(args, &options);
+    };
+    let bytes = read_verify_input(file)?;
     let report = eucdoc::verify::verify(&bytes, data.as_deref(), &options)
-        .with_context(|| format!("{}", args.file.display()))
+        .with_context(|| format!("{}", file.display()))
         .map_err(Failure::Input)?;
     match args.format.as_str() {
         "json" => out!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| Failure::Output(e.into()))?
         ),
+        "etsi-xml" => out!("{}", eucdoc::verify::etsi::to_xml(&report)),
         _ => out_text!("{}", report.to_text()),
     }
     Ok(ExitCode::from(report.exit_code()))
+}
+
+/// `eucdoc verify` of many files (or folders, or `--format jsonl`): every core, a progress bar
+/// on a terminal, the worst verdict as the exit code.
+fn verify_many(
+    args: &VerifyArgs,
+    options: &eucdoc::verify::VerifyOptions,
+) -> Result<ExitCode, Failure> {
+    use eucdoc::verify::many;
+    let files = many::expand(&args.files).map_err(|e| Failure::Input(anyhow::anyhow!("{e}")))?;
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(files.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let outcomes = many::verify_files(files, options, &|| bar.inc(1));
+    bar.finish_and_clear();
+    match args.format.as_str() {
+        "jsonl" => {
+            for outcome in &outcomes {
+                out!(
+                    "{}",
+                    serde_json::to_string(outcome).map_err(|e| Failure::Output(e.into()))?
+                );
+            }
+        }
+        "json" => out!(
+            "{}",
+            serde_json::to_string_pretty(&outcomes).map_err(|e| Failure::Output(e.into()))?
+        ),
+        _ => {
+            for outcome in &outcomes {
+                out!("== {}", outcome.file.display());
+                match (&outcome.report, &outcome.error) {
+                    (Some(report), _) => out_text!("{}", report.to_text()),
+                    (None, error) => out!("error: {}", error.as_deref().unwrap_or_default()),
+                }
+            }
+        }
+    }
+    Ok(ExitCode::from(many::worst_exit_code(&outcomes)))
 }
 
 fn serve(

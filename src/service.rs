@@ -511,17 +511,21 @@ impl Service {
         Ok(self.registry.revoke(id, reason, actor).await?)
     }
 
-    /// Verifies a signed PDF or CMS (with its detached data) against the configured anchors.
+    /// Verifies a signed PDF or CMS (with its detached data) against the configured anchors, at
+    /// `at` (when no timestamp gives the time; default now), fetching missing revocation data
+    /// unless `offline`.
     pub async fn verify(
         &self,
         document: Vec<u8>,
         detached: Option<Vec<u8>>,
+        offline: bool,
+        at: Option<time::UtcDateTime>,
     ) -> Result<Report, ServiceError> {
         let _admitted = self.admit()?;
         let options = VerifyOptions {
-            trust_anchors: self.trust_anchors.clone(),
-            crls: self.verify_crls.clone(),
-            ..Default::default()
+            offline,
+            at,
+            ..self.verify_options()
         };
         self.run_bounded(move || verify::verify(&document, detached.as_deref(), &options))
             .await?

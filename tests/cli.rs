@@ -253,3 +253,172 @@ fn a_closed_stdout_ends_quietly_with_the_same_exit_code() {
         assert!(!stderr.contains("writing the output"), "{args:?}: {stderr}");
     }
 }
+
+/// Many files and folders in one `eucdoc verify`: one report per file (JSON Lines, a JSON array
+/// or text), files in folders found by their extension (others skipped), and the worst verdict
+/// as the exit code: 0 all passed, 3 an unsigned one, 2 a file that is not a PDF at all.
+/// A development PKI in `dir/pki`, the example rendered unsigned into `dir/unsigned.pdf` and
+/// signed by `eucdoc sign` with the officer's key into `signed`.
+fn dev_signed(
+    dir: &std::path::Path,
+    signed: &std::path::Path,
+) -> (eucdoc::sign::devpki::DevPkiFiles, std::path::PathBuf) {
+    let pki = eucdoc::sign::devpki::generate(
+        &dir.join("pki"),
+        "eucdoc-dev",
+        time::UtcDateTime::now().unix_timestamp(),
+    )
+    .unwrap();
+    let unsigned = common::unsigned_example(dir, "unsigned.pdf");
+    let out = eucdoc()
+        .args([
+            "sign",
+            unsigned.to_str().unwrap(),
+            "-o",
+            signed.to_str().unwrap(),
+            "--p12",
+        ])
+        .arg(&pki.officer)
+        .args(["--password-env", "EUCDOC_TEST_DEV_PASSWORD"])
+        .env("EUCDOC_TEST_DEV_PASSWORD", "eucdoc-dev")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (pki, unsigned)
+}
+
+/// `eucdoc verify ARGS --trust <dev root> --crl <its CRLs>`.
+fn verify_with_dev_pki(
+    pki: &eucdoc::sign::devpki::DevPkiFiles,
+    args: &[&str],
+) -> std::process::Output {
+    let mut command = eucdoc();
+    command
+        .arg("verify")
+        .args(args)
+        .arg("--trust")
+        .arg(&pki.root);
+    command
+        .arg("--crl")
+        .arg(&pki.crl)
+        .arg("--crl")
+        .arg(&pki.root_crl);
+    command.output().unwrap()
+}
+
+#[test]
+fn verify_takes_many_files_and_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let documents = dir.path().join("documents");
+    std::fs::create_dir_all(documents.join("2026")).unwrap();
+    let signed = documents.join("signed.pdf");
+    let (pki, unsigned) = dev_signed(dir.path(), &signed);
+    std::fs::copy(&signed, documents.join("2026/copy.PDF")).unwrap();
+    std::fs::write(documents.join("notes.txt"), "not a document").unwrap();
+    let verify = |args: &[&str]| verify_with_dev_pki(&pki, args);
+    let documents_arg = documents.to_str().unwrap();
+
+    let out = verify(&[documents_arg, "--format", "jsonl"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let files: Vec<&str> = lines.iter().map(|l| l["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 2, "notes.txt is skipped: {files:?}");
+    assert!(files[0].ends_with("2026/copy.PDF") && files[1].ends_with("signed.pdf"));
+    for line in &lines {
+        assert_eq!(line["report"]["indication"], "TOTAL-PASSED", "{line:#}");
+    }
+
+    let unsigned_arg = unsigned.to_str().unwrap();
+    let out = verify(&[documents_arg, unsigned_arg, "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "an unsigned document is indeterminate"
+    );
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    assert_eq!(all[2]["report"]["indication"], "INDETERMINATE");
+
+    let junk = dir.path().join("junk.pdf");
+    std::fs::write(&junk, "%PDF-1.7 and nothing else").unwrap();
+    let out = verify(&[documents_arg, junk.to_str().unwrap(), unsigned_arg]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unreadable file is the worst"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches("\n== ").count() + 1, 4, "{text}");
+    assert!(text.contains("error: not a readable PDF"), "{text}");
+
+    // --data belongs to one detached signature.
+    let out = verify(&[documents_arg, "--data", unsigned_arg]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `--format etsi-xml` writes the ETSI TS 119 102-2 validation report, valid against ETSI's
+/// schema (xmllint, ../shared/corpora/etsi-xsd) for a signature that passes, one whose signed
+/// bytes were changed, and a document without signature; the indications are the ETSI URIs and
+/// the signer's certificate is a validation object the report refers to.
+#[test]
+fn etsi_xml_reports_validate_against_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let signed = dir.path().join("signed.pdf");
+    let (pki, unsigned) = dev_signed(dir.path(), &signed);
+    let mut tampered = std::fs::read(&signed).unwrap();
+    // A byte of the first stream (signed page content): the digest no longer matches.
+    let at = tampered.windows(6).position(|w| w == b"stream").unwrap() + 20;
+    tampered[at] ^= 0x01;
+    let tampered = common::write_temp(dir.path(), "tampered.pdf", &tampered);
+    let schema = root().join("../shared/corpora/etsi-xsd/etsi/ts_11910202.xsd");
+    for (pdf, main, sub) in [
+        (&signed, "total-passed", None),
+        (&tampered, "total-failed", Some("HASH_FAILURE")),
+        (&unsigned, "indeterminate", Some("FORMAT_FAILURE")),
+    ] {
+        let out = verify_with_dev_pki(&pki, &[pdf.to_str().unwrap(), "--format", "etsi-xml"]);
+        let xml = String::from_utf8(out.stdout).unwrap();
+        let path = common::write_temp(dir.path(), "report.xml", xml.as_bytes());
+        let schema = schema.to_str().unwrap();
+        let checked = run(
+            "xmllint",
+            &["--noout", "--schema", schema, path.to_str().unwrap()],
+        );
+        assert!(
+            checked.status.success(),
+            "{}: {}{xml}",
+            pdf.display(),
+            String::from_utf8_lossy(&checked.stderr)
+        );
+        assert!(
+            xml.contains(&format!("urn:etsi:019102:mainindication:{main}")),
+            "{xml}"
+        );
+        match sub {
+            Some(sub) => {
+                assert!(
+                    xml.contains(&format!("urn:etsi:019102:subindication:{sub}")),
+                    "{xml}"
+                )
+            }
+            None => assert!(!xml.contains("SubIndication"), "{xml}"),
+        }
+        if pdf == &signed {
+            assert!(xml.contains(r#"VOReference="certificate-1""#), "{xml}");
+            assert!(xml.contains(r#"id="certificate-1""#), "{xml}");
+        }
+    }
+}

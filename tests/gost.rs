@@ -1260,6 +1260,12 @@ fn gost_signature_timestamp_from_a_gost_tsa_is_the_proof_of_time() {
     assert!(timestamp.starts_with("2022-12-01T12:0"), "{report:#}");
     assert_eq!(signature["validation_time"], timestamp, "{report:#}");
     assert_eq!(signature["signer"]["iin"], "123456789012", "{report:#}");
+    assert_eq!(signature["level"], "PAdES B-T", "{report:#}");
+    // /M as the signer wrote it (Astana time), in RFC 3339.
+    assert_eq!(
+        signature["claimed_signing_time"], "2022-12-01T17:00:00+05:00",
+        "{report:#}"
+    );
 
     for (args, why) in [
         (
@@ -1280,6 +1286,16 @@ fn gost_signature_timestamp_from_a_gost_tsa_is_the_proof_of_time() {
             "{report:#}"
         );
         assert!(signature["timestamp"].is_null(), "{report:#}");
+        let checks = [
+            &signature["intact"],
+            &signature["valid"],
+            &signature["trusted"],
+        ];
+        assert_eq!(
+            checks,
+            [true, true, false],
+            "expired, not broken: {report:#}"
+        );
         let warnings = signature["warnings"].to_string();
         assert!(
             warnings.contains("the signature timestamp is not trusted") && warnings.contains(why),
@@ -1323,6 +1339,21 @@ fn gost_b_lta_carries_the_gost_validation_data() {
     );
     assert_eq!(signatures[1]["sub_filter"], "ETSI.RFC3161", "{report:#}");
     assert_eq!(signatures[1]["indication"], "TOTAL-PASSED", "{report:#}");
+    assert_eq!(signatures[0]["level"], "PAdES B-LTA", "{report:#}");
+    assert_eq!(
+        signatures[0]["modification_level"], "lta-updates",
+        "{report:#}"
+    );
+    assert_eq!(signatures[1]["level"], "document timestamp", "{report:#}");
+    assert_eq!(signatures[1]["modification_level"], "none", "{report:#}");
+    for signature in signatures {
+        let checks = [
+            &signature["intact"],
+            &signature["valid"],
+            &signature["trusted"],
+        ];
+        assert_eq!(checks, [true, true, true], "{report:#}");
+    }
     for signature in signatures {
         let revocation = signature["revocation"].to_string();
         assert!(revocation.contains("good (CRL)"), "{report:#}");

@@ -881,6 +881,56 @@ fn gost_document_same_report_over_http_as_in_the_cli() {
         "OUT_OF_BOUNDS_NO_POE"
     );
     assert_eq!(in_cli["signatures"][0]["signer"]["iin"], "123456789012");
+
+    // ?at= validates inside the certificate's validity: the path holds, and the status is what
+    // is missing (no CRL configured). Online by default, the certificate's responder is asked
+    // and named when it does not answer; ?offline=true asks nobody.
+    for (query, fetched) in [("", true), ("&offline=true", false)] {
+        let path = format!("/v1/verify?at=2022-12-01T12:30:00Z{query}");
+        let report = server.post(&path, "application/pdf", &pdf, &[]).json();
+        let signature = &report["signatures"][0];
+        assert_eq!(signature["sub_indication"], "TRY_LATER", "{report:#}");
+        assert_eq!(signature["trusted"], true, "{report:#}");
+        let reasons = signature["reasons"].to_string();
+        assert_eq!(
+            reasons.contains("fetching: OCSP http://test.pki.gov.kz"),
+            fetched,
+            "{report:#}"
+        );
+    }
+    let bad = server.post("/v1/verify?at=yesterday", "application/pdf", &pdf, &[]);
+    assert_eq!(bad.status, 400);
+    assert!(String::from_utf8_lossy(&bad.body).contains("at: not an RFC 3339 time"));
+
+    // Accept: application/xml gives the ETSI TS 119 102-2 report, valid against ETSI's schema.
+    let xml = server.post(
+        "/v1/verify",
+        "application/pdf",
+        &pdf,
+        &[("Accept", "application/xml")],
+    );
+    assert_eq!(xml.status, 200);
+    assert_eq!(xml.header("content-type"), Some("application/xml"));
+    let xml_path = write_temp(data.path(), "report.xml", &xml.body);
+    let schema = root().join("../shared/corpora/etsi-xsd/etsi/ts_11910202.xsd");
+    let checked = run(
+        "xmllint",
+        &[
+            "--noout",
+            "--schema",
+            schema.to_str().unwrap(),
+            xml_path.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&xml.body)
+            .contains("urn:etsi:019102:subindication:OUT_OF_BOUNDS_NO_POE")
+    );
 }
 
 /// `eucdoc serve` in `dir/data` trusting the test GOST NCA, with `more_config` (TOML after the

@@ -1012,33 +1012,9 @@ fn batches_are_signed_with_one_key() {
 /// fetches the CRLs there, checks them and embeds them.
 #[test]
 fn b_lt_fetches_the_crls_the_certificates_name() {
-    use std::io::BufRead;
     let served = tempfile::tempdir().unwrap();
-    let mut server = Command::new("python3")
-        .args([
-            "-u",
-            "-m",
-            "http.server",
-            "0",
-            "--bind",
-            "127.0.0.1",
-            "--directory",
-        ])
-        .arg(served.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("python3 serves the CRLs");
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line
-        .split_whitespace()
-        .skip_while(|w| *w != "port")
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let server = common::serve_directory(served.path());
+    let port = server.port;
     let urls = devpki::DevPkiUrls {
         ocsp: None,
         crl_base: Some(format!("http://127.0.0.1:{port}")),
@@ -1076,8 +1052,7 @@ fn b_lt_fetches_the_crls_the_certificates_name() {
             watermark_pages: true,
         },
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let signed = signed.unwrap();
     let dir = tool_dir();
     let path = write_temp(dir.path(), "cdp.pdf", &signed);
@@ -1377,7 +1352,7 @@ fn verify_b_b_without_revocation_data_is_indeterminate_try_later() {
     );
     assert_eq!(report.exit_code(), 3);
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     assert_eq!(json["signatures"][0]["indication"], "INDETERMINATE");
     assert_eq!(json["signatures"][0]["sub_indication"], "TRY_LATER");
 }
@@ -1563,12 +1538,24 @@ fn verify_reports_content_changed_or_pages_added_after_signing() {
     assert_modified(&verify(&covered), "redefined after signing");
 }
 
-/// The report says TOTAL-FAILED for a modification and names it.
+/// The report says TOTAL-FAILED for a modification (the signature itself intact and valid, no
+/// ETSI sub-indication, modification level "other") and names it.
 fn assert_modified(report: &eucdoc::verify::Report, needle: &str) {
-    use eucdoc::verify::{Indication, SubIndication};
+    use eucdoc::verify::{Indication, ModificationLevel};
     assert_eq!(
         verdict(report),
-        (Indication::TotalFailed, Some(SubIndication::FormatFailure)),
+        (Indication::TotalFailed, None),
+        "{}",
+        report.to_text()
+    );
+    let signature = &report.signatures[0];
+    assert_eq!(
+        (
+            signature.intact,
+            signature.valid,
+            signature.modification_level
+        ),
+        (Some(true), Some(true), Some(ModificationLevel::Other)),
         "{}",
         report.to_text()
     );

@@ -43,17 +43,15 @@ fn short(path: &Path) -> String {
         .to_string()
 }
 
-/// Our verdict on a signature's integrity: broken or modified, or intact (whatever the trust).
+/// Our verdict on a signature's integrity: broken or modified, or intact (whatever the trust),
+/// from the report's own fields; a structure that cannot be read (FORMAT_FAILURE) counts as
+/// broken, as pyHanko counts it.
 fn eucdoc_modified(signature: &verify::SignatureReport) -> bool {
-    signature.indication == Indication::TotalFailed
-        && matches!(
-            signature.sub_indication,
-            Some(
-                SubIndication::HashFailure
-                    | SubIndication::SigCryptoFailure
-                    | SubIndication::FormatFailure
-            )
-        )
+    signature.intact == Some(false)
+        || signature.valid == Some(false)
+        || signature.modification_level == Some(verify::ModificationLevel::Other)
+        || (signature.indication == Indication::TotalFailed
+            && signature.sub_indication == Some(SubIndication::FormatFailure))
 }
 
 /// Where eucdoc's intact / modified verdict differs from pyHanko's, and why.
@@ -576,4 +574,128 @@ fn nca_test_material() {
         report.to_text()
     );
     assert!(verify::verify(&nca("tsp/tsp_response.bin"), None, &Default::default()).is_err());
+}
+
+/// A B-B document signed with a development PKI whose certificates name where their CRLs are
+/// published (CRL distribution points at `crl_base`).
+fn signed_naming_crls_at(dir: &Path, crl_base: &str) -> (Vec<u8>, Vec<u8>) {
+    let urls = devpki::DevPkiUrls {
+        ocsp: None,
+        crl_base: Some(crl_base.to_string()),
+    };
+    let now = time::UtcDateTime::now();
+    devpki::generate_with(dir, "eucdoc-dev", now.unix_timestamp(), &urls).unwrap();
+    let signer = sign::open_signer(
+        &std::fs::read(dir.join("officer.p12")).unwrap(),
+        "eucdoc-dev",
+        now.unix_timestamp(),
+        &[],
+        &[],
+    )
+    .unwrap();
+    let pdf = common::render_bytes(&common::example("refusal.json")).pdf;
+    let signed = sign::sign_pdf(&pdf, &signer, &sign::SignRequest::basic(now)).unwrap();
+    let root = sign::certificates_from_file(&std::fs::read(dir.join("root.pem")).unwrap())
+        .unwrap()
+        .remove(0);
+    (signed, root)
+}
+
+/// Revocation is fetched by default (as Acrobat, pyHanko and EU DSS do): a B-B document whose
+/// certificates name their CRLs is TOTAL-PASSED with nothing but the trust anchor, the CRLs
+/// fetched from where the certificates say; offline it is INDETERMINATE / TRY_LATER. What was
+/// fetched is kept until its nextUpdate: with the server gone, the same verification still
+/// passes.
+#[test]
+fn revocation_is_fetched_by_default_and_kept() {
+    let served = tempfile::tempdir().unwrap();
+    let server = common::serve_directory(served.path());
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let (signed, root) = signed_naming_crls_at(served.path(), &base);
+    let options = VerifyOptions {
+        trust_anchors: vec![root],
+        ..Default::default()
+    };
+    let report = verify::verify(&signed, None, &options).unwrap();
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    assert!(
+        report.signatures[0]
+            .revocation
+            .iter()
+            .all(|line| line.contains("fetched from the certificate's responder")),
+        "{}",
+        report.to_text()
+    );
+    let offline = verify::verify(
+        &signed,
+        None,
+        &VerifyOptions {
+            offline: true,
+            ..options.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        verdict(&offline),
+        (Indication::Indeterminate, Some(SubIndication::TryLater)),
+        "{}",
+        offline.to_text()
+    );
+    drop(server);
+    let again = verify::verify(&signed, None, &options).unwrap();
+    assert_eq!(
+        again.indication,
+        Indication::TotalPassed,
+        "{}",
+        again.to_text()
+    );
+}
+
+/// On a dead network (a port that takes the connection and never answers) fetching stops at
+/// the budget: the verification ends in about its time limit, INDETERMINATE / TRY_LATER, the
+/// reason naming the source that did not answer.
+#[test]
+fn fetching_ends_within_its_budget_on_a_dead_network() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let dir = tempfile::tempdir().unwrap();
+    let (signed, root) = signed_naming_crls_at(dir.path(), &base);
+    let limit = std::time::Duration::from_secs(2);
+    let started = std::time::Instant::now();
+    let report = verify::verify(
+        &signed,
+        None,
+        &VerifyOptions {
+            trust_anchors: vec![root],
+            fetch_limits: eucdoc::pki::fetch::FetchLimits {
+                total: limit,
+                requests: 16,
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(
+        verdict(&report),
+        (Indication::Indeterminate, Some(SubIndication::TryLater)),
+        "{}",
+        report.to_text()
+    );
+    assert!(
+        report.signatures[0]
+            .reasons
+            .iter()
+            .any(|r| r.contains(&format!("CRL {base}/nca.crl"))),
+        "{}",
+        report.to_text()
+    );
+    // The budget, plus the rest of the verification; far from a TCP timeout.
+    assert!(elapsed < limit * 3, "{elapsed:?}");
+    drop(silent);
 }

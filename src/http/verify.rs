@@ -4,16 +4,30 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{StatusCode, header};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::auth::{Caller, VerifyScope};
 use super::problem::Problem;
 use super::{AppState, body_bytes};
 
+/// How to verify.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// `true`: never fetch revocation data (by default the responders and CRL distribution
+    /// points the certificates name are asked, within a budget, for what the document lacks).
+    pub offline: Option<bool>,
+    /// Validation time (RFC 3339) when no timestamp gives one; default now.
+    pub at: Option<String>,
+}
+
 /// Verify a signed document.
 #[utoipa::path(
     post, path = "/v1/verify", tag = "verify",
+    params(VerifyQuery),
     request_body(
         description = "A signed PDF, or a CMS signature (DER, PEM or base64) as the body; or multipart/form-data with parts `signature` and `data` (the detached content)",
         content(
@@ -23,7 +37,10 @@ use super::{AppState, body_bytes};
         )
     ),
     responses(
-        (status = 200, description = "The verification report (schema: `eucdoc schema verify-report`)", body = Object),
+        (status = 200, description = "The verification report: JSON (schema: `eucdoc schema verify-report`), or with `Accept: application/xml` the ETSI TS 119 102-2 validation report", content(
+            (Object = "application/json"),
+            (String = "application/xml"),
+        )),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -36,8 +53,26 @@ use super::{AppState, body_bytes};
 pub async fn verify(
     State(state): State<AppState>,
     _caller: Caller<VerifyScope>,
+    query: Result<Query<VerifyQuery>, axum::extract::rejection::QueryRejection>,
     request: Request,
-) -> Result<Json<serde_json::Value>, Problem> {
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
+    let wants_xml = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/xml"));
+    let bad = |detail: String| Problem::new(StatusCode::BAD_REQUEST, "bad-parameter", detail);
+    let Query(query) = query.map_err(|e| bad(e.body_text()))?;
+    let at = query
+        .at
+        .as_deref()
+        .map(|text| {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map(|t| t.to_utc())
+                .map_err(|e| bad(format!("at: not an RFC 3339 time ({e})")))
+        })
+        .transpose()?;
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -94,9 +129,19 @@ pub async fn verify(
             "send the signed document as the body",
         ));
     }
-    let report = state.service.verify(document, detached).await?;
+    let report = state
+        .service
+        .verify(document, detached, query.offline.unwrap_or(false), at)
+        .await?;
     state.metrics.verified(report.indication);
-    Ok(Json(serde_json::to_value(&report).map_err(|e| {
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-    })?))
+    if wants_xml {
+        let xml = crate::verify::etsi::to_xml(&report);
+        return Ok(([(header::CONTENT_TYPE, "application/xml")], xml).into_response());
+    }
+    Ok(Json(
+        serde_json::to_value(&report).map_err(|e| {
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?,
+    )
+    .into_response())
 }

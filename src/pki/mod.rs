@@ -5,6 +5,7 @@
 
 pub mod ber;
 pub mod ess;
+pub mod fetch;
 pub mod timestamp;
 
 use cms::signed_data::SignerIdentifier;

@@ -15,8 +15,6 @@ use openssl::x509::{CrlStatus, X509, X509Crl, X509VerifyResult};
 
 use super::SignError;
 
-/// Largest OCSP response read.
-const MAX_RESPONSE_BYTES: u64 = 256 * 1024;
 /// Clock skew tolerated on OCSP thisUpdate/nextUpdate, in seconds.
 const OCSP_SKEW_SECONDS: u32 = 300;
 
@@ -297,63 +295,17 @@ fn crl_status(
     Ok(None)
 }
 
-/// For the verifier: the OCSP response of the responder `cert` names (its AIA) and the CRLs at
-/// its distribution points, unjudged (the verifier checks them like embedded ones). Unreachable
-/// sources give nothing.
-pub(crate) fn fetch_raw(cert: &X509, issuer: &X509) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-    let timeout = Duration::from_secs(10);
-    let mut ocsps = Vec::new();
-    let urls: Vec<String> = cert
-        .ocsp_responders()
-        .map(|list| list.iter().map(|u| u.to_string()).collect())
-        .unwrap_or_default();
-    for url in urls {
-        let request = OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer).and_then(|id| {
-            let mut request = OcspRequest::new()?;
-            request.add_id(id)?;
-            request.to_der()
-        });
-        if let Ok(request) = request
-            && let Ok(body) = post(&url, "application/ocsp-request", &request, timeout)
-        {
-            ocsps.push(body);
-        }
-    }
-    (ocsps, fetch_crls(cert, timeout))
-}
-
-/// Largest CRL fetched: Kazakhstan's production GOST CRL is ~21 MB.
-const MAX_CRL_BYTES: u64 = 64 * 1024 * 1024;
-
 /// The CRLs at the certificate's http:// distribution points (unreachable ones are skipped;
-/// what is fetched is checked like any CRL).
+/// what is fetched is checked like any CRL), each request within `timeout`.
 fn fetch_crls(cert: &X509, timeout: Duration) -> Vec<Vec<u8>> {
-    let Some(points) = cert.crl_distribution_points() else {
-        return Vec::new();
-    };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .build()
-        .into();
-    points
-        .iter()
-        .filter_map(|point| point.distpoint()?.fullname())
-        .flat_map(|names| {
-            names
-                .iter()
-                .filter_map(|name| name.uri().map(str::to_string))
-        })
-        .filter(|url| url.starts_with("http://"))
-        .filter_map(|url| {
-            let mut response = agent.get(&url).call().ok()?;
-            response
-                .body_mut()
-                .with_config()
-                .limit(MAX_CRL_BYTES)
-                .read_to_vec()
-                .ok()
-        })
-        .collect()
+    use crate::pki::fetch::{Budget, FetchLimits, crls_of};
+    crls_of(
+        cert,
+        &Budget::new(FetchLimits {
+            total: timeout,
+            requests: 4,
+        }),
+    )
 }
 
 /// POSTs `body` over plain HTTP (OCSP and TSA answers are signed) and reads a bounded answer.
@@ -363,24 +315,7 @@ pub(super) fn post(
     body: &[u8],
     timeout: Duration,
 ) -> Result<Vec<u8>, String> {
-    if !url.starts_with("http://") {
-        return Err("only http:// URLs are supported".into());
-    }
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .build()
-        .into();
-    let mut response = agent
-        .post(url)
-        .header("Content-Type", content_type)
-        .send(body)
-        .map_err(|e| e.to_string())?;
-    response
-        .body_mut()
-        .with_config()
-        .limit(MAX_RESPONSE_BYTES)
-        .read_to_vec()
-        .map_err(|e| e.to_string())
+    crate::pki::fetch::post(url, content_type, body, timeout)
 }
 
 /// Whether a certificate is signed with one of Kazakhstan's GOST algorithms.

@@ -40,6 +40,9 @@ impl CmsCheck {
             crls: Vec::new(),
             ocsps: Vec::new(),
             warnings: Vec::new(),
+            intact: None,
+            valid: None,
+            certificate_bound: false,
         }
     }
 }
@@ -166,6 +169,12 @@ pub struct CmsCheck {
     pub ocsps: Vec<Vec<u8>>,
     /// Things worth knowing.
     pub warnings: Vec<String>,
+    /// Whether the signed content matches the message-digest (null: not reached).
+    pub intact: Option<bool>,
+    /// Whether the signature value verifies (null: not reached).
+    pub valid: Option<bool>,
+    /// Whether a signing-certificate(-v2) attribute names the signer's certificate.
+    pub certificate_bound: bool,
 }
 
 fn digest_of(oid: &ObjectIdentifier) -> Option<MessageDigest> {
@@ -268,6 +277,7 @@ fn check_inner(
             let message_digest = value_of(ID_MESSAGE_DIGEST)?
                 .and_then(|v| v.decode_as::<OctetString>().ok())
                 .ok_or_else(|| format("the message-digest attribute is missing"))?;
+            check.intact = Some(message_digest.as_bytes() == data_digest.as_slice());
             if message_digest.as_bytes() != data_digest.as_slice() {
                 return Err((
                     SubIndication::HashFailure,
@@ -281,7 +291,8 @@ fn check_inner(
                 check.claimed_signing_time =
                     Some(super::rfc3339(time.to_unix_duration().as_secs() as i64));
             }
-            check_signing_certificate(attributes, &signer_der, &mut check.warnings)?;
+            check.certificate_bound =
+                check_signing_certificate(attributes, &signer_der, &mut check.warnings)?;
             if let Some(value) = value_of(ID_ADBE_REVOCATION)? {
                 read_adbe_revocation(&value.to_der().map_err(der_error)?, check);
             }
@@ -300,7 +311,11 @@ fn check_inner(
         let key = gost::public_key_of(&signer.tbs_certificate.subject_public_key_info)
             .map_err(|e| (SubIndication::CryptoConstraintsFailure, e.to_string()))?;
         let signature = signer_info.signature.as_bytes();
-        return match gost::verify_message_as(&algorithm, &key, &signed_message, signature) {
+        let verified = gost::verify_message_as(&algorithm, &key, &signed_message, signature);
+        if let Ok(valid) = verified {
+            record_validity(check, valid);
+        }
+        return match verified {
             Ok(true) => {
                 read_signature_timestamp(signer_info, check);
                 Ok(())
@@ -353,6 +368,7 @@ fn check_inner(
     let valid = verifier
         .verify_oneshot(signer_info.signature.as_bytes(), &signed_message)
         .unwrap_or(false);
+    record_validity(check, valid);
     if !valid {
         return Err((
             SubIndication::SigCryptoFailure,
@@ -361,6 +377,15 @@ fn check_inner(
     }
     read_signature_timestamp(signer_info, check);
     Ok(())
+}
+
+/// Records whether the signature value verified; without signed attributes it covers the
+/// content itself, so it also says whether the content is intact.
+fn record_validity(check: &mut CmsCheck, valid: bool) {
+    check.valid = Some(valid);
+    if check.intact.is_none() {
+        check.intact = Some(valid);
+    }
 }
 
 /// The certificate the SignerInfo names, by issuer and serial or by subject key identifier.
@@ -455,10 +480,17 @@ pub fn check_timestamp(der: &[u8], parts: &[&[u8]]) -> (CmsCheck, Vec<Vec<u8>>) 
             .get(0)
             .ok_or_else(|| format("no SignerInfo"))?;
         check.signer = Some(find_signer(&parsed, signer_info)?);
-        let info = crate::pki::timestamp::verified_tst_info(der)
-            .map_err(|reason| (SubIndication::SigCryptoFailure, reason))?;
+        let info = match crate::pki::timestamp::verified_tst_info(der) {
+            Ok(info) => info,
+            Err(reason) => {
+                check.valid = Some(false);
+                return Err((SubIndication::SigCryptoFailure, reason));
+            }
+        };
+        check.valid = Some(true);
         let matches = crate::pki::timestamp::imprint_matches(&info, parts)
             .map_err(|reason| (SubIndication::CryptoConstraintsFailure, reason))?;
+        check.intact = Some(matches);
         if !matches {
             return Err((
                 SubIndication::HashFailure,
@@ -473,18 +505,19 @@ pub fn check_timestamp(der: &[u8], parts: &[&[u8]]) -> (CmsCheck, Vec<Vec<u8>>) 
     (check, certificates)
 }
 
-/// The signing-certificate(-v2) attribute, when present, must name the signer's certificate.
+/// The signing-certificate(-v2) attribute, when present, must name the signer's certificate;
+/// whether there is one.
 fn check_signing_certificate(
     attributes: &x509_cert::attr::Attributes,
     signer_der: &[u8],
     warnings: &mut Vec<String>,
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     use crate::pki::ess::{Binding, binding};
     match binding(attributes, signer_der) {
-        Binding::Names => Ok(()),
+        Binding::Names => Ok(true),
         Binding::Absent => {
             warnings.push("no signing-certificate attribute binds the signer's certificate".into());
-            Ok(())
+            Ok(false)
         }
         Binding::NamesAnother => Err(format(
             "the signing-certificate attribute names another certificate than the signer's",

@@ -17,7 +17,9 @@
 pub mod chain;
 mod changes;
 mod cms;
+pub mod etsi;
 mod gost_path;
+pub mod many;
 pub(crate) mod ossl;
 mod pdf;
 pub mod report;
@@ -26,7 +28,9 @@ use der::Decode;
 use lopdf::{Document, Object};
 use openssl::x509::{X509, X509VerifyResult};
 
-pub use report::{Coverage, Indication, Report, SignatureReport, Signer, SubIndication};
+pub use report::{
+    Coverage, Indication, ModificationLevel, Report, SignatureReport, Signer, SubIndication,
+};
 
 /// Largest input verified.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
@@ -72,9 +76,12 @@ pub struct VerifyOptions {
     pub trust_anchors: Vec<Vec<u8>>,
     /// Validation time when no timestamp gives one (default: now).
     pub at: Option<time::UtcDateTime>,
-    /// Ask the OCSP responders and CRL distribution points the certificates name when the
-    /// document carries no status for a certificate (plain HTTP; off by default).
-    pub fetch_revocation: bool,
+    /// Never ask the OCSP responders and CRL distribution points the certificates name. By
+    /// default they are asked (plain HTTP, within `fetch_limits`) for a certificate whose
+    /// status the document and the options do not give, as Acrobat, pyHanko and EU DSS do.
+    pub offline: bool,
+    /// How much one verification may fetch.
+    pub fetch_limits: crate::pki::fetch::FetchLimits,
     /// CRLs (DER) at hand besides those the document carries, e.g. the CA's latest.
     pub crls: Vec<Vec<u8>>,
     /// OCSP responses (DER) at hand besides those the document carries.
@@ -87,9 +94,26 @@ struct Evidence {
     certs: Vec<Vec<u8>>,
     ocsps: Vec<Vec<u8>>,
     crls: Vec<Vec<u8>>,
+    /// What is left for fetching; `None` offline.
+    budget: Option<std::sync::Arc<crate::pki::fetch::Budget>>,
 }
 
 impl Evidence {
+    /// Nothing yet, with a fresh fetching budget unless the options say offline.
+    fn for_options(options: &VerifyOptions) -> Self {
+        Evidence {
+            budget: (!options.offline)
+                .then(|| std::sync::Arc::new(crate::pki::fetch::Budget::new(options.fetch_limits))),
+            ..Default::default()
+        }
+    }
+
+    /// Whether it holds certificates and revocation data (what B-LT adds).
+    fn has_validation_data(&self) -> bool {
+        let revocation_data = !self.crls.is_empty() || !self.ocsps.is_empty();
+        !self.certs.is_empty() && revocation_data
+    }
+
     fn extend(&mut self, other: &Evidence) {
         self.certs.extend(other.certs.iter().cloned());
         self.ocsps.extend(other.ocsps.iter().cloned());
@@ -205,7 +229,10 @@ pub fn verify_pdf(file: &[u8], options: &VerifyOptions) -> Result<Report, Verify
         )));
     }
     let document = load_pdf(file).map_err(VerifyError::Unreadable)?;
-    let dss = read_dss(&document);
+    let dss = Evidence {
+        budget: Evidence::for_options(options).budget,
+        ..read_dss(&document)
+    };
     let mut found = pdf::find_signatures(&document);
     let mut warnings = Vec::new();
     if found.is_empty() {
@@ -218,10 +245,11 @@ pub fn verify_pdf(file: &[u8], options: &VerifyOptions) -> Result<Report, Verify
         ));
         found.truncate(MAX_SIGNATURES);
     }
-    let signatures = found
+    let mut signatures: Vec<SignatureReport> = found
         .iter()
         .map(|signature| verify_pdf_signature(file, &document, signature, &dss, &anchors, options))
         .collect();
+    mark_b_lta(&mut signatures);
     Ok(Report::new("pdf", signatures, warnings))
 }
 
@@ -260,6 +288,7 @@ pub fn verify_cms(
         certs: parsed.certificates.clone(),
         ocsps: parsed.ocsps.clone(),
         crls: parsed.crls.clone(),
+        ..Evidence::for_options(options)
     };
     let mut signatures = Vec::new();
     for index in 0..parsed.signer_count() {
@@ -273,6 +302,8 @@ pub fn verify_cms(
             continue;
         };
         let check = cms::check(&parsed, index, &[content]);
+        let mut outcome = outcome;
+        outcome.report.level = Some("CMS, not PAdES: a CMS file, not a PDF signature".into());
         signatures.push(assess(
             outcome,
             check,
@@ -321,6 +352,11 @@ impl Outcome {
                 indication: Indication::TotalPassed,
                 sub_indication: None,
                 reasons: Vec::new(),
+                intact: None,
+                valid: None,
+                trusted: None,
+                modification_level: None,
+                level: None,
                 signer: None,
                 claimed_signing_time,
                 timestamp: None,
@@ -345,6 +381,61 @@ impl Outcome {
         self.report.reasons.push(reason.into());
         self.report
     }
+
+    /// The signed content changed after signing: TOTAL-FAILED for that reason. ETSI EN 319
+    /// 102-1 has no sub-indication for it (the signature itself is intact and valid), so none
+    /// is given; `modification_level` and the reasons say what happened.
+    fn fail_modified(mut self, reason: impl Into<String>) -> SignatureReport {
+        self.report.indication = Indication::TotalFailed;
+        self.report.sub_indication = None;
+        self.report.modification_level = Some(ModificationLevel::Other);
+        self.report.reasons.push(reason.into());
+        self.report
+    }
+}
+
+/// A PDF date (`D:YYYYMMDDHHmmSSOHH'mm'`, ISO 32000-1, 7.9.4; every part after the year
+/// optional, no offset meaning UTC) in RFC 3339.
+fn pdf_date_rfc3339(text: &str) -> Option<String> {
+    let digits = text.strip_prefix("D:").unwrap_or(text);
+    let number = |from: usize, len: usize, default: u8| -> Option<u8> {
+        match digits.get(from..from + len) {
+            Some(part) if part.bytes().all(|b| b.is_ascii_digit()) => part.parse().ok(),
+            Some(_) => None,
+            None => Some(default),
+        }
+    };
+    let year: i32 = digits.get(0..4)?.parse().ok()?;
+    let (month, day) = (number(4, 2, 1)?, number(6, 2, 1)?);
+    let (hour, minute, second) = (number(8, 2, 0)?, number(10, 2, 0)?, number(12, 2, 0)?);
+    let digits_end = digits
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii_digit())
+        .map(|(i, _)| i)
+        .unwrap_or(digits.len())
+        .min(14);
+    let zone = &digits[digits_end..];
+    let offset = match zone.chars().next() {
+        None | Some('Z') => time::UtcOffset::UTC,
+        Some(sign @ ('+' | '-')) => {
+            let numbers: Vec<i8> = zone[1..]
+                .split('\'')
+                .filter(|part| !part.is_empty())
+                .map(|part| part.parse().ok())
+                .collect::<Option<_>>()?;
+            let (hours, minutes) = (*numbers.first()?, numbers.get(1).copied().unwrap_or(0));
+            let factor = if sign == '-' { -1 } else { 1 };
+            time::UtcOffset::from_hms(factor * hours, factor * minutes, 0).ok()?
+        }
+        Some(_) => return None,
+    };
+    let date =
+        time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    let time = time::Time::from_hms(hour, minute, second).ok()?;
+    time::PrimitiveDateTime::new(date, time)
+        .assume_offset(offset)
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 /// A signature proper, or a timestamp token standing as one.
@@ -362,12 +453,19 @@ fn verify_pdf_signature(
     anchors: &[X509],
     options: &VerifyOptions,
 ) -> SignatureReport {
+    let claimed = signature.m.as_deref().map(|m| (m, pdf_date_rfc3339(m)));
     let mut outcome = Outcome::new(
         signature.field.clone(),
         signature.sub_filter.clone(),
         validation_time_of(options),
-        signature.m.clone(),
+        claimed.as_ref().and_then(|(_, rfc3339)| rfc3339.clone()),
     );
+    if let Some((m, None)) = claimed {
+        outcome
+            .report
+            .warnings
+            .push(format!("the signing time /M {m:?} is not a PDF date"));
+    }
     let (range, der) = match pdf::check_byte_range(file, signature) {
         Ok(checked) => checked,
         Err(reason) => {
@@ -418,6 +516,7 @@ fn verify_pdf_signature(
                 certs: parsed.certificates.clone(),
                 ocsps: parsed.ocsps.clone(),
                 crls: parsed.crls.clone(),
+                budget: None,
             });
             match (sub_filter, parsed.encapsulated()) {
                 ("adbe.pkcs7.sha1", Some(content)) => {
@@ -427,6 +526,7 @@ fn verify_pdf_signature(
                             .map(|d| d.to_vec())
                             .unwrap_or_default();
                     if content != digest {
+                        outcome.report.intact = Some(false);
                         return outcome.fail(
                             Indication::TotalFailed,
                             SubIndication::HashFailure,
@@ -487,18 +587,77 @@ fn verify_pdf_signature(
                 .unwrap_or_default();
             outcome.report.signer = signer;
             outcome.report.warnings.extend(warnings);
-            return outcome.fail(
-                Indication::TotalFailed,
-                SubIndication::FormatFailure,
-                "the document was modified after signing",
-            );
+            outcome.report.intact = check.intact;
+            outcome.report.valid = check.valid;
+            return outcome.fail_modified("the document was modified after signing");
         }
         outcome
             .report
             .warnings
             .push("later revisions only add validation data, signatures or timestamps".into());
     }
+    outcome.report.modification_level = Some(if range.whole_file {
+        ModificationLevel::None
+    } else {
+        ModificationLevel::LtaUpdates
+    });
+    outcome.report.level = Some(pades_level(
+        kind,
+        sub_filter,
+        &check,
+        !range.whole_file && dss.has_validation_data(),
+    ));
     assess(outcome, check, &evidence, kind, anchors, options)
+}
+
+/// The PAdES baseline level (ETSI EN 319 142-1, 6) a PDF signature meets, as far as its own
+/// structure shows: B-B (ETSI.CAdES.detached with a signing-certificate(-v2) attribute), B-T (a
+/// signature timestamp over it), B-LT (a later DSS with certificates and revocation data).
+/// B-LTA (a later document timestamp) is decided for the whole file by [`mark_b_lta`].
+fn pades_level(
+    kind: Kind,
+    sub_filter: &str,
+    check: &cms::CmsCheck,
+    later_validation_data: bool,
+) -> String {
+    if kind == Kind::DocumentTimestamp {
+        return "document timestamp".into();
+    }
+    if sub_filter != "ETSI.CAdES.detached" {
+        return format!(
+            "CMS, not PAdES: /SubFilter {sub_filter} (PAdES baseline signatures use ETSI.CAdES.detached)"
+        );
+    }
+    if !check.certificate_bound {
+        return "CMS, not PAdES: no signing-certificate(-v2) attribute binds the signer's certificate"
+            .into();
+    }
+    match (check.timestamp.is_some(), later_validation_data) {
+        (false, _) => "PAdES B-B".into(),
+        (true, false) => "PAdES B-T".into(),
+        (true, true) => "PAdES B-LT".into(),
+    }
+}
+
+/// A B-LT signature that a later document timestamp covers is B-LTA.
+fn mark_b_lta(signatures: &mut [SignatureReport]) {
+    let end = |s: &SignatureReport| {
+        s.coverage
+            .as_ref()
+            .map(|c| c.byte_range[2] + c.byte_range[3])
+    };
+    let timestamp_ends: Vec<u64> = signatures
+        .iter()
+        .filter(|s| s.level.as_deref() == Some("document timestamp") && s.intact == Some(true))
+        .filter_map(end)
+        .collect();
+    for signature in signatures.iter_mut() {
+        if signature.level.as_deref() == Some("PAdES B-LT")
+            && end(signature).is_some_and(|e| timestamp_ends.iter().any(|t| *t > e))
+        {
+            signature.level = Some("PAdES B-LTA".into());
+        }
+    }
 }
 
 /// Everything after the cryptography: identity, key usage, timestamp, path, revocation.
@@ -521,6 +680,8 @@ fn assess(
         outcome.report.signer = Some(signer);
         outcome.report.warnings.extend(warnings);
     }
+    outcome.report.intact = check.intact;
+    outcome.report.valid = check.valid;
     if let Err((sub, reason)) = check.outcome {
         let indication = match sub {
             SubIndication::CryptoConstraintsFailure => Indication::Indeterminate,
@@ -595,6 +756,7 @@ pub fn check_certificate(
         certs: intermediates.to_vec(),
         ocsps: options.ocsps.clone(),
         crls: options.crls.clone(),
+        ..Evidence::for_options(options)
     };
     let anchors = match anchors_of(options) {
         Ok(anchors) => anchors,
@@ -655,11 +817,13 @@ fn assess_path(
                 }
                 other => other,
             };
+            outcome.report.trusted = Some(false);
             return outcome.fail(Indication::Indeterminate, sub, failure.reason);
         }
     };
+    outcome.report.trusted = Some(true);
     outcome.report.chain = path.iter().map(subject_line).collect();
-    match revocation_of_path(&path, &untrusted, evidence, anchors, time, options) {
+    match revocation_of_path(&path, &untrusted, evidence, anchors, time) {
         Ok(lines) => outcome.report.revocation = lines,
         Err((indication, sub, reason, lines)) => {
             outcome.report.revocation = lines;
@@ -720,9 +884,11 @@ fn assess_gost(
                 }
                 other => other,
             };
+            outcome.report.trusted = Some(false);
             return outcome.fail(Indication::Indeterminate, sub, reason);
         }
     };
+    outcome.report.trusted = Some(true);
     let subject = |der: &[u8]| {
         x509_cert::Certificate::from_der(der)
             .map(|c| c.tbs_certificate.subject.to_string())
@@ -749,10 +915,23 @@ fn gost_revocation(
         let name = x509_cert::Certificate::from_der(&path[depth])
             .map(|c| c.tbs_certificate.subject.to_string())
             .unwrap_or_default();
-        let status = gost_path::ocsp_status(&path[depth], &path[depth + 1], &evidence.ocsps)
-            .unwrap_or_else(|| {
-                gost_path::crl_status(&path[depth], &path[depth + 1], &evidence.crls, time)
-            });
+        let status_from = |ocsps: &[Vec<u8>], crls: &[Vec<u8>]| {
+            gost_path::ocsp_status(&path[depth], &path[depth + 1], ocsps).unwrap_or_else(|| {
+                gost_path::crl_status(&path[depth], &path[depth + 1], crls, time)
+            })
+        };
+        let mut status = status_from(&evidence.ocsps, &evidence.crls);
+        if let (CertStatus::Unknown(_), Some(budget)) = (&status, &evidence.budget)
+            && let (Ok(cert), Ok(issuer)) = (
+                parse_certificate(&path[depth]),
+                parse_certificate(&path[depth + 1]),
+            )
+        {
+            let fetched = crate::pki::fetch::revocation_data(&cert, &issuer, budget);
+            let ocsps = [evidence.ocsps.clone(), fetched.ocsps].concat();
+            let crls = [evidence.crls.clone(), fetched.crls].concat();
+            status = fetched_status(status_from(&ocsps, &crls), &fetched.failures);
+        }
         judge(&name, depth, status, time, lines)?;
     }
     Ok(())
@@ -806,7 +985,7 @@ fn timestamp_is_trusted(
         },
     )
     .map_err(|failure| failure.reason)?;
-    revocation_of_path(&path, untrusted, evidence, anchors, timestamp.time, options)
+    revocation_of_path(&path, untrusted, evidence, anchors, timestamp.time)
         .map(|_| ())
         .map_err(|(_, _, reason, _)| reason)
 }
@@ -822,7 +1001,6 @@ fn revocation_of_path(
     evidence: &Evidence,
     anchors: &[X509],
     time: i64,
-    options: &VerifyOptions,
 ) -> Result<Vec<String>, RevocationFailure> {
     let mut lines = Vec::new();
     // The last certificate of the path is the trust anchor.
@@ -841,21 +1019,40 @@ fn revocation_of_path(
             certs: Vec::new(),
             ocsps: evidence.ocsps.clone(),
             crls: evidence.crls.clone(),
+            budget: None,
         };
         let mut status = cert_status(cert, issuer, untrusted, &local, anchors, time);
-        if matches!(status, CertStatus::Unknown(_)) && options.fetch_revocation {
-            let (ocsps, crls) = crate::sign::revocation::fetch_raw(cert, issuer);
-            local.ocsps.extend(ocsps);
-            local.crls.extend(crls);
-            status = cert_status(cert, issuer, untrusted, &local, anchors, time);
-            if let CertStatus::Good(source) | CertStatus::Revoked(source, _) = &mut status {
-                *source = format!("{source}, fetched from the certificate's responder");
-            }
+        if let (CertStatus::Unknown(_), Some(budget)) = (&status, &evidence.budget) {
+            let fetched = crate::pki::fetch::revocation_data(cert, issuer, budget);
+            local.ocsps.extend(fetched.ocsps);
+            local.crls.extend(fetched.crls);
+            status = fetched_status(
+                cert_status(cert, issuer, untrusted, &local, anchors, time),
+                &fetched.failures,
+            );
         }
         judge(&name, depth, status, time, &mut lines)
             .map_err(|(indication, sub, reason)| (indication, sub, reason, lines.clone()))?;
     }
     Ok(lines)
+}
+
+/// A status found with fetched data says so; an unknown one names the sources that did not
+/// answer.
+fn fetched_status(status: CertStatus, failures: &[String]) -> CertStatus {
+    match status {
+        CertStatus::Good(source) => CertStatus::Good(format!(
+            "{source}, fetched from the certificate's responder"
+        )),
+        CertStatus::Revoked(source, at) => CertStatus::Revoked(
+            format!("{source}, fetched from the certificate's responder"),
+            at,
+        ),
+        CertStatus::Unknown(reason) if !failures.is_empty() => {
+            CertStatus::Unknown(format!("{reason}; fetching: {}", failures.join("; ")))
+        }
+        other => other,
+    }
 }
 
 /// A certificate's status and where it came from.
@@ -1056,7 +1253,30 @@ fn signer_of(der: &[u8]) -> Option<(Signer, Vec<String>)> {
             key: key.into(),
             subject: cert.tbs_certificate.subject.to_string(),
             issuer: cert.tbs_certificate.issuer.to_string(),
+            certificate: der.to_vec(),
         },
         warnings,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pdf_date_rfc3339;
+
+    #[test]
+    fn pdf_dates_become_rfc3339() {
+        for (pdf, rfc3339) in [
+            ("D:20221201170000+05'00'", Some("2022-12-01T17:00:00+05:00")),
+            ("D:20221201170000+05'00", Some("2022-12-01T17:00:00+05:00")),
+            ("D:20221201120000Z", Some("2022-12-01T12:00:00Z")),
+            ("D:20221201120000", Some("2022-12-01T12:00:00Z")),
+            ("D:2022", Some("2022-01-01T00:00:00Z")),
+            ("D:20221201120000-03'30'", Some("2022-12-01T12:00:00-03:30")),
+            ("D:20221301120000Z", None),
+            ("yesterday", None),
+            ("D:2022120112000O+05'00'", None),
+        ] {
+            assert_eq!(pdf_date_rfc3339(pdf).as_deref(), rfc3339, "{pdf}");
+        }
+    }
 }

@@ -1,11 +1,12 @@
-//! The verification report (schema version 1): an overall result and, per signature, an
-//! indication with an ETSI EN 319 102-1 sub-indication, the evidence and warnings.
+//! The verification report (schema version 2): an overall result and, per signature, an
+//! indication with an ETSI EN 319 102-1 sub-indication, what was found on the way (intact,
+//! valid, trusted, modifications, PAdES level), the evidence and warnings.
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Version of the JSON report's schema; bumped on any incompatible change.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// ETSI EN 319 102-1 main indication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -48,6 +49,19 @@ pub enum SubIndication {
     Revoked,
 }
 
+/// What changed in the document after a signature, in pyHanko's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModificationLevel {
+    /// The signature covers the whole file.
+    None,
+    /// Later revisions only add validation data (DSS), signatures or document timestamps.
+    LtaUpdates,
+    /// Something the signer saw changed (the signature is TOTAL-FAILED). eucdoc does not tell
+    /// form filling or annotations apart from other changes: every one is reported here.
+    Other,
+}
+
 /// What a signature covers and what came after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Coverage {
@@ -80,6 +94,9 @@ pub struct Signer {
     pub subject: String,
     /// The certificate's issuer, one line.
     pub issuer: String,
+    /// The certificate (DER), for the ETSI report's validation objects; not in the JSON.
+    #[serde(skip)]
+    pub certificate: Vec<u8>,
 }
 
 /// The result for one signature.
@@ -95,9 +112,22 @@ pub struct SignatureReport {
     pub sub_indication: Option<SubIndication>,
     /// One-line reasons behind the sub-indication.
     pub reasons: Vec<String>,
+    /// Whether the signed bytes are the ones the signature's digest names (null: not reached).
+    pub intact: Option<bool>,
+    /// Whether the signature value verifies with the signer's key (null: not reached).
+    pub valid: Option<bool>,
+    /// Whether the signer's certificate has a path to a trust anchor at the validation time
+    /// (null: not reached).
+    pub trusted: Option<bool>,
+    /// What changed after signing (PDF signatures only).
+    pub modification_level: Option<ModificationLevel>,
+    /// The profile the signature meets: "PAdES B-B", "PAdES B-T", "PAdES B-LT", "PAdES B-LTA",
+    /// "document timestamp", or "CMS, not PAdES: " and why.
+    pub level: Option<String>,
     /// Who signed, when the certificate could be read.
     pub signer: Option<Signer>,
-    /// The claimed signing time (`/M`), as written.
+    /// The claimed signing time (the PDF's `/M`, else the CMS signing-time attribute), RFC 3339
+    /// with the signer's UTC offset; nothing proves it.
     pub claimed_signing_time: Option<String>,
     /// The time of the signature's verified timestamp (RFC 3339): the signature existed then.
     /// For a document timestamp, its own time.
@@ -193,6 +223,30 @@ impl Report {
             ));
             for reason in &s.reasons {
                 out.push_str(&format!("  reason: {reason}\n"));
+            }
+            if let Some(level) = &s.level {
+                out.push_str(&format!("  level: {level}\n"));
+            }
+            let yes_no = |value: Option<bool>| match value {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "not checked",
+            };
+            out.push_str(&format!(
+                "  intact: {}; valid: {}; trusted: {}\n",
+                yes_no(s.intact),
+                yes_no(s.valid),
+                yes_no(s.trusted)
+            ));
+            if let Some(level) = s.modification_level {
+                let name = match level {
+                    ModificationLevel::None => "none",
+                    ModificationLevel::LtaUpdates => {
+                        "validation data, signatures or timestamps only"
+                    }
+                    ModificationLevel::Other => "the signed content changed",
+                };
+                out.push_str(&format!("  changes after signing: {name}\n"));
             }
             if let Some(signer) = &s.signer {
                 out.push_str(&format!("  signer: {}\n", signer.full_name));

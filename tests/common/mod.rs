@@ -212,3 +212,48 @@ pub fn start_responder(args: &[&str], env: &[(&str, &str)], fake_time: Option<&s
         url: format!("http://127.0.0.1:{port}/{}", args[0]),
     }
 }
+
+/// A plain HTTP server (Python's http.server) publishing `directory` on a free loopback port,
+/// e.g. the CRLs a development PKI's certificates point to; stopped when dropped.
+pub struct DirectoryServer {
+    child: std::process::Child,
+    /// Its port.
+    pub port: u16,
+}
+
+impl Drop for DirectoryServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn serve_directory(directory: &Path) -> DirectoryServer {
+    use std::io::BufRead;
+    let mut child = Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(directory)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 serves the directory");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("http.server says where it listens");
+    let port: u16 = line
+        .split_whitespace()
+        .skip_while(|w| *w != "port")
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    DirectoryServer { child, port }
+}
