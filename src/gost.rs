@@ -338,9 +338,16 @@ impl GostKey {
     /// a 64-byte little-endian scalar). The caller checks the key against its certificate
     /// ([`GostKey::public_key`]); `sign::KeyStoreSigner::open` does both.
     pub fn from_pkcs12(p12: &[u8], password: &str) -> Result<Self, GostError> {
-        let contents = crate::sign::read_key_store(p12, password)
-            .map_err(|e| GostError::Malformed(e.to_string()))?;
-        Self::from_pkcs8(&contents.key_info)
+        crate::pki::ossl::load_providers().map_err(GostError::Malformed)?;
+        let store = openssl::pkcs12::Pkcs12::from_der(p12)
+            .map_err(|_| GostError::Malformed("not a PKCS#12 key store".into()))?;
+        let key_info = crate::pki::ossl::pkcs12_contents(&store, password)
+            .map_err(|_| {
+                GostError::Malformed("the key store cannot be opened with this password".into())
+            })?
+            .key_info
+            .ok_or_else(|| GostError::Malformed("the key store holds no private key".into()))?;
+        Self::from_pkcs8(&key_info)
     }
 
     /// The key in a PrivateKeyInfo (DER) of algorithm 1.2.398.3.10.1.1.2.2.

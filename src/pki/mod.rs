@@ -1,16 +1,35 @@
 //! The core under both `sign` and `verify` (neither imports the other): digests named by OID,
 //! which certificate a CMS SignerInfo names, the ESS signing-certificate attributes that bind it
-//! (RFC 2634, RFC 5035), and RFC 3161 timestamp tokens (RSA/ECDSA through OpenSSL, GOST 2015
-//! through [`crate::gost`]).
+//! (RFC 2634, RFC 5035), RFC 3161 timestamp tokens (RSA/ECDSA through OpenSSL, GOST 2015
+//! through [`crate::gost`]), BER, who a Kazakh certificate names, and revocation data fetched
+//! under a budget.
 
 pub mod ber;
 pub mod ess;
 pub mod fetch;
+pub mod identity;
+pub(crate) mod ossl;
 pub mod timestamp;
 
 use cms::signed_data::SignerIdentifier;
 use der::Decode;
 use x509_cert::Certificate;
+
+/// RFC 6960, 4.2.2.2.1: a responder certificate with id-pkix-ocsp-nocheck needs no check.
+pub fn has_ocsp_nocheck(cert: &openssl::x509::X509) -> bool {
+    const ID_PKIX_OCSP_NOCHECK: const_oid::ObjectIdentifier =
+        const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+    cert.to_der()
+        .ok()
+        .and_then(|der| Certificate::from_der(&der).ok())
+        .is_some_and(|c| {
+            c.tbs_certificate
+                .extensions
+                .iter()
+                .flatten()
+                .any(|e| e.extn_id == ID_PKIX_OCSP_NOCHECK)
+        })
+}
 
 /// The DER of a CMS (or any one ASN.1 element) given as DER or BER (brought to DER, see
 /// [`ber`]), PEM (any "-----BEGIN ...-----" label) or bare base64; nothing may follow it.

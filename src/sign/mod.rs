@@ -9,14 +9,12 @@ mod appearance;
 pub mod cms;
 pub mod devpki;
 pub mod external;
-mod identity;
 pub mod pdf;
 pub mod revocation;
 mod signer;
 pub mod timestamp;
 
-pub use identity::SignerIdentity;
-pub(crate) use signer::read_key_store;
+pub use crate::pki::identity::SignerIdentity;
 pub use signer::{Digest, GostSigner, KeyAlgorithm, KeyStoreSigner, Pkcs12Signer, Signer};
 
 /// Why a document was not signed.

@@ -14,6 +14,7 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::{CrlStatus, X509, X509Crl, X509VerifyResult};
 
 use super::SignError;
+use crate::pki::has_ocsp_nocheck;
 
 /// Clock skew tolerated on OCSP thisUpdate/nextUpdate, in seconds.
 const OCSP_SKEW_SECONDS: u32 = 300;
@@ -54,19 +55,6 @@ fn subject(cert: &X509) -> String {
 
 fn self_signed(cert: &X509) -> bool {
     cert.issued(cert) == X509VerifyResult::OK
-}
-
-/// RFC 6960, 4.2.2.2.1: a responder certificate with id-pkix-ocsp-nocheck needs no check.
-pub(crate) fn has_ocsp_nocheck(cert: &X509) -> bool {
-    use der::Decode;
-    cert.to_der()
-        .ok()
-        .and_then(|der| x509_cert::Certificate::from_der(&der).ok())
-        .is_some_and(|c| {
-            c.tbs_certificate.extensions.iter().flatten().any(|e| {
-                e.extn_id == const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5")
-            })
-        })
 }
 
 /// Collects validation data for every certificate in `certificates` (DER, any order: the

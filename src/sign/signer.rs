@@ -1,13 +1,11 @@
 //! The key operation, behind the [`Signer`] trait: the PDF and CMS code never touch a key, so a
 //! PKCS#11 token or a GOST backend can be added without changing them.
 
-use std::sync::OnceLock;
 
 use der::Decode;
 use openssl::hash::MessageDigest;
 use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{Id, PKey, Private};
-use openssl::provider::Provider;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::KeyUsage;
 
@@ -103,20 +101,13 @@ pub trait Signer: Send + Sync {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
 }
 
-/// OpenSSL 3 needs the legacy provider for what Kazakhstan's CA issues (RC2-40 certificate bags,
-/// 3DES key bags, SHA-1 MAC). Loaded once, kept for the life of the process.
-pub(crate) fn load_providers() -> Result<(), SignError> {
-    static PROVIDERS: OnceLock<Result<(Provider, Provider), String>> = OnceLock::new();
-    match PROVIDERS.get_or_init(|| {
-        let default = Provider::try_load(None, "default", true).map_err(|e| e.to_string())?;
-        let legacy = Provider::try_load(None, "legacy", true).map_err(|e| e.to_string())?;
-        Ok((default, legacy))
-    }) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(SignError::KeyStore(format!(
+/// OpenSSL's legacy provider, which NCA key stores need (see [`crate::pki::ossl::load_providers`]).
+fn load_providers() -> Result<(), SignError> {
+    crate::pki::ossl::load_providers().map_err(|e| {
+        SignError::KeyStore(format!(
             "cannot load OpenSSL's legacy provider (needed for NCA key stores): {e}"
-        ))),
-    }
+        ))
+    })
 }
 
 /// What a key store holds, decrypted: the key's PrivateKeyInfo (DER, zeroized when dropped)
@@ -130,7 +121,7 @@ pub(crate) struct KeyStoreContents {
 /// bags, 3DES key bags and SHA-1 MAC). Errors name what is wrong in plain words and never echo
 /// the password.
 pub(crate) fn read_key_store(p12: &[u8], password: &str) -> Result<KeyStoreContents, SignError> {
-    use crate::verify::ossl::{Pkcs12Failure, pkcs12_contents};
+    use crate::pki::ossl::{Pkcs12Failure, pkcs12_contents};
     load_providers()?;
     if p12.is_empty() {
         return Err(SignError::KeyStore(

@@ -11,8 +11,8 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
 use openssl::x509::{X509, X509Crl, X509StoreContext, X509VerifyResult};
 
-use super::ossl;
 use super::report::SubIndication;
+use crate::pki::ossl;
 
 const ANY_POLICY: &str = "2.5.29.32.0";
 

@@ -20,7 +20,6 @@ mod cms;
 pub mod etsi;
 mod gost_path;
 pub mod many;
-pub(crate) mod ossl;
 mod pdf;
 pub mod report;
 
@@ -1011,7 +1010,7 @@ fn revocation_of_path(
         else {
             continue;
         };
-        if depth > 0 && crate::sign::revocation::has_ocsp_nocheck(cert) {
+        if depth > 0 && crate::pki::has_ocsp_nocheck(cert) {
             continue;
         }
         let name = subject_line(cert);
@@ -1224,7 +1223,7 @@ pub fn signer_from_certificate(der: &[u8]) -> Option<(Signer, Vec<String>)> {
 }
 
 fn signer_of(der: &[u8]) -> Option<(Signer, Vec<String>)> {
-    let identity = crate::sign::SignerIdentity::from_der(der).ok()?;
+    let identity = crate::pki::identity::SignerIdentity::from_der(der).ok()?;
     let cert = x509_cert::Certificate::from_der(der).ok()?;
     let roles = eku_of(der).iter().map(|oid| role_name(oid)).collect();
     let mut warnings = Vec::new();

@@ -149,6 +149,22 @@ pub enum Pkcs12Failure {
     UnusablePassword,
 }
 
+/// OpenSSL 3 needs the legacy provider for what Kazakhstan's CA issues (RC2-40 certificate bags,
+/// 3DES key bags, SHA-1 MAC). Loaded once, kept for the life of the process.
+pub fn load_providers() -> Result<(), String> {
+    use openssl::provider::Provider;
+    static PROVIDERS: std::sync::OnceLock<Result<(Provider, Provider), String>> =
+        std::sync::OnceLock::new();
+    match PROVIDERS.get_or_init(|| {
+        let default = Provider::try_load(None, "default", true).map_err(|e| e.to_string())?;
+        let legacy = Provider::try_load(None, "legacy", true).map_err(|e| e.to_string())?;
+        Ok((default, legacy))
+    }) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.clone()),
+    }
+}
+
 /// Decrypts the contents of `p12` with `password` (see [`Pkcs12Contents`]).
 pub fn pkcs12_contents(
     p12: &openssl::pkcs12::Pkcs12Ref,
