@@ -1,7 +1,6 @@
 //! The key operation, behind the [`Signer`] trait: the PDF and CMS code never touch a key, so a
 //! PKCS#11 token or a GOST backend can be added without changing them.
 
-
 use der::Decode;
 use openssl::hash::MessageDigest;
 use openssl::pkcs12::Pkcs12;

@@ -28,7 +28,8 @@ use lopdf::{Document, Object};
 use openssl::x509::{X509, X509VerifyResult};
 
 pub use report::{
-    Coverage, Indication, ModificationLevel, Report, SignatureReport, Signer, SubIndication,
+    CertificateStatus, Coverage, Indication, ModificationLevel, Report, Revocation,
+    SignatureReport, Signer, SubIndication,
 };
 
 /// Largest input verified.
@@ -908,7 +909,7 @@ fn gost_revocation(
     path: &[Vec<u8>],
     evidence: &Evidence,
     time: i64,
-    lines: &mut Vec<String>,
+    lines: &mut Vec<Revocation>,
 ) -> Result<(), (Indication, SubIndication, String)> {
     for depth in 0..path.len().saturating_sub(1) {
         let name = x509_cert::Certificate::from_der(&path[depth])
@@ -989,7 +990,7 @@ fn timestamp_is_trusted(
         .map_err(|(_, _, reason, _)| reason)
 }
 
-type RevocationFailure = (Indication, SubIndication, String, Vec<String>);
+type RevocationFailure = (Indication, SubIndication, String, Vec<Revocation>);
 
 /// The status of every certificate of `path` below its trust anchor: OCSP first, then CRLs
 /// (checked by OpenSSL with the certificate's own path), then, when allowed, the responders the
@@ -1000,7 +1001,7 @@ fn revocation_of_path(
     evidence: &Evidence,
     anchors: &[X509],
     time: i64,
-) -> Result<Vec<String>, RevocationFailure> {
+) -> Result<Vec<Revocation>, RevocationFailure> {
     let mut lines = Vec::new();
     // The last certificate of the path is the trust anchor.
     for (depth, cert) in path.iter().enumerate().take(path.len().saturating_sub(1)) {
@@ -1072,16 +1073,23 @@ fn judge(
     depth: usize,
     status: CertStatus,
     time: i64,
-    lines: &mut Vec<String>,
+    lines: &mut Vec<Revocation>,
 ) -> Result<(), (Indication, SubIndication, String)> {
+    let entry = |status: CertificateStatus, source: &str, revoked_at: Option<i64>| Revocation {
+        certificate: name.to_string(),
+        status,
+        source: source.to_string(),
+        revoked_at: revoked_at.map(rfc3339),
+    };
     match status {
-        CertStatus::Good(source) => lines.push(format!("{name}: good ({source})")),
-        CertStatus::Revoked(source, Some(revoked_at)) if revoked_at > time => lines.push(format!(
-            "{name}: revoked after the validation time, at {} ({source})",
-            rfc3339(revoked_at)
+        CertStatus::Good(source) => lines.push(entry(CertificateStatus::Good, &source, None)),
+        CertStatus::Revoked(source, Some(revoked_at)) if revoked_at > time => lines.push(entry(
+            CertificateStatus::RevokedAfterValidationTime,
+            &source,
+            Some(revoked_at),
         )),
-        CertStatus::Revoked(source, _) => {
-            lines.push(format!("{name}: revoked ({source})"));
+        CertStatus::Revoked(source, revoked_at) => {
+            lines.push(entry(CertificateStatus::Revoked, &source, revoked_at));
             return Err((
                 Indication::TotalFailed,
                 SubIndication::Revoked,
@@ -1089,7 +1097,7 @@ fn judge(
             ));
         }
         CertStatus::OnHold(source) => {
-            lines.push(format!("{name}: on hold ({source})"));
+            lines.push(entry(CertificateStatus::OnHold, &source, None));
             return Err((
                 Indication::Indeterminate,
                 SubIndication::TryLater,
@@ -1097,7 +1105,7 @@ fn judge(
             ));
         }
         CertStatus::Unknown(reason) => {
-            lines.push(format!("{name}: unknown ({reason})"));
+            lines.push(entry(CertificateStatus::Unknown, &reason, None));
             return Err((
                 Indication::Indeterminate,
                 SubIndication::TryLater,

@@ -62,6 +62,36 @@ pub enum ModificationLevel {
     Other,
 }
 
+/// A certificate's revocation status at the validation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertificateStatus {
+    /// Not revoked.
+    Good,
+    /// Revoked, but after the validation time (a timestamped signature still holds).
+    RevokedAfterValidationTime,
+    /// Revoked.
+    Revoked,
+    /// Suspended (certificateHold).
+    OnHold,
+    /// No usable revocation data.
+    Unknown,
+}
+
+/// The revocation status of one certificate of the path, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Revocation {
+    /// The certificate's subject.
+    pub certificate: String,
+    /// Its status.
+    pub status: CertificateStatus,
+    /// Where the status came from ("CRL", "OCSP, keyCompromise", "… fetched from the
+    /// certificate's responder"), or why there is none.
+    pub source: String,
+    /// When it was revoked (RFC 3339), when known.
+    pub revoked_at: Option<String>,
+}
+
 /// What a signature covers and what came after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Coverage {
@@ -138,7 +168,7 @@ pub struct SignatureReport {
     /// The certificate path, signer first, trust anchor last (subjects), when one was found.
     pub chain: Vec<String>,
     /// Per certificate of the path below the anchor: its status and where it came from.
-    pub revocation: Vec<String>,
+    pub revocation: Vec<Revocation>,
     /// What changed after signing (empty when nothing but allowed additions).
     pub modifications: Vec<String>,
     /// What the signature covers.
@@ -275,8 +305,20 @@ impl Report {
             for (depth, subject) in s.chain.iter().enumerate() {
                 out.push_str(&format!("  chain {depth}: {subject}\n"));
             }
-            for line in &s.revocation {
-                out.push_str(&format!("  revocation: {line}\n"));
+            for entry in &s.revocation {
+                let status = serde_json::to_value(entry.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let at = entry
+                    .revoked_at
+                    .as_deref()
+                    .map(|t| format!(" at {t}"))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  revocation: {}: {status}{at} ({})\n",
+                    entry.certificate, entry.source
+                ));
             }
             for line in &s.modifications {
                 out.push_str(&format!("  modified: {line}\n"));
