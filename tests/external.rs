@@ -473,3 +473,47 @@ fn ber_signatures_of_other_signers_verify_and_embed() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The CMS `der` with its first certificate repeated in the SignedData's certificates (legal
+/// DER: a SET OF may hold equal elements), re-encoded with the `der` crate's generic values.
+fn with_repeated_certificate(der: &[u8]) -> Vec<u8> {
+    use der::{Any, Decode, Encode, Reader, Tagged};
+    let info = cms::content_info::ContentInfo::from_der(der).unwrap();
+    let mut fields: Vec<Any> = Vec::from_der(&info.content.to_der().unwrap()).unwrap();
+    let certificates = fields
+        .iter_mut()
+        .find(|f| f.tag().number().value() == 0 && f.tag().is_context_specific())
+        .unwrap();
+    let mut reader = der::SliceReader::new(certificates.value()).unwrap();
+    let first = Any::decode(&mut reader).unwrap().to_der().unwrap();
+    let mut content = certificates.value().to_vec();
+    content.extend(&first);
+    *certificates = Any::new(certificates.tag(), content).unwrap();
+    cms::content_info::ContentInfo {
+        content_type: info.content_type,
+        content: Any::from_der(&fields.to_der().unwrap()).unwrap(),
+    }
+    .to_der()
+    .unwrap()
+}
+
+/// A certificate the CMS carries twice (equal elements in a SET OF, as some signers write) is
+/// a warning, not a refusal: the signature verifies TOTAL-PASSED and the report says what was
+/// repeated.
+#[test]
+fn a_repeated_certificate_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dev_pki(&dir.path().join("pki"));
+    let officer = NcaLayer::start(&pki.officer, DEV_PASSWORD);
+    let certificate = officer.certificate();
+    let (draft, digest, _) = prepare(dir.path(), &certificate);
+    let repeated = with_repeated_certificate(&officer.sign_hash(&digest));
+    let pdf = with_contents(&std::fs::read(&draft).unwrap(), &repeated);
+    let path = write_temp(dir.path(), "repeated.pdf", &pdf);
+    let report = assert_total_passed(&path, &pki);
+    let warnings = report["signatures"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("the CMS repeats a certificate"),
+        "{report:#}"
+    );
+}

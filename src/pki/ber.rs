@@ -9,7 +9,7 @@
 //! (constructed strings, indefinite and non-minimal lengths) and no crate in the tree reads them;
 //! lengths are written by `der`.
 
-use der::Encode;
+use der::{Encode, Tagged};
 
 /// Deepest nesting read (a CMS with a timestamp token is ~15 deep).
 const MAX_DEPTH: usize = 64;
@@ -250,6 +250,91 @@ fn string_contents(chunks: &[u8], number: u8) -> Result<Vec<u8>, BerError> {
         joined.push(0);
     }
     Ok(joined)
+}
+
+/// A SignedData (DER) with exact repeats dropped where they touch nothing signed: in its
+/// digestAlgorithms, certificates and CRLs, and in each SignerInfo's unsigned attributes.
+/// DER's SET OF may hold equal elements, the `der` crate refuses them, and signers write them
+/// (the same certificate twice). Returns the SignedData and one line per kind of repeat
+/// dropped; `None` when it cannot be read as a SEQUENCE of values.
+pub fn without_repeats(signed_data: &[u8]) -> Option<(Vec<u8>, Vec<String>)> {
+    use der::{Any, Decode, Tag, TagNumber};
+    let mut fields: Vec<Any> = Vec::from_der(signed_data).ok()?;
+    let mut notes = Vec::new();
+    let last = fields.len().checked_sub(1)?;
+    for (index, field) in fields.iter_mut().enumerate() {
+        let context = |n: u8| Tag::ContextSpecific {
+            constructed: true,
+            number: TagNumber::new(n),
+        };
+        let what = match field.tag() {
+            Tag::Set if index == 1 => "digest algorithm",
+            tag if tag == context(0) => "certificate",
+            tag if tag == context(1) => "CRL",
+            Tag::Set if index == last => {
+                // SignerInfos: each SignerInfo's unsignedAttrs [1].
+                let mut infos = children(field)?;
+                for info in &mut infos {
+                    let mut parts: Vec<Any> = Vec::from_der(&info.to_der().ok()?).ok()?;
+                    for part in parts.iter_mut().filter(|p| p.tag() == context(1)) {
+                        if let Some((fixed, dropped)) = dedupe(part)
+                            && dropped > 0
+                        {
+                            *part = fixed;
+                            notes.push(
+                                "the CMS repeats an unsigned attribute; the copy is ignored"
+                                    .to_string(),
+                            );
+                        }
+                    }
+                    *info = Any::from_der(&parts.to_der().ok()?).ok()?;
+                }
+                *field = joined(field.tag(), &infos)?;
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some((fixed, dropped)) = dedupe(field)
+            && dropped > 0
+        {
+            *field = fixed;
+            notes.push(format!("the CMS repeats a {what}; the copy is ignored"));
+        }
+    }
+    Some((fields.to_der().ok()?, notes))
+}
+
+/// The elements inside a constructed value.
+fn children(value: &der::Any) -> Option<Vec<der::Any>> {
+    use der::{Decode, Reader};
+    let mut reader = der::SliceReader::new(value.value()).ok()?;
+    let mut out = Vec::new();
+    while !reader.is_finished() {
+        out.push(der::Any::decode(&mut reader).ok()?);
+    }
+    Some(out)
+}
+
+/// A constructed value of `tag` holding `elements`.
+fn joined(tag: der::Tag, elements: &[der::Any]) -> Option<der::Any> {
+    let mut content = Vec::new();
+    for element in elements {
+        element.encode_to_vec(&mut content).ok()?;
+    }
+    der::Any::new(tag, content).ok()
+}
+
+/// `value` without later copies of equal elements, and how many were dropped.
+fn dedupe(value: &der::Any) -> Option<(der::Any, usize)> {
+    let elements = children(value)?;
+    let mut kept: Vec<der::Any> = Vec::with_capacity(elements.len());
+    for element in elements {
+        if !kept.contains(&element) {
+            kept.push(element);
+        }
+    }
+    let dropped = children(value)?.len() - kept.len();
+    Some((joined(value.tag(), &kept)?, dropped))
 }
 
 #[cfg(test)]

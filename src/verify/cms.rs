@@ -70,6 +70,8 @@ pub struct Parsed {
     pub crls: Vec<Vec<u8>>,
     /// OCSP responses from the `crls` field (RFC 5940) (DER).
     pub ocsps: Vec<Vec<u8>>,
+    /// Oddities that change nothing signed (repeated certificates or unsigned attributes).
+    pub warnings: Vec<String>,
 }
 
 impl Parsed {
@@ -105,8 +107,19 @@ pub fn parse(der: &[u8]) -> Result<Parsed, Failure> {
             info.content_type
         )));
     }
-    let signed = SignedData::from_der(&info.content.to_der().map_err(der_error)?)
-        .map_err(|e| format(format!("not a CMS SignedData: {e}")))?;
+    let signed_der = info.content.to_der().map_err(der_error)?;
+    let mut warnings = Vec::new();
+    let signed = match SignedData::from_der(&signed_der) {
+        Ok(signed) => signed,
+        // Equal elements in a SET OF outside what was signed are legal DER the `der` crate
+        // refuses: drop the copies, say so, and read it again.
+        Err(e) => crate::pki::ber::without_repeats(&signed_der)
+            .and_then(|(fixed, notes)| {
+                warnings = notes;
+                SignedData::from_der(&fixed).ok()
+            })
+            .ok_or_else(|| format(format!("not a CMS SignedData: {e}")))?,
+    };
     if signed.signer_infos.0.len() > MAX_SIGNER_INFOS {
         return Err(format(format!(
             "{} SignerInfos; at most {MAX_SIGNER_INFOS} are read",
@@ -138,6 +151,7 @@ pub fn parse(der: &[u8]) -> Result<Parsed, Failure> {
         certificates,
         crls,
         ocsps,
+        warnings,
     })
 }
 
@@ -190,6 +204,7 @@ fn digest_of(oid: &ObjectIdentifier) -> Option<MessageDigest> {
 /// Checks SignerInfo `index` of `parsed` over `parts` (the signed content, in pieces).
 pub fn check(parsed: &Parsed, index: usize, parts: &[&[u8]]) -> CmsCheck {
     let mut check = CmsCheck::empty();
+    check.warnings.extend(parsed.warnings.iter().cloned());
     check.outcome = check_inner(parsed, index, parts, &mut check);
     check
 }
