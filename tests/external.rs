@@ -477,7 +477,7 @@ fn ber_signatures_of_other_signers_verify_and_embed() {
 /// The CMS `der` with its first certificate repeated in the SignedData's certificates (legal
 /// DER: a SET OF may hold equal elements), re-encoded with the `der` crate's generic values.
 fn with_repeated_certificate(der: &[u8]) -> Vec<u8> {
-    use der::{Any, Decode, Encode, Reader, Tagged};
+    use der::{Any, Decode, Encode, Tagged};
     let info = cms::content_info::ContentInfo::from_der(der).unwrap();
     let mut fields: Vec<Any> = Vec::from_der(&info.content.to_der().unwrap()).unwrap();
     let certificates = fields
