@@ -8,6 +8,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok((der, used)) = eucdoc::pki::ber::to_der(data) {
         assert!(used <= data.len());
         assert_eq!(eucdoc::pki::ber::to_der(&der), Ok((der.clone(), der.len())));
-        let _ = eucdoc::verify::verify_cms(&der, Some(b"detached data"), &Default::default());
+        let options = eucdoc::verify::VerifyOptions {
+            offline: true,
+            ..Default::default()
+        };
+        let _ = eucdoc::verify::verify_cms(&der, Some(b"detached data"), &options);
     }
 });
