@@ -15,6 +15,29 @@ use cms::signed_data::SignerIdentifier;
 use der::Decode;
 use x509_cert::Certificate;
 
+/// RFC 6960, 4.2.2.2: whether the GOST responder certificate `responder` (DER) may answer for
+/// certificates of `issuer` (DER): it is the issuer itself, or the issuer certified it (GOST
+/// signature) for OCSP signing (id-kp-OCSPSigning).
+pub fn gost_ocsp_responder_is_authorised(responder: &[u8], issuer: &[u8]) -> bool {
+    const ID_KP_OCSP_SIGNING: const_oid::ObjectIdentifier =
+        const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
+    if responder == issuer {
+        return true;
+    }
+    crate::gost::verify_certificate(responder, issuer) == Ok(true)
+        && Certificate::from_der(responder).is_ok_and(|cert| {
+            cert.tbs_certificate
+                .extensions
+                .iter()
+                .flatten()
+                .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
+                .and_then(|e| {
+                    x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok()
+                })
+                .is_some_and(|eku| eku.0.contains(&ID_KP_OCSP_SIGNING))
+        })
+}
+
 /// RFC 6960, 4.2.2.2.1: a responder certificate with id-pkix-ocsp-nocheck needs no check.
 pub fn has_ocsp_nocheck(cert: &openssl::x509::X509) -> bool {
     const ID_PKIX_OCSP_NOCHECK: const_oid::ObjectIdentifier =

@@ -325,9 +325,6 @@ fn is_ca(der: &[u8]) -> bool {
     })
 }
 
-/// id-kp-OCSPSigning.
-const ID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
-
 /// The status of a GOST signer's certificate (the first of `certificates`; its issuer among
 /// the rest) before signing: OCSP from `sources` or the certificate's AIA, checked with the GOST
 /// primitives (the response's signature by the responder certificate it carries, which must be
@@ -464,25 +461,7 @@ fn gost_ocsp_status(
             "OCSP {url}: the response's signature does not verify"
         )));
     }
-    let authorised = answer.responder == issuer_der
-        || (crate::gost::verify_certificate(&answer.responder, issuer_der) == Ok(true)
-            && x509_cert::Certificate::from_der(&answer.responder).is_ok_and(|responder| {
-                responder
-                    .tbs_certificate
-                    .extensions
-                    .iter()
-                    .flatten()
-                    .filter(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
-                    .filter_map(|e| {
-                        x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes())
-                            .ok()
-                    })
-                    .any(|eku| {
-                        eku.0
-                            .iter()
-                            .any(|oid| oid.to_string() == ID_KP_OCSP_SIGNING)
-                    })
-            }));
+    let authorised = crate::pki::gost_ocsp_responder_is_authorised(&answer.responder, issuer_der);
     if !authorised {
         return Ok(Err(format!(
             "OCSP {url}: the responder is neither the issuer nor certified by it for OCSP"

@@ -140,9 +140,6 @@ pub fn validate(
     ))
 }
 
-/// id-kp-OCSPSigning.
-const OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
-
 /// The status of `cert` (issued by `issuer`) from GOST-signed OCSP responses: a response counts
 /// when its signature verifies with the responder certificate it carries and that certificate
 /// is the issuer itself or issued by it for OCSP signing (RFC 6960, 4.2.2.2).
@@ -157,11 +154,7 @@ pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>]) -> Option<Cert
         if !answer.signature_valid {
             continue;
         }
-        let authorised = answer.responder == issuer
-            || (gost::verify_certificate(&answer.responder, issuer) == Ok(true)
-                && super::eku_of(&answer.responder)
-                    .iter()
-                    .any(|oid| oid == OCSP_SIGNING));
+        let authorised = crate::pki::gost_ocsp_responder_is_authorised(&answer.responder, issuer);
         if !authorised {
             continue;
         }
