@@ -85,8 +85,9 @@ const CORPUS_DISAGREEMENTS: &[(&str, &str)] = &[
 ];
 
 /// pyHanko's 130 PDFs: every one gives a report or a clear error, never a panic, within a time
-/// budget; for every signature pyHanko evaluates, our intact / modified verdict agrees with its
-/// verdict, except the listed cases.
+/// budget; for every signature pyHanko evaluates, our `intact` and `valid` equal its own (also
+/// where the /ByteRange is refused) and our modified verdict agrees with its verdict, except the
+/// listed cases.
 #[test]
 fn pyhanko_corpus_verdicts_agree() {
     let files = corpus_files();
@@ -146,6 +147,7 @@ fn pyhanko_corpus_verdicts_agree() {
                 true
             } else {
                 !row["intact"].as_bool().unwrap()
+                    || !row["valid"].as_bool().unwrap()
                     || row["modification"] == "OTHER"
                     || !matches!(
                         row["coverage"].as_str(),
@@ -160,6 +162,21 @@ fn pyhanko_corpus_verdicts_agree() {
                 continue;
             };
             compared += 1;
+            if !row["error"].is_string() {
+                let theirs = (row["intact"].as_bool(), row["valid"].as_bool());
+                let ours = (
+                    Some(signature.intact == Some(true)),
+                    Some(signature.valid == Some(true)),
+                );
+                if ours != theirs {
+                    disagreements.push(format!(
+                        "{}#{index} (intact, valid): pyHanko {theirs:?}, eucdoc {:?} ({})",
+                        short(file),
+                        (signature.intact, signature.valid),
+                        signature.reasons.join("; ")
+                    ));
+                }
+            }
             let ours_modified = eucdoc_modified(signature);
             if ours_modified != pyhanko_modified {
                 disagreements.push(format!(
@@ -510,7 +527,8 @@ fn nca_test_material() {
         report.to_text()
     );
     // The AUTH key must not sign documents: a CMS that `openssl cms` makes with it is not
-    // passed.
+    // passed. This certificate is also on the CRL: both failures are reported, and the more
+    // specific one (revoked: TOTAL-FAILED) decides over the key usage (INDETERMINATE).
     let dir = tempfile::tempdir().unwrap();
     let auth_p12 = write_temp(
         dir.path(),
@@ -553,12 +571,16 @@ fn nca_test_material() {
     .unwrap();
     assert_eq!(
         verdict(&report),
-        (
-            Indication::Indeterminate,
-            Some(SubIndication::ChainConstraintsFailure)
-        ),
+        (Indication::TotalFailed, Some(SubIndication::Revoked)),
         "{}",
         report.to_text()
+    );
+    assert_eq!(
+        report.signatures[0].reasons,
+        [
+            "certificate 0 of the path is revoked (CRL)",
+            "the signer's key lacks nonRepudiation (an AUTH key must not sign documents)"
+        ]
     );
     assert_eq!(report.signatures[0].signer.as_ref().unwrap().key, "AUTH");
 

@@ -99,9 +99,11 @@ const ID_SHA1: &str = "1.3.14.3.2.26";
 const ID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
 const ID_SHA384: &str = "2.16.840.1.101.3.4.2.2";
 const ID_SHA512: &str = "2.16.840.1.101.3.4.2.3";
+/// FIPS 202 / RFC 8419 (not in const-oid 0.9's database).
+pub(crate) const ID_SHAKE256: &str = "2.16.840.1.101.3.4.2.12";
 
-/// The digest of `parts` (concatenated) with the algorithm `oid` names: SHA-1, SHA-2 or
-/// Streebog-512 (Kazakh or TC 26 OID). `None` for any other algorithm.
+/// The digest of `parts` (concatenated) with the algorithm `oid` names: SHA-1, SHA-2,
+/// SHAKE256 (512 bits, for Ed448) or Streebog-512 (Kazakh or TC 26 OID). `None` for any other algorithm.
 pub fn digest_by_oid(oid: &str, parts: &[&[u8]]) -> Option<Vec<u8>> {
     use sha2::Digest;
     fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
@@ -120,6 +122,17 @@ pub fn digest_by_oid(oid: &str, parts: &[&[u8]]) -> Option<Vec<u8>> {
         ID_SHA256 => run::<sha2::Sha256>(parts),
         ID_SHA384 => run::<sha2::Sha384>(parts),
         ID_SHA512 => run::<sha2::Sha512>(parts),
+        // RFC 8419, 2.3: with Ed448, id-shake256 digests to 512 bits.
+        ID_SHAKE256 => {
+            let mut hasher =
+                openssl::hash::Hasher::new(openssl::hash::MessageDigest::shake_256()).ok()?;
+            for part in parts {
+                hasher.update(part).ok()?;
+            }
+            let mut digest = vec![0; 64];
+            hasher.finish_xof(&mut digest).ok()?;
+            digest
+        }
         oid if crate::gost::is_streebog512(oid) => {
             let mut hasher = streebog::Streebog512::new();
             parts.iter().for_each(|p| hasher.update(p));

@@ -197,6 +197,7 @@ fn digest_of(oid: &ObjectIdentifier) -> Option<MessageDigest> {
         "2.16.840.1.101.3.4.2.1" => MessageDigest::sha256(),
         "2.16.840.1.101.3.4.2.2" => MessageDigest::sha384(),
         "2.16.840.1.101.3.4.2.3" => MessageDigest::sha512(),
+        crate::pki::ID_SHAKE256 => MessageDigest::shake_256(),
         _ => return None,
     })
 }

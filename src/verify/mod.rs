@@ -333,9 +333,44 @@ pub(crate) fn rfc3339(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
-/// Builds one signature's report step by step; the first failure decides.
+/// Builds one signature's report step by step. Every failure found is kept; the most specific
+/// one decides the indication (see [`rank`]) and the reasons list them all, deciding one first.
 struct Outcome {
     report: SignatureReport,
+    failures: Vec<Failure>,
+}
+
+/// One failed check: its indication, sub-indication (none for a change after signing, which
+/// EN 319 102-1 has none for) and the reason in words.
+struct Failure {
+    indication: Indication,
+    sub: Option<SubIndication>,
+    reason: String,
+}
+
+/// How specific a failure is; the highest decides. As rustls-webpki ranks its path errors, a
+/// failure that says what is wrong with this signature outranks one that says something could
+/// not be established: TOTAL-FAILED (proven wrong) before INDETERMINATE, and within each, the
+/// signature's own bytes before its signer's certificate before missing data.
+fn rank(indication: Indication, sub: Option<SubIndication>) -> u8 {
+    use SubIndication as S;
+    match (indication, sub) {
+        (Indication::TotalFailed, Some(S::HashFailure)) => 100,
+        (Indication::TotalFailed, Some(S::SigCryptoFailure)) => 99,
+        (Indication::TotalFailed, None) => 98,
+        (Indication::TotalFailed, Some(S::Revoked)) => 97,
+        (Indication::TotalFailed, Some(S::FormatFailure)) => 96,
+        (Indication::TotalFailed, Some(_)) => 95,
+        (Indication::Indeterminate, Some(S::FormatFailure)) => 60,
+        (Indication::Indeterminate, Some(S::CryptoConstraintsFailure)) => 59,
+        (Indication::Indeterminate, Some(S::OutOfBoundsNoPoe)) => 58,
+        (Indication::Indeterminate, Some(S::Expired | S::NotYetValid)) => 57,
+        (Indication::Indeterminate, Some(S::ChainConstraintsFailure)) => 56,
+        (Indication::Indeterminate, Some(S::NoCertificateChainFound)) => 55,
+        (Indication::Indeterminate, Some(S::TryLater)) => 54,
+        (Indication::Indeterminate, _) => 50,
+        (Indication::TotalPassed, _) => 0,
+    }
 }
 
 impl Outcome {
@@ -367,29 +402,70 @@ impl Outcome {
                 coverage: None,
                 warnings: Vec::new(),
             },
+            failures: Vec::new(),
         }
     }
 
+    /// Records a failure; the checks go on.
+    fn note(&mut self, indication: Indication, sub: SubIndication, reason: impl Into<String>) {
+        self.failures.push(Failure {
+            indication,
+            sub: Some(sub),
+            reason: reason.into(),
+        });
+    }
+
+    /// The signed content changed after signing: TOTAL-FAILED for that reason. ETSI EN 319
+    /// 102-1 has no sub-indication for it (the signature itself is intact and valid), so none
+    /// is given; `modification_level` and the reasons say what happened.
+    fn note_modified(&mut self, reason: impl Into<String>) {
+        self.report.modification_level = Some(ModificationLevel::Other);
+        self.failures.push(Failure {
+            indication: Indication::TotalFailed,
+            sub: None,
+            reason: reason.into(),
+        });
+    }
+
+    /// The revocation lines of the signer's path into the report, its failures noted.
+    fn take_revocation(&mut self, statuses: PathRevocation) {
+        self.report.revocation = statuses.lines;
+        for (indication, sub, reason) in statuses.failures {
+            self.note(indication, sub, reason);
+        }
+    }
+
+    /// Whether a failure so far already proves the signature wrong (TOTAL-FAILED): later
+    /// checks still run for the report, but nothing is fetched for them.
+    fn failed_for_good(&self) -> bool {
+        self.failures
+            .iter()
+            .any(|f| f.indication == Indication::TotalFailed)
+    }
+
+    /// Records a failure after which nothing more can be checked, and ends the report.
     fn fail(
         mut self,
         indication: Indication,
         sub: SubIndication,
         reason: impl Into<String>,
     ) -> SignatureReport {
-        self.report.indication = indication;
-        self.report.sub_indication = Some(sub);
-        self.report.reasons.push(reason.into());
-        self.report
+        self.note(indication, sub, reason);
+        self.finish()
     }
 
-    /// The signed content changed after signing: TOTAL-FAILED for that reason. ETSI EN 319
-    /// 102-1 has no sub-indication for it (the signature itself is intact and valid), so none
-    /// is given; `modification_level` and the reasons say what happened.
-    fn fail_modified(mut self, reason: impl Into<String>) -> SignatureReport {
-        self.report.indication = Indication::TotalFailed;
-        self.report.sub_indication = None;
-        self.report.modification_level = Some(ModificationLevel::Other);
-        self.report.reasons.push(reason.into());
+    /// The report, its indication decided by the highest-ranked failure (the first found among
+    /// equals), every reason listed, deciding one first.
+    fn finish(mut self) -> SignatureReport {
+        self.failures
+            .sort_by_key(|f| std::cmp::Reverse(rank(f.indication, f.sub)));
+        if let Some(decisive) = self.failures.first() {
+            self.report.indication = decisive.indication;
+            self.report.sub_indication = decisive.sub;
+        }
+        self.report
+            .reasons
+            .extend(self.failures.into_iter().map(|f| f.reason));
         self.report
     }
 }
@@ -468,11 +544,14 @@ fn verify_pdf_signature(
     }
     let (range, der) = match pdf::check_byte_range(file, signature) {
         Ok(checked) => checked,
-        Err(reason) => {
+        Err(problem) => {
+            if let Some((ranges, der)) = &problem.readable {
+                report_cryptography_anyway(&mut outcome, file, ranges, der, signature);
+            }
             return outcome.fail(
                 Indication::TotalFailed,
                 SubIndication::FormatFailure,
-                reason,
+                problem.reason,
             );
         }
     };
@@ -577,30 +656,23 @@ fn verify_pdf_signature(
             }
         };
         let changes = changes::changes_after(&signed, last);
-        if !changes.is_empty() {
+        if changes.is_empty() {
+            outcome
+                .report
+                .warnings
+                .push("later revisions only add validation data, signatures or timestamps".into());
+        } else {
             outcome.report.modifications = changes;
-            let (signer, warnings) = check
-                .signer
-                .as_deref()
-                .and_then(signer_of)
-                .map(|(s, w)| (Some(s), w))
-                .unwrap_or_default();
-            outcome.report.signer = signer;
-            outcome.report.warnings.extend(warnings);
-            outcome.report.intact = check.intact;
-            outcome.report.valid = check.valid;
-            return outcome.fail_modified("the document was modified after signing");
+            outcome.note_modified("the document was modified after signing");
         }
-        outcome
-            .report
-            .warnings
-            .push("later revisions only add validation data, signatures or timestamps".into());
     }
-    outcome.report.modification_level = Some(if range.whole_file {
-        ModificationLevel::None
-    } else {
-        ModificationLevel::LtaUpdates
-    });
+    if outcome.report.modification_level.is_none() {
+        outcome.report.modification_level = Some(if range.whole_file {
+            ModificationLevel::None
+        } else {
+            ModificationLevel::LtaUpdates
+        });
+    }
     outcome.report.level = Some(pades_level(
         kind,
         sub_filter,
@@ -608,6 +680,40 @@ fn verify_pdf_signature(
         !range.whole_file && dss.has_validation_data(),
     ));
     assess(outcome, check, &evidence, kind, anchors, options)
+}
+
+/// For a signature refused for its /ByteRange: whether the bytes it does name are intact and
+/// its value verifies, and who signed, so the report says what pyHanko and EU DSS would show
+/// beside the refusal. Only the report's facts change, never the verdict.
+fn report_cryptography_anyway(
+    outcome: &mut Outcome,
+    file: &[u8],
+    ranges: &[(usize, usize)],
+    der: &[u8],
+    signature: &pdf::FoundSignature,
+) {
+    let parts: Vec<&[u8]> = ranges
+        .iter()
+        .map(|(offset, length)| &file[*offset..offset + length])
+        .collect();
+    let check = if signature.kind.as_deref() == Some("DocTimeStamp")
+        || signature.sub_filter.as_deref() == Some("ETSI.RFC3161")
+    {
+        cms::check_timestamp(der, &parts).0
+    } else {
+        match cms::parse(der) {
+            Ok(parsed) if parsed.signer_count() == 1 && parsed.encapsulated().is_none() => {
+                cms::check(&parsed, 0, &parts)
+            }
+            _ => return,
+        }
+    };
+    outcome.report.intact = check.intact;
+    outcome.report.valid = check.valid;
+    if let Some((signer, warnings)) = check.signer.as_deref().and_then(signer_of) {
+        outcome.report.signer = Some(signer);
+        outcome.report.warnings.extend(warnings);
+    }
 }
 
 /// The PAdES baseline level (ETSI EN 319 142-1, 6) a PDF signature meets, as far as its own
@@ -682,28 +788,37 @@ fn assess(
     }
     outcome.report.intact = check.intact;
     outcome.report.valid = check.valid;
-    if let Err((sub, reason)) = check.outcome {
+    let cryptography_holds = check.outcome.is_ok();
+    if let Err((sub, reason)) = &check.outcome {
         let indication = match sub {
             SubIndication::CryptoConstraintsFailure => Indication::Indeterminate,
             _ => Indication::TotalFailed,
         };
-        return outcome.fail(indication, sub, reason);
+        outcome.note(indication, *sub, reason.clone());
     }
+    // The signer's certificate is still judged when the cryptography failed (the report says
+    // who it claims to be and whether they are trusted); without one nothing more can be.
     let Some(signer_der) = check.signer.as_ref() else {
-        return outcome.fail(
-            Indication::TotalFailed,
-            SubIndication::FormatFailure,
-            "no signer certificate",
-        );
+        if cryptography_holds {
+            return outcome.fail(
+                Indication::TotalFailed,
+                SubIndication::FormatFailure,
+                "no signer certificate",
+            );
+        }
+        return outcome.finish();
     };
     if kind == Kind::Signature && !has_non_repudiation(signer_der) {
-        return outcome.fail(
+        outcome.note(
             Indication::Indeterminate,
             SubIndication::ChainConstraintsFailure,
             "the signer's key lacks nonRepudiation (an AUTH key must not sign documents)",
         );
     }
     let mut evidence = evidence.clone();
+    if outcome.failed_for_good() {
+        evidence.budget = None;
+    }
     evidence.ocsps.extend(check.ocsps.iter().cloned());
     evidence.crls.extend(check.crls.iter().cloned());
     evidence.ocsps.extend(options.ocsps.iter().cloned());
@@ -713,7 +828,7 @@ fn assess(
     if kind == Kind::DocumentTimestamp {
         outcome.report.timestamp = check.claimed_signing_time.clone();
     }
-    if let Some(timestamp) = &check.timestamp {
+    if let Some(timestamp) = check.timestamp.as_ref().filter(|_| cryptography_holds) {
         let mut certs = evidence.certs.clone();
         certs.extend(timestamp.certificates.iter().cloned());
         let untrusted = unique_certificates(&certs);
@@ -823,14 +938,9 @@ fn assess_path(
     };
     outcome.report.trusted = Some(true);
     outcome.report.chain = path.iter().map(subject_line).collect();
-    match revocation_of_path(&path, &untrusted, evidence, anchors, time) {
-        Ok(lines) => outcome.report.revocation = lines,
-        Err((indication, sub, reason, lines)) => {
-            outcome.report.revocation = lines;
-            return outcome.fail(indication, sub, reason);
-        }
-    }
-    outcome.report
+    let statuses = revocation_of_path(&path, &untrusted, evidence, anchors, time);
+    outcome.take_revocation(statuses);
+    outcome.finish()
 }
 
 /// Each distinct certificate once: documents carry the same ones in the CMS and the DSS.
@@ -895,22 +1005,14 @@ fn assess_gost(
             .unwrap_or_default()
     };
     outcome.report.chain = path.iter().map(|c| subject(c)).collect();
-    if let Err((indication, sub, reason)) =
-        gost_revocation(&path, evidence, time, &mut outcome.report.revocation)
-    {
-        return outcome.fail(indication, sub, reason);
-    }
-    outcome.report
+    outcome.take_revocation(gost_revocation(&path, evidence, time));
+    outcome.finish()
 }
 
 /// The status at `time` of every certificate of a GOST `path` below its anchor (OCSP first,
-/// then CRLs), one line each into `lines`; the first certificate that fails stops it.
-fn gost_revocation(
-    path: &[Vec<u8>],
-    evidence: &Evidence,
-    time: i64,
-    lines: &mut Vec<Revocation>,
-) -> Result<(), (Indication, SubIndication, String)> {
+/// then CRLs): one line each, and the failures.
+fn gost_revocation(path: &[Vec<u8>], evidence: &Evidence, time: i64) -> PathRevocation {
+    let mut statuses = PathRevocation::default();
     for depth in 0..path.len().saturating_sub(1) {
         let name = x509_cert::Certificate::from_der(&path[depth])
             .map(|c| c.tbs_certificate.subject.to_string())
@@ -932,9 +1034,9 @@ fn gost_revocation(
             let crls = [evidence.crls.clone(), fetched.crls].concat();
             status = fetched_status(status_from(&ocsps, &crls), &fetched.failures);
         }
-        judge(&name, depth, status, time, lines)?;
+        statuses.judge(&name, depth, status, time);
     }
-    Ok(())
+    statuses
 }
 
 fn subject_line(cert: &X509) -> String {
@@ -971,8 +1073,7 @@ fn timestamp_is_trusted(
             timestamp.time,
         )
         .map_err(|(_, reason)| reason)?;
-        return gost_revocation(&path, evidence, timestamp.time, &mut Vec::new())
-            .map_err(|(_, _, reason)| reason);
+        return gost_revocation(&path, evidence, timestamp.time).passed();
     }
     let tsa = parse_certificate(&timestamp.tsa).map_err(|e| e.to_string())?;
     let path = chain::validate_path(
@@ -985,24 +1086,20 @@ fn timestamp_is_trusted(
         },
     )
     .map_err(|failure| failure.reason)?;
-    revocation_of_path(&path, untrusted, evidence, anchors, timestamp.time)
-        .map(|_| ())
-        .map_err(|(_, _, reason, _)| reason)
+    revocation_of_path(&path, untrusted, evidence, anchors, timestamp.time).passed()
 }
-
-type RevocationFailure = (Indication, SubIndication, String, Vec<Revocation>);
 
 /// The status of every certificate of `path` below its trust anchor: OCSP first, then CRLs
 /// (checked by OpenSSL with the certificate's own path), then, when allowed, the responders the
-/// certificate names. Returns one line per certificate.
+/// certificate names. One line per certificate, and the failures.
 fn revocation_of_path(
     path: &[X509],
     untrusted: &[X509],
     evidence: &Evidence,
     anchors: &[X509],
     time: i64,
-) -> Result<Vec<Revocation>, RevocationFailure> {
-    let mut lines = Vec::new();
+) -> PathRevocation {
+    let mut statuses = PathRevocation::default();
     // The last certificate of the path is the trust anchor.
     for (depth, cert) in path.iter().enumerate().take(path.len().saturating_sub(1)) {
         let Some(issuer) = path
@@ -1031,10 +1128,9 @@ fn revocation_of_path(
                 &fetched.failures,
             );
         }
-        judge(&name, depth, status, time, &mut lines)
-            .map_err(|(indication, sub, reason)| (indication, sub, reason, lines.clone()))?;
+        statuses.judge(&name, depth, status, time);
     }
-    Ok(lines)
+    statuses
 }
 
 /// A status found with fetched data says so; an unknown one names the sources that did not
@@ -1065,55 +1161,72 @@ enum CertStatus {
     Unknown(String),
 }
 
-/// Adds the report line for certificate `depth` of the path (`name`) and decides: revoked is
-/// TOTAL-FAILED / REVOKED unless revoked after the validation time; on hold and unknown are
-/// INDETERMINATE / TRY_LATER.
-fn judge(
-    name: &str,
-    depth: usize,
-    status: CertStatus,
-    time: i64,
-    lines: &mut Vec<Revocation>,
-) -> Result<(), (Indication, SubIndication, String)> {
-    let entry = |status: CertificateStatus, source: &str, revoked_at: Option<i64>| Revocation {
-        certificate: name.to_string(),
-        status,
-        source: source.to_string(),
-        revoked_at: revoked_at.map(rfc3339),
-    };
-    match status {
-        CertStatus::Good(source) => lines.push(entry(CertificateStatus::Good, &source, None)),
-        CertStatus::Revoked(source, Some(revoked_at)) if revoked_at > time => lines.push(entry(
-            CertificateStatus::RevokedAfterValidationTime,
-            &source,
-            Some(revoked_at),
-        )),
-        CertStatus::Revoked(source, revoked_at) => {
-            lines.push(entry(CertificateStatus::Revoked, &source, revoked_at));
-            return Err((
-                Indication::TotalFailed,
-                SubIndication::Revoked,
-                format!("certificate {depth} of the path is revoked ({source})"),
-            ));
-        }
-        CertStatus::OnHold(source) => {
-            lines.push(entry(CertificateStatus::OnHold, &source, None));
-            return Err((
-                Indication::Indeterminate,
-                SubIndication::TryLater,
-                format!("certificate {depth} of the path is on hold ({source})"),
-            ));
-        }
-        CertStatus::Unknown(reason) => {
-            lines.push(entry(CertificateStatus::Unknown, &reason, None));
-            return Err((
-                Indication::Indeterminate,
-                SubIndication::TryLater,
-                format!("no usable revocation data for certificate {depth} of the path: {reason}"),
-            ));
+/// The revocation status of a path's certificates: a report line each, and what failed.
+#[derive(Default)]
+struct PathRevocation {
+    lines: Vec<Revocation>,
+    failures: Vec<(Indication, SubIndication, String)>,
+}
+
+impl PathRevocation {
+    /// Adds the report line for certificate `depth` of the path (`name`) and decides: revoked
+    /// is TOTAL-FAILED / REVOKED unless revoked after the validation time; on hold and unknown
+    /// are INDETERMINATE / TRY_LATER.
+    fn judge(&mut self, name: &str, depth: usize, status: CertStatus, time: i64) {
+        let entry = |status: CertificateStatus, source: &str, revoked_at: Option<i64>| Revocation {
+            certificate: name.to_string(),
+            status,
+            source: source.to_string(),
+            revoked_at: revoked_at.map(rfc3339),
+        };
+        let (line, failure) = match status {
+            CertStatus::Good(source) => (entry(CertificateStatus::Good, &source, None), None),
+            CertStatus::Revoked(source, Some(revoked_at)) if revoked_at > time => (
+                entry(
+                    CertificateStatus::RevokedAfterValidationTime,
+                    &source,
+                    Some(revoked_at),
+                ),
+                None,
+            ),
+            CertStatus::Revoked(source, revoked_at) => (
+                entry(CertificateStatus::Revoked, &source, revoked_at),
+                Some((
+                    Indication::TotalFailed,
+                    SubIndication::Revoked,
+                    format!("certificate {depth} of the path is revoked ({source})"),
+                )),
+            ),
+            CertStatus::OnHold(source) => (
+                entry(CertificateStatus::OnHold, &source, None),
+                Some((
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!("certificate {depth} of the path is on hold ({source})"),
+                )),
+            ),
+            CertStatus::Unknown(reason) => (
+                entry(CertificateStatus::Unknown, &reason, None),
+                Some((
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!(
+                        "no usable revocation data for certificate {depth} of the path: {reason}"
+                    ),
+                )),
+            ),
+        };
+        self.lines.push(line);
+        self.failures.extend(failure);
+    }
+
+    /// `Ok` when no certificate failed, else the first failure's reason.
+    fn passed(self) -> Result<(), String> {
+        match self.failures.into_iter().next() {
+            Some((_, _, reason)) => Err(reason),
+            None => Ok(()),
         }
     }
-    Ok(())
 }
 
 fn cert_status(
@@ -1268,7 +1381,49 @@ fn signer_of(der: &[u8]) -> Option<(Signer, Vec<String>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::pdf_date_rfc3339;
+    use super::{Indication, Outcome, SubIndication, pdf_date_rfc3339};
+
+    #[test]
+    fn the_most_specific_failure_decides_and_every_reason_is_kept() {
+        let mut outcome = Outcome::new(None, None, time::UtcDateTime::UNIX_EPOCH, None);
+        outcome.note(
+            Indication::Indeterminate,
+            SubIndication::TryLater,
+            "no revocation data",
+        );
+        outcome.note(
+            Indication::Indeterminate,
+            SubIndication::ChainConstraintsFailure,
+            "AUTH key",
+        );
+        let report = outcome.finish();
+        assert_eq!(
+            (report.indication, report.sub_indication),
+            (
+                Indication::Indeterminate,
+                Some(SubIndication::ChainConstraintsFailure)
+            )
+        );
+        assert_eq!(report.reasons, ["AUTH key", "no revocation data"]);
+
+        let mut outcome = Outcome::new(None, None, time::UtcDateTime::UNIX_EPOCH, None);
+        outcome.note(
+            Indication::Indeterminate,
+            SubIndication::OutOfBoundsNoPoe,
+            "expired",
+        );
+        outcome.note_modified("modified");
+        let report = outcome.fail(Indication::TotalFailed, SubIndication::Revoked, "revoked");
+        assert_eq!(
+            (report.indication, report.sub_indication),
+            (Indication::TotalFailed, None)
+        );
+        assert_eq!(report.reasons, ["modified", "revoked", "expired"]);
+
+        let report = Outcome::new(None, None, time::UtcDateTime::UNIX_EPOCH, None).finish();
+        assert_eq!(report.indication, Indication::TotalPassed);
+        assert!(report.reasons.is_empty());
+    }
 
     #[test]
     fn pdf_dates_become_rfc3339() {

@@ -123,9 +123,54 @@ pub struct CheckedRange {
     pub whole_file: bool,
 }
 
+/// A /ByteRange that breaks the rules, and what can still be read of it.
+#[derive(Debug)]
+pub struct RangeProblem {
+    /// What is wrong, in words.
+    pub reason: String,
+    /// When the ranges lie within the file and /Contents holds a CMS: the ranges (offset,
+    /// length) and the CMS as DER, so that integrity and the signature value can still be
+    /// reported (as pyHanko does) beside the refusal.
+    pub readable: Option<(Vec<(usize, usize)>, Vec<u8>)>,
+}
+
 /// Checks the /ByteRange against the file and the /Contents; returns the CMS as DER (padding
 /// removed, BER brought to DER).
 pub fn check_byte_range(
+    file: &[u8],
+    signature: &FoundSignature,
+) -> Result<(CheckedRange, Vec<u8>), RangeProblem> {
+    check_strictly(file, signature).map_err(|reason| RangeProblem {
+        reason,
+        readable: readable_anyway(file, signature),
+    })
+}
+
+/// The signed ranges and the CMS of a signature whose /ByteRange breaks the rules, when they
+/// can be read at all.
+fn readable_anyway(
+    file: &[u8],
+    signature: &FoundSignature,
+) -> Option<(Vec<(usize, usize)>, Vec<u8>)> {
+    let values = &signature.byte_range;
+    if values.is_empty() || values.len() % 2 != 0 {
+        return None;
+    }
+    let ranges = values
+        .chunks(2)
+        .map(|pair| {
+            let (offset, length) = (
+                usize::try_from(pair[0]).ok()?,
+                usize::try_from(pair[1]).ok()?,
+            );
+            (offset.checked_add(length)? <= file.len()).then_some((offset, length))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let (der, _) = crate::pki::ber::to_der(&signature.contents).ok()?;
+    Some((ranges, der))
+}
+
+fn check_strictly(
     file: &[u8],
     signature: &FoundSignature,
 ) -> Result<(CheckedRange, Vec<u8>), String> {

@@ -1,6 +1,6 @@
 """pyHanko's verdict on every signature of every PDF given: one JSON line per signature.
 
-Used by tests/verify.rs to compare eucdoc's intact / modified verdict with pyHanko's. Trust is
+Used by tests/verify.rs to compare eucdoc's verdicts (intact, valid, modified) with pyHanko's. Trust is
 not judged here (no trust roots): only integrity, cryptography, coverage and modifications.
 """
 import json
@@ -25,7 +25,8 @@ for path in sys.argv[1:]:
                         status = validate_pdf_timestamp(signature, validation_context=context)
                     else:
                         status = validate_pdf_signature(signature, context)
-                    row["intact"] = bool(status.intact and status.valid)
+                    row["intact"] = bool(status.intact)
+                    row["valid"] = bool(status.valid)
                     row["coverage"] = status.coverage.name if status.coverage else None
                     row["modification"] = (
                         status.modification_level.name if status.modification_level else None
