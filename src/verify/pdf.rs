@@ -131,8 +131,11 @@ pub struct RangeProblem {
     /// When the ranges lie within the file and /Contents holds a CMS: the ranges (offset,
     /// length) and the CMS as DER, so that integrity and the signature value can still be
     /// reported (as pyHanko does) beside the refusal.
-    pub readable: Option<(Vec<(usize, usize)>, Vec<u8>)>,
+    pub readable: Option<ReadableRanges>,
 }
+
+/// Signed ranges (offset, length) within the file, and the CMS as DER.
+pub type ReadableRanges = (Vec<(usize, usize)>, Vec<u8>);
 
 /// Checks the /ByteRange against the file and the /Contents; returns the CMS as DER (padding
 /// removed, BER brought to DER).
@@ -148,12 +151,9 @@ pub fn check_byte_range(
 
 /// The signed ranges and the CMS of a signature whose /ByteRange breaks the rules, when they
 /// can be read at all.
-fn readable_anyway(
-    file: &[u8],
-    signature: &FoundSignature,
-) -> Option<(Vec<(usize, usize)>, Vec<u8>)> {
+fn readable_anyway(file: &[u8], signature: &FoundSignature) -> Option<ReadableRanges> {
     let values = &signature.byte_range;
-    if values.is_empty() || values.len() % 2 != 0 {
+    if values.is_empty() || !values.len().is_multiple_of(2) {
         return None;
     }
     let ranges = values
