@@ -613,6 +613,8 @@ pub struct OcspStatus {
     pub reason: Option<String>,
     /// thisUpdate, Unix seconds.
     pub this_update: i64,
+    /// nextUpdate, Unix seconds, when given.
+    pub next_update: Option<i64>,
 }
 
 /// An OCSP response checked with the responder certificate it carries.
@@ -678,6 +680,7 @@ pub fn check_ocsp_response(der: &[u8]) -> Result<OcspAnswer, GostError> {
                 revoked_at,
                 reason,
                 this_update: unix(&single.this_update),
+                next_update: single.next_update.as_ref().map(unix),
             }
         })
         .collect();

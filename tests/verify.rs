@@ -607,12 +607,20 @@ fn nca_test_material() {
 /// A B-B document signed with a development PKI whose certificates name where their CRLs are
 /// published (CRL distribution points at `crl_base`).
 fn signed_naming_crls_at(dir: &Path, crl_base: &str) -> (Vec<u8>, Vec<u8>) {
-    let urls = devpki::DevPkiUrls {
-        ocsp: None,
-        crl_base: Some(crl_base.to_string()),
-    };
+    signed_naming(
+        dir,
+        &devpki::DevPkiUrls {
+            ocsp: None,
+            crl_base: Some(crl_base.to_string()),
+        },
+    )
+}
+
+/// A B-B document signed with a development PKI made in `dir` whose certificates name `urls`,
+/// and the PKI's root (DER).
+fn signed_naming(dir: &Path, urls: &devpki::DevPkiUrls) -> (Vec<u8>, Vec<u8>) {
     let now = time::UtcDateTime::now();
-    devpki::generate_with(dir, "eucdoc-dev", now.unix_timestamp(), &urls).unwrap();
+    devpki::generate_with(dir, "eucdoc-dev", now.unix_timestamp(), urls).unwrap();
     let signer = sign::open_signer(
         &std::fs::read(dir.join("officer.p12")).unwrap(),
         "eucdoc-dev",
@@ -685,6 +693,53 @@ fn revocation_is_fetched_by_default_and_kept() {
         "{}",
         again.to_text()
     );
+}
+
+/// When the OCSP responder a certificate names gives no usable answer (a real `openssl ocsp`
+/// with an empty index: "unknown" for every certificate), the CRLs at its distribution points
+/// are fetched in the same verification, as EU DSS does, and decide.
+#[test]
+fn an_unusable_ocsp_answer_falls_back_to_the_crls() {
+    let served = tempfile::tempdir().unwrap();
+    let server = common::serve_directory(served.path());
+    let empty_index = served.path().join("empty-index.txt");
+    std::fs::write(&empty_index, "").unwrap();
+    let file = |name: &str| served.path().join(name).to_str().unwrap().to_string();
+    // `openssl ocsp` runs per request, so the PKI's files may be written after it starts.
+    let responder = common::start_responder(
+        &[
+            "ocsp",
+            &file("empty-index.txt"),
+            &file("nca.pem"),
+            &file("ocsp.pem"),
+            &file("ocsp-key.pem"),
+        ],
+        &[],
+        None,
+    );
+    let urls = devpki::DevPkiUrls {
+        ocsp: Some(responder.url.clone()),
+        crl_base: Some(format!("http://127.0.0.1:{}", server.port)),
+    };
+    let (signed, root) = signed_naming(served.path(), &urls);
+    let report = verify::verify(
+        &signed,
+        None,
+        &VerifyOptions {
+            trust_anchors: vec![root],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    let officer = &report.signatures[0].revocation[0];
+    assert_eq!(officer.status, verify::CertificateStatus::Good);
+    assert!(officer.source.starts_with("CRL"), "{officer:?}");
 }
 
 /// On a dead network (a port that takes the connection and never answers) fetching stops at

@@ -82,9 +82,8 @@ pub struct Fetched {
     pub failures: Vec<String>,
 }
 
-/// The OCSP responses of the responders `cert` names and the CRLs at its http:// distribution
-/// points (the CRLs only when no OCSP response came), within `budget`.
-pub fn revocation_data(cert: &X509, issuer: &X509, budget: &Budget) -> Fetched {
+/// The OCSP responses of the responders `cert` names, within `budget`.
+pub fn ocsp_responses(cert: &X509, issuer: &X509, budget: &Budget) -> Fetched {
     let mut fetched = Fetched::default();
     let responders: Vec<String> = cert
         .ocsp_responders()
@@ -107,15 +106,49 @@ pub fn revocation_data(cert: &X509, issuer: &X509, budget: &Budget) -> Fetched {
             Err(e) => fetched.failures.push(format!("OCSP {url}: {e}")),
         }
     }
-    if fetched.ocsps.is_empty() {
-        for url in distribution_points(cert) {
-            match crl(&url, budget) {
-                Ok(body) => fetched.crls.push(body),
-                Err(e) => fetched.failures.push(format!("CRL {url}: {e}")),
-            }
+    fetched
+}
+
+/// The CRLs at `cert`'s http:// distribution points, within `budget`, with what did not
+/// answer.
+pub fn crls(cert: &X509, budget: &Budget) -> Fetched {
+    let mut fetched = Fetched::default();
+    for url in distribution_points(cert) {
+        match crl(&url, budget) {
+            Ok(body) => fetched.crls.push(body),
+            Err(e) => fetched.failures.push(format!("CRL {url}: {e}")),
         }
     }
     fetched
+}
+
+/// A certificate's status from data fetched under `budget`, as EU DSS looks for it: its OCSP
+/// responders first; when none gives a usable answer (none named, none answering, an answer
+/// that is stale, not signed by an authorised responder or "unknown"), the CRLs at its
+/// distribution points. `judge` reads a status from OCSP responses and CRLs (what was at hand,
+/// `ocsps` and `crls_at_hand`, then what was fetched) and says whether it is settled. Returns
+/// the last status and every source that did not answer.
+pub fn status_from_sources<S>(
+    cert: &X509,
+    issuer: &X509,
+    budget: &Budget,
+    ocsps: &[Vec<u8>],
+    crls_at_hand: &[Vec<u8>],
+    judge: impl Fn(&[Vec<u8>], &[Vec<u8>]) -> (S, bool),
+) -> (S, Vec<String>) {
+    let from_ocsp = ocsp_responses(cert, issuer, budget);
+    let mut all_ocsps = ocsps.to_vec();
+    all_ocsps.extend(from_ocsp.ocsps);
+    let mut failures = from_ocsp.failures;
+    let (status, settled) = judge(&all_ocsps, crls_at_hand);
+    if settled {
+        return (status, failures);
+    }
+    let from_crls = crls(cert, budget);
+    failures.extend(from_crls.failures);
+    let mut all_crls = crls_at_hand.to_vec();
+    all_crls.extend(from_crls.crls);
+    (judge(&all_ocsps, &all_crls).0, failures)
 }
 
 /// The CRLs at `cert`'s http:// distribution points that answer within `budget`.

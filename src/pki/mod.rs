@@ -178,3 +178,64 @@ pub fn signer_certificate<'a>(
         .find(|der| Certificate::from_der(der).is_ok_and(|cert| names_certificate(sid, &cert)))
         .map(Vec::as_slice)
 }
+
+/// Clock skew allowed between a responder and eucdoc (RFC 6960 leaves it to local policy).
+const OCSP_SKEW_SECONDS: i64 = 300;
+/// How long an OCSP answer without nextUpdate speaks for a later time (RFC 6960, 4.2.2.1:
+/// without nextUpdate, newer information is always available).
+const OCSP_NO_NEXT_UPDATE_SECONDS: i64 = 24 * 3600;
+
+/// Whether an OCSP "good" (or on-hold) answer of `this_update`..`next_update` speaks for the
+/// certificate's status at `time` (the validation time, possibly in the past), judged against
+/// `now`:
+/// - not issued in the future (beyond the allowed skew);
+/// - issued at or after `time` (it says the certificate was not revoked by then), or `time`
+///   lies within its validity (up to nextUpdate; without one, a day after thisUpdate).
+///
+/// A "revoked" answer needs no freshness: revocation is final and its time is judged itself.
+pub fn ocsp_answer_is_fresh(
+    this_update: i64,
+    next_update: Option<i64>,
+    time: i64,
+    now: i64,
+) -> Result<(), String> {
+    if this_update > now + OCSP_SKEW_SECONDS {
+        return Err("the OCSP response's thisUpdate is in the future".into());
+    }
+    if this_update + OCSP_SKEW_SECONDS >= time {
+        return Ok(());
+    }
+    let valid_until = next_update.unwrap_or(this_update + OCSP_NO_NEXT_UPDATE_SECONDS);
+    if time <= valid_until + OCSP_SKEW_SECONDS {
+        return Ok(());
+    }
+    Err(match next_update {
+        Some(_) => "the OCSP response's nextUpdate is before the validation time".into(),
+        None => {
+            "the OCSP response has no nextUpdate and is more than a day older than the validation time"
+                .into()
+        }
+    })
+}
+
+#[cfg(test)]
+mod freshness_tests {
+    use super::ocsp_answer_is_fresh;
+
+    #[test]
+    fn ocsp_answers_speak_for_their_own_time_and_later_ones_for_earlier() {
+        let day = 24 * 3600;
+        let now = 100 * day;
+        // Issued after the validation time: fresh.
+        assert!(ocsp_answer_is_fresh(50 * day, None, 40 * day, now).is_ok());
+        // Within thisUpdate..nextUpdate: fresh; past nextUpdate: stale.
+        assert!(ocsp_answer_is_fresh(50 * day, Some(57 * day), 56 * day, now).is_ok());
+        assert!(ocsp_answer_is_fresh(50 * day, Some(57 * day), 58 * day, now).is_err());
+        // Without nextUpdate: a day.
+        assert!(ocsp_answer_is_fresh(now - 3600, None, now, now).is_ok());
+        assert!(ocsp_answer_is_fresh(now - 2 * day, None, now, now).is_err());
+        // From the future: refused, however it relates to the validation time.
+        assert!(ocsp_answer_is_fresh(now + day, None, now, now).is_err());
+        assert!(ocsp_answer_is_fresh(now + 60, None, now, now).is_ok());
+    }
+}

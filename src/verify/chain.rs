@@ -204,7 +204,8 @@ pub enum OcspStatus {
 
 /// Looks for `cert`'s status (issued by `issuer`) in `ocsps` (DER). A response counts only when
 /// its signature verifies and its signer is the issuer or a responder the issuer authorised
-/// (OpenSSL's `OCSP_basic_verify` with the path to `anchors`, at `time`).
+/// (OpenSSL's `OCSP_basic_verify` with the path to `anchors`, at `time`), and a good answer only
+/// when it is fresh for `time` ([`crate::pki::ocsp_answer_is_fresh`]).
 pub fn ocsp_status(
     cert: &X509,
     issuer: &X509,
@@ -242,17 +243,39 @@ pub fn ocsp_status(
             continue;
         }
         if let Some(found) = basic.find_status(&id) {
+            let fresh = || {
+                let next_update = match found.next_update() {
+                    Some(t) => match openssl_time_text(&t.to_string()) {
+                        Some(unix) => Some(unix),
+                        None => return false,
+                    },
+                    None => None,
+                };
+                openssl_time_text(&found.this_update.to_string()).is_some_and(|this_update| {
+                    crate::pki::ocsp_answer_is_fresh(
+                        this_update,
+                        next_update,
+                        time,
+                        time::UtcDateTime::now().unix_timestamp(),
+                    )
+                    .is_ok()
+                })
+            };
+            let hold = found.reason
+                == openssl::ocsp::OcspRevokedStatus::from_raw(
+                    openssl::x509::CrlReason::CERTIFICATE_HOLD.as_raw(),
+                );
             match found.status {
+                // A good or on-hold answer speaks only for its own time (RFC 6960, 4.2.2.1).
+                OcspCertStatus::GOOD if !fresh() => {}
+                OcspCertStatus::REVOKED if hold && !fresh() => {}
                 OcspCertStatus::GOOD => return OcspStatus::Good,
                 OcspCertStatus::REVOKED => {
                     return OcspStatus::Revoked {
                         at: found
                             .revocation_time
                             .and_then(|t| openssl_time_text(&t.to_string())),
-                        hold: found.reason
-                            == openssl::ocsp::OcspRevokedStatus::from_raw(
-                                openssl::x509::CrlReason::CERTIFICATE_HOLD.as_raw(),
-                            ),
+                        hold,
                     };
                 }
                 _ => {}

@@ -143,7 +143,9 @@ pub fn validate(
 /// The status of `cert` (issued by `issuer`) from GOST-signed OCSP responses: a response counts
 /// when its signature verifies with the responder certificate it carries and that certificate
 /// is the issuer itself or issued by it for OCSP signing (RFC 6960, 4.2.2.2).
-pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>]) -> Option<CertStatus> {
+/// A good or on-hold answer counts only when it is fresh for `time`
+/// ([`crate::pki::ocsp_answer_is_fresh`]).
+pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>], time: i64) -> Option<CertStatus> {
     let serial = Certificate::from_der(cert)
         .ok()
         .map(|c| hex::encode_upper(c.tbs_certificate.serial_number.as_bytes()))?;
@@ -161,6 +163,14 @@ pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>]) -> Option<Cert
         let Some(single) = answer.statuses.iter().find(|s| s.serial == serial) else {
             continue;
         };
+        let on_hold = single.reason.as_deref() == Some("certificateHold");
+        let now = time::UtcDateTime::now().unix_timestamp();
+        if (single.status == "good" || on_hold)
+            && crate::pki::ocsp_answer_is_fresh(single.this_update, single.next_update, time, now)
+                .is_err()
+        {
+            continue;
+        }
         let detail = format!(
             "OCSP{}",
             single

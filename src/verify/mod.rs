@@ -1018,9 +1018,9 @@ fn gost_revocation(path: &[Vec<u8>], evidence: &Evidence, time: i64) -> PathRevo
             .map(|c| c.tbs_certificate.subject.to_string())
             .unwrap_or_default();
         let status_from = |ocsps: &[Vec<u8>], crls: &[Vec<u8>]| {
-            gost_path::ocsp_status(&path[depth], &path[depth + 1], ocsps).unwrap_or_else(|| {
-                gost_path::crl_status(&path[depth], &path[depth + 1], crls, time)
-            })
+            gost_path::ocsp_status(&path[depth], &path[depth + 1], ocsps, time).unwrap_or_else(
+                || gost_path::crl_status(&path[depth], &path[depth + 1], crls, time),
+            )
         };
         let mut status = status_from(&evidence.ocsps, &evidence.crls);
         if let (CertStatus::Unknown(_), Some(budget)) = (&status, &evidence.budget)
@@ -1029,10 +1029,15 @@ fn gost_revocation(path: &[Vec<u8>], evidence: &Evidence, time: i64) -> PathRevo
                 parse_certificate(&path[depth + 1]),
             )
         {
-            let fetched = crate::pki::fetch::revocation_data(&cert, &issuer, budget);
-            let ocsps = [evidence.ocsps.clone(), fetched.ocsps].concat();
-            let crls = [evidence.crls.clone(), fetched.crls].concat();
-            status = fetched_status(status_from(&ocsps, &crls), &fetched.failures);
+            let (fetched, failures) = crate::pki::fetch::status_from_sources(
+                &cert,
+                &issuer,
+                budget,
+                &evidence.ocsps,
+                &evidence.crls,
+                |ocsps, crls| settled(status_from(ocsps, crls)),
+            );
+            status = fetched_status(fetched, &failures);
         }
         statuses.judge(&name, depth, status, time);
     }
@@ -1112,25 +1117,30 @@ fn revocation_of_path(
             continue;
         }
         let name = subject_line(cert);
-        let mut local = Evidence {
-            certs: Vec::new(),
-            ocsps: evidence.ocsps.clone(),
-            crls: evidence.crls.clone(),
-            budget: None,
+        let status_from = |ocsps: &[Vec<u8>], crls: &[Vec<u8>]| {
+            cert_status(cert, issuer, untrusted, ocsps, crls, anchors, time)
         };
-        let mut status = cert_status(cert, issuer, untrusted, &local, anchors, time);
+        let mut status = status_from(&evidence.ocsps, &evidence.crls);
         if let (CertStatus::Unknown(_), Some(budget)) = (&status, &evidence.budget) {
-            let fetched = crate::pki::fetch::revocation_data(cert, issuer, budget);
-            local.ocsps.extend(fetched.ocsps);
-            local.crls.extend(fetched.crls);
-            status = fetched_status(
-                cert_status(cert, issuer, untrusted, &local, anchors, time),
-                &fetched.failures,
+            let (fetched, failures) = crate::pki::fetch::status_from_sources(
+                cert,
+                issuer,
+                budget,
+                &evidence.ocsps,
+                &evidence.crls,
+                |ocsps, crls| settled(status_from(ocsps, crls)),
             );
+            status = fetched_status(fetched, &failures);
         }
         statuses.judge(&name, depth, status, time);
     }
     statuses
+}
+
+/// A status and whether it is settled (anything but unknown): whether to look further.
+fn settled(status: CertStatus) -> (CertStatus, bool) {
+    let settled = !matches!(status, CertStatus::Unknown(_));
+    (status, settled)
 }
 
 /// A status found with fetched data says so; an unknown one names the sources that did not
@@ -1233,11 +1243,12 @@ fn cert_status(
     cert: &X509,
     issuer: &X509,
     untrusted: &[X509],
-    evidence: &Evidence,
+    ocsps: &[Vec<u8>],
+    crls: &[Vec<u8>],
     anchors: &[X509],
     time: i64,
 ) -> CertStatus {
-    match chain::ocsp_status(cert, issuer, &evidence.ocsps, anchors, untrusted, time) {
+    match chain::ocsp_status(cert, issuer, ocsps, anchors, untrusted, time) {
         chain::OcspStatus::Good => return CertStatus::Good("OCSP".into()),
         chain::OcspStatus::Revoked { at, hold } => {
             return if hold {
@@ -1248,11 +1259,11 @@ fn cert_status(
         }
         chain::OcspStatus::Unknown => {}
     }
-    if evidence.crls.is_empty() {
+    if crls.is_empty() {
         return CertStatus::Unknown("no OCSP response or CRL for it".into());
     }
-    let crls = chain::current_crls(&evidence.crls, time);
-    if crls.is_empty() {
+    let current = chain::current_crls(crls, time);
+    if current.is_empty() {
         return CertStatus::Unknown(format!(
             "every CRL at hand was past its nextUpdate at {}",
             rfc3339(time)
@@ -1265,7 +1276,7 @@ fn cert_status(
         cert,
         &chain::PathOptions {
             time,
-            crls,
+            crls: current,
             revocation: chain::Revocation::EndCertificate,
             skip_time_checks: true,
             ..Default::default()
@@ -1274,7 +1285,7 @@ fn cert_status(
     match checked {
         Ok(_) => CertStatus::Good("CRL".into()),
         Err(failure) if failure.sub_indication == SubIndication::Revoked => {
-            match chain::crl_entry(cert, issuer, &evidence.crls) {
+            match chain::crl_entry(cert, issuer, crls) {
                 Some(entry) if entry.reason.as_deref() == Some("certificateHold") => {
                     CertStatus::OnHold("CRL".into())
                 }
