@@ -448,6 +448,15 @@ fn ber_signatures_of_other_signers_verify_and_embed() {
         .as_str()
         .unwrap_or_default();
     assert!(level.starts_with("CMS, not PAdES"), "{report:#}");
+    // The report says the CMS was BER.
+    assert!(
+        report["signatures"][0]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("encoded in BER")),
+        "{report:#}"
+    );
     common::assert_pyhanko_validates(&in_place, &pki.root, &[&pki.crl, &pki.root_crl]);
     let out = embed(dir.path(), &draft, &streamed, Some(&certificate));
     assert!(
@@ -466,6 +475,25 @@ fn ber_signatures_of_other_signers_verify_and_embed() {
         &with_contents(&draft_bytes, &ber),
     );
     verify(&in_place);
+    let report = assert_total_passed(&in_place, &pki);
+    assert!(
+        report["signatures"][0]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("encoded in BER")),
+        "{report:#}"
+    );
+    // The DER original says nothing of the kind.
+    let report = assert_total_passed(
+        &write_temp(
+            dir.path(),
+            "der.pdf",
+            &with_contents(&draft_bytes, &officer.sign_hash(&digest)),
+        ),
+        &pki,
+    );
+    assert!(!report.to_string().contains("encoded in BER"), "{report:#}");
     let out = embed(dir.path(), &draft, &ber, Some(&certificate));
     assert!(
         out.status.success(),

@@ -1743,3 +1743,70 @@ fn cli_verify_exit_codes() {
     assert_eq!(json["indication"], "TOTAL-PASSED");
     assert_eq!(json["signatures"][0]["signer"]["iin"], "880101300123");
 }
+
+/// A signature may carry several signature timestamps (ETSI EN 319 122-1, 5.3). One that
+/// cannot be used is a warning naming it, and the one that checks out still proves the time.
+#[test]
+fn several_signature_timestamps_each_checked_and_a_bad_one_is_a_warning() {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::{Decode, Encode};
+    let tsa = start_tsa();
+    let signed = signed_b_t(&sign::timestamp::Tsa::new(&tsa.url)).unwrap();
+    let (range, cms) = byte_range_and_cms(&signed);
+    let mut info = ContentInfo::from_der(&cms).unwrap();
+    let mut data: SignedData = info.content.decode_as().unwrap();
+    let mut signers = data.signer_infos.0.clone().into_vec();
+    let mut attributes = signers[0].unsigned_attrs.clone().unwrap().into_vec();
+    let timestamp = attributes
+        .iter_mut()
+        .find(|a| a.oid.to_string() == "1.2.840.113549.1.9.16.2.14")
+        .unwrap();
+    // A second value that is no timestamp token at all.
+    let not_a_token = der::asn1::OctetString::new(*b"not a token").unwrap();
+    timestamp
+        .values
+        .insert(der::Any::encode_from(&not_a_token).unwrap())
+        .unwrap();
+    signers[0].unsigned_attrs = Some(der::asn1::SetOfVec::try_from(attributes).unwrap());
+    data.signer_infos.0 = der::asn1::SetOfVec::try_from(signers).unwrap();
+    info.content = der::Any::encode_from(&data).unwrap();
+    let changed = info.to_der().unwrap();
+    // Written back into the same /Contents gap: the unsigned attributes are not signed.
+    let gap = range[2] - range[1] - 2;
+    let mut hex_text = hex::encode_upper(&changed).into_bytes();
+    assert!(hex_text.len() <= gap, "the gap holds the changed CMS");
+    hex_text.resize(gap, b'0');
+    let mut pdf = signed.clone();
+    pdf[range[1] + 1..range[2] - 1].copy_from_slice(&hex_text);
+    let report = eucdoc::verify::verify_pdf(
+        &pdf,
+        &eucdoc::verify::VerifyOptions {
+            trust_anchors: sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap())
+                .unwrap(),
+            crls: vec![
+                std::fs::read(&pki().1.crl).unwrap(),
+                std::fs::read(&pki().1.root_crl).unwrap(),
+            ],
+            offline: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let signature = &report.signatures[0];
+    assert_eq!(
+        signature.indication,
+        eucdoc::verify::Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    assert!(signature.timestamp.is_some(), "{}", report.to_text());
+    assert!(
+        signature
+            .warnings
+            .iter()
+            .any(|w| w.contains("of several is not usable")),
+        "{}",
+        report.to_text()
+    );
+}

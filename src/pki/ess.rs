@@ -77,20 +77,36 @@ pub enum Binding {
     Unreadable(String),
 }
 
-/// Whether the signing-certificate(-v2) attribute among `attributes` names `certificate_der`
-/// first (RFC 5035, 3: the first ESSCertID is the signer's).
+/// Whether the signing-certificate(-v2) attributes among `attributes` name `certificate_der`
+/// first (RFC 5035, 3: the first ESSCertID is the signer's). Signers may write both versions,
+/// and a hostile one may repeat them: every value of every such attribute is read, and any that
+/// names another certificate (or cannot be read) decides over those that name this one.
 pub fn binding(attributes: &Attributes, certificate_der: &[u8]) -> Binding {
-    let Some(attribute) = attributes
+    let mut found = Binding::Absent;
+    for attribute in attributes
         .iter()
-        .find(|a| a.oid == ID_AA_SIGNING_CERTIFICATE_V2 || a.oid == ID_AA_SIGNING_CERTIFICATE)
-    else {
-        return Binding::Absent;
+        .filter(|a| a.oid == ID_AA_SIGNING_CERTIFICATE_V2 || a.oid == ID_AA_SIGNING_CERTIFICATE)
+    {
+        if attribute.values.is_empty() {
+            return Binding::Unreadable("empty signing-certificate attribute".into());
+        }
+        for value in attribute.values.iter() {
+            match value_binding(attribute.oid, value, certificate_der) {
+                Binding::Names => found = Binding::Names,
+                other => return other,
+            }
+        }
+    }
+    found
+}
+
+/// What one value of a signing-certificate(-v2) attribute says about `certificate_der`.
+fn value_binding(oid: ObjectIdentifier, value: &der::Any, certificate_der: &[u8]) -> Binding {
+    let Ok(value_der) = value.to_der() else {
+        return Binding::Unreadable("unreadable signing-certificate attribute".into());
     };
     let unreadable = |what: &str| Binding::Unreadable(what.to_string());
-    let Some(value_der) = attribute.values.get(0).and_then(|v| v.to_der().ok()) else {
-        return unreadable("empty signing-certificate attribute");
-    };
-    let (algorithm, hash) = if attribute.oid == ID_AA_SIGNING_CERTIFICATE {
+    let (algorithm, hash) = if oid == ID_AA_SIGNING_CERTIFICATE {
         match SigningCertificate::from_der(&value_der).map(|p| p.certs.into_iter().next()) {
             Ok(Some(first)) => ("1.3.14.3.2.26".to_string(), first.cert_hash),
             Ok(None) => return unreadable("empty signing-certificate"),

@@ -57,6 +57,11 @@ pub fn has_ocsp_nocheck(cert: &openssl::x509::X509) -> bool {
 /// The DER of a CMS (or any one ASN.1 element) given as DER or BER (brought to DER, see
 /// [`ber`]), PEM (any "-----BEGIN ...-----" label) or bare base64; nothing may follow it.
 pub fn cms_der(input: &[u8]) -> Result<Vec<u8>, String> {
+    cms_der_noting_ber(input).map(|(der, _)| der)
+}
+
+/// As [`cms_der`], and whether the encoding was BER rather than DER (for the report).
+pub fn cms_der_noting_ber(input: &[u8]) -> Result<(Vec<u8>, bool), String> {
     use base64::Engine;
     let binary = if input.first() == Some(&0x30) {
         input.to_vec()
@@ -92,7 +97,8 @@ pub fn cms_der(input: &[u8]) -> Result<Vec<u8>, String> {
             binary.len() - used
         ));
     }
-    Ok(der)
+    let was_ber = der != binary;
+    Ok((der, was_ber))
 }
 
 const ID_SHA1: &str = "1.3.14.3.2.26";

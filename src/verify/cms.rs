@@ -36,7 +36,7 @@ impl CmsCheck {
             signer: None,
             outcome: Ok(()),
             claimed_signing_time: None,
-            timestamp: None,
+            timestamps: Vec::new(),
             crls: Vec::new(),
             ocsps: Vec::new(),
             warnings: Vec::new(),
@@ -175,8 +175,9 @@ pub struct CmsCheck {
     pub outcome: Result<(), Failure>,
     /// The signing-time attribute, RFC 3339.
     pub claimed_signing_time: Option<String>,
-    /// The signature timestamp, when present and cryptographically valid over this signature.
-    pub timestamp: Option<SignatureTimestamp>,
+    /// The signature timestamps that are cryptographically valid over this signature, earliest
+    /// first.
+    pub timestamps: Vec<SignatureTimestamp>,
     /// CRLs from the revocation-info-archival attribute (DER).
     pub crls: Vec<Vec<u8>>,
     /// OCSP responses from the revocation-info-archival attribute (DER).
@@ -309,6 +310,7 @@ fn check_inner(
             }
             check.certificate_bound =
                 check_signing_certificate(attributes, &signer_der, &mut check.warnings)?;
+            check.warnings.extend(repeated_attributes(attributes));
             if let Some(value) = value_of(ID_ADBE_REVOCATION)? {
                 read_adbe_revocation(&value.to_der().map_err(der_error)?, check);
             }
@@ -395,6 +397,25 @@ fn check_inner(
     Ok(())
 }
 
+/// One warning per attribute type that occurs more than once among a SignerInfo's signed
+/// attributes (legal in the SET OF, but ETSI EN 319 122-1 and RFC 5035 expect one each). The
+/// ones RFC 5652 requires to be single (content-type, message-digest, signing-time) are refused
+/// before this; signing-certificate attributes are all checked by [`crate::pki::ess::binding`].
+fn repeated_attributes(attributes: &x509_cert::attr::Attributes) -> Vec<String> {
+    let mut counts: Vec<(ObjectIdentifier, usize)> = Vec::new();
+    for attribute in attributes.iter() {
+        match counts.iter_mut().find(|(oid, _)| *oid == attribute.oid) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((attribute.oid, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, count)| *count > 1)
+        .map(|(oid, count)| format!("the signed attribute {oid} occurs {count} times"))
+        .collect()
+}
+
 /// Records whether the signature value verified; without signed attributes it covers the
 /// content itself, so it also says whether the content is intact.
 fn record_validity(check: &mut CmsCheck, valid: bool) {
@@ -443,42 +464,52 @@ fn read_adbe_revocation(der: &[u8], check: &mut CmsCheck) {
 
 /// The signature timestamp: the token's signature and its imprint over this signature value.
 /// A token that does not check out is a warning and gives no time (ETSI EN 319 102-1, 5.4).
+/// A signature may carry several (EN 319 122-1, 5.3): every one is checked, and those that
+/// check out are kept, earliest first (whose TSA is trusted is decided later).
 fn read_signature_timestamp(signer_info: &SignerInfo, check: &mut CmsCheck) {
-    let Some(attribute) = signer_info
+    let tokens: Vec<&der::Any> = signer_info
         .unsigned_attrs
         .iter()
         .flat_map(|a| a.iter())
-        .find(|a| a.oid == ID_SIGNATURE_TIMESTAMP)
-    else {
-        return;
-    };
-    let result = (|| -> Result<SignatureTimestamp, String> {
-        let token = attribute
-            .values
-            .get(0)
-            .ok_or("empty timestamp attribute")?
-            .to_der()
-            .map_err(|e| e.to_string())?;
-        let info = crate::pki::timestamp::verified_tst_info(&token)?;
-        if !crate::pki::timestamp::imprint_matches(&info, &[signer_info.signature.as_bytes()])? {
-            return Err("its imprint is not over this signature".into());
+        .filter(|a| a.oid == ID_SIGNATURE_TIMESTAMP)
+        .flat_map(|a| a.values.iter())
+        .collect();
+    let several = tokens.len() > 1;
+    for (index, token) in tokens.into_iter().enumerate() {
+        match signature_timestamp(signer_info, token) {
+            Ok(timestamp) => check.timestamps.push(timestamp),
+            Err(reason) if several => check.warnings.push(format!(
+                "signature timestamp {} of several is not usable: {reason}",
+                index + 1
+            )),
+            Err(reason) => check
+                .warnings
+                .push(format!("the signature timestamp is not usable: {reason}")),
         }
-        let parsed = parse(&token).map_err(|(_, reason)| reason)?;
-        let token_signer = parsed.signed.signer_infos.0.get(0).ok_or("no SignerInfo")?;
-        let tsa = find_signer(&parsed, token_signer).map_err(|(_, reason)| reason)?;
-        let time = info.gen_time.to_unix_duration().as_secs() as i64;
-        Ok(SignatureTimestamp {
-            time,
-            tsa,
-            certificates: parsed.certificates,
-        })
-    })();
-    match result {
-        Ok(timestamp) => check.timestamp = Some(timestamp),
-        Err(reason) => check
-            .warnings
-            .push(format!("the signature timestamp is not usable: {reason}")),
     }
+    check.timestamps.sort_by_key(|t| t.time);
+}
+
+/// One signature timestamp token, checked: its signature, its imprint over this signature
+/// value, its TSA.
+fn signature_timestamp(
+    signer_info: &SignerInfo,
+    token: &der::Any,
+) -> Result<SignatureTimestamp, String> {
+    let token = token.to_der().map_err(|e| e.to_string())?;
+    let info = crate::pki::timestamp::verified_tst_info(&token)?;
+    if !crate::pki::timestamp::imprint_matches(&info, &[signer_info.signature.as_bytes()])? {
+        return Err("its imprint is not over this signature".into());
+    }
+    let parsed = parse(&token).map_err(|(_, reason)| reason)?;
+    let token_signer = parsed.signed.signer_infos.0.get(0).ok_or("no SignerInfo")?;
+    let tsa = find_signer(&parsed, token_signer).map_err(|(_, reason)| reason)?;
+    let time = info.gen_time.to_unix_duration().as_secs() as i64;
+    Ok(SignatureTimestamp {
+        time,
+        tsa,
+        certificates: parsed.certificates,
+    })
 }
 
 /// Checks a document or signature timestamp token (RFC 3161) over `parts`: the token's own

@@ -135,9 +135,17 @@ pub fn verify(
         }
         return verify_pdf(input, options);
     }
-    let der = cms_der(input)?;
-    verify_cms(&der, detached, options)
+    let (der, was_ber) =
+        crate::pki::cms_der_noting_ber(input).map_err(VerifyError::UnknownFormat)?;
+    let mut report = verify_cms(&der, detached, options)?;
+    if was_ber {
+        report.warnings.push(BER_NOTE.into());
+    }
+    Ok(report)
 }
+
+/// Said of a CMS in BER: legal, and read with its signed attributes checked over their DER.
+const BER_NOTE: &str = "the CMS is encoded in BER, not DER (RFC 5652 allows it; the signed attributes were checked over their DER encoding, 5.4)";
 
 fn check_size(size: usize) -> Result<(), VerifyError> {
     if size > MAX_INPUT_BYTES {
@@ -156,10 +164,6 @@ fn looks_like_pdf(input: &[u8]) -> bool {
 }
 
 /// The DER of a CMS given as DER or BER, PEM or bare base64 (see [`crate::pki::cms_der`]).
-fn cms_der(input: &[u8]) -> Result<Vec<u8>, VerifyError> {
-    crate::pki::cms_der(input).map_err(VerifyError::UnknownFormat)
-}
-
 fn anchors_of(options: &VerifyOptions) -> Result<Vec<X509>, VerifyError> {
     options
         .trust_anchors
@@ -555,6 +559,9 @@ fn verify_pdf_signature(
             );
         }
     };
+    if range.ber {
+        outcome.report.warnings.push(BER_NOTE.into());
+    }
     let [_, a, b, c] = range.range;
     outcome.report.coverage = Some(Coverage {
         byte_range: [0, a as u64, b as u64, c as u64],
@@ -738,7 +745,7 @@ fn pades_level(
         return "CMS, not PAdES: no signing-certificate(-v2) attribute binds the signer's certificate"
             .into();
     }
-    match (check.timestamp.is_some(), later_validation_data) {
+    match (!check.timestamps.is_empty(), later_validation_data) {
         (false, _) => "PAdES B-B".into(),
         (true, false) => "PAdES B-T".into(),
         (true, true) => "PAdES B-LT".into(),
@@ -828,7 +835,13 @@ fn assess(
     if kind == Kind::DocumentTimestamp {
         outcome.report.timestamp = check.claimed_signing_time.clone();
     }
-    if let Some(timestamp) = check.timestamp.as_ref().filter(|_| cryptography_holds) {
+    // The earliest signature timestamp whose TSA is trusted proves the time.
+    let timestamps = if cryptography_holds {
+        check.timestamps.as_slice()
+    } else {
+        &[]
+    };
+    for timestamp in timestamps {
         let mut certs = evidence.certs.clone();
         certs.extend(timestamp.certificates.iter().cloned());
         let untrusted = unique_certificates(&certs);
@@ -839,6 +852,7 @@ fn assess(
                 evidence
                     .certs
                     .extend(timestamp.certificates.iter().cloned());
+                break;
             }
             Err(reason) => outcome
                 .report

@@ -121,6 +121,8 @@ pub struct CheckedRange {
     pub range: [usize; 4],
     /// Whether `b + c` is the end of the file.
     pub whole_file: bool,
+    /// Whether the CMS was BER rather than DER.
+    pub ber: bool,
 }
 
 /// A /ByteRange that breaks the rules, and what can still be read of it.
@@ -219,6 +221,7 @@ fn check_strictly(
         CheckedRange {
             range: [0, a, b, c],
             whole_file,
+            ber: der[..] != in_gap[..used],
         },
         der,
     ))
