@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod config;
+pub mod devpki;
 pub mod fonts;
 pub mod gost;
 pub mod http;

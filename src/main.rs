@@ -209,7 +209,7 @@ fn main() -> ExitCode {
         } => dev_pki(
             &out,
             password_env.as_deref(),
-            &eucdoc::sign::devpki::DevPkiUrls {
+            &eucdoc::devpki::DevPkiUrls {
                 ocsp: ocsp_url,
                 crl_base: crl_base_url,
             },
@@ -466,7 +466,7 @@ const DEV_PASSWORD: &str = "eucdoc-dev";
 fn dev_pki(
     out: &std::path::Path,
     password_env: Option<&str>,
-    urls: &eucdoc::sign::devpki::DevPkiUrls,
+    urls: &eucdoc::devpki::DevPkiUrls,
 ) -> Result<ExitCode, Failure> {
     let password = match password_env {
         Some(var) => std::env::var(var)
@@ -474,7 +474,7 @@ fn dev_pki(
             .map_err(Failure::Input)?,
         None => DEV_PASSWORD.to_string(),
     };
-    let files = eucdoc::sign::devpki::generate_with(
+    let files = eucdoc::devpki::generate_with(
         out,
         &password,
         time::UtcDateTime::now().unix_timestamp(),

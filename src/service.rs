@@ -1033,7 +1033,7 @@ fn dev_pki(dir: &Path, now: time::UtcDateTime) -> Result<(PathBuf, PathBuf), Ser
     let officer = dir.join("officer.p12");
     let root = dir.join("root.pem");
     if !officer.exists() || !root.exists() {
-        sign::devpki::generate(dir, DEV_PASSWORD, now.unix_timestamp())
+        crate::devpki::generate(dir, DEV_PASSWORD, now.unix_timestamp())
             .map_err(|e| ServiceError::Startup(format!("development PKI: {e}")))?;
     }
     Ok((officer, root))

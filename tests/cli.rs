@@ -262,8 +262,8 @@ fn a_closed_stdout_ends_quietly_with_the_same_exit_code() {
 fn dev_signed(
     dir: &std::path::Path,
     signed: &std::path::Path,
-) -> (eucdoc::sign::devpki::DevPkiFiles, std::path::PathBuf) {
-    let pki = eucdoc::sign::devpki::generate(
+) -> (eucdoc::devpki::DevPkiFiles, std::path::PathBuf) {
+    let pki = eucdoc::devpki::generate(
         &dir.join("pki"),
         "eucdoc-dev",
         time::UtcDateTime::now().unix_timestamp(),
@@ -292,10 +292,7 @@ fn dev_signed(
 }
 
 /// `eucdoc verify ARGS --trust <dev root> --crl <its CRLs>`.
-fn verify_with_dev_pki(
-    pki: &eucdoc::sign::devpki::DevPkiFiles,
-    args: &[&str],
-) -> std::process::Output {
+fn verify_with_dev_pki(pki: &eucdoc::devpki::DevPkiFiles, args: &[&str]) -> std::process::Output {
     let mut command = eucdoc();
     command
         .arg("verify")

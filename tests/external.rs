@@ -18,9 +18,8 @@ fn eucdoc(args: &[&str]) -> std::process::Output {
     run(env!("CARGO_BIN_EXE_eucdoc"), args)
 }
 
-fn dev_pki(dir: &Path) -> eucdoc::sign::devpki::DevPkiFiles {
-    eucdoc::sign::devpki::generate(dir, DEV_PASSWORD, time::UtcDateTime::now().unix_timestamp())
-        .unwrap()
+fn dev_pki(dir: &Path) -> eucdoc::devpki::DevPkiFiles {
+    eucdoc::devpki::generate(dir, DEV_PASSWORD, time::UtcDateTime::now().unix_timestamp()).unwrap()
 }
 
 /// `--prepare` with `certificate`: the draft's path and the printed digest.
@@ -74,7 +73,7 @@ fn embed(dir: &Path, draft: &Path, cms: &[u8], certificate: Option<&[u8]>) -> st
 
 /// `eucdoc verify PDF` against the development PKI (its root trusted, its CRLs given) says
 /// TOTAL-PASSED, exit 0; the report.
-fn assert_total_passed(pdf: &Path, pki: &eucdoc::sign::devpki::DevPkiFiles) -> serde_json::Value {
+fn assert_total_passed(pdf: &Path, pki: &eucdoc::devpki::DevPkiFiles) -> serde_json::Value {
     let out = eucdoc(&[
         "verify",
         pdf.to_str().unwrap(),

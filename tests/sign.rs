@@ -8,8 +8,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::{example, renderer, root, run, write_temp};
+use eucdoc::devpki;
 use eucdoc::model;
-use eucdoc::sign::{self, SignError, Signer, devpki};
+use eucdoc::sign::{self, SignError, Signer};
 
 const PASSWORD: &str = "test-password";
 

@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use common::{root, run, write_temp};
-use eucdoc::sign::{self, devpki};
+use eucdoc::devpki;
+use eucdoc::sign;
 use eucdoc::verify::{self, Indication, Report, SubIndication, VerifyOptions};
 
 const PASSWORD: &str = "test-password";

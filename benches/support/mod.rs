@@ -3,9 +3,10 @@
 // Each bench uses part of the fixture.
 #![allow(dead_code)]
 
+use eucdoc::devpki::DevPkiFiles;
 use eucdoc::model;
 use eucdoc::render::{RenderConfig, Rendered, Renderer};
-use eucdoc::sign::{self, KeyStoreSigner, devpki::DevPkiFiles};
+use eucdoc::sign::{self, KeyStoreSigner};
 
 pub struct Fixture {
     /// The PKI's folder: bind it (`dir: _dir`), or the files go with it.
@@ -21,7 +22,7 @@ pub struct Fixture {
 pub fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let now = time::UtcDateTime::now();
-    let pki = sign::devpki::generate(dir.path(), "bench", now.unix_timestamp()).expect("dev pki");
+    let pki = eucdoc::devpki::generate(dir.path(), "bench", now.unix_timestamp()).expect("dev pki");
     let store = std::fs::read(&pki.officer).expect("key store");
     let signer =
         sign::open_signer(&store, "bench", now.unix_timestamp(), &[], &[]).expect("signer");

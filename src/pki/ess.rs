@@ -10,13 +10,9 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
-/// id-aa-signingCertificate (RFC 2634).
-pub const ID_AA_SIGNING_CERTIFICATE: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.12");
-/// id-aa-signingCertificateV2 (RFC 5035).
-pub const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
-const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+pub use super::oid::{
+    ID_AA_SIGNING_CERTIFICATE, ID_AA_SIGNING_CERTIFICATE_V_2 as ID_AA_SIGNING_CERTIFICATE_V2,
+};
 
 /// RFC 5035 IssuerSerial.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
@@ -108,7 +104,7 @@ fn value_binding(oid: ObjectIdentifier, value: &der::Any, certificate_der: &[u8]
     let unreadable = |what: &str| Binding::Unreadable(what.to_string());
     let (algorithm, hash) = if oid == ID_AA_SIGNING_CERTIFICATE {
         match SigningCertificate::from_der(&value_der).map(|p| p.certs.into_iter().next()) {
-            Ok(Some(first)) => ("1.3.14.3.2.26".to_string(), first.cert_hash),
+            Ok(Some(first)) => (super::oid::ID_SHA_1.to_string(), first.cert_hash),
             Ok(None) => return unreadable("empty signing-certificate"),
             Err(e) => return Binding::Unreadable(format!("unreadable signing-certificate: {e}")),
         }
@@ -118,7 +114,7 @@ fn value_binding(oid: ObjectIdentifier, value: &der::Any, certificate_der: &[u8]
                 first
                     .hash_algorithm
                     .map(|a| a.oid.to_string())
-                    .unwrap_or_else(|| SHA256.to_string()),
+                    .unwrap_or_else(|| super::oid::ID_SHA_256.to_string()),
                 first.cert_hash,
             ),
             Ok(None) => return unreadable("empty signing-certificate-v2"),

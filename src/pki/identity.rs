@@ -2,16 +2,11 @@
 //! "SURNAME GIVEN-NAME", GIVENNAME (2.5.4.42) holds the patronymic, SERIALNUMBER is "IIN" + 12
 //! digits, OU is "BIN" + 12 digits for legal entities, O the organisation.
 
-use const_oid::ObjectIdentifier;
 use der::Decode;
 use der::asn1::{PrintableStringRef, Utf8StringRef};
 use x509_cert::Certificate;
 
-const CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
-const GIVEN_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.42");
-const SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
-const ORGANISATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
-const ORGANISATIONAL_UNIT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.11");
+use super::oid::{CN, GIVEN_NAME, O as ORGANISATION, OU as ORGANISATIONAL_UNIT, SERIAL_NUMBER};
 
 /// The identity a certificate asserts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

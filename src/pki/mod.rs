@@ -5,9 +5,11 @@
 //! under a budget.
 
 pub mod ber;
+pub mod cert;
 pub mod ess;
 pub mod fetch;
 pub mod identity;
+pub mod oid;
 pub(crate) mod ossl;
 pub mod timestamp;
 
@@ -19,8 +21,6 @@ use x509_cert::Certificate;
 /// certificates of `issuer` (DER): it is the issuer itself, or the issuer certified it (GOST
 /// signature) for OCSP signing (id-kp-OCSPSigning).
 pub fn gost_ocsp_responder_is_authorised(responder: &[u8], issuer: &[u8]) -> bool {
-    const ID_KP_OCSP_SIGNING: const_oid::ObjectIdentifier =
-        const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
     if responder == issuer {
         return true;
     }
@@ -30,27 +30,11 @@ pub fn gost_ocsp_responder_is_authorised(responder: &[u8], issuer: &[u8]) -> boo
                 .extensions
                 .iter()
                 .flatten()
-                .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
+                .find(|e| e.extn_id == oid::ID_CE_EXT_KEY_USAGE)
                 .and_then(|e| {
                     x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok()
                 })
-                .is_some_and(|eku| eku.0.contains(&ID_KP_OCSP_SIGNING))
-        })
-}
-
-/// RFC 6960, 4.2.2.2.1: a responder certificate with id-pkix-ocsp-nocheck needs no check.
-pub fn has_ocsp_nocheck(cert: &openssl::x509::X509) -> bool {
-    const ID_PKIX_OCSP_NOCHECK: const_oid::ObjectIdentifier =
-        const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
-    cert.to_der()
-        .ok()
-        .and_then(|der| Certificate::from_der(&der).ok())
-        .is_some_and(|c| {
-            c.tbs_certificate
-                .extensions
-                .iter()
-                .flatten()
-                .any(|e| e.extn_id == ID_PKIX_OCSP_NOCHECK)
+                .is_some_and(|eku| eku.0.contains(&oid::ID_KP_OCSP_SIGNING))
         })
 }
 
@@ -101,16 +85,9 @@ pub fn cms_der_noting_ber(input: &[u8]) -> Result<(Vec<u8>, bool), String> {
     Ok((der, was_ber))
 }
 
-const ID_SHA1: &str = "1.3.14.3.2.26";
-const ID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
-const ID_SHA384: &str = "2.16.840.1.101.3.4.2.2";
-const ID_SHA512: &str = "2.16.840.1.101.3.4.2.3";
-/// FIPS 202 / RFC 8419 (not in const-oid 0.9's database).
-pub(crate) const ID_SHAKE256: &str = "2.16.840.1.101.3.4.2.12";
-
 /// The digest of `parts` (concatenated) with the algorithm `oid` names: SHA-1, SHA-2,
 /// SHAKE256 (512 bits, for Ed448) or Streebog-512 (Kazakh or TC 26 OID). `None` for any other algorithm.
-pub fn digest_by_oid(oid: &str, parts: &[&[u8]]) -> Option<Vec<u8>> {
+pub fn digest_by_oid(name: &str, parts: &[&[u8]]) -> Option<Vec<u8>> {
     use sha2::Digest;
     fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
         let mut hasher = D::new();
@@ -119,17 +96,22 @@ pub fn digest_by_oid(oid: &str, parts: &[&[u8]]) -> Option<Vec<u8>> {
         }
         hasher.finalize().to_vec()
     }
-    Some(match oid {
-        ID_SHA1 => {
+    if crate::gost::is_streebog512(name) {
+        let mut hasher = streebog::Streebog512::new();
+        parts.iter().for_each(|p| hasher.update(p));
+        return Some(hasher.finalize().to_vec());
+    }
+    Some(match const_oid::ObjectIdentifier::new(name).ok()? {
+        oid::ID_SHA_1 => {
             let mut hasher = openssl::sha::Sha1::new();
             parts.iter().for_each(|p| hasher.update(p));
             hasher.finish().to_vec()
         }
-        ID_SHA256 => run::<sha2::Sha256>(parts),
-        ID_SHA384 => run::<sha2::Sha384>(parts),
-        ID_SHA512 => run::<sha2::Sha512>(parts),
+        oid::ID_SHA_256 => run::<sha2::Sha256>(parts),
+        oid::ID_SHA_384 => run::<sha2::Sha384>(parts),
+        oid::ID_SHA_512 => run::<sha2::Sha512>(parts),
         // RFC 8419, 2.3: with Ed448, id-shake256 digests to 512 bits.
-        ID_SHAKE256 => {
+        oid::ID_SHAKE_256 => {
             let mut hasher =
                 openssl::hash::Hasher::new(openssl::hash::MessageDigest::shake_256()).ok()?;
             for part in parts {
@@ -139,18 +121,13 @@ pub fn digest_by_oid(oid: &str, parts: &[&[u8]]) -> Option<Vec<u8>> {
             hasher.finish_xof(&mut digest).ok()?;
             digest
         }
-        oid if crate::gost::is_streebog512(oid) => {
-            let mut hasher = streebog::Streebog512::new();
-            parts.iter().for_each(|p| hasher.update(p));
-            hasher.finalize().to_vec()
-        }
         _ => return None,
     })
 }
 
 /// Whether `oid` names SHA-1 (accepted in old signatures, with a warning).
-pub fn is_sha1(oid: &str) -> bool {
-    oid == ID_SHA1
+pub fn is_sha1(name: &str) -> bool {
+    const_oid::ObjectIdentifier::new(name).is_ok_and(|named| named == oid::ID_SHA_1)
 }
 
 /// Whether the SignerInfo's identifier names `certificate`: by issuer and serial number, or by

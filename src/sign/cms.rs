@@ -25,14 +25,11 @@ use crate::pki::ess::{
     EssCertIdV2, ID_AA_SIGNING_CERTIFICATE_V2, IssuerSerial, SigningCertificateV2,
 };
 
-/// id-aa-signatureTimeStampToken (RFC 3161, appendix A).
-const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
-const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
-const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+use crate::pki::oid::{
+    ECDSA_WITH_SHA_256 as ECDSA_WITH_SHA256, ECDSA_WITH_SHA_384 as ECDSA_WITH_SHA384,
+    ID_AA_TIME_STAMP_TOKEN as ID_AA_SIGNATURE_TIME_STAMP_TOKEN, ID_SHA_256 as ID_SHA256,
+    ID_SHA_384 as ID_SHA384, SHA_256_WITH_RSA_ENCRYPTION as SHA256_WITH_RSA,
+};
 
 fn der_error(e: der::Error) -> SignError {
     SignError::Cms(e.to_string())

@@ -7,7 +7,6 @@
 
 mod appearance;
 pub mod cms;
-pub mod devpki;
 pub mod external;
 pub mod pdf;
 pub mod revocation;
@@ -510,7 +509,7 @@ fn test_watermark(
 pub fn is_test_signer(signer: &dyn Signer) -> bool {
     std::iter::once(signer.certificate_der())
         .chain(signer.chain_der().iter().map(Vec::as_slice))
-        .any(devpki::is_development_certificate)
+        .any(crate::pki::cert::is_development_certificate)
 }
 
 /// "02.03.2026 14:30:00" in Astana time.

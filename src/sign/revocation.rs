@@ -14,7 +14,7 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::{CrlStatus, X509, X509Crl, X509VerifyResult};
 
 use super::SignError;
-use crate::pki::has_ocsp_nocheck;
+use crate::pki::cert::has_ocsp_nocheck;
 
 /// Clock skew tolerated on OCSP thisUpdate/nextUpdate, in seconds.
 const OCSP_SKEW_SECONDS: u32 = 300;

@@ -19,17 +19,11 @@ use x509_cert::Certificate;
 use super::report::SubIndication;
 use crate::gost;
 
-const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-const ID_SIGNATURE_TIMESTAMP: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
-/// Adobe's revocation-info-archival signed attribute (ISO 32000-1, 12.8.3.3.2).
-const ID_ADBE_REVOCATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113583.1.1.8");
-/// RFC 5940: an OCSP response among a CMS's revocation information.
-const ID_RI_OCSP_RESPONSE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.16.2");
-const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+use crate::pki::oid::{
+    ID_AA_TIME_STAMP_TOKEN as ID_SIGNATURE_TIMESTAMP, ID_ADBE_REVOCATION, ID_CONTENT_TYPE,
+    ID_MESSAGE_DIGEST, ID_RI_OCSP_RESPONSE, ID_RSASSA_PSS as RSA_PSS, ID_SIGNED_DATA,
+    ID_SIGNING_TIME,
+};
 impl CmsCheck {
     fn empty() -> Self {
         CmsCheck {
@@ -193,12 +187,13 @@ pub struct CmsCheck {
 }
 
 fn digest_of(oid: &ObjectIdentifier) -> Option<MessageDigest> {
-    Some(match oid.to_string().as_str() {
-        "1.3.14.3.2.26" => MessageDigest::sha1(),
-        "2.16.840.1.101.3.4.2.1" => MessageDigest::sha256(),
-        "2.16.840.1.101.3.4.2.2" => MessageDigest::sha384(),
-        "2.16.840.1.101.3.4.2.3" => MessageDigest::sha512(),
-        crate::pki::ID_SHAKE256 => MessageDigest::shake_256(),
+    use crate::pki::oid;
+    Some(match *oid {
+        oid::ID_SHA_1 => MessageDigest::sha1(),
+        oid::ID_SHA_256 => MessageDigest::sha256(),
+        oid::ID_SHA_384 => MessageDigest::sha384(),
+        oid::ID_SHA_512 => MessageDigest::sha512(),
+        oid::ID_SHAKE_256 => MessageDigest::shake_256(),
         _ => return None,
     })
 }
@@ -354,7 +349,7 @@ fn check_inner(
             format!("unsupported digest algorithm {digest_oid}"),
         )
     })?;
-    let public_key = super::parse_certificate(&signer_der)
+    let public_key = crate::pki::cert::parse(&signer_der)
         .and_then(|c| c.public_key())
         .map_err(|e| format(format!("the signer's public key: {e}")))?;
     let unsupported = |e: openssl::error::ErrorStack| {

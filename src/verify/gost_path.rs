@@ -7,8 +7,8 @@
 use der::Decode;
 use x509_cert::Certificate;
 
-use super::CertStatus;
 use super::report::SubIndication;
+use super::revocation::CertStatus;
 use crate::gost;
 
 /// Longest path followed.

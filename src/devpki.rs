@@ -19,21 +19,15 @@ use openssl::x509::extension::{
 };
 use openssl::x509::{X509, X509Builder, X509Name, X509NameBuilder};
 
-use super::SignError;
+pub use crate::pki::cert::{DEV_MARKER, is_development_certificate};
+pub use crate::pki::oid::role;
 
-/// Marker in every development CA name; [`is_development_certificate`] looks for it.
-pub const DEV_MARKER: &str = "EUCDOC DEV";
-
-/// Role OIDs of the extended key usage (kz-pki.md, "Roles").
-pub mod role {
-    /// Individual.
-    pub const INDIVIDUAL: &str = "1.2.398.3.3.4.1.1";
-    /// Employee of a legal entity.
-    pub const EMPLOYEE_OF_LEGAL_ENTITY: &str = "1.2.398.3.3.4.1.2";
-    /// First head (director).
-    pub const FIRST_HEAD: &str = "1.2.398.3.3.4.1.2.1";
-    /// Person with the right to sign.
-    pub const RIGHT_TO_SIGN: &str = "1.2.398.3.3.4.1.2.2";
+/// Why the development PKI could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DevPkiError {
+    /// OpenSSL, the DER encoder or the file system failed; the message says which and where.
+    #[error("development PKI: {0}")]
+    Build(String),
 }
 
 /// The Industry Committee's BIN in the development PKI (valid check digit; not the real one).
@@ -61,12 +55,12 @@ pub struct DevPkiFiles {
     pub all: Vec<PathBuf>,
 }
 
-fn ssl(e: openssl::error::ErrorStack) -> SignError {
-    SignError::KeyStore(format!("dev-pki: {e}"))
+fn ssl(e: openssl::error::ErrorStack) -> DevPkiError {
+    DevPkiError::Build(e.to_string())
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> SignError + '_ {
-    move |e| SignError::KeyStore(format!("dev-pki: cannot write {}: {e}", path.display()))
+fn io(path: &Path) -> impl Fn(std::io::Error) -> DevPkiError + '_ {
+    move |e| DevPkiError::Build(format!("cannot write {}: {e}", path.display()))
 }
 
 struct Issued {
@@ -77,7 +71,7 @@ struct Issued {
 /// One subject attribute: (NID, value).
 type Rdn = (Nid, String);
 
-fn name(rdns: &[Rdn]) -> Result<X509Name, SignError> {
+fn name(rdns: &[Rdn]) -> Result<X509Name, DevPkiError> {
     let mut builder = X509NameBuilder::new().map_err(ssl)?;
     for (nid, value) in rdns {
         let kind = if *nid == Nid::COUNTRYNAME || *nid == Nid::SERIALNUMBER {
@@ -133,24 +127,25 @@ pub struct DevPkiUrls {
 fn status_extensions(
     crl_url: Option<&str>,
     ocsp_url: Option<&str>,
-) -> Result<Vec<openssl::x509::X509Extension>, SignError> {
+) -> Result<Vec<openssl::x509::X509Extension>, DevPkiError> {
     use der::Encode;
     use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
     use x509_cert::ext::pkix::{
         AccessDescription, AuthorityInfoAccessSyntax, CrlDistributionPoints,
         crl::dp::DistributionPoint,
     };
-    let der_error = |e: der::Error| SignError::KeyStore(format!("dev-pki extension: {e}"));
-    let uri = |url: &str| -> Result<GeneralName, SignError> {
+    let der_error = |e: der::Error| DevPkiError::Build(format!("extension: {e}"));
+    let uri = |url: &str| -> Result<GeneralName, DevPkiError> {
         Ok(GeneralName::UniformResourceIdentifier(
             der::asn1::Ia5String::new(url).map_err(der_error)?,
         ))
     };
-    let extension = |oid: &str, der: Vec<u8>| -> Result<openssl::x509::X509Extension, SignError> {
-        let oid = openssl::asn1::Asn1Object::from_str(oid).map_err(ssl)?;
-        let value = openssl::asn1::Asn1OctetString::new_from_bytes(&der).map_err(ssl)?;
-        openssl::x509::X509Extension::new_from_der(&oid, false, &value).map_err(ssl)
-    };
+    let extension =
+        |oid: &str, der: Vec<u8>| -> Result<openssl::x509::X509Extension, DevPkiError> {
+            let oid = openssl::asn1::Asn1Object::from_str(oid).map_err(ssl)?;
+            let value = openssl::asn1::Asn1OctetString::new_from_bytes(&der).map_err(ssl)?;
+            openssl::x509::X509Extension::new_from_der(&oid, false, &value).map_err(ssl)
+        };
     let mut out = Vec::new();
     if let Some(url) = crl_url {
         let points = CrlDistributionPoints(vec![DistributionPoint {
@@ -173,7 +168,7 @@ fn status_extensions(
     Ok(out)
 }
 
-fn issue(request: Request<'_>) -> Result<Issued, SignError> {
+fn issue(request: Request<'_>) -> Result<Issued, DevPkiError> {
     let key = if request.ec {
         let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).map_err(ssl)?;
         PKey::from_ec_key(EcKey::generate(&group).map_err(ssl)?).map_err(ssl)?
@@ -366,7 +361,7 @@ fn issue(request: Request<'_>) -> Result<Issued, SignError> {
     })
 }
 
-fn write(path: &Path, bytes: &[u8], all: &mut Vec<PathBuf>) -> Result<(), SignError> {
+fn write(path: &Path, bytes: &[u8], all: &mut Vec<PathBuf>) -> Result<(), DevPkiError> {
     std::fs::write(path, bytes).map_err(io(path))?;
     all.push(path.to_path_buf());
     Ok(())
@@ -378,7 +373,7 @@ fn write_p12(
     chain: &[&X509],
     password: &str,
     all: &mut Vec<PathBuf>,
-) -> Result<(), SignError> {
+) -> Result<(), DevPkiError> {
     let mut ca = Stack::new().map_err(ssl)?;
     for cert in chain {
         ca.push((*cert).clone()).map_err(ssl)?;
@@ -418,12 +413,12 @@ fn crl(
     revoked: &[u32],
     this_update: i64,
     next_update: i64,
-) -> Result<Vec<u8>, SignError> {
+) -> Result<Vec<u8>, DevPkiError> {
     use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
     use x509_cert::serial_number::SerialNumber;
     use x509_cert::time::Time;
-    let der_error = |e: der::Error| SignError::KeyStore(format!("dev-pki CRL: {e}"));
-    let time = |secs: i64| -> Result<Time, SignError> {
+    let der_error = |e: der::Error| DevPkiError::Build(format!("CRL: {e}"));
+    let time = |secs: i64| -> Result<Time, DevPkiError> {
         let duration = std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0));
         Time::try_from(std::time::UNIX_EPOCH + duration).map_err(der_error)
     };
@@ -442,7 +437,7 @@ fn crl(
                 crl_entry_extensions: None,
             })
         })
-        .collect::<Result<Vec<_>, SignError>>()?;
+        .collect::<Result<Vec<_>, DevPkiError>>()?;
     let crl_number = x509_cert::ext::Extension {
         extn_id: const_oid::db::rfc5280::ID_CE_CRL_NUMBER,
         critical: false,
@@ -478,7 +473,7 @@ fn crl(
 
 /// Generates the development PKI into `out` at time `now` (Unix seconds). Key stores are
 /// protected with `password`.
-pub fn generate(out: &Path, password: &str, now: i64) -> Result<DevPkiFiles, SignError> {
+pub fn generate(out: &Path, password: &str, now: i64) -> Result<DevPkiFiles, DevPkiError> {
     generate_with(out, password, now, &DevPkiUrls::default())
 }
 
@@ -488,7 +483,7 @@ pub fn generate_with(
     password: &str,
     now: i64,
     urls: &DevPkiUrls,
-) -> Result<DevPkiFiles, SignError> {
+) -> Result<DevPkiFiles, DevPkiError> {
     std::fs::create_dir_all(out).map_err(io(out))?;
     let crl_of = |name: &str| {
         urls.crl_base
@@ -729,16 +724,4 @@ fn openssl_index_time(printed: &str) -> String {
     time::PrimitiveDateTime::parse(printed, &format)
         .map(|t| index_time(t.assume_utc().unix_timestamp()))
         .unwrap_or_else(|_| "491231235959Z".to_string())
-}
-
-/// Whether a certificate or any certificate of its chain comes from the development PKI
-/// (documents signed with it must say they are test documents).
-pub fn is_development_certificate(der: &[u8]) -> bool {
-    x509_cert::Certificate::from_der(der)
-        .map(|c| {
-            let issuer = c.tbs_certificate.issuer.to_string();
-            let subject = c.tbs_certificate.subject.to_string();
-            issuer.contains(DEV_MARKER) || subject.contains(DEV_MARKER)
-        })
-        .unwrap_or(false)
 }

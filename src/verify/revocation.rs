@@ -1,0 +1,244 @@
+//! The revocation status of every certificate of a path: what the document and the options
+//! give, then (online) what the certificates' own responders and distribution points give, under
+//! the verification's budget; one report line each, and the failures.
+
+use openssl::x509::{X509, X509VerifyResult};
+
+use super::report::{CertificateStatus, Indication, Revocation, SubIndication};
+use super::trust::subject_line;
+use super::{Evidence, chain, gost_path, rfc3339};
+use crate::pki::cert;
+
+/// The status at `time` of every certificate of a GOST `path` below its anchor (OCSP first,
+/// then CRLs): one line each, and the failures.
+pub(super) fn gost_revocation(path: &[Vec<u8>], evidence: &Evidence, time: i64) -> PathRevocation {
+    let mut statuses = PathRevocation::default();
+    for depth in 0..path.len().saturating_sub(1) {
+        let name = cert::subject_of(&path[depth]);
+        let status_from = |ocsps: &[Vec<u8>], crls: &[Vec<u8>]| {
+            gost_path::ocsp_status(&path[depth], &path[depth + 1], ocsps, time).unwrap_or_else(
+                || gost_path::crl_status(&path[depth], &path[depth + 1], crls, time),
+            )
+        };
+        let mut status = status_from(&evidence.ocsps, &evidence.crls);
+        if let (CertStatus::Unknown(_), Some(budget)) = (&status, &evidence.budget)
+            && let (Ok(cert), Ok(issuer)) =
+                (cert::parse(&path[depth]), cert::parse(&path[depth + 1]))
+        {
+            let (fetched, failures) = crate::pki::fetch::status_from_sources(
+                &cert,
+                &issuer,
+                budget,
+                &evidence.ocsps,
+                &evidence.crls,
+                |ocsps, crls| settled(status_from(ocsps, crls)),
+            );
+            status = fetched_status(fetched, &failures);
+        }
+        statuses.judge(&name, depth, status, time);
+    }
+    statuses
+}
+
+/// The status of every certificate of `path` below its trust anchor: OCSP first, then CRLs
+/// (checked by OpenSSL with the certificate's own path), then, when allowed, the responders the
+/// certificate names. One line per certificate, and the failures.
+pub(super) fn revocation_of_path(
+    path: &[X509],
+    untrusted: &[X509],
+    evidence: &Evidence,
+    anchors: &[X509],
+    time: i64,
+) -> PathRevocation {
+    let mut statuses = PathRevocation::default();
+    // The last certificate of the path is the trust anchor.
+    for (depth, cert) in path.iter().enumerate().take(path.len().saturating_sub(1)) {
+        let Some(issuer) = path
+            .get(depth + 1)
+            .filter(|issuer| issuer.issued(cert) == X509VerifyResult::OK)
+        else {
+            continue;
+        };
+        if depth > 0 && crate::pki::cert::has_ocsp_nocheck(cert) {
+            continue;
+        }
+        let name = subject_line(cert);
+        let status_from = |ocsps: &[Vec<u8>], crls: &[Vec<u8>]| {
+            cert_status(cert, issuer, untrusted, ocsps, crls, anchors, time)
+        };
+        let mut status = status_from(&evidence.ocsps, &evidence.crls);
+        if let (CertStatus::Unknown(_), Some(budget)) = (&status, &evidence.budget) {
+            let (fetched, failures) = crate::pki::fetch::status_from_sources(
+                cert,
+                issuer,
+                budget,
+                &evidence.ocsps,
+                &evidence.crls,
+                |ocsps, crls| settled(status_from(ocsps, crls)),
+            );
+            status = fetched_status(fetched, &failures);
+        }
+        statuses.judge(&name, depth, status, time);
+    }
+    statuses
+}
+
+/// A status and whether it is settled (anything but unknown): whether to look further.
+pub(super) fn settled(status: CertStatus) -> (CertStatus, bool) {
+    let settled = !matches!(status, CertStatus::Unknown(_));
+    (status, settled)
+}
+
+/// A status found with fetched data says so; an unknown one names the sources that did not
+/// answer.
+pub(super) fn fetched_status(status: CertStatus, failures: &[String]) -> CertStatus {
+    match status {
+        CertStatus::Good(source) => CertStatus::Good(format!(
+            "{source}, fetched from the certificate's responder"
+        )),
+        CertStatus::Revoked(source, at) => CertStatus::Revoked(
+            format!("{source}, fetched from the certificate's responder"),
+            at,
+        ),
+        CertStatus::Unknown(reason) if !failures.is_empty() => {
+            CertStatus::Unknown(format!("{reason}; fetching: {}", failures.join("; ")))
+        }
+        other => other,
+    }
+}
+
+/// A certificate's status and where it came from.
+pub(super) enum CertStatus {
+    Good(String),
+    /// Source and revocation time (Unix seconds) when known.
+    Revoked(String, Option<i64>),
+    OnHold(String),
+    /// Why nothing usable was found.
+    Unknown(String),
+}
+
+/// The revocation status of a path's certificates: a report line each, and what failed.
+#[derive(Default)]
+pub(super) struct PathRevocation {
+    pub(super) lines: Vec<Revocation>,
+    pub(super) failures: Vec<(Indication, SubIndication, String)>,
+}
+
+impl PathRevocation {
+    /// Adds the report line for certificate `depth` of the path (`name`) and decides: revoked
+    /// is TOTAL-FAILED / REVOKED unless revoked after the validation time; on hold and unknown
+    /// are INDETERMINATE / TRY_LATER.
+    pub(super) fn judge(&mut self, name: &str, depth: usize, status: CertStatus, time: i64) {
+        let entry = |status: CertificateStatus, source: &str, revoked_at: Option<i64>| Revocation {
+            certificate: name.to_string(),
+            status,
+            source: source.to_string(),
+            revoked_at: revoked_at.map(rfc3339),
+        };
+        let (line, failure) = match status {
+            CertStatus::Good(source) => (entry(CertificateStatus::Good, &source, None), None),
+            CertStatus::Revoked(source, Some(revoked_at)) if revoked_at > time => (
+                entry(
+                    CertificateStatus::RevokedAfterValidationTime,
+                    &source,
+                    Some(revoked_at),
+                ),
+                None,
+            ),
+            CertStatus::Revoked(source, revoked_at) => (
+                entry(CertificateStatus::Revoked, &source, revoked_at),
+                Some((
+                    Indication::TotalFailed,
+                    SubIndication::Revoked,
+                    format!("certificate {depth} of the path is revoked ({source})"),
+                )),
+            ),
+            CertStatus::OnHold(source) => (
+                entry(CertificateStatus::OnHold, &source, None),
+                Some((
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!("certificate {depth} of the path is on hold ({source})"),
+                )),
+            ),
+            CertStatus::Unknown(reason) => (
+                entry(CertificateStatus::Unknown, &reason, None),
+                Some((
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!(
+                        "no usable revocation data for certificate {depth} of the path: {reason}"
+                    ),
+                )),
+            ),
+        };
+        self.lines.push(line);
+        self.failures.extend(failure);
+    }
+
+    /// `Ok` when no certificate failed, else the first failure's reason.
+    pub(super) fn passed(self) -> Result<(), String> {
+        match self.failures.into_iter().next() {
+            Some((_, _, reason)) => Err(reason),
+            None => Ok(()),
+        }
+    }
+}
+
+pub(super) fn cert_status(
+    cert: &X509,
+    issuer: &X509,
+    untrusted: &[X509],
+    ocsps: &[Vec<u8>],
+    crls: &[Vec<u8>],
+    anchors: &[X509],
+    time: i64,
+) -> CertStatus {
+    match chain::ocsp_status(cert, issuer, ocsps, anchors, untrusted, time) {
+        chain::OcspStatus::Good => return CertStatus::Good("OCSP".into()),
+        chain::OcspStatus::Revoked { at, hold } => {
+            return if hold {
+                CertStatus::OnHold("OCSP".into())
+            } else {
+                CertStatus::Revoked("OCSP".into(), at)
+            };
+        }
+        chain::OcspStatus::Unknown => {}
+    }
+    if crls.is_empty() {
+        return CertStatus::Unknown("no OCSP response or CRL for it".into());
+    }
+    let current = chain::current_crls(crls, time);
+    if current.is_empty() {
+        return CertStatus::Unknown(format!(
+            "every CRL at hand was past its nextUpdate at {}",
+            rfc3339(time)
+        ));
+    }
+    // The path was validated at `time`; here only the CRLs' signatures, scope and entries.
+    let checked = chain::validate_path(
+        anchors,
+        untrusted,
+        cert,
+        &chain::PathOptions {
+            time,
+            crls: current,
+            revocation: chain::Revocation::EndCertificate,
+            skip_time_checks: true,
+            ..Default::default()
+        },
+    );
+    match checked {
+        Ok(_) => CertStatus::Good("CRL".into()),
+        Err(failure) if failure.sub_indication == SubIndication::Revoked => {
+            match chain::crl_entry(cert, issuer, crls) {
+                Some(entry) if entry.reason.as_deref() == Some("certificateHold") => {
+                    CertStatus::OnHold("CRL".into())
+                }
+                Some(entry) => CertStatus::Revoked("CRL".into(), Some(entry.revoked_at)),
+                None => CertStatus::Revoked("CRL".into(), None),
+            }
+        }
+        Err(failure) => CertStatus::Unknown(failure.reason),
+    }
+}
