@@ -1811,3 +1811,86 @@ fn several_signature_timestamps_each_checked_and_a_bad_one_is_a_warning() {
         report.to_text()
     );
 }
+
+/// An OCSP "good" answer speaks only for its own time (RFC 6960, 4.2.2.1): a real `openssl
+/// ocsp` responder's answer (nextUpdate a day later) makes the officer's certificate good by
+/// OCSP now, and is not used three days later.
+#[test]
+fn an_ocsp_good_answer_counts_only_while_fresh() {
+    use eucdoc::verify::{CertificateStatus, VerifyOptions};
+    let responder = start_ocsp();
+    let (_, signed) = signed_example();
+    let dir = tool_dir();
+    let officer_pem = dir.path().join("officer.pem");
+    let response = dir.path().join("response.der");
+    for args in [
+        vec![
+            "pkcs12",
+            "-in",
+            pki_file("officer.p12").to_str().unwrap(),
+            "-passin",
+            "pass:test-password",
+            "-clcerts",
+            "-nokeys",
+            "-out",
+            officer_pem.to_str().unwrap(),
+        ],
+        vec![
+            "ocsp",
+            "-issuer",
+            pki().1.nca.to_str().unwrap(),
+            "-cert",
+            officer_pem.to_str().unwrap(),
+            "-url",
+            &responder.url,
+            "-noverify",
+            "-respout",
+            response.to_str().unwrap(),
+        ],
+    ] {
+        let out = run("openssl", &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let verify_at = |at: time::UtcDateTime| {
+        eucdoc::verify::verify_pdf(
+            &signed,
+            &VerifyOptions {
+                trust_anchors: sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap())
+                    .unwrap(),
+                ocsps: vec![std::fs::read(&response).unwrap()],
+                at: Some(at),
+                offline: true,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let fresh = verify_at(time::UtcDateTime::now());
+    let officer = &fresh.signatures[0].revocation[0];
+    assert_eq!(
+        (officer.status, officer.source.as_str()),
+        (CertificateStatus::Good, "OCSP"),
+        "{}",
+        fresh.to_text()
+    );
+    let later = verify_at(time::UtcDateTime::now() + time::Duration::days(3));
+    let officer = &later.signatures[0].revocation[0];
+    assert_ne!(
+        (officer.status, officer.source.as_str()),
+        (CertificateStatus::Good, "OCSP"),
+        "{}",
+        later.to_text()
+    );
+    if officer.status == CertificateStatus::Unknown {
+        assert!(
+            officer
+                .source
+                .contains("nextUpdate is before the validation time"),
+            "{officer:?}"
+        );
+    }
+}

@@ -87,6 +87,13 @@ pub fn has_ocsp_nocheck(cert: &X509) -> bool {
     })
 }
 
+/// Whether a certificate (DER) is signed with GOST (Kazakh or TC 26 OIDs): OpenSSL cannot
+/// check it, [`crate::gost`] does.
+pub fn is_gost_signed(der: &[u8]) -> bool {
+    x509_cert::Certificate::from_der(der)
+        .is_ok_and(|c| crate::gost::is_gost(&c.signature_algorithm.oid.to_string()))
+}
+
 /// The subject's distinguished name as text (RFC 4514 order), empty when unreadable.
 pub fn subject_of(der: &[u8]) -> String {
     x509_cert::Certificate::from_der(der)

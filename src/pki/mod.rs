@@ -6,9 +6,11 @@
 
 pub mod ber;
 pub mod cert;
+pub mod crl;
 pub mod ess;
 pub mod fetch;
 pub mod identity;
+pub mod ocsp;
 pub mod oid;
 pub(crate) mod ossl;
 pub mod timestamp;
@@ -168,14 +170,14 @@ const OCSP_SKEW_SECONDS: i64 = 300;
 /// without nextUpdate, newer information is always available).
 const OCSP_NO_NEXT_UPDATE_SECONDS: i64 = 24 * 3600;
 
-/// Whether an OCSP "good" (or on-hold) answer of `this_update`..`next_update` speaks for the
+/// Whether an OCSP "good" answer of `this_update`..`next_update` speaks for the
 /// certificate's status at `time` (the validation time, possibly in the past), judged against
 /// `now`:
 /// - not issued in the future (beyond the allowed skew);
 /// - issued at or after `time` (it says the certificate was not revoked by then), or `time`
 ///   lies within its validity (up to nextUpdate; without one, a day after thisUpdate).
 ///
-/// A "revoked" answer needs no freshness: revocation is final and its time is judged itself.
+/// A "revoked" or on-hold answer needs no freshness ([`ocsp`]): it is never ignored.
 pub fn ocsp_answer_is_fresh(
     this_update: i64,
     next_update: Option<i64>,

@@ -267,13 +267,7 @@ pub fn add_document_timestamp(pdf: &[u8], tsa: &timestamp::Tsa) -> Result<Vec<u8
 
 /// A CRL's DER, from DER or PEM bytes.
 fn crl_der(crl: &[u8]) -> Result<Vec<u8>, SignError> {
-    use der::Decode;
-    if x509_cert::crl::CertificateList::from_der(crl).is_ok() {
-        return Ok(crl.to_vec());
-    }
-    openssl::x509::X509Crl::from_pem(crl)
-        .and_then(|c| c.to_der())
-        .map_err(|_| SignError::Crl("not a CRL (DER or PEM)".into()))
+    crate::pki::crl::der_of(crl).map_err(SignError::Crl)
 }
 
 /// Whether `issuer_der`'s key made the signature of `certificate_der` (GOST or OpenSSL's
@@ -307,34 +301,19 @@ pub fn check_not_revoked(
 ) -> Result<(), SignError> {
     use der::Decode;
     let crl = crl_der(crl)?;
-    let parsed = x509_cert::crl::CertificateList::from_der(&crl)
-        .map_err(|e| SignError::Crl(e.to_string()))?;
-    let valid = if crate::gost::is_gost(&parsed.signature_algorithm.oid.to_string()) {
-        crate::gost::verify_crl(&crl, issuer_der).map_err(|e| SignError::Crl(e.to_string()))?
-    } else {
-        let ssl = |e: openssl::error::ErrorStack| SignError::Crl(e.to_string());
-        let key = openssl::x509::X509::from_der(issuer_der)
-            .and_then(|i| i.public_key())
-            .map_err(ssl)?;
-        openssl::x509::X509Crl::from_der(&crl)
-            .and_then(|c| c.verify(&key))
-            .map_err(ssl)?
-    };
-    if !valid {
-        return Err(SignError::Crl(
-            "the CRL's signature does not verify against its issuer".into(),
-        ));
-    }
-    let certificate = x509_cert::Certificate::from_der(certificate_der)
-        .map_err(|e| SignError::KeyStore(format!("unreadable certificate: {e}")))?;
-    let entry = crate::gost::crl_entry(&crl, certificate.tbs_certificate.serial_number.as_bytes())
-        .map_err(|e| SignError::Crl(e.to_string()))?;
+    let entry =
+        crate::pki::crl::entry_in(certificate_der, issuer_der, &crl).map_err(SignError::Crl)?;
     match entry {
         None => Ok(()),
         // A delta CRL's way of saying "no longer on hold".
         Some(entry) if entry.reason.as_deref() == Some("removeFromCRL") => Ok(()),
         Some(entry) => Err(SignError::Revoked {
-            authority: format!("CRL of {}", parsed.tbs_cert_list.issuer),
+            authority: format!(
+                "CRL of {}",
+                x509_cert::crl::CertificateList::from_der(&crl)
+                    .map(|list| list.tbs_cert_list.issuer.to_string())
+                    .unwrap_or_default()
+            ),
             state: match entry.reason.as_deref() {
                 Some("certificateHold") => "on hold (certificateHold)".into(),
                 Some(reason) => format!("revoked ({reason})"),

@@ -6,18 +6,11 @@
 use std::time::Duration;
 
 use openssl::hash::MessageDigest;
-use openssl::ocsp::{
-    OcspCertId, OcspCertStatus, OcspFlag, OcspRequest, OcspResponse, OcspResponseStatus,
-};
-use openssl::stack::Stack;
-use openssl::x509::store::X509StoreBuilder;
-use openssl::x509::{CrlStatus, X509, X509Crl, X509VerifyResult};
+use openssl::ocsp::{OcspCertId, OcspRequest};
+use openssl::x509::{X509, X509VerifyResult};
 
 use super::SignError;
 use crate::pki::cert::has_ocsp_nocheck;
-
-/// Clock skew tolerated on OCSP thisUpdate/nextUpdate, in seconds.
-const OCSP_SKEW_SECONDS: u32 = 300;
 
 /// Where revocation data comes from.
 #[derive(Debug, Clone, Default)]
@@ -89,7 +82,7 @@ fn gather(
     if signer_only
         && certificates
             .first()
-            .is_some_and(|der| is_gost_certificate(der))
+            .is_some_and(|der| crate::pki::cert::is_gost_signed(der))
     {
         return check_gost_signer(certificates, sources, now).map(|()| data);
     }
@@ -106,7 +99,7 @@ fn gather(
         // OpenSSL cannot read a GOST key, so it cannot tell a GOST root either: its own key
         // verifies its signature.
         let root = super::issuer_in(der, std::slice::from_ref(der)).is_some();
-        if is_gost_certificate(der) && !root && !has_ocsp_nocheck(cert) {
+        if crate::pki::cert::is_gost_signed(der) && !root && !has_ocsp_nocheck(cert) {
             gost_certificates.push(der.clone());
         }
     }
@@ -115,15 +108,8 @@ fn gather(
             gost_validation_data(der, &data.certs.clone(), sources, now, &mut data)?;
         }
     }
-    let mut store = X509StoreBuilder::new().map_err(ssl("store"))?;
-    for cert in certs.iter().filter(|c| self_signed(c)) {
-        store.add_cert(cert.clone()).map_err(ssl("store"))?;
-    }
-    let store = store.build();
-    let mut untrusted = Stack::new().map_err(ssl("store"))?;
-    for cert in &certs {
-        untrusted.push(cert.clone()).map_err(ssl("store"))?;
-    }
+    // The responder's path ends at a self-signed certificate of the chain.
+    let anchors: Vec<X509> = certs.iter().filter(|c| self_signed(c)).cloned().collect();
     let checked = if signer_only {
         &certs[..certs.len().min(1)]
     } else {
@@ -132,7 +118,9 @@ fn gather(
     for cert in checked.iter().filter(|c| {
         !self_signed(c)
             && !has_ocsp_nocheck(c)
-            && !c.to_der().is_ok_and(|der| is_gost_certificate(&der))
+            && !c
+                .to_der()
+                .is_ok_and(|der| crate::pki::cert::is_gost_signed(&der))
     }) {
         let issuer = certs
             .iter()
@@ -151,7 +139,7 @@ fn gather(
         // OCSP first; a responder that does not vouch for this certificate (not its CA's, or
         // "unknown") leaves the CRL to decide. Nothing unverified is ever embedded.
         let ocsp = match url {
-            Some(url) => ocsp_status(cert, issuer, &url, &store, &untrusted, sources.timeout)?,
+            Some(url) => ocsp_status(cert, issuer, &url, (&anchors, &certs), sources.timeout, now)?,
             None => Err("no OCSP responder".to_string()),
         };
         let why_not_ocsp = match ocsp {
@@ -163,18 +151,18 @@ fn gather(
         };
         // A CRL given, else the one the certificate names (CRL distribution points).
         let mut crl = crl_status(cert, issuer, &sources.crls, now)?;
-        if crl.is_none() {
+        if crl.is_err() {
             crl = crl_status(cert, issuer, &fetch_crls(cert, sources.timeout), now)?;
         }
         match crl {
-            Some(crl) => {
+            Ok(crl) => {
                 if !data.crls.contains(&crl) {
                     data.crls.push(crl);
                 }
             }
-            None => {
+            Err(why_not_crl) => {
                 return Err(SignError::Revocation(format!(
-                    "no validation data for \"{}\": {why_not_ocsp}, and no CRL of its issuer (give --ocsp URL or --crl FILE)",
+                    "no validation data for \"{}\": {why_not_ocsp}, and {why_not_crl} (give --ocsp URL or --crl FILE)",
                     subject(cert)
                 )));
             }
@@ -189,98 +177,87 @@ fn ocsp_status(
     cert: &X509,
     issuer: &X509,
     url: &str,
-    store: &openssl::x509::store::X509Store,
-    untrusted: &Stack<X509>,
+    (anchors, untrusted): (&[X509], &[X509]),
     timeout: Duration,
+    now: i64,
 ) -> Result<Result<Vec<u8>, String>, SignError> {
-    let id = || OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer).map_err(ssl("OCSP"));
+    let id = OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer).map_err(ssl("OCSP"))?;
     let mut request = OcspRequest::new().map_err(ssl("OCSP"))?;
-    request.add_id(id()?).map_err(ssl("OCSP"))?;
+    request.add_id(id).map_err(ssl("OCSP"))?;
     let request = request.to_der().map_err(ssl("OCSP"))?;
     let body = match post(url, "application/ocsp-request", &request, timeout) {
         Ok(body) => body,
         Err(e) => return Ok(Err(format!("OCSP {url}: {e}"))),
     };
-    let Ok(response) = OcspResponse::from_der(&body) else {
-        return Ok(Err(format!("OCSP {url}: not an OCSP response")));
-    };
-    if response.status() != OcspResponseStatus::SUCCESSFUL {
-        return Ok(Err(format!(
-            "OCSP {url}: responder status {}",
-            response.status().as_raw()
-        )));
-    }
-    let basic = response.basic().map_err(ssl("OCSP response"))?;
-    // The response's signature, and the responder's authority: the CA itself, or a certificate
-    // it issued for OCSP signing, chaining to a trust anchor.
-    if let Err(e) = basic.verify(untrusted, store, OcspFlag::empty()) {
-        return Ok(Err(format!(
-            "OCSP {url}: the response does not verify for this certificate ({e})"
-        )));
-    }
-    let id = id()?;
-    let Some(status) = basic.find_status(&id) else {
-        return Ok(Err(format!(
-            "OCSP {url}: the response does not cover this certificate"
-        )));
-    };
-    if let Err(e) = status.check_validity(OCSP_SKEW_SECONDS, None) {
-        return Ok(Err(format!("OCSP {url}: stale response ({e})")));
-    }
-    match status.status {
-        OcspCertStatus::GOOD => Ok(Ok(body)),
-        OcspCertStatus::REVOKED => Err(SignError::Revoked {
-            authority: format!("OCSP {url}: \"{}\"", subject(cert)),
-            state: if status.reason == openssl::ocsp::OcspRevokedStatus::STATUS_CERTIFICATE_HOLD {
-                "on hold (certificateHold)".into()
-            } else {
-                "revoked".into()
-            },
-            since: status
-                .revocation_time
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "an unstated time".into()),
-        }),
-        _ => Ok(Err(format!("OCSP {url}: status unknown"))),
-    }
+    checked_ocsp(cert, issuer, url, body, anchors, untrusted, now)
 }
 
-/// A CRL of `issuer` that verifies, is current and does not list `cert`.
+/// A fetched OCSP response, checked by the one checker ([`crate::pki::ocsp`]): good gives the
+/// response to embed; revoked or on hold stops the signing; anything else says why it is not
+/// usable, so that the CRL may decide.
+fn checked_ocsp(
+    cert: &X509,
+    issuer: &X509,
+    url: &str,
+    body: Vec<u8>,
+    anchors: &[X509],
+    untrusted: &[X509],
+    now: i64,
+) -> Result<Result<Vec<u8>, String>, SignError> {
+    use crate::pki::ocsp;
+    let checking = ocsp::Checking {
+        anchors,
+        untrusted,
+        time: now,
+        now,
+    };
+    let answer = match ocsp::status(cert, issuer, std::slice::from_ref(&body), &checking) {
+        Ok(answer) => answer,
+        Err(reason) => return Ok(Err(format!("OCSP {url}: {reason}"))),
+    };
+    let (state, since) = match answer.status {
+        ocsp::Status::Good => return Ok(Ok(body)),
+        ocsp::Status::OnHold { since } => ("on hold (certificateHold)".to_string(), since),
+        ocsp::Status::Revoked { at, reason } => (
+            reason.map_or_else(|| "revoked".to_string(), |r| format!("revoked ({r})")),
+            at,
+        ),
+    };
+    Err(SignError::Revoked {
+        authority: format!("OCSP {url}: \"{}\"", subject(cert)),
+        state,
+        since: since
+            .map(super::signer::utc_text)
+            .unwrap_or_else(|| "an unstated time".into()),
+    })
+}
+
+/// `Ok(Ok(crl))` when a CRL of `issuer` among `crls` is usable at `now` and does not list
+/// `cert` (the one CRL checker, [`crate::pki::crl`]); `Ok(Err(reason))` when none is usable;
+/// `Err` when the certificate is listed.
 fn crl_status(
     cert: &X509,
     issuer: &X509,
     crls: &[Vec<u8>],
     now: i64,
-) -> Result<Option<Vec<u8>>, SignError> {
-    let issuer_key = issuer.public_key().map_err(ssl("CRL"))?;
-    for raw in crls {
-        let crl = X509Crl::from_der(raw)
-            .or_else(|_| X509Crl::from_pem(raw))
-            .map_err(ssl("CRL"))?;
-        if crl.issuer_name().to_der().ok() != issuer.subject_name().to_der().ok() {
-            continue;
-        }
-        if !crl.verify(&issuer_key).map_err(ssl("CRL"))? {
-            return Err(SignError::Crl(
-                "a CRL's signature does not verify against its issuer".into(),
-            ));
-        }
-        let now_asn1 = openssl::asn1::Asn1Time::from_unix(now).map_err(ssl("CRL"))?;
-        if crl.next_update().is_some_and(|next| next < now_asn1) {
-            return Err(SignError::Crl("a CRL is past its nextUpdate".into()));
-        }
-        return match crl.get_by_cert(cert) {
-            CrlStatus::NotRevoked => Ok(Some(crl.to_der().map_err(ssl("CRL"))?)),
-            CrlStatus::Revoked(entry) | CrlStatus::RemoveFromCrl(entry) => {
-                Err(SignError::Revoked {
-                    authority: format!("CRL: \"{}\"", subject(cert)),
-                    state: "revoked".into(),
-                    since: entry.revocation_date().to_string(),
-                })
-            }
-        };
+) -> Result<Result<Vec<u8>, String>, SignError> {
+    let (cert_der, issuer_der) = (
+        cert.to_der().map_err(ssl("certificate"))?,
+        issuer.to_der().map_err(ssl("certificate"))?,
+    );
+    match crate::pki::crl::status(&cert_der, &issuer_der, crls, now) {
+        Ok((index, None)) => Ok(crate::pki::crl::der_of(&crls[index])),
+        Ok((_, Some(entry))) => Err(SignError::Revoked {
+            authority: format!("CRL: \"{}\"", subject(cert)),
+            state: match entry.reason.as_deref() {
+                Some("certificateHold") => "on hold (certificateHold)".into(),
+                Some(reason) => format!("revoked ({reason})"),
+                None => "revoked".into(),
+            },
+            since: super::signer::utc_text(entry.revoked_at),
+        }),
+        Err(reason) => Ok(Err(reason)),
     }
-    Ok(None)
 }
 
 /// The CRLs at the certificate's http:// distribution points (unreachable ones are skipped;
@@ -304,13 +281,6 @@ pub(super) fn post(
     timeout: Duration,
 ) -> Result<Vec<u8>, String> {
     crate::pki::fetch::post(url, content_type, body, timeout)
-}
-
-/// Whether a certificate is signed with one of Kazakhstan's GOST algorithms.
-fn is_gost_certificate(der: &[u8]) -> bool {
-    use der::Decode;
-    x509_cert::Certificate::from_der(der)
-        .is_ok_and(|c| crate::gost::is_gost(&c.signature_algorithm.oid.to_string()))
 }
 
 /// Whether a certificate (DER) is a CA's (basicConstraints cA).
@@ -441,7 +411,6 @@ fn gost_ocsp_status(
     timeout: Duration,
     now: i64,
 ) -> Result<Result<Vec<u8>, String>, SignError> {
-    use der::Decode;
     let cert = X509::from_der(cert_der).map_err(ssl("certificate"))?;
     let issuer = X509::from_der(issuer_der).map_err(ssl("certificate"))?;
     let id = OcspCertId::from_cert(MessageDigest::sha1(), &cert, &issuer).map_err(ssl("OCSP"))?;
@@ -452,46 +421,5 @@ fn gost_ocsp_status(
         Ok(body) => body,
         Err(e) => return Ok(Err(format!("OCSP {url}: {e}"))),
     };
-    let answer = match crate::gost::check_ocsp_response(&body) {
-        Ok(answer) => answer,
-        Err(e) => return Ok(Err(format!("OCSP {url}: {e}"))),
-    };
-    if !answer.signature_valid {
-        return Ok(Err(format!(
-            "OCSP {url}: the response's signature does not verify"
-        )));
-    }
-    let authorised = crate::pki::gost_ocsp_responder_is_authorised(&answer.responder, issuer_der);
-    if !authorised {
-        return Ok(Err(format!(
-            "OCSP {url}: the responder is neither the issuer nor certified by it for OCSP"
-        )));
-    }
-    let serial = x509_cert::Certificate::from_der(cert_der)
-        .map(|c| hex::encode_upper(c.tbs_certificate.serial_number.as_bytes()))
-        .map_err(|e| SignError::Revocation(e.to_string()))?;
-    let Some(status) = answer.statuses.iter().find(|s| s.serial == serial) else {
-        return Ok(Err(format!(
-            "OCSP {url}: the response does not cover this certificate"
-        )));
-    };
-    if status.this_update > now + i64::from(OCSP_SKEW_SECONDS) {
-        return Ok(Err(format!("OCSP {url}: the response is from the future")));
-    }
-    match status.status.as_str() {
-        "good" => Ok(Ok(body)),
-        "revoked" => Err(SignError::Revoked {
-            authority: format!("OCSP {url}"),
-            state: match status.reason.as_deref() {
-                Some("certificateHold") => "on hold (certificateHold)".into(),
-                Some(reason) => format!("revoked ({reason})"),
-                None => "revoked".into(),
-            },
-            since: status
-                .revoked_at
-                .map(super::signer::utc_text)
-                .unwrap_or_else(|| "an unstated time".into()),
-        }),
-        _ => Ok(Err(format!("OCSP {url}: status unknown"))),
-    }
+    checked_ocsp(&cert, &issuer, url, body, &[], &[], now)
 }

@@ -4,8 +4,6 @@
 //! believed. The NIST PKITS and x509-limbo harness (tests/path_validation.rs) runs this module.
 
 use der::Decode;
-use openssl::hash::MessageDigest;
-use openssl::ocsp::{OcspCertId, OcspCertStatus, OcspFlag, OcspResponse, OcspResponseStatus};
 use openssl::stack::Stack;
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
@@ -186,120 +184,6 @@ fn sub_indication(error: X509VerifyResult, depth: u32) -> SubIndication {
     }
 }
 
-/// A certificate's status from OCSP.
-pub enum OcspStatus {
-    /// A verified response says good.
-    Good,
-    /// A verified response says revoked (at, Unix seconds, when given; `hold` for
-    /// certificateHold).
-    Revoked {
-        /// When.
-        at: Option<i64>,
-        /// Whether the reason is certificateHold.
-        hold: bool,
-    },
-    /// No verified response speaks of the certificate.
-    Unknown,
-}
-
-/// Looks for `cert`'s status (issued by `issuer`) in `ocsps` (DER). A response counts only when
-/// its signature verifies and its signer is the issuer or a responder the issuer authorised
-/// (OpenSSL's `OCSP_basic_verify` with the path to `anchors`, at `time`), and a good answer only
-/// when it is fresh for `time` ([`crate::pki::ocsp_answer_is_fresh`]).
-pub fn ocsp_status(
-    cert: &X509,
-    issuer: &X509,
-    ocsps: &[Vec<u8>],
-    anchors: &[X509],
-    untrusted: &[X509],
-    time: i64,
-) -> OcspStatus {
-    if ocsps.is_empty() {
-        return OcspStatus::Unknown;
-    }
-    let Ok(store) = ocsp_store(anchors, time) else {
-        return OcspStatus::Unknown;
-    };
-    let Ok(mut stack) = Stack::new() else {
-        return OcspStatus::Unknown;
-    };
-    for c in untrusted.iter().chain([issuer]) {
-        let _ = stack.push(c.clone());
-    }
-    let Ok(id) = OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer) else {
-        return OcspStatus::Unknown;
-    };
-    for der in ocsps {
-        let Ok(response) = OcspResponse::from_der(der) else {
-            continue;
-        };
-        if response.status() != OcspResponseStatus::SUCCESSFUL {
-            continue;
-        }
-        let Ok(basic) = response.basic() else {
-            continue;
-        };
-        if basic.verify(&stack, &store, OcspFlag::empty()).is_err() {
-            continue;
-        }
-        if let Some(found) = basic.find_status(&id) {
-            let fresh = || {
-                let next_update = match found.next_update() {
-                    Some(t) => match openssl_time_text(&t.to_string()) {
-                        Some(unix) => Some(unix),
-                        None => return false,
-                    },
-                    None => None,
-                };
-                openssl_time_text(&found.this_update.to_string()).is_some_and(|this_update| {
-                    crate::pki::ocsp_answer_is_fresh(
-                        this_update,
-                        next_update,
-                        time,
-                        time::UtcDateTime::now().unix_timestamp(),
-                    )
-                    .is_ok()
-                })
-            };
-            let hold = found.reason
-                == openssl::ocsp::OcspRevokedStatus::from_raw(
-                    openssl::x509::CrlReason::CERTIFICATE_HOLD.as_raw(),
-                );
-            match found.status {
-                // A good or on-hold answer speaks only for its own time (RFC 6960, 4.2.2.1).
-                OcspCertStatus::GOOD if !fresh() => {}
-                OcspCertStatus::REVOKED if hold && !fresh() => {}
-                OcspCertStatus::GOOD => return OcspStatus::Good,
-                OcspCertStatus::REVOKED => {
-                    return OcspStatus::Revoked {
-                        at: found
-                            .revocation_time
-                            .and_then(|t| openssl_time_text(&t.to_string())),
-                        hold,
-                    };
-                }
-                _ => {}
-            }
-        }
-    }
-    OcspStatus::Unknown
-}
-
-fn ocsp_store(
-    anchors: &[X509],
-    time: i64,
-) -> Result<openssl::x509::store::X509Store, openssl::error::ErrorStack> {
-    let mut builder = X509StoreBuilder::new()?;
-    for anchor in anchors {
-        builder.add_cert(anchor.clone())?;
-    }
-    let mut param = X509VerifyParam::new()?;
-    param.set_time(time as _);
-    param.set_flags(X509VerifyFlags::PARTIAL_CHAIN | X509VerifyFlags::USE_CHECK_TIME)?;
-    builder.set_param(&param)?;
-    Ok(builder.build())
-}
-
 /// The entry for `cert` in a CRL of `issuer` whose signature verifies (the entry is read as
 /// for any CRL, by [`crate::gost::crl_entry`]).
 pub fn crl_entry(cert: &X509, issuer: &X509, crls: &[Vec<u8>]) -> Option<crate::gost::CrlEntry> {
@@ -325,16 +209,6 @@ pub fn crl_entry(cert: &X509, issuer: &X509, crls: &[Vec<u8>]) -> Option<crate::
         }
     }
     None
-}
-
-/// Unix seconds of OpenSSL's time text ("Jan  1 00:00:00 2024 GMT").
-fn openssl_time_text(text: &str) -> Option<i64> {
-    let format = time::macros::format_description!(
-        "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
-    );
-    time::PrimitiveDateTime::parse(text, format)
-        .ok()
-        .map(|t| t.assume_utc().unix_timestamp())
 }
 
 /// The CRLs among `crls` that are not stale at `time`: a CRL whose nextUpdate is before `time`

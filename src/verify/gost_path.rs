@@ -8,18 +8,10 @@ use der::Decode;
 use x509_cert::Certificate;
 
 use super::report::SubIndication;
-use super::revocation::CertStatus;
 use crate::gost;
 
 /// Longest path followed.
 const MAX_DEPTH: usize = 8;
-
-/// Whether the certificate (DER) is signed with a Kazakh GOST algorithm.
-pub fn is_gost_signed(der: &[u8]) -> bool {
-    Certificate::from_der(der)
-        .map(|c| gost::is_gost(&c.signature_algorithm.oid.to_string()))
-        .unwrap_or(false)
-}
 
 fn within_validity(cert: &Certificate, time: i64) -> Result<(), SubIndication> {
     let validity = &cert.tbs_certificate.validity;
@@ -138,98 +130,4 @@ pub fn validate(
         SubIndication::ChainConstraintsFailure,
         format!("the path is longer than {MAX_DEPTH} certificates"),
     ))
-}
-
-/// The status of `cert` (issued by `issuer`) from GOST-signed OCSP responses: a response counts
-/// when its signature verifies with the responder certificate it carries and that certificate
-/// is the issuer itself or issued by it for OCSP signing (RFC 6960, 4.2.2.2).
-/// A good or on-hold answer counts only when it is fresh for `time`
-/// ([`crate::pki::ocsp_answer_is_fresh`]).
-pub fn ocsp_status(cert: &[u8], issuer: &[u8], ocsps: &[Vec<u8>], time: i64) -> Option<CertStatus> {
-    let serial = Certificate::from_der(cert)
-        .ok()
-        .map(|c| hex::encode_upper(c.tbs_certificate.serial_number.as_bytes()))?;
-    for der in ocsps {
-        let Ok(answer) = gost::check_ocsp_response(der) else {
-            continue;
-        };
-        if !answer.signature_valid {
-            continue;
-        }
-        let authorised = crate::pki::gost_ocsp_responder_is_authorised(&answer.responder, issuer);
-        if !authorised {
-            continue;
-        }
-        let Some(single) = answer.statuses.iter().find(|s| s.serial == serial) else {
-            continue;
-        };
-        let on_hold = single.reason.as_deref() == Some("certificateHold");
-        let now = time::UtcDateTime::now().unix_timestamp();
-        if (single.status == "good" || on_hold)
-            && crate::pki::ocsp_answer_is_fresh(single.this_update, single.next_update, time, now)
-                .is_err()
-        {
-            continue;
-        }
-        let detail = format!(
-            "OCSP{}",
-            single
-                .reason
-                .as_ref()
-                .map(|r| format!(", {r}"))
-                .unwrap_or_default()
-        );
-        return Some(match single.status.as_str() {
-            "good" => CertStatus::Good(detail),
-            "revoked" if single.reason.as_deref() == Some("certificateHold") => {
-                CertStatus::OnHold(detail)
-            }
-            "revoked" => CertStatus::Revoked(detail, single.revoked_at),
-            _ => CertStatus::Unknown(format!("{detail} says unknown")),
-        });
-    }
-    None
-}
-
-/// The status of `cert` (issued by `issuer`) at `time` from `crls` (DER).
-pub fn crl_status(cert: &[u8], issuer: &[u8], crls: &[Vec<u8>], time: i64) -> CertStatus {
-    let unknown = || CertStatus::Unknown("no current GOST CRL of its issuer".into());
-    let (Ok(parsed), Ok(issuer_parsed)) =
-        (Certificate::from_der(cert), Certificate::from_der(issuer))
-    else {
-        return unknown();
-    };
-    for crl in crls {
-        let Ok(list) = x509_cert::crl::CertificateList::from_der(crl) else {
-            continue;
-        };
-        if list.tbs_cert_list.issuer != issuer_parsed.tbs_certificate.subject
-            || gost::verify_crl(crl, issuer) != Ok(true)
-        {
-            continue;
-        }
-        // A CRL past its nextUpdate says nothing about `time`; one issued later does.
-        if list
-            .tbs_cert_list
-            .next_update
-            .is_some_and(|next| (next.to_unix_duration().as_secs() as i64) < time)
-        {
-            continue;
-        }
-        return match gost::crl_entry(crl, parsed.tbs_certificate.serial_number.as_bytes()) {
-            Ok(None) => CertStatus::Good("CRL".into()),
-            Ok(Some(entry)) if entry.reason.as_deref() == Some("certificateHold") => {
-                CertStatus::OnHold("CRL".into())
-            }
-            Ok(Some(entry)) => CertStatus::Revoked(
-                entry
-                    .reason
-                    .map(|r| format!("CRL, {r}"))
-                    .unwrap_or_else(|| "CRL".into()),
-                Some(entry.revoked_at),
-            ),
-            Err(_) => unknown(),
-        };
-    }
-    unknown()
 }

@@ -6,43 +6,32 @@ use openssl::x509::{X509, X509VerifyResult};
 
 use super::report::{CertificateStatus, Indication, Revocation, SubIndication};
 use super::trust::subject_line;
-use super::{Evidence, chain, gost_path, rfc3339};
+use super::{Evidence, chain, rfc3339};
 use crate::pki::cert;
 
-/// The status at `time` of every certificate of a GOST `path` below its anchor (OCSP first,
-/// then CRLs): one line each, and the failures.
+/// The status at `time` of every certificate of a GOST `path` (DER, signer first) below its
+/// anchor: one line each, and the failures.
 pub(super) fn gost_revocation(path: &[Vec<u8>], evidence: &Evidence, time: i64) -> PathRevocation {
-    let mut statuses = PathRevocation::default();
-    for depth in 0..path.len().saturating_sub(1) {
-        let name = cert::subject_of(&path[depth]);
-        let status_from = |ocsps: &[Vec<u8>], crls: &[Vec<u8>]| {
-            gost_path::ocsp_status(&path[depth], &path[depth + 1], ocsps, time).unwrap_or_else(
-                || gost_path::crl_status(&path[depth], &path[depth + 1], crls, time),
-            )
-        };
-        let mut status = status_from(&evidence.ocsps, &evidence.crls);
-        if let (CertStatus::Unknown(_), Some(budget)) = (&status, &evidence.budget)
-            && let (Ok(cert), Ok(issuer)) =
-                (cert::parse(&path[depth]), cert::parse(&path[depth + 1]))
-        {
-            let (fetched, failures) = crate::pki::fetch::status_from_sources(
-                &cert,
-                &issuer,
-                budget,
-                &evidence.ocsps,
-                &evidence.crls,
-                |ocsps, crls| settled(status_from(ocsps, crls)),
-            );
-            status = fetched_status(fetched, &failures);
-        }
-        statuses.judge(&name, depth, status, time);
+    let parsed: Vec<X509> = path
+        .iter()
+        .filter_map(|der| cert::parse(der).ok())
+        .collect();
+    if parsed.len() != path.len() {
+        let mut statuses = PathRevocation::default();
+        statuses.judge(
+            &cert::subject_of(&path[0]),
+            0,
+            CertStatus::Unknown("a certificate of the path cannot be read".into()),
+            time,
+        );
+        return statuses;
     }
-    statuses
+    revocation_of_path(&parsed, &[], evidence, &[], time)
 }
 
-/// The status of every certificate of `path` below its trust anchor: OCSP first, then CRLs
-/// (checked by OpenSSL with the certificate's own path), then, when allowed, the responders the
-/// certificate names. One line per certificate, and the failures.
+/// The status of every certificate of `path` (signer first, trust anchor last) at `time`: the
+/// OCSP responses and CRLs at hand, then (unless offline) what the certificate's own responders
+/// and distribution points give. One line per certificate, and the failures.
 pub(super) fn revocation_of_path(
     path: &[X509],
     untrusted: &[X509],
@@ -53,18 +42,19 @@ pub(super) fn revocation_of_path(
     let mut statuses = PathRevocation::default();
     // The last certificate of the path is the trust anchor.
     for (depth, cert) in path.iter().enumerate().take(path.len().saturating_sub(1)) {
-        let Some(issuer) = path
-            .get(depth + 1)
-            .filter(|issuer| issuer.issued(cert) == X509VerifyResult::OK)
-        else {
+        let issuer = &path[depth + 1];
+        let gost = cert.to_der().is_ok_and(|der| cert::is_gost_signed(&der));
+        // A GOST path is already checked signature by signature; OpenSSL's name and key
+        // identifier match is asked of the others.
+        if !gost && issuer.issued(cert) != X509VerifyResult::OK {
             continue;
-        };
-        if depth > 0 && crate::pki::cert::has_ocsp_nocheck(cert) {
+        }
+        if depth > 0 && cert::has_ocsp_nocheck(cert) {
             continue;
         }
         let name = subject_line(cert);
         let status_from = |ocsps: &[Vec<u8>], crls: &[Vec<u8>]| {
-            cert_status(cert, issuer, untrusted, ocsps, crls, anchors, time)
+            status_of(cert, issuer, untrusted, ocsps, crls, anchors, time)
         };
         let mut status = status_from(&evidence.ocsps, &evidence.crls);
         if let (CertStatus::Unknown(_), Some(budget)) = (&status, &evidence.budget) {
@@ -81,6 +71,55 @@ pub(super) fn revocation_of_path(
         statuses.judge(&name, depth, status, time);
     }
     statuses
+}
+
+/// One certificate's status: the first OCSP response that speaks for it
+/// ([`crate::pki::ocsp`]), else its issuer's CRLs (GOST ones through [`gost_path`], the others
+/// through OpenSSL with the certificate's own path, which checks their scope).
+fn status_of(
+    cert: &X509,
+    issuer: &X509,
+    untrusted: &[X509],
+    ocsps: &[Vec<u8>],
+    crls: &[Vec<u8>],
+    anchors: &[X509],
+    time: i64,
+) -> CertStatus {
+    use crate::pki::ocsp;
+    let checking = ocsp::Checking {
+        anchors,
+        untrusted,
+        time,
+        now: time::UtcDateTime::now().unix_timestamp(),
+    };
+    let why_not_ocsp = match ocsp::status(cert, issuer, ocsps, &checking) {
+        Ok(answer) => {
+            return match answer.status {
+                ocsp::Status::Good => CertStatus::Good("OCSP".into()),
+                ocsp::Status::OnHold { .. } => CertStatus::OnHold("OCSP, certificateHold".into()),
+                ocsp::Status::Revoked { at, reason } => CertStatus::Revoked(
+                    reason.map_or_else(|| "OCSP".into(), |r| format!("OCSP, {r}")),
+                    at,
+                ),
+            };
+        }
+        Err(reason) => reason,
+    };
+    let (cert_der, issuer_der) = match (cert.to_der(), issuer.to_der()) {
+        (Ok(c), Ok(i)) => (c, i),
+        _ => return CertStatus::Unknown("the certificate cannot be encoded".into()),
+    };
+    let from_crls = if cert::is_gost_signed(&cert_der) {
+        gost_crl_status(&cert_der, &issuer_der, crls, time)
+    } else {
+        crl_status(cert, issuer, untrusted, crls, anchors, time)
+    };
+    match from_crls {
+        CertStatus::Unknown(why) if !ocsps.is_empty() => {
+            CertStatus::Unknown(format!("OCSP: {why_not_ocsp}; CRL: {why}"))
+        }
+        other => other,
+    }
 }
 
 /// A status and whether it is settled (anything but unknown): whether to look further.
@@ -185,26 +224,33 @@ impl PathRevocation {
     }
 }
 
-pub(super) fn cert_status(
+/// A GOST certificate's status from its issuer's CRLs ([`crate::pki::crl`]).
+fn gost_crl_status(cert: &[u8], issuer: &[u8], crls: &[Vec<u8>], time: i64) -> CertStatus {
+    match crate::pki::crl::status(cert, issuer, crls, time) {
+        Ok((_, None)) => CertStatus::Good("CRL".into()),
+        Ok((_, Some(entry))) if entry.reason.as_deref() == Some("certificateHold") => {
+            CertStatus::OnHold("CRL".into())
+        }
+        Ok((_, Some(entry))) => CertStatus::Revoked(
+            entry
+                .reason
+                .map_or_else(|| "CRL".into(), |r| format!("CRL, {r}")),
+            Some(entry.revoked_at),
+        ),
+        Err(reason) => CertStatus::Unknown(format!("GOST CRL: {reason}")),
+    }
+}
+
+/// A certificate's status from its issuer's CRLs, checked by OpenSSL with the certificate's
+/// own path (signatures, scope, entries).
+fn crl_status(
     cert: &X509,
     issuer: &X509,
     untrusted: &[X509],
-    ocsps: &[Vec<u8>],
     crls: &[Vec<u8>],
     anchors: &[X509],
     time: i64,
 ) -> CertStatus {
-    match chain::ocsp_status(cert, issuer, ocsps, anchors, untrusted, time) {
-        chain::OcspStatus::Good => return CertStatus::Good("OCSP".into()),
-        chain::OcspStatus::Revoked { at, hold } => {
-            return if hold {
-                CertStatus::OnHold("OCSP".into())
-            } else {
-                CertStatus::Revoked("OCSP".into(), at)
-            };
-        }
-        chain::OcspStatus::Unknown => {}
-    }
     if crls.is_empty() {
         return CertStatus::Unknown("no OCSP response or CRL for it".into());
     }

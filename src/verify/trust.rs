@@ -65,7 +65,7 @@ pub(super) fn assess_path(
     options: &VerifyOptions,
     time: i64,
 ) -> SignatureReport {
-    if gost_path::is_gost_signed(signer_der) {
+    if cert::is_gost_signed(signer_der) {
         return assess_gost(outcome, signer_der, evidence, options, time);
     }
     let mut outcome = outcome;
@@ -150,7 +150,7 @@ pub(super) fn timestamp_is_trusted(
     if !cert::has_time_stamping_eku(&timestamp.tsa) {
         return Err("the TSA's certificate lacks the timeStamping extended key usage".into());
     }
-    if gost_path::is_gost_signed(&timestamp.tsa) {
+    if cert::is_gost_signed(&timestamp.tsa) {
         let pool: Vec<Vec<u8>> = evidence
             .certs
             .iter()
