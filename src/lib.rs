@@ -5,6 +5,17 @@
 //! [`model`] (typed, validated input) → [`render`] (Typst, PDF/A-3b) → [`sign`] (PAdES) → [`registry`] (numbers, archive) → [`service`] → [`http`] / the CLI;
 //! incoming documents: [`verify`].
 #![deny(unsafe_code)]
+//!
+//! The crate root re-exports what a caller of the library needs for the two flows; everything
+//! else stays in its module.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let report = eucdoc::verify(&std::fs::read("signed.pdf")?, None, &eucdoc::VerifyOptions::default())?;
+//! println!("{}", report.to_text());
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod batch;
 pub mod config;
@@ -19,3 +30,15 @@ pub mod render;
 pub mod service;
 pub mod sign;
 pub mod verify;
+
+// Issuing: input → PDF → signature; the service ties them to the registry.
+pub use config::Config;
+pub use model::{Input, ValidationErrors, parse};
+pub use render::{Rendered, Renderer};
+pub use service::{Service, ServiceError};
+pub use sign::{SignError, SignRequest, Signer, open_signer, sign_pdf};
+// Checking: any signed PDF or CMS → a report.
+pub use verify::{
+    Indication, Report, SignatureReport, SubIndication, VerifyError, VerifyOptions, verify,
+    verify_pdf,
+};
