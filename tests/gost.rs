@@ -1288,7 +1288,7 @@ fn gost_signature_timestamp_from_a_gost_tsa_is_the_proof_of_time() {
         ),
         (
             vec!["--trust", nca, "--trust", root, "--crl", nca_crl],
-            "GOST CRL: no CRL of its issuer",
+            "no CRL of its issuer",
         ),
     ] {
         let (code, report) = verify_now(&signed, &args);

@@ -579,7 +579,7 @@ fn nca_test_material() {
     assert_eq!(
         report.signatures[0].reasons,
         [
-            "certificate 0 of the path is revoked (CRL)",
+            "certificate 0 of the path is revoked (CRL, superseded)",
             "the signer's key lacks nonRepudiation (an AUTH key must not sign documents)"
         ]
     );

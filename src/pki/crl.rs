@@ -1,10 +1,11 @@
 //! One CRL checker (RFC 5280, 6.3) for `sign` and `verify`: a CRL speaks for a certificate when
 //! its issuer is the certificate's issuer by name, its signature verifies with that issuer's key
 //! (GOST through [`crate::gost`], the others through OpenSSL), and it is current for the time
-//! asked (its nextUpdate not before it; a CRL issued later is the best evidence). The entry is
-//! read the same way for every algorithm. `verify` additionally runs RSA/EC CRLs through
-//! OpenSSL's path validation, for their scope (issuing distribution points, indirect CRLs),
-//! which PKITS exercises.
+//! asked (its nextUpdate not before it; a CRL issued later is the best evidence), and its scope
+//! covers the certificate (RFC 5280, 5.2.5 and 6.3.3: a complete, direct CRL whose issuing
+//! distribution point, if any, names one of the certificate's distribution points and covers its
+//! kind and every reason; no unknown critical extension). The entry is read the same way for
+//! every algorithm.
 
 use der::Decode;
 use x509_cert::crl::CertificateList;
@@ -83,6 +84,10 @@ pub fn status(
             reasons.push("its issuer's CRL is past its nextUpdate".into());
             continue;
         }
+        if let Err(reason) = covers(&list, certificate_der) {
+            reasons.push(reason);
+            continue;
+        }
         match entry_in(certificate_der, issuer_der, &crl) {
             Ok(entry) => return Ok((index, entry)),
             Err(reason) => reasons.push(reason),
@@ -93,4 +98,111 @@ pub fn status(
         return Err("no CRL of its issuer".into());
     }
     Err(reasons.join("; "))
+}
+
+/// RFC 5280, 5.2 and 6.3.3: whether `list` is a complete CRL whose scope includes the
+/// certificate. What this checker does not handle (indirect, delta or reason-partitioned CRLs)
+/// makes the CRL unusable, never a silent "not listed".
+fn covers(list: &CertificateList, certificate_der: &[u8]) -> Result<(), String> {
+    use super::oid;
+    use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
+    use x509_cert::ext::pkix::{BasicConstraints, CrlDistributionPoints};
+    const ID_CE_DELTA_CRL_INDICATOR: const_oid::ObjectIdentifier =
+        const_oid::db::rfc5280::ID_CE_DELTA_CRL_INDICATOR;
+    const ID_CE_ISSUING_DISTRIBUTION_POINT: const_oid::ObjectIdentifier =
+        const_oid::db::rfc5280::ID_CE_ISSUING_DISTRIBUTION_POINT;
+    const UNDERSTOOD: [const_oid::ObjectIdentifier; 4] = [
+        ID_CE_ISSUING_DISTRIBUTION_POINT,
+        const_oid::db::rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+        const_oid::db::rfc5280::ID_CE_CRL_NUMBER,
+        ID_CE_DELTA_CRL_INDICATOR,
+    ];
+    let extensions = list
+        .tbs_cert_list
+        .crl_extensions
+        .as_deref()
+        .unwrap_or_default();
+    if let Some(unknown) = extensions
+        .iter()
+        .find(|e| e.critical && !UNDERSTOOD.contains(&e.extn_id))
+    {
+        return Err(format!(
+            "its issuer's CRL has an unknown critical extension {}",
+            unknown.extn_id
+        ));
+    }
+    if extensions
+        .iter()
+        .any(|e| e.extn_id == ID_CE_DELTA_CRL_INDICATOR)
+    {
+        return Err("a delta CRL is not a complete CRL".into());
+    }
+    let Some(idp) = extensions
+        .iter()
+        .find(|e| e.extn_id == ID_CE_ISSUING_DISTRIBUTION_POINT)
+    else {
+        return Ok(());
+    };
+    let idp = IssuingDistributionPoint::from_der(idp.extn_value.as_bytes()).map_err(|e| {
+        format!("its issuer's CRL has an unreadable issuing distribution point: {e}")
+    })?;
+    if idp.indirect_crl {
+        return Err("indirect CRLs are not supported".into());
+    }
+    if idp.only_some_reasons.is_some() {
+        return Err("its issuer's CRL covers only some reasons".into());
+    }
+    if idp.only_contains_attribute_certs {
+        return Err("its issuer's CRL covers only attribute certificates".into());
+    }
+    let certificate = x509_cert::Certificate::from_der(certificate_der)
+        .map_err(|e| format!("unreadable certificate: {e}"))?;
+    let extension = |wanted: const_oid::ObjectIdentifier| {
+        certificate
+            .tbs_certificate
+            .extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id == wanted)
+            .map(|e| e.extn_value.as_bytes().to_vec())
+    };
+    let is_ca = extension(const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS)
+        .and_then(|der| BasicConstraints::from_der(&der).ok())
+        .is_some_and(|basic| basic.ca);
+    if idp.only_contains_user_certs && is_ca {
+        return Err("its issuer's CRL covers only end-entity certificates".into());
+    }
+    if idp.only_contains_ca_certs && !is_ca {
+        return Err("its issuer's CRL covers only CA certificates".into());
+    }
+    if let Some(scope) = &idp.distribution_point {
+        let named = extension(oid::ID_CE_CRL_DISTRIBUTION_POINTS)
+            .and_then(|der| CrlDistributionPoints::from_der(&der).ok())
+            .is_some_and(|points| {
+                points
+                    .0
+                    .iter()
+                    .filter_map(|point| point.distribution_point.as_ref())
+                    .any(|name| same_point(name, scope))
+            });
+        if !named {
+            return Err(
+                "its issuer's CRL is for a distribution point the certificate does not name".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// RFC 5280, 6.3.3 (b)(2)(i): one of the names of a certificate's distribution point matches one
+/// of the CRL's issuing distribution point.
+fn same_point(
+    certificate: &x509_cert::ext::pkix::name::DistributionPointName,
+    crl: &x509_cert::ext::pkix::name::DistributionPointName,
+) -> bool {
+    use x509_cert::ext::pkix::name::DistributionPointName::FullName;
+    match (certificate, crl) {
+        (FullName(ours), FullName(theirs)) => ours.iter().any(|name| theirs.contains(name)),
+        (ours, theirs) => ours == theirs,
+    }
 }

@@ -3,7 +3,6 @@
 //! inputs; and the signer's status from OCSP responses, each response checked before it is
 //! believed. The NIST PKITS and x509-limbo harness (tests/path_validation.rs) runs this module.
 
-use der::Decode;
 use openssl::stack::Stack;
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
@@ -182,47 +181,6 @@ fn sub_indication(error: X509VerifyResult, depth: u32) -> SubIndication {
         (2 | 18 | 19 | 20 | 21, _) => SubIndication::NoCertificateChainFound,
         _ => SubIndication::ChainConstraintsFailure,
     }
-}
-
-/// The entry for `cert` in a CRL of `issuer` whose signature verifies (the entry is read as
-/// for any CRL, by [`crate::gost::crl_entry`]).
-pub fn crl_entry(cert: &X509, issuer: &X509, crls: &[Vec<u8>]) -> Option<crate::gost::CrlEntry> {
-    let key = issuer.public_key().ok()?;
-    let issuer_name = issuer.subject_name().to_der().ok()?;
-    let serial = cert
-        .to_der()
-        .ok()
-        .and_then(|der| x509_cert::Certificate::from_der(&der).ok())?
-        .tbs_certificate
-        .serial_number;
-    for der in crls {
-        let Ok(crl) = X509Crl::from_der(der) else {
-            continue;
-        };
-        if crl.issuer_name().to_der().ok().as_ref() != Some(&issuer_name)
-            || !crl.verify(&key).unwrap_or(false)
-        {
-            continue;
-        }
-        if let Ok(Some(entry)) = crate::gost::crl_entry(der, serial.as_bytes()) {
-            return Some(entry);
-        }
-    }
-    None
-}
-
-/// The CRLs among `crls` that are not stale at `time`: a CRL whose nextUpdate is before `time`
-/// says nothing about it; one issued after `time` is the best evidence for it.
-pub fn current_crls(crls: &[Vec<u8>], time: i64) -> Vec<Vec<u8>> {
-    let Ok(at) = openssl::asn1::Asn1Time::from_unix(time) else {
-        return Vec::new();
-    };
-    crls.iter()
-        .filter(|der| {
-            X509Crl::from_der(der).is_ok_and(|crl| crl.next_update().is_none_or(|next| next >= at))
-        })
-        .cloned()
-        .collect()
 }
 
 /// RFC 5280 rules for certificates that OpenSSL does not enforce, checked on every certificate

@@ -273,10 +273,7 @@ pub fn verify_pdf(file: &[u8], options: &VerifyOptions) -> Result<Report, Verify
 }
 
 fn memchr_count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack
-        .windows(needle.len())
-        .filter(|w| *w == needle)
-        .count()
+    memchr::memmem::find_iter(haystack, needle).count()
 }
 
 /// Verifies every SignerInfo of a CMS SignedData over its encapsulated content or `detached`.

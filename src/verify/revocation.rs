@@ -6,7 +6,7 @@ use openssl::x509::{X509, X509VerifyResult};
 
 use super::report::{CertificateStatus, Indication, Revocation, SubIndication};
 use super::trust::subject_line;
-use super::{Evidence, chain, rfc3339};
+use super::{Evidence, rfc3339};
 use crate::pki::cert;
 
 /// The status at `time` of every certificate of a GOST `path` (DER, signer first) below its
@@ -109,11 +109,7 @@ fn status_of(
         (Ok(c), Ok(i)) => (c, i),
         _ => return CertStatus::Unknown("the certificate cannot be encoded".into()),
     };
-    let from_crls = if cert::is_gost_signed(&cert_der) {
-        gost_crl_status(&cert_der, &issuer_der, crls, time)
-    } else {
-        crl_status(cert, issuer, untrusted, crls, anchors, time)
-    };
+    let from_crls = crl_status(&cert_der, &issuer_der, crls, time);
     match from_crls {
         CertStatus::Unknown(why) if !ocsps.is_empty() => {
             CertStatus::Unknown(format!("OCSP: {why_not_ocsp}; CRL: {why}"))
@@ -224,8 +220,8 @@ impl PathRevocation {
     }
 }
 
-/// A GOST certificate's status from its issuer's CRLs ([`crate::pki::crl`]).
-fn gost_crl_status(cert: &[u8], issuer: &[u8], crls: &[Vec<u8>], time: i64) -> CertStatus {
+/// A certificate's status from its issuer's CRLs ([`crate::pki::crl`], RSA/EC and GOST).
+fn crl_status(cert: &[u8], issuer: &[u8], crls: &[Vec<u8>], time: i64) -> CertStatus {
     match crate::pki::crl::status(cert, issuer, crls, time) {
         Ok((_, None)) => CertStatus::Good("CRL".into()),
         Ok((_, Some(entry))) if entry.reason.as_deref() == Some("certificateHold") => {
@@ -237,54 +233,6 @@ fn gost_crl_status(cert: &[u8], issuer: &[u8], crls: &[Vec<u8>], time: i64) -> C
                 .map_or_else(|| "CRL".into(), |r| format!("CRL, {r}")),
             Some(entry.revoked_at),
         ),
-        Err(reason) => CertStatus::Unknown(format!("GOST CRL: {reason}")),
-    }
-}
-
-/// A certificate's status from its issuer's CRLs, checked by OpenSSL with the certificate's
-/// own path (signatures, scope, entries).
-fn crl_status(
-    cert: &X509,
-    issuer: &X509,
-    untrusted: &[X509],
-    crls: &[Vec<u8>],
-    anchors: &[X509],
-    time: i64,
-) -> CertStatus {
-    if crls.is_empty() {
-        return CertStatus::Unknown("no OCSP response or CRL for it".into());
-    }
-    let current = chain::current_crls(crls, time);
-    if current.is_empty() {
-        return CertStatus::Unknown(format!(
-            "every CRL at hand was past its nextUpdate at {}",
-            rfc3339(time)
-        ));
-    }
-    // The path was validated at `time`; here only the CRLs' signatures, scope and entries.
-    let checked = chain::validate_path(
-        anchors,
-        untrusted,
-        cert,
-        &chain::PathOptions {
-            time,
-            crls: current,
-            revocation: chain::Revocation::EndCertificate,
-            skip_time_checks: true,
-            ..Default::default()
-        },
-    );
-    match checked {
-        Ok(_) => CertStatus::Good("CRL".into()),
-        Err(failure) if failure.sub_indication == SubIndication::Revoked => {
-            match chain::crl_entry(cert, issuer, crls) {
-                Some(entry) if entry.reason.as_deref() == Some("certificateHold") => {
-                    CertStatus::OnHold("CRL".into())
-                }
-                Some(entry) => CertStatus::Revoked("CRL".into(), Some(entry.revoked_at)),
-                None => CertStatus::Revoked("CRL".into(), None),
-            }
-        }
-        Err(failure) => CertStatus::Unknown(failure.reason),
+        Err(reason) => CertStatus::Unknown(reason),
     }
 }
