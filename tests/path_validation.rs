@@ -279,3 +279,50 @@ const LIMBO_KNOWN: &[&str] = &[
     "rfc5280::validity::notafter-exact",
     "rfc5280::validity::notafter-fractional",
 ];
+
+/// The one CRL checker (eucdoc::pki::crl) on PKITS 4.14.1–4.14.21 (distribution points,
+/// onlyContains…, onlySomeReasons; direct CRLs): for each end-entity certificate, its issuer's
+/// CRLs say "not listed" exactly where PKITS expects a valid path, and never for an invalid one.
+/// The indirect-CRL cases (4.14.22–35) are left out: indirect CRLs are refused as unusable.
+#[test]
+fn pkits_crl_scope() {
+    let base = corpora().join("pyhanko/nist_pkits");
+    let cases: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(base.join("pkits.json")).unwrap()).unwrap();
+    let read = |folder: &str, name: &str| std::fs::read(base.join(folder).join(name)).unwrap();
+    // Reason-partitioned CRLs (onlySomeReasons) are refused as unusable: stricter than PKITS,
+    // which has both partitions checked together. The status stays unknown (TRY_LATER), never
+    // passed.
+    let known_stricter = BTreeSet::from(["41418".to_string(), "41419".to_string()]);
+    let now = time::UtcDateTime::now().unix_timestamp();
+    let mut disagreements = BTreeSet::new();
+    let mut checked = 0;
+    for case in cases.as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        if !("41401"..="41421").contains(&id) {
+            continue;
+        }
+        checked += 1;
+        let certificate = read("certs", case["cert"].as_str().unwrap());
+        let certificate = X509::from_der(&certificate).unwrap().to_der().unwrap();
+        let issuer = read("certs", case["other_certs"][0].as_str().unwrap());
+        let crls: Vec<Vec<u8>> = case["crls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|name| read("crls", name.as_str().unwrap()))
+            .collect();
+        let status = eucdoc::pki::crl::status(&certificate, &issuer, &crls, now);
+        let not_listed = matches!(status, Ok((_, None)));
+        let pkits_valid = case.get("error").is_none();
+        if not_listed && !pkits_valid {
+            panic!("{id}: PKITS expects a failure, the CRL checker says not listed");
+        }
+        if not_listed != pkits_valid {
+            disagreements.insert(id.to_string());
+            println!("{id}: {status:?}");
+        }
+    }
+    assert_eq!(checked, 21);
+    assert_eq!(disagreements, known_stricter);
+}

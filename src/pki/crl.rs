@@ -183,7 +183,7 @@ fn covers(list: &CertificateList, certificate_der: &[u8]) -> Result<(), String> 
                     .0
                     .iter()
                     .filter_map(|point| point.distribution_point.as_ref())
-                    .any(|name| same_point(name, scope))
+                    .any(|name| same_point(name, scope, &list.tbs_cert_list.issuer))
             });
         if !named {
             return Err(
@@ -195,14 +195,32 @@ fn covers(list: &CertificateList, certificate_der: &[u8]) -> Result<(), String> 
 }
 
 /// RFC 5280, 6.3.3 (b)(2)(i): one of the names of a certificate's distribution point matches one
-/// of the CRL's issuing distribution point.
+/// of the CRL's issuing distribution point; a name relative to the CRL issuer is that issuer's
+/// name with the relative one appended (4.2.1.13).
 fn same_point(
     certificate: &x509_cert::ext::pkix::name::DistributionPointName,
     crl: &x509_cert::ext::pkix::name::DistributionPointName,
+    crl_issuer: &x509_cert::name::Name,
 ) -> bool {
-    use x509_cert::ext::pkix::name::DistributionPointName::FullName;
-    match (certificate, crl) {
-        (FullName(ours), FullName(theirs)) => ours.iter().any(|name| theirs.contains(name)),
-        (ours, theirs) => ours == theirs,
+    let ours = full_names(certificate, crl_issuer);
+    full_names(crl, crl_issuer)
+        .iter()
+        .any(|name| ours.contains(name))
+}
+
+fn full_names(
+    point: &x509_cert::ext::pkix::name::DistributionPointName,
+    crl_issuer: &x509_cert::name::Name,
+) -> Vec<x509_cert::ext::pkix::name::GeneralName> {
+    use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+    match point {
+        DistributionPointName::FullName(names) => names.clone(),
+        DistributionPointName::NameRelativeToCRLIssuer(relative) => {
+            let mut rdns = crl_issuer.0.clone();
+            rdns.push(relative.clone());
+            vec![GeneralName::DirectoryName(x509_cert::name::RdnSequence(
+                rdns,
+            ))]
+        }
     }
 }
