@@ -12,23 +12,51 @@ use super::oid;
 /// same CA, TSA and responder certificates recur in every document. Keyed by the DER's SHA-256;
 /// bounded (cleared when full).
 pub fn parse(der: &[u8]) -> Result<X509, openssl::error::ErrorStack> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
+    static CACHE: Memo<X509> = Memo::new();
+    CACHE.get_or_try(&[der], || X509::from_der(der))
+}
+
+/// A small process-wide memo of a pure function of DER inputs (certificates, CRLs): keyed by the
+/// SHA-256 of the inputs, bounded (cleared when full). Verifications see the same CA, TSA and
+/// responder certificates and the same CRLs again and again.
+pub(crate) struct Memo<V> {
+    map: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<[u8; 32], V>>>,
+}
+
+impl<V: Clone> Memo<V> {
     const CAPACITY: usize = 4096;
-    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], X509>>> = OnceLock::new();
-    let key = openssl::sha::sha256(der);
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(cert) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return Ok(cert);
-    }
-    let cert = X509::from_der(der)?;
-    if let Ok(mut cache) = cache.lock() {
-        if cache.len() >= CAPACITY {
-            cache.clear();
+
+    pub(crate) const fn new() -> Self {
+        Memo {
+            map: std::sync::OnceLock::new(),
         }
-        cache.insert(key, cert.clone());
     }
-    Ok(cert)
+
+    /// The value for `inputs`, computed by `compute` when not known; errors are not kept.
+    pub(crate) fn get_or_try<E>(
+        &self,
+        inputs: &[&[u8]],
+        compute: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        let mut hasher = openssl::sha::Sha256::new();
+        for input in inputs {
+            hasher.update(&(input.len() as u64).to_be_bytes());
+            hasher.update(input);
+        }
+        let key = hasher.finish();
+        let map = self.map.get_or_init(Default::default);
+        if let Some(value) = map.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(value);
+        }
+        let value = compute()?;
+        if let Ok(mut map) = map.lock() {
+            if map.len() >= Self::CAPACITY {
+                map.clear();
+            }
+            map.insert(key, value.clone());
+        }
+        Ok(value)
+    }
 }
 
 /// Each distinct certificate once, parsed: documents carry the same ones in the CMS and the
@@ -96,8 +124,12 @@ pub fn is_gost_signed(der: &[u8]) -> bool {
 
 /// The subject's distinguished name as text (RFC 4514 order), empty when unreadable.
 pub fn subject_of(der: &[u8]) -> String {
-    x509_cert::Certificate::from_der(der)
-        .map(|c| c.tbs_certificate.subject.to_string())
+    // Names print through const-oid's database, searched linearly per attribute: memoised.
+    static CACHE: Memo<String> = Memo::new();
+    CACHE
+        .get_or_try(&[der], || {
+            x509_cert::Certificate::from_der(der).map(|c| c.tbs_certificate.subject.to_string())
+        })
         .unwrap_or_default()
 }
 

@@ -24,6 +24,11 @@ pub fn der_of(crl_bytes: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Whether `crl` (DER) is signed by `issuer_der`'s key.
 pub fn signed_by(crl: &[u8], issuer_der: &[u8]) -> Result<bool, String> {
+    static CACHE: super::cert::Memo<bool> = super::cert::Memo::new();
+    CACHE.get_or_try(&[crl, issuer_der], || check_signature(crl, issuer_der))
+}
+
+fn check_signature(crl: &[u8], issuer_der: &[u8]) -> Result<bool, String> {
     let parsed = CertificateList::from_der(crl).map_err(|e| e.to_string())?;
     if crate::gost::is_gost(&parsed.signature_algorithm.oid.to_string()) {
         return crate::gost::verify_crl(crl, issuer_der).map_err(|e| e.to_string());

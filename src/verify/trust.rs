@@ -182,8 +182,6 @@ pub(super) fn timestamp_is_trusted(
 
 pub(super) fn subject_line(cert: &X509) -> String {
     cert.to_der()
-        .ok()
-        .and_then(|der| x509_cert::Certificate::from_der(&der).ok())
-        .map(|c| c.tbs_certificate.subject.to_string())
+        .map(|der| cert::subject_of(&der))
         .unwrap_or_default()
 }
