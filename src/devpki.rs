@@ -20,6 +20,7 @@ use openssl::x509::extension::{
 use openssl::x509::{X509, X509Builder, X509Name, X509NameBuilder};
 
 pub use crate::pki::cert::{DEV_MARKER, is_development_certificate};
+use crate::pki::oid;
 pub use crate::pki::oid::role;
 
 /// Why the development PKI could not be made.
@@ -153,7 +154,10 @@ fn status_extensions(
             reasons: None,
             crl_issuer: None,
         }]);
-        out.push(extension("2.5.29.31", points.to_der().map_err(der_error)?)?);
+        out.push(extension(
+            &oid::ID_CE_CRL_DISTRIBUTION_POINTS.to_string(),
+            points.to_der().map_err(der_error)?,
+        )?);
     }
     if let Some(url) = ocsp_url {
         let access = AuthorityInfoAccessSyntax(vec![AccessDescription {
@@ -161,7 +165,7 @@ fn status_extensions(
             access_location: uri(url)?,
         }]);
         out.push(extension(
-            "1.3.6.1.5.5.7.1.1",
+            &oid::ID_PE_AUTHORITY_INFO_ACCESS.to_string(),
             access.to_der().map_err(der_error)?,
         )?);
     }
@@ -314,14 +318,15 @@ fn issue(request: Request<'_>) -> Result<Issued, DevPkiError> {
                 .append_extension(
                     ExtendedKeyUsage::new()
                         .critical()
-                        .other("1.3.6.1.5.5.7.3.9")
+                        .other(&oid::ID_KP_OCSP_SIGNING.to_string())
                         .build()
                         .map_err(ssl)?,
                 )
                 .map_err(ssl)?;
             // id-pkix-ocsp-nocheck (RFC 6960, 4.2.2.2.1): the responder's own certificate needs
             // no revocation check. Its value is NULL.
-            let oid = openssl::asn1::Asn1Object::from_str("1.3.6.1.5.5.7.48.1.5").map_err(ssl)?;
+            let oid = openssl::asn1::Asn1Object::from_str(&oid::ID_PKIX_OCSP_NOCHECK.to_string())
+                .map_err(ssl)?;
             let null =
                 openssl::asn1::Asn1OctetString::new_from_bytes(&[0x05, 0x00]).map_err(ssl)?;
             builder
@@ -425,7 +430,7 @@ fn crl(
     let issuer_cert =
         x509_cert::Certificate::from_der(&issuer.cert.to_der().map_err(ssl)?).map_err(der_error)?;
     let signature_algorithm = x509_cert::spki::AlgorithmIdentifierOwned {
-        oid: const_oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
+        oid: oid::SHA_256_WITH_RSA_ENCRYPTION,
         parameters: Some(der::Any::encode_from(&der::asn1::Null).map_err(der_error)?),
     };
     let revoked_certificates = revoked

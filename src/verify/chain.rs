@@ -9,9 +9,7 @@ use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
 use openssl::x509::{X509, X509Crl, X509StoreContext, X509VerifyResult};
 
 use super::report::SubIndication;
-use crate::pki::ossl;
-
-const ANY_POLICY: &str = "2.5.29.32.0";
+use crate::pki::{oid, ossl};
 
 /// Which certificates of the path must have a CRL saying they are not revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -135,7 +133,7 @@ pub fn validate_path(
     }
     // RFC 5280, 6.1.1 (c): an empty user-initial-policy-set means any-policy.
     if options.initial_policies.is_empty() {
-        ossl::add_policy(&mut param, ANY_POLICY).map_err(setup_failure)?;
+        ossl::add_policy(&mut param, &oid::ANY_POLICY.to_string()).map_err(setup_failure)?;
     }
     for policy in &options.initial_policies {
         ossl::add_policy(&mut param, policy).map_err(setup_failure)?;
@@ -189,8 +187,6 @@ fn sub_indication(error: X509VerifyResult, depth: u32) -> SubIndication {
 /// non-critical policy constraints to be accepted, so that rule is left to the issuers.)
 fn profile_check(chain: &[X509]) -> Result<(), PathFailure> {
     use der::Decode;
-    const NAME_CONSTRAINTS: &str = "2.5.29.30";
-    const EXT_KEY_USAGE: &str = "2.5.29.37";
     for (depth, cert) in chain.iter().enumerate() {
         let depth = depth as u32;
         let fail = |reason: &str| PathFailure {
@@ -218,11 +214,11 @@ fn profile_check(chain: &[X509]) -> Result<(), PathFailure> {
             continue;
         };
         for extension in parsed.tbs_certificate.extensions.iter().flatten() {
-            let oid = extension.extn_id.to_string();
-            if oid == NAME_CONSTRAINTS && !extension.critical {
+            let id = extension.extn_id;
+            if id == oid::ID_CE_NAME_CONSTRAINTS && !extension.critical {
                 return Err(fail("name constraints not marked critical"));
             }
-            if oid == EXT_KEY_USAGE
+            if id == oid::ID_CE_EXT_KEY_USAGE
                 && x509_cert::ext::pkix::ExtendedKeyUsage::from_der(extension.extn_value.as_bytes())
                     .is_ok_and(|eku| eku.0.is_empty())
             {
