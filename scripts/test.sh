@@ -80,3 +80,5 @@ cargo clippy --all-targets --locked -- -D warnings
 # One build profile (dev, dependencies optimised: see Cargo.toml) for tests, benches in test
 # mode and the binary.
 cargo test --all-targets --locked
+# The documentation's examples (`--all-targets` leaves them out).
+cargo test --doc --locked
