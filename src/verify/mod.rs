@@ -158,7 +158,7 @@ pub fn verify(
 }
 
 /// Said of a CMS in BER: legal, and read with its signed attributes checked over their DER.
-pub(super) const BER_NOTE: &str = "the CMS is encoded in BER, not DER (RFC 5652 allows it; the signed attributes were checked over their DER encoding, 5.4)";
+const BER_NOTE: &str = "the CMS is encoded in BER, not DER (RFC 5652 allows it; the signed attributes were checked over their DER encoding, 5.4)";
 
 fn check_size(size: usize) -> Result<(), VerifyError> {
     if size > MAX_INPUT_BYTES {
@@ -176,7 +176,7 @@ fn looks_like_pdf(input: &[u8]) -> bool {
     head.windows(5).any(|w| w == b"%PDF-")
 }
 
-/// The DER of a CMS given as DER or BER, PEM or bare base64 (see [`crate::pki::cms_der`]).
+/// The options' trust anchors, parsed.
 fn anchors_of(options: &VerifyOptions) -> Result<Vec<X509>, VerifyError> {
     options
         .trust_anchors
