@@ -605,6 +605,10 @@ fn reason_name(debug: &str) -> String {
 pub struct OcspStatus {
     /// The certificate's serial number, hex.
     pub serial: String,
+    /// The CertID's hash algorithm (dotted OID) and its hashes of the issuer's name and key.
+    pub issuer_hash_algorithm: String,
+    pub issuer_name_hash: Vec<u8>,
+    pub issuer_key_hash: Vec<u8>,
     /// "good", "revoked" or "unknown".
     pub status: String,
     /// revocationTime, Unix seconds, when revoked.
@@ -676,6 +680,9 @@ pub fn check_ocsp_response(der: &[u8]) -> Result<OcspAnswer, GostError> {
             };
             OcspStatus {
                 serial: hex::encode_upper(single.cert_id.serial_number.as_bytes()),
+                issuer_hash_algorithm: single.cert_id.hash_algorithm.oid.to_string(),
+                issuer_name_hash: single.cert_id.issuer_name_hash.as_bytes().to_vec(),
+                issuer_key_hash: single.cert_id.issuer_key_hash.as_bytes().to_vec(),
                 status: status.into(),
                 revoked_at,
                 reason,

@@ -161,16 +161,40 @@ fn gost_status(
     if !super::gost_ocsp_responder_is_authorised(&answer.responder, &issuer_der) {
         return Err("the responder is neither the issuer nor certified by it for OCSP".into());
     }
-    let serial = {
+    let (serial, issuer) = {
         use der::Decode;
-        x509_cert::Certificate::from_der(&cert_der)
+        let serial = x509_cert::Certificate::from_der(&cert_der)
             .map(|c| hex::encode_upper(c.tbs_certificate.serial_number.as_bytes()))
+            .map_err(|e| e.to_string())?;
+        let issuer = x509_cert::Certificate::from_der(&issuer_der).map_err(|e| e.to_string())?;
+        (serial, issuer)
+    };
+    // RFC 6960, 4.1.1: the CertID names the certificate by its issuer's name and key hashes
+    // and its serial number.
+    let issuer_name = {
+        use der::Encode;
+        issuer
+            .tbs_certificate
+            .subject
+            .to_der()
             .map_err(|e| e.to_string())?
+    };
+    let issuer_key = issuer
+        .tbs_certificate
+        .subject_public_key_info
+        .subject_public_key
+        .raw_bytes();
+    let names_this_certificate = |s: &crate::gost::OcspStatus| {
+        s.serial == serial
+            && super::digest_by_oid(&s.issuer_hash_algorithm, &[&issuer_name])
+                .is_some_and(|hash| hash == s.issuer_name_hash)
+            && super::digest_by_oid(&s.issuer_hash_algorithm, &[issuer_key])
+                .is_some_and(|hash| hash == s.issuer_key_hash)
     };
     let single = answer
         .statuses
         .iter()
-        .find(|s| s.serial == serial)
+        .find(|s| names_this_certificate(s))
         .ok_or("the response does not cover this certificate")?;
     let on_hold = single.reason.as_deref() == Some("certificateHold");
     match single.status.as_str() {
