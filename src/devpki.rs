@@ -723,10 +723,7 @@ fn index_time(unix: i64) -> String {
 
 /// OpenSSL prints `Mar  2 09:30:00 2027 GMT`; the index wants `270302093000Z`.
 fn openssl_index_time(printed: &str) -> String {
-    let format = time::macros::format_description!(
-        "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
-    );
-    time::PrimitiveDateTime::parse(printed, &format)
-        .map(|t| index_time(t.assume_utc().unix_timestamp()))
-        .unwrap_or_else(|_| "491231235959Z".to_string())
+    crate::pki::openssl_time(printed)
+        .map(index_time)
+        .unwrap_or_else(|| "491231235959Z".to_string())
 }

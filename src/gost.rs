@@ -569,15 +569,17 @@ pub struct CrlEntry {
 pub fn crl_entry(crl: &[u8], serial: &[u8]) -> Result<Option<CrlEntry>, GostError> {
     let crl = x509_cert::crl::CertificateList::from_der(crl)
         .map_err(|e| GostError::Malformed(e.to_string()))?;
-    let Some(entry) = crl
+    Ok(list_entry(&crl, serial))
+}
+
+/// The entry for the certificate with `serial` in a CRL already read.
+pub fn list_entry(crl: &x509_cert::crl::CertificateList, serial: &[u8]) -> Option<CrlEntry> {
+    let entry = crl
         .tbs_cert_list
         .revoked_certificates
         .iter()
         .flatten()
-        .find(|e| e.serial_number.as_bytes() == serial)
-    else {
-        return Ok(None);
-    };
+        .find(|e| e.serial_number.as_bytes() == serial)?;
     let reason = entry
         .crl_entry_extensions
         .iter()
@@ -585,10 +587,10 @@ pub fn crl_entry(crl: &[u8], serial: &[u8]) -> Result<Option<CrlEntry>, GostErro
         .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_CRL_REASONS)
         .and_then(|e| x509_cert::ext::pkix::CrlReason::from_der(e.extn_value.as_bytes()).ok())
         .map(|r| format!("{r:?}"));
-    Ok(Some(CrlEntry {
+    Some(CrlEntry {
         revoked_at: entry.revocation_date.to_unix_duration().as_secs() as i64,
         reason: reason.map(|r| reason_name(&r)),
-    }))
+    })
 }
 
 fn reason_name(debug: &str) -> String {

@@ -48,17 +48,30 @@ pub fn entry_in(
     issuer_der: &[u8],
     crl: &[u8],
 ) -> Result<Option<CrlEntry>, String> {
+    let list = CertificateList::from_der(crl).map_err(|e| e.to_string())?;
+    let certificate = x509_cert::Certificate::from_der(certificate_der)
+        .map_err(|e| format!("unreadable certificate: {e}"))?;
+    checked_entry(&list, crl, &certificate, issuer_der)
+}
+
+/// The certificate's entry in `list` (whose DER is `crl`), once its signature is checked.
+fn checked_entry(
+    list: &CertificateList,
+    crl: &[u8],
+    certificate: &x509_cert::Certificate,
+    issuer_der: &[u8],
+) -> Result<Option<CrlEntry>, String> {
     if !signed_by(crl, issuer_der)? {
         return Err("the CRL's signature does not verify against its issuer".into());
     }
-    let certificate = x509_cert::Certificate::from_der(certificate_der)
-        .map_err(|e| format!("unreadable certificate: {e}"))?;
-    crate::gost::crl_entry(crl, certificate.tbs_certificate.serial_number.as_bytes())
-        .map_err(|e| e.to_string())
+    Ok(crate::gost::list_entry(
+        list,
+        certificate.tbs_certificate.serial_number.as_bytes(),
+    ))
 }
 
-/// What the first usable CRL of `crls` says of `certificate_der` at `time`: which CRL (its
-/// index) and the entry (`None`: not listed). Otherwise why none is usable.
+/// What the first usable CRL of `crls` (DER or PEM) says of `certificate_der` at `time`: which
+/// CRL (its index) and the entry (`None`: not listed). Otherwise why none is usable.
 pub fn status(
     certificate_der: &[u8],
     issuer_der: &[u8],
@@ -69,14 +82,25 @@ pub fn status(
         .map_err(|e| format!("unreadable issuer: {e}"))?
         .tbs_certificate
         .subject;
+    let certificate = x509_cert::Certificate::from_der(certificate_der)
+        .map_err(|e| format!("unreadable certificate: {e}"))?;
     let mut reasons = Vec::new();
-    for (index, crl) in crls.iter().enumerate() {
-        let Ok(crl) = der_of(crl) else {
-            reasons.push("a CRL cannot be read".to_string());
-            continue;
-        };
-        let Ok(list) = CertificateList::from_der(&crl) else {
-            continue;
+    for (index, given) in crls.iter().enumerate() {
+        // DER is read once; PEM is brought to DER first.
+        let (crl, list) = match CertificateList::from_der(given) {
+            Ok(list) => (std::borrow::Cow::Borrowed(given.as_slice()), list),
+            Err(_) => match der_of(given).and_then(|der| {
+                Ok((
+                    CertificateList::from_der(&der).map_err(|e| e.to_string())?,
+                    der,
+                ))
+            }) {
+                Ok((list, der)) => (std::borrow::Cow::Owned(der), list),
+                Err(_) => {
+                    reasons.push("a CRL cannot be read".to_string());
+                    continue;
+                }
+            },
         };
         if list.tbs_cert_list.issuer != issuer_name {
             continue;
@@ -89,11 +113,11 @@ pub fn status(
             reasons.push("its issuer's CRL is past its nextUpdate".into());
             continue;
         }
-        if let Err(reason) = covers(&list, certificate_der) {
+        if let Err(reason) = covers(&list, &certificate) {
             reasons.push(reason);
             continue;
         }
-        match entry_in(certificate_der, issuer_der, &crl) {
+        match checked_entry(&list, &crl, &certificate, issuer_der) {
             Ok(entry) => return Ok((index, entry)),
             Err(reason) => reasons.push(reason),
         }
@@ -108,7 +132,7 @@ pub fn status(
 /// RFC 5280, 5.2 and 6.3.3: whether `list` is a complete CRL whose scope includes the
 /// certificate. What this checker does not handle (indirect, delta or reason-partitioned CRLs)
 /// makes the CRL unusable, never a silent "not listed".
-fn covers(list: &CertificateList, certificate_der: &[u8]) -> Result<(), String> {
+fn covers(list: &CertificateList, certificate: &x509_cert::Certificate) -> Result<(), String> {
     use super::oid;
     use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
     use x509_cert::ext::pkix::{BasicConstraints, CrlDistributionPoints};
@@ -160,8 +184,6 @@ fn covers(list: &CertificateList, certificate_der: &[u8]) -> Result<(), String> 
     if idp.only_contains_attribute_certs {
         return Err("its issuer's CRL covers only attribute certificates".into());
     }
-    let certificate = x509_cert::Certificate::from_der(certificate_der)
-        .map_err(|e| format!("unreadable certificate: {e}"))?;
     let extension = |wanted: const_oid::ObjectIdentifier| {
         certificate
             .tbs_certificate

@@ -82,6 +82,13 @@ pub struct Fetched {
     pub failures: Vec<String>,
 }
 
+/// An OCSP request (DER) for `cert`, issued by `issuer` (SHA-1 CertID, as responders expect).
+pub fn ocsp_request(cert: &X509, issuer: &X509) -> Result<Vec<u8>, openssl::error::ErrorStack> {
+    let mut request = OcspRequest::new()?;
+    request.add_id(OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer)?)?;
+    request.to_der()
+}
+
 /// The OCSP responses of the responders `cert` names, within `budget`.
 pub fn ocsp_responses(cert: &X509, issuer: &X509, budget: &Budget) -> Fetched {
     let mut fetched = Fetched::default();
@@ -90,11 +97,7 @@ pub fn ocsp_responses(cert: &X509, issuer: &X509, budget: &Budget) -> Fetched {
         .map(|list| list.iter().map(|u| u.to_string()).collect())
         .unwrap_or_default();
     for url in responders {
-        let request = OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer).and_then(|id| {
-            let mut request = OcspRequest::new()?;
-            request.add_id(id)?;
-            request.to_der()
-        });
+        let request = ocsp_request(cert, issuer);
         let result = request.map_err(|e| e.to_string()).and_then(|request| {
             cached_or(&format!("ocsp {url} {}", hex::encode(&request)), || {
                 let timeout = budget.take()?;
@@ -149,14 +152,6 @@ pub fn status_from_sources<S>(
     let mut all_crls = crls_at_hand.to_vec();
     all_crls.extend(from_crls.crls);
     (judge(&all_ocsps, &all_crls).0, failures)
-}
-
-/// The CRLs at `cert`'s http:// distribution points that answer within `budget`.
-pub fn crls_of(cert: &X509, budget: &Budget) -> Vec<Vec<u8>> {
-    distribution_points(cert)
-        .iter()
-        .filter_map(|url| crl(url, budget).ok())
-        .collect()
 }
 
 fn distribution_points(cert: &X509) -> Vec<String> {

@@ -27,17 +27,7 @@ pub fn gost_ocsp_responder_is_authorised(responder: &[u8], issuer: &[u8]) -> boo
         return true;
     }
     crate::gost::verify_certificate(responder, issuer) == Ok(true)
-        && Certificate::from_der(responder).is_ok_and(|cert| {
-            cert.tbs_certificate
-                .extensions
-                .iter()
-                .flatten()
-                .find(|e| e.extn_id == oid::ID_CE_EXT_KEY_USAGE)
-                .and_then(|e| {
-                    x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok()
-                })
-                .is_some_and(|eku| eku.0.contains(&oid::ID_KP_OCSP_SIGNING))
-        })
+        && cert::eku_of(responder).contains(&oid::ID_KP_OCSP_SIGNING.to_string())
 }
 
 /// The DER of a CMS (or any one ASN.1 element) given as DER or BER (brought to DER, see
@@ -162,6 +152,16 @@ pub fn signer_certificate<'a>(
         .iter()
         .find(|der| Certificate::from_der(der).is_ok_and(|cert| names_certificate(sid, &cert)))
         .map(Vec::as_slice)
+}
+
+/// OpenSSL's printed time ("Jun  1 12:00:00 2022 GMT") as Unix seconds.
+pub(crate) fn openssl_time(text: &str) -> Option<i64> {
+    let format = time::macros::format_description!(
+        "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
+    );
+    time::PrimitiveDateTime::parse(text, format)
+        .ok()
+        .map(|t| t.assume_utc().unix_timestamp())
 }
 
 /// Clock skew allowed between a responder and eucdoc (RFC 6960 leaves it to local policy).

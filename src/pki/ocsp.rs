@@ -29,13 +29,6 @@ pub enum Status {
     },
 }
 
-/// The status found, and which of the responses gave it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    pub status: Status,
-    pub response: usize,
-}
-
 /// What the responder's signature is checked against (OpenSSL responses) and when.
 pub struct Checking<'a> {
     /// Trust anchors for the responder's certificate path.
@@ -55,7 +48,7 @@ pub fn status(
     issuer: &X509,
     responses: &[Vec<u8>],
     checking: &Checking,
-) -> Result<Answer, String> {
+) -> Result<Status, String> {
     if responses.is_empty() {
         return Err("no OCSP response".into());
     }
@@ -63,19 +56,14 @@ pub fn status(
         .to_der()
         .is_ok_and(|der| super::cert::is_gost_signed(&der));
     let mut reasons = Vec::new();
-    for (index, der) in responses.iter().enumerate() {
+    for der in responses {
         let checked = if gost {
             gost_status(cert, issuer, der, checking)
         } else {
             openssl_status(cert, issuer, der, checking)
         };
         match checked {
-            Ok(status) => {
-                return Ok(Answer {
-                    status,
-                    response: index,
-                });
-            }
+            Ok(status) => return Ok(status),
             Err(reason) => reasons.push(reason),
         }
     }
@@ -115,12 +103,13 @@ fn openssl_status(
     let found = basic
         .find_status(&id)
         .ok_or("the response does not cover this certificate")?;
-    let this_update = openssl_time(&found.this_update.to_string())
+    let this_update = super::openssl_time(&found.this_update.to_string())
         .ok_or("the response's thisUpdate cannot be read")?;
     let next_update = match found.next_update() {
-        Some(t) => {
-            Some(openssl_time(&t.to_string()).ok_or("the response's nextUpdate cannot be read")?)
-        }
+        Some(t) => Some(
+            super::openssl_time(&t.to_string())
+                .ok_or("the response's nextUpdate cannot be read")?,
+        ),
         None => None,
     };
     let hold = found.reason
@@ -132,12 +121,12 @@ fn openssl_status(
         OcspCertStatus::REVOKED if hold => Ok(Status::OnHold {
             since: found
                 .revocation_time
-                .and_then(|t| openssl_time(&t.to_string())),
+                .and_then(|t| super::openssl_time(&t.to_string())),
         }),
         OcspCertStatus::REVOKED => Ok(Status::Revoked {
             at: found
                 .revocation_time
-                .and_then(|t| openssl_time(&t.to_string())),
+                .and_then(|t| super::openssl_time(&t.to_string())),
             reason: None,
         }),
         _ => Err("the responder does not know the certificate (unknown)".into()),
@@ -220,14 +209,4 @@ fn store(anchors: &[X509], time: i64) -> Result<X509Store, openssl::error::Error
     param.set_flags(X509VerifyFlags::PARTIAL_CHAIN | X509VerifyFlags::USE_CHECK_TIME)?;
     builder.set_param(&param)?;
     Ok(builder.build())
-}
-
-/// OpenSSL's printed time ("Jun  1 12:00:00 2022 GMT") as Unix seconds.
-pub(crate) fn openssl_time(text: &str) -> Option<i64> {
-    let format = time::macros::format_description!(
-        "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
-    );
-    time::PrimitiveDateTime::parse(text, format)
-        .ok()
-        .map(|t| t.assume_utc().unix_timestamp())
 }

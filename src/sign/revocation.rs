@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use openssl::hash::MessageDigest;
-use openssl::ocsp::{OcspCertId, OcspRequest};
 use openssl::x509::{X509, X509VerifyResult};
 
 use super::SignError;
@@ -181,11 +179,8 @@ fn ocsp_status(
     timeout: Duration,
     now: i64,
 ) -> Result<Result<Vec<u8>, String>, SignError> {
-    let id = OcspCertId::from_cert(MessageDigest::sha1(), cert, issuer).map_err(ssl("OCSP"))?;
-    let mut request = OcspRequest::new().map_err(ssl("OCSP"))?;
-    request.add_id(id).map_err(ssl("OCSP"))?;
-    let request = request.to_der().map_err(ssl("OCSP"))?;
-    let body = match post(url, "application/ocsp-request", &request, timeout) {
+    let request = crate::pki::fetch::ocsp_request(cert, issuer).map_err(ssl("OCSP"))?;
+    let body = match crate::pki::fetch::post(url, "application/ocsp-request", &request, timeout) {
         Ok(body) => body,
         Err(e) => return Ok(Err(format!("OCSP {url}: {e}"))),
     };
@@ -211,11 +206,11 @@ fn checked_ocsp(
         time: now,
         now,
     };
-    let answer = match ocsp::status(cert, issuer, std::slice::from_ref(&body), &checking) {
-        Ok(answer) => answer,
+    let status = match ocsp::status(cert, issuer, std::slice::from_ref(&body), &checking) {
+        Ok(status) => status,
         Err(reason) => return Ok(Err(format!("OCSP {url}: {reason}"))),
     };
-    let (state, since) = match answer.status {
+    let (state, since) = match status {
         ocsp::Status::Good => return Ok(Ok(body)),
         ocsp::Status::OnHold { since } => ("on hold (certificateHold)".to_string(), since),
         ocsp::Status::Revoked { at, reason } => (
@@ -263,24 +258,15 @@ fn crl_status(
 /// The CRLs at the certificate's http:// distribution points (unreachable ones are skipped;
 /// what is fetched is checked like any CRL), each request within `timeout`.
 fn fetch_crls(cert: &X509, timeout: Duration) -> Vec<Vec<u8>> {
-    use crate::pki::fetch::{Budget, FetchLimits, crls_of};
-    crls_of(
+    use crate::pki::fetch::{Budget, FetchLimits, crls};
+    crls(
         cert,
         &Budget::new(FetchLimits {
             total: timeout,
             requests: 4,
         }),
     )
-}
-
-/// POSTs `body` over plain HTTP (OCSP and TSA answers are signed) and reads a bounded answer.
-pub(super) fn post(
-    url: &str,
-    content_type: &str,
-    body: &[u8],
-    timeout: Duration,
-) -> Result<Vec<u8>, String> {
-    crate::pki::fetch::post(url, content_type, body, timeout)
+    .crls
 }
 
 /// Whether a certificate (DER) is a CA's (basicConstraints cA).
@@ -413,13 +399,6 @@ fn gost_ocsp_status(
 ) -> Result<Result<Vec<u8>, String>, SignError> {
     let cert = X509::from_der(cert_der).map_err(ssl("certificate"))?;
     let issuer = X509::from_der(issuer_der).map_err(ssl("certificate"))?;
-    let id = OcspCertId::from_cert(MessageDigest::sha1(), &cert, &issuer).map_err(ssl("OCSP"))?;
-    let mut request = OcspRequest::new().map_err(ssl("OCSP"))?;
-    request.add_id(id).map_err(ssl("OCSP"))?;
-    let request = request.to_der().map_err(ssl("OCSP"))?;
-    let body = match post(url, "application/ocsp-request", &request, timeout) {
-        Ok(body) => body,
-        Err(e) => return Ok(Err(format!("OCSP {url}: {e}"))),
-    };
-    checked_ocsp(&cert, &issuer, url, body, &[], &[], now)
+    // A GOST responder's authority is checked against the issuer itself (pki::ocsp).
+    ocsp_status(&cert, &issuer, url, (&[], &[]), timeout, now)
 }

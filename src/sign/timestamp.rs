@@ -88,6 +88,6 @@ impl Tsa {
     }
 
     fn post(&self, body: &[u8]) -> Result<Vec<u8>, String> {
-        super::revocation::post(&self.url, "application/timestamp-query", body, self.timeout)
+        crate::pki::fetch::post(&self.url, "application/timestamp-query", body, self.timeout)
     }
 }

@@ -104,6 +104,15 @@ impl Outcome {
         });
     }
 
+    /// The signer a certificate (DER) names, and the warnings about its identity, into the
+    /// report.
+    pub(super) fn name_signer(&mut self, der: &[u8]) {
+        if let Some((signer, warnings)) = super::signer_from_certificate(der) {
+            self.report.signer = Some(signer);
+            self.report.warnings.extend(warnings);
+        }
+    }
+
     /// The revocation lines of the signer's path into the report, its failures noted.
     pub(super) fn take_revocation(&mut self, statuses: PathRevocation) {
         self.report.revocation = statuses.lines;

@@ -74,8 +74,8 @@ pub(super) fn revocation_of_path(
 }
 
 /// One certificate's status: the first OCSP response that speaks for it
-/// ([`crate::pki::ocsp`]), else its issuer's CRLs (GOST ones through [`gost_path`], the others
-/// through OpenSSL with the certificate's own path, which checks their scope).
+/// ([`crate::pki::ocsp`]), else its issuer's CRLs ([`crate::pki::crl`]), whatever the
+/// algorithm.
 fn status_of(
     cert: &X509,
     issuer: &X509,
@@ -93,8 +93,8 @@ fn status_of(
         now: time::UtcDateTime::now().unix_timestamp(),
     };
     let why_not_ocsp = match ocsp::status(cert, issuer, ocsps, &checking) {
-        Ok(answer) => {
-            return match answer.status {
+        Ok(status) => {
+            return match status {
                 ocsp::Status::Good => CertStatus::Good("OCSP".into()),
                 ocsp::Status::OnHold { .. } => CertStatus::OnHold("OCSP, certificateHold".into()),
                 ocsp::Status::Revoked { at, reason } => CertStatus::Revoked(
@@ -119,14 +119,14 @@ fn status_of(
 }
 
 /// A status and whether it is settled (anything but unknown): whether to look further.
-pub(super) fn settled(status: CertStatus) -> (CertStatus, bool) {
+fn settled(status: CertStatus) -> (CertStatus, bool) {
     let settled = !matches!(status, CertStatus::Unknown(_));
     (status, settled)
 }
 
 /// A status found with fetched data says so; an unknown one names the sources that did not
 /// answer.
-pub(super) fn fetched_status(status: CertStatus, failures: &[String]) -> CertStatus {
+fn fetched_status(status: CertStatus, failures: &[String]) -> CertStatus {
     match status {
         CertStatus::Good(source) => CertStatus::Good(format!(
             "{source}, fetched from the certificate's responder"

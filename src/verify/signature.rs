@@ -6,7 +6,6 @@ use openssl::x509::X509;
 
 use super::outcome::Outcome;
 use super::report::{Coverage, Indication, ModificationLevel, SignatureReport, SubIndication};
-use super::signer::signer_of;
 use super::trust::{assess_path, timestamp_is_trusted};
 use super::{
     BER_NOTE, Evidence, VerifyOptions, changes, cms, load_pdf, pdf, rfc3339, validation_time_of,
@@ -64,6 +63,20 @@ pub(super) enum Kind {
     DocumentTimestamp,
 }
 
+impl Kind {
+    /// A /DocTimeStamp, or a signature dictionary with /SubFilter ETSI.RFC3161, is a document
+    /// timestamp.
+    fn of(signature: &pdf::FoundSignature) -> Kind {
+        if signature.kind.as_deref() == Some("DocTimeStamp")
+            || signature.sub_filter.as_deref() == Some("ETSI.RFC3161")
+        {
+            Kind::DocumentTimestamp
+        } else {
+            Kind::Signature
+        }
+    }
+}
+
 pub(super) fn verify_pdf_signature(
     file: &[u8],
     last: &Document,
@@ -109,12 +122,7 @@ pub(super) fn verify_pdf_signature(
     });
     let parts: [&[u8]; 2] = [&file[..a], &file[b..b + c]];
     let sub_filter = signature.sub_filter.as_deref().unwrap_or_default();
-    let kind = if signature.kind.as_deref() == Some("DocTimeStamp") || sub_filter == "ETSI.RFC3161"
-    {
-        Kind::DocumentTimestamp
-    } else {
-        Kind::Signature
-    };
+    let kind = Kind::of(signature);
     let mut evidence = dss.clone();
     let check = match (kind, sub_filter) {
         (Kind::DocumentTimestamp, _) => {
@@ -242,9 +250,7 @@ pub(super) fn report_cryptography_anyway(
         .iter()
         .map(|(offset, length)| &file[*offset..offset + length])
         .collect();
-    let check = if signature.kind.as_deref() == Some("DocTimeStamp")
-        || signature.sub_filter.as_deref() == Some("ETSI.RFC3161")
-    {
+    let check = if Kind::of(signature) == Kind::DocumentTimestamp {
         cms::check_timestamp(der, &parts).0
     } else {
         match cms::parse(der) {
@@ -256,9 +262,8 @@ pub(super) fn report_cryptography_anyway(
     };
     outcome.report.intact = check.intact;
     outcome.report.valid = check.valid;
-    if let Some((signer, warnings)) = check.signer.as_deref().and_then(signer_of) {
-        outcome.report.signer = Some(signer);
-        outcome.report.warnings.extend(warnings);
+    if let Some(signer) = check.signer.as_deref() {
+        outcome.name_signer(signer);
     }
 }
 
@@ -328,9 +333,8 @@ pub(super) fn assess(
     if outcome.report.claimed_signing_time.is_none() {
         outcome.report.claimed_signing_time = check.claimed_signing_time.clone();
     }
-    if let Some((signer, warnings)) = check.signer.as_deref().and_then(signer_of) {
-        outcome.report.signer = Some(signer);
-        outcome.report.warnings.extend(warnings);
+    if let Some(signer) = check.signer.as_deref() {
+        outcome.name_signer(signer);
     }
     outcome.report.intact = check.intact;
     outcome.report.valid = check.valid;

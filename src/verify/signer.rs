@@ -10,10 +10,6 @@ use crate::pki::cert;
 /// check digits: NCA test certificates fail them, so this is a warning, never silent and never a
 /// failure). `None` when it is not a readable certificate.
 pub fn signer_from_certificate(der: &[u8]) -> Option<(Signer, Vec<String>)> {
-    signer_of(der)
-}
-
-pub(super) fn signer_of(der: &[u8]) -> Option<(Signer, Vec<String>)> {
     let identity = crate::pki::identity::SignerIdentity::from_der(der).ok()?;
     let cert = x509_cert::Certificate::from_der(der).ok()?;
     let roles = cert::eku_of(der)

@@ -2,13 +2,11 @@
 //! RSA/EC through OpenSSL, GOST through [`super::gost_path`], then the status of every
 //! certificate of the path.
 
-use der::Decode;
 use openssl::x509::X509;
 
 use super::outcome::Outcome;
 use super::report::{Indication, SignatureReport, SubIndication};
 use super::revocation::{gost_revocation, revocation_of_path};
-use super::signer::signer_of;
 use super::{Evidence, VerifyOptions, anchors_of, chain, cms, gost_path, validation_time_of};
 use crate::pki::cert;
 
@@ -25,10 +23,7 @@ pub fn check_certificate(
 ) -> SignatureReport {
     let time = validation_time_of(options);
     let mut outcome = Outcome::new(None, None, time, None);
-    if let Some((signer, warnings)) = signer_of(certificate_der) {
-        outcome.report.signer = Some(signer);
-        outcome.report.warnings.extend(warnings);
-    }
+    outcome.name_signer(certificate_der);
     let evidence = Evidence {
         certs: intermediates.to_vec(),
         ocsps: options.ocsps.clone(),
@@ -87,22 +82,24 @@ pub(super) fn assess_path(
         },
     ) {
         Ok(path) => path,
-        Err(failure) => {
-            let sub = match failure.sub_indication {
-                SubIndication::Expired | SubIndication::NotYetValid => {
-                    SubIndication::OutOfBoundsNoPoe
-                }
-                other => other,
-            };
-            outcome.report.trusted = Some(false);
-            return outcome.fail(Indication::Indeterminate, sub, failure.reason);
-        }
+        Err(failure) => return no_path(outcome, failure.sub_indication, failure.reason),
     };
     outcome.report.trusted = Some(true);
     outcome.report.chain = path.iter().map(subject_line).collect();
     let statuses = revocation_of_path(&path, &untrusted, evidence, anchors, time);
     outcome.take_revocation(statuses);
     outcome.finish()
+}
+
+/// No path to an anchor at the validation time: INDETERMINATE, and a certificate outside its
+/// validity is OUT_OF_BOUNDS_NO_POE (nothing proves the signature was made while it was valid).
+fn no_path(mut outcome: Outcome, sub: SubIndication, reason: String) -> SignatureReport {
+    let sub = match sub {
+        SubIndication::Expired | SubIndication::NotYetValid => SubIndication::OutOfBoundsNoPoe,
+        other => other,
+    };
+    outcome.report.trusted = Some(false);
+    outcome.fail(Indication::Indeterminate, sub, reason)
 }
 
 /// Path and revocation for a GOST-signed certificate (OpenSSL cannot check GOST signatures).
@@ -116,24 +113,10 @@ pub(super) fn assess_gost(
     let path = match gost_path::validate(signer_der, &evidence.certs, &options.trust_anchors, time)
     {
         Ok(path) => path,
-        Err((sub, reason)) => {
-            let sub = match sub {
-                SubIndication::Expired | SubIndication::NotYetValid => {
-                    SubIndication::OutOfBoundsNoPoe
-                }
-                other => other,
-            };
-            outcome.report.trusted = Some(false);
-            return outcome.fail(Indication::Indeterminate, sub, reason);
-        }
+        Err((sub, reason)) => return no_path(outcome, sub, reason),
     };
     outcome.report.trusted = Some(true);
-    let subject = |der: &[u8]| {
-        x509_cert::Certificate::from_der(der)
-            .map(|c| c.tbs_certificate.subject.to_string())
-            .unwrap_or_default()
-    };
-    outcome.report.chain = path.iter().map(|c| subject(c)).collect();
+    outcome.report.chain = path.iter().map(|c| cert::subject_of(c)).collect();
     outcome.take_revocation(gost_revocation(&path, evidence, time));
     outcome.finish()
 }
