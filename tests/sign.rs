@@ -1894,3 +1894,214 @@ fn an_ocsp_good_answer_counts_only_while_fresh() {
         );
     }
 }
+
+/// A signed PDF with two text fields on its page, "Quantity" (fillable) and "Locked"
+/// (read-only), both merged with their widgets, and the signature's CRLs for verifying it.
+fn signed_with_form() -> (Vec<u8>, eucdoc::verify::VerifyOptions) {
+    use lopdf::{Dictionary, Object};
+    let input = model::parse(&example("end-user-certificate.json")).unwrap();
+    let rendered = renderer()
+        .render_marked(&input, "KZ-EUC-2026-000124", now(), true)
+        .unwrap();
+    let mut document = lopdf::Document::load_mem(&rendered.pdf).unwrap();
+    let page_id = *document.get_pages().get(&1).unwrap();
+    let mut fields = Vec::new();
+    for (name, flags, y) in [("Quantity", 0, 100), ("Locked", 1, 140)] {
+        let mut field = Dictionary::new();
+        field.set("FT", Object::Name(b"Tx".to_vec()));
+        field.set("T", Object::string_literal(name));
+        field.set("V", Object::string_literal("5"));
+        field.set("Ff", flags);
+        field.set("Type", Object::Name(b"Annot".to_vec()));
+        field.set("Subtype", Object::Name(b"Widget".to_vec()));
+        field.set(
+            "Rect",
+            Object::Array(vec![50.into(), y.into(), 150.into(), (y + 20).into()]),
+        );
+        field.set("P", Object::Reference(page_id));
+        fields.push(Object::Reference(document.add_object(field)));
+    }
+    document
+        .get_dictionary_mut(page_id)
+        .unwrap()
+        .set("Annots", Object::Array(fields.clone()));
+    let mut form = Dictionary::new();
+    form.set("Fields", Object::Array(fields));
+    document.catalog_mut().unwrap().set("AcroForm", form);
+    let mut with_form = Vec::new();
+    document.save_to(&mut with_form).unwrap();
+    let signer = open("officer.p12").unwrap();
+    let signed = sign::sign_pdf(&with_form, &signer, &sign::SignRequest::basic(now())).unwrap();
+    let options = eucdoc::verify::VerifyOptions {
+        trust_anchors: sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap())
+            .unwrap(),
+        crls: vec![
+            std::fs::read(&pki().1.crl).unwrap(),
+            std::fs::read(&pki().1.root_crl).unwrap(),
+        ],
+        offline: true,
+        ..Default::default()
+    };
+    (signed, options)
+}
+
+/// The id of the text field named `name` in `document`.
+fn field_named(document: &lopdf::Document, name: &str) -> lopdf::ObjectId {
+    document
+        .objects
+        .iter()
+        .find(|(_, o)| {
+            o.as_dict()
+                .ok()
+                .and_then(|d| d.get(b"T").ok())
+                .is_some_and(|t| t.as_str().ok() == Some(name.as_bytes()))
+        })
+        .map(|(id, _)| *id)
+        .unwrap()
+}
+
+/// `signed` with one more revision: the field `name` filled in with "7" and a new appearance.
+fn filled(signed: &[u8], name: &str) -> Vec<u8> {
+    use lopdf::{Dictionary, Object, Stream};
+    let document = lopdf::Document::load_mem(signed).unwrap();
+    let field_id = field_named(&document, name);
+    let mut update = lopdf::IncrementalDocument::create_from(signed.to_vec(), document);
+    let appearance = update.new_document.add_object(Stream::new(
+        Dictionary::from_iter([
+            ("Type", Object::Name(b"XObject".to_vec())),
+            ("Subtype", Object::Name(b"Form".to_vec())),
+            (
+                "BBox",
+                Object::Array(vec![0.into(), 0.into(), 100.into(), 20.into()]),
+            ),
+        ]),
+        b"BT /Helv 12 Tf 2 5 Td (7) Tj ET".to_vec(),
+    ));
+    update.opt_clone_object_to_new_document(field_id).unwrap();
+    let field = update.new_document.get_dictionary_mut(field_id).unwrap();
+    field.set("V", Object::string_literal("7"));
+    field.set(
+        "AP",
+        Dictionary::from_iter([("N", Object::Reference(appearance))]),
+    );
+    let mut out = Vec::new();
+    update.save_to(&mut out).unwrap();
+    out
+}
+
+/// What changes after signing, in pyHanko's levels: a filled-in form field is form filling and
+/// a note added to the page is annotations (both allowed without a certification signature,
+/// named in the report and warned about); filling a read-only field or taking a widget off the
+/// page is another change, and breaks the signature.
+#[test]
+fn verify_classifies_form_filling_and_annotations() {
+    use eucdoc::verify::{Indication, ModificationLevel};
+    use lopdf::{Dictionary, Object};
+    let (signed, options) = signed_with_form();
+    let check = |pdf: &[u8]| eucdoc::verify::verify_pdf(pdf, &options).unwrap();
+    let report = check(&signed);
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    assert_eq!(
+        report.signatures[0].modification_level,
+        Some(ModificationLevel::None)
+    );
+
+    let report = check(&filled(&signed, "Quantity"));
+    let signature = &report.signatures[0];
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    assert_eq!(
+        signature.modification_level,
+        Some(ModificationLevel::FormFilling)
+    );
+    assert!(
+        signature
+            .modifications
+            .iter()
+            .any(|m| m.contains("Quantity") && m.contains("filled in")),
+        "{:?}",
+        signature.modifications
+    );
+    assert!(signature.warnings.iter().any(|w| w.contains("form fields")));
+
+    let report = check(&filled(&signed, "Locked"));
+    assert_modified(&report, "a form field");
+
+    // A text note added to the page.
+    let document = lopdf::Document::load_mem(&signed).unwrap();
+    let page_id = *document.get_pages().get(&1).unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(signed.clone(), document);
+    update.opt_clone_object_to_new_document(page_id).unwrap();
+    let note = update.new_document.add_object(Dictionary::from_iter([
+        ("Type", Object::Name(b"Annot".to_vec())),
+        ("Subtype", Object::Name(b"Text".to_vec())),
+        (
+            "Rect",
+            Object::Array(vec![300.into(), 300.into(), 320.into(), 320.into()]),
+        ),
+        ("Contents", Object::string_literal("checked")),
+    ]));
+    let page = update.new_document.get_dictionary_mut(page_id).unwrap();
+    let mut annots = page.get(b"Annots").unwrap().as_array().unwrap().clone();
+    annots.push(Object::Reference(note));
+    page.set("Annots", annots.clone());
+    let mut annotated = Vec::new();
+    update.save_to(&mut annotated).unwrap();
+    let report = check(&annotated);
+    let signature = &report.signatures[0];
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    assert_eq!(
+        signature.modification_level,
+        Some(ModificationLevel::Annotations)
+    );
+    assert!(signature.warnings.iter().any(|w| w.contains("annotations")));
+
+    // pyHanko classes the same files alike.
+    let dir = tempfile::tempdir().unwrap();
+    let (form_path, note_path) = (dir.path().join("filled.pdf"), dir.path().join("note.pdf"));
+    std::fs::write(&form_path, filled(&signed, "Quantity")).unwrap();
+    std::fs::write(&note_path, &annotated).unwrap();
+    let script = std::fs::read_to_string(root().join("tests/support/pyhanko_corpus.py")).unwrap();
+    let rows = pyhanko(
+        &script,
+        &[form_path.to_str().unwrap(), note_path.to_str().unwrap()],
+    );
+    let levels: Vec<String> = rows
+        .lines()
+        .map(|line| {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            row["modification"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    // pyHanko has no rule for annotations ("the most lenient document modification policy
+    // (i.e. addition of comments and annotations) is not supported", its docs' known issues) and
+    // calls the note OTHER; eucdoc names it as DocMDP permission 3 does, and warns, as EU DSS's
+    // default policy does for annotations.
+    assert_eq!(levels, ["FORM_FILLING", "OTHER"], "{rows}");
+
+    // A form field's widget taken off the page.
+    let document = lopdf::Document::load_mem(&signed).unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(signed.clone(), document);
+    update.opt_clone_object_to_new_document(page_id).unwrap();
+    let page = update.new_document.get_dictionary_mut(page_id).unwrap();
+    let mut annots = page.get(b"Annots").unwrap().as_array().unwrap().clone();
+    annots.remove(0);
+    page.set("Annots", annots);
+    let mut removed = Vec::new();
+    update.save_to(&mut removed).unwrap();
+    assert_modified(&check(&removed), "a page");
+}

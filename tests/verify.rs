@@ -178,6 +178,25 @@ fn pyhanko_corpus_verdicts_agree() {
                     ));
                 }
             }
+            // Where neither finds a forbidden change, the levels agree too.
+            let theirs_level = row["modification"].as_str();
+            let ours_level = signature.modification_level.map(|level| {
+                serde_json::to_value(level)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .replace('-', "_")
+                    .to_uppercase()
+            });
+            if theirs_level.is_some_and(|l| l != "OTHER")
+                && !eucdoc_modified(signature)
+                && ours_level.as_deref() != theirs_level
+            {
+                disagreements.push(format!(
+                    "{}#{index} (level): pyHanko {theirs_level:?}, eucdoc {ours_level:?}",
+                    short(file)
+                ));
+            }
             let ours_modified = eucdoc_modified(signature);
             if ours_modified != pyhanko_modified {
                 disagreements.push(format!(

@@ -7,15 +7,67 @@ use std::collections::BTreeSet;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
+use super::report::ModificationLevel;
+
 /// Keys a later revision may change in the catalog: validation data, extensions and version
 /// (ISO 32000-2 needs them for DSS), the form (new signature fields, checked below) and the XMP
 /// metadata, which viewers do not show as page content.
 const CATALOG_KEYS: [&[u8]; 5] = [b"DSS", b"Extensions", b"AcroForm", b"Metadata", b"Version"];
 
-/// What changed, one line each; empty when only allowed changes were made.
-pub fn changes_after(signed: &Document, last: &Document) -> Vec<String> {
-    let mut changes = Vec::new();
-    let mut new_signature_fields: BTreeSet<ObjectId> = BTreeSet::new();
+/// What a later revision did to a signed one, in pyHanko's levels.
+#[derive(Debug)]
+pub struct Changes {
+    /// The highest level among the changes: `LtaUpdates` when only validation data and
+    /// document timestamps were added, `FormFilling` for further signatures and filled form
+    /// fields, `Annotations` for added, changed or removed annotations, `Other` for anything else.
+    pub level: ModificationLevel,
+    /// One line per change at form filling or above, the disallowed ones first.
+    pub changes: Vec<String>,
+    /// The DocMDP permission of the certification signature in force when this signature was
+    /// made (ISO 32000-1, 12.8.2.2: 1 no changes, 2 form filling and signing, 3 annotations as
+    /// well); `None` without a certification signature.
+    pub docmdp: Option<i64>,
+}
+
+impl Changes {
+    /// Why the changes break the signature, when they do: anything that is not form filling,
+    /// annotations or validation data; or more than the certification signature permits. Without
+    /// a certification signature form filling and annotations are allowed, as pyHanko and ISO
+    /// 32000-1 (12.8.2.1) have it; the report names them.
+    pub fn refusal(&self) -> Option<String> {
+        let permitted = match self.docmdp {
+            None => ModificationLevel::Annotations,
+            Some(1) => ModificationLevel::LtaUpdates,
+            Some(3) => ModificationLevel::Annotations,
+            Some(_) => ModificationLevel::FormFilling,
+        };
+        if self.level == ModificationLevel::Other {
+            Some("the document was modified after signing".into())
+        } else if self.level > permitted {
+            Some(format!(
+                "the certification signature's DocMDP permission {} does not allow {}",
+                self.docmdp.unwrap_or_default(),
+                match self.level {
+                    ModificationLevel::Annotations => "annotations",
+                    _ => "form filling or further signatures",
+                }
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// What changed between the signed revision and the final document, and at which level.
+pub fn changes_after(signed: &Document, last: &Document) -> Changes {
+    let mut review = Review {
+        signed,
+        last,
+        level: ModificationLevel::LtaUpdates,
+        refused: Vec::new(),
+        allowed: Vec::new(),
+        new_signature_fields: BTreeSet::new(),
+    };
     let catalog_id = last
         .trailer
         .get(b"Root")
@@ -32,7 +84,9 @@ pub fn changes_after(signed: &Document, last: &Document) -> Vec<String> {
             && dict.get(b"FT").ok().and_then(|f| f.as_name().ok()) == Some(&b"Sig"[..])
             && (dict.has(b"V") || !has_area(dict))
         {
-            new_signature_fields.insert(id);
+            review.new_signature_fields.insert(id);
+            let level = review.signature_field_level(dict);
+            review.raise(level);
         }
     }
     let validation_data = validation_data(signed, last);
@@ -56,52 +110,290 @@ pub fn changes_after(signed: &Document, last: &Document) -> Vec<String> {
             continue;
         }
         let Some(after) = last.objects.get(&id) else {
-            changes.push(format!("object {} {} was removed", id.0, id.1));
+            review.refuse(format!("object {} {} was removed", id.0, id.1));
             continue;
         };
-        if before == after {
-            continue;
+        if before != after {
+            review.changed(id, before, after, Some(id) == catalog_id);
         }
-        let allowed = match (before, after) {
+    }
+    let level = if review.refused.is_empty() {
+        review.level
+    } else {
+        ModificationLevel::Other
+    };
+    let mut changes = review.refused;
+    changes.extend(review.allowed);
+    Changes {
+        level,
+        changes,
+        docmdp: docmdp_permission(signed),
+    }
+}
+
+/// The comparison of one signed revision with the final document.
+struct Review<'a> {
+    signed: &'a Document,
+    last: &'a Document,
+    /// The highest level of the allowed changes so far.
+    level: ModificationLevel,
+    refused: Vec<String>,
+    allowed: Vec<String>,
+    new_signature_fields: BTreeSet<ObjectId>,
+}
+
+impl Review<'_> {
+    fn raise(&mut self, level: ModificationLevel) {
+        self.level = self.level.max(level);
+    }
+
+    fn refuse(&mut self, change: String) {
+        self.refused.push(change);
+    }
+
+    fn allow(&mut self, level: ModificationLevel, change: String) {
+        self.raise(level);
+        self.allowed.push(change);
+    }
+
+    /// A signature field's value: a document timestamp is validation data (LTA), a signature
+    /// is form filling (DocMDP permission 2 names signing with form filling), as in pyHanko.
+    fn signature_field_level(&self, field: &Dictionary) -> ModificationLevel {
+        let value = resolve(self.last, field.get(b"V").ok()).and_then(|v| v.as_dict().ok());
+        if value.is_some_and(|v| is_type(v, b"DocTimeStamp")) {
+            ModificationLevel::LtaUpdates
+        } else {
+            ModificationLevel::FormFilling
+        }
+    }
+
+    /// An object of the signed revision that the final document redefines.
+    fn changed(&mut self, id: ObjectId, before: &Object, after: &Object, is_catalog: bool) {
+        let (signed, last) = (self.signed, self.last);
+        match (before, after) {
             (Object::Dictionary(b), Object::Dictionary(a)) => {
-                if Some(id) == catalog_id {
-                    only_keys_changed(b, a, &CATALOG_KEYS)
-                        && acro_form_grows(signed, last, b, a, &new_signature_fields)
+                if is_catalog {
+                    if only_keys_changed(b, a, &CATALOG_KEYS)
+                        && acro_form_grows(signed, last, b, a, &self.new_signature_fields)
+                    {
+                        return;
+                    }
                 } else if is_type(b, b"Page") {
-                    only_keys_changed(b, a, &[b"Annots"])
-                        && annots_only_add(signed, last, b, a, &new_signature_fields)
+                    if only_keys_changed(b, a, &[b"Annots"]) {
+                        let before_items = resolve(signed, b.get(b"Annots").ok());
+                        let after_items = resolve(last, a.get(b"Annots").ok());
+                        if self.annotations_change(id, before_items, after_items) {
+                            return;
+                        }
+                    }
                 } else if is_unsigned_signature_field(b) || is_signature_widget(signed, b) {
                     // An empty signature field being signed: it gains /V, its widget an
                     // appearance (ETSI EN 319 142-1 allows further signatures).
-                    only_keys_changed(b, a, &[b"V", b"AP", b"F", b"MK"])
+                    if only_keys_changed(b, a, &[b"V", b"AP", b"F", b"MK"]) {
+                        let level = if is_unsigned_signature_field(b) {
+                            self.signature_field_level(a)
+                        } else {
+                            ModificationLevel::FormFilling
+                        };
+                        self.raise(level);
+                        return;
+                    }
                 } else if b.has(b"Fields") && !b.has(b"Type") {
-                    only_keys_changed(b, a, &[b"Fields", b"SigFlags", b"DR"])
+                    if only_keys_changed(b, a, &[b"Fields", b"SigFlags", b"DR"])
                         && resources_only_grow(b, a)
                         && array_only_adds(
                             last,
                             b.get(b"Fields").ok(),
                             a.get(b"Fields").ok(),
-                            &new_signature_fields,
+                            &self.new_signature_fields,
                         )
-                } else {
-                    false
+                    {
+                        return;
+                    }
+                } else if let Some(field) = self.fillable_field(b) {
+                    // Filling in a field: its value, a widget's appearance state, and new
+                    // appearance streams (an existing stream redefined is refused on its own).
+                    if only_keys_changed(b, a, &[b"V", b"AS", b"AP"]) {
+                        let field = field.unwrap_or_else(|| format!("object {} {}", id.0, id.1));
+                        self.allow(
+                            ModificationLevel::FormFilling,
+                            format!("the form field {field} was filled in after signing"),
+                        );
+                        return;
+                    }
+                } else if is_markup_annotation(b) && is_markup_annotation(a) {
+                    self.allow(
+                        ModificationLevel::Annotations,
+                        format!(
+                            "an annotation (object {} {}) was changed after signing",
+                            id.0, id.1
+                        ),
+                    );
+                    return;
                 }
             }
-            (Object::Array(b), Object::Array(a)) => {
-                // An indirect /Annots or /Fields array that only gained signature fields.
-                a.starts_with(b)
-                    && a[b.len()..].iter().all(|o| {
-                        o.as_reference()
-                            .is_ok_and(|r| new_signature_fields.contains(&r))
-                    })
+            // An indirect /Annots or /Fields array.
+            (Object::Array(_), Object::Array(_))
+                if self.annotations_change(id, Some(before), Some(after)) =>
+            {
+                return;
             }
-            _ => false,
-        };
-        if !allowed {
-            changes.push(describe(id, before));
+            _ => {}
         }
+        self.refuse(describe(id, before));
     }
-    changes
+
+    /// A page's annotations: the ones kept stay in their order (a reordering changes what is
+    /// drawn over what); removed ones must be annotations that are not widgets (a form field
+    /// leaving the page is not form filling); added ones must be new signature fields or new
+    /// annotations that are not widgets. Whether that is all (`true`) or the change is refused.
+    fn annotations_change(
+        &mut self,
+        page: ObjectId,
+        before: Option<&Object>,
+        after: Option<&Object>,
+    ) -> bool {
+        let references = |object: Option<&Object>| -> Option<Vec<ObjectId>> {
+            match object {
+                None => Some(Vec::new()),
+                Some(Object::Array(items)) => items.iter().map(|o| o.as_reference().ok()).collect(),
+                Some(_) => None,
+            }
+        };
+        let (Some(before), Some(after)) = (references(before), references(after)) else {
+            return false;
+        };
+        let kept_before: Vec<ObjectId> = before
+            .iter()
+            .copied()
+            .filter(|id| after.contains(id))
+            .collect();
+        let kept_after: Vec<ObjectId> = after
+            .iter()
+            .copied()
+            .filter(|id| before.contains(id))
+            .collect();
+        if kept_before != kept_after {
+            return false;
+        }
+        let markup_in = |document: &Document, id: &ObjectId| {
+            document.get_dictionary(*id).is_ok_and(is_markup_annotation)
+        };
+        let removed: Vec<ObjectId> = before
+            .iter()
+            .copied()
+            .filter(|id| !after.contains(id))
+            .collect();
+        let added: Vec<ObjectId> = after
+            .iter()
+            .copied()
+            .filter(|id| !before.contains(id))
+            .collect();
+        if !removed.iter().all(|id| markup_in(self.signed, id)) {
+            return false;
+        }
+        let mut annotations = Vec::new();
+        for id in &added {
+            if self.new_signature_fields.contains(id) {
+                continue;
+            }
+            if self.signed.objects.contains_key(id) || !markup_in(self.last, id) {
+                return false;
+            }
+            annotations.push(*id);
+        }
+        let count = removed.len() + annotations.len();
+        if count > 0 {
+            self.allow(
+                ModificationLevel::Annotations,
+                format!(
+                    "{} annotation(s) added and {} removed after signing (in object {} {})",
+                    annotations.len(),
+                    removed.len(),
+                    page.0,
+                    page.1
+                ),
+            );
+        }
+        true
+    }
+
+    /// A form field (or its widget) that holds a value the user fills in: a text, choice or
+    /// button field not marked read-only. `Some(name)` (the field's /T when it has one).
+    fn fillable_field(&self, dict: &Dictionary) -> Option<Option<String>> {
+        let signed = self.signed;
+        let parent = dict
+            .get(b"Parent")
+            .ok()
+            .and_then(|p| p.as_reference().ok())
+            .and_then(|id| signed.get_dictionary(id).ok());
+        let field = if dict.has(b"FT") {
+            dict
+        } else if dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok()) == Some(&b"Widget"[..]) {
+            parent?
+        } else {
+            return None;
+        };
+        let kind = field.get(b"FT").ok().and_then(|f| f.as_name().ok())?;
+        if !matches!(kind, b"Tx" | b"Ch" | b"Btn") {
+            return None;
+        }
+        // Field flags bit 1: read-only (ISO 32000-1, table 221); a read-only field is not filled.
+        let read_only = [Some(field), parent]
+            .into_iter()
+            .flatten()
+            .any(|d| d.get(b"Ff").ok().and_then(|f| f.as_i64().ok()).unwrap_or(0) & 1 == 1);
+        if read_only {
+            return None;
+        }
+        Some(text(field, b"T"))
+    }
+}
+
+/// The DocMDP permission /P of the certification signature the catalog's /Perms names
+/// (default 2, ISO 32000-1, table 254).
+fn docmdp_permission(signed: &Document) -> Option<i64> {
+    let catalog = signed.catalog().ok()?;
+    let perms = resolve(signed, catalog.get(b"Perms").ok())?
+        .as_dict()
+        .ok()?;
+    let signature = resolve(signed, perms.get(b"DocMDP").ok())?.as_dict().ok()?;
+    let references = resolve(signed, signature.get(b"Reference").ok())?
+        .as_array()
+        .ok()?;
+    references
+        .iter()
+        .filter_map(|r| resolve(signed, Some(r))?.as_dict().ok())
+        .find(|r| {
+            r.get(b"TransformMethod")
+                .ok()
+                .and_then(|m| m.as_name().ok())
+                == Some(&b"DocMDP"[..])
+        })
+        .map(|r| {
+            resolve(signed, r.get(b"TransformParams").ok())
+                .and_then(|p| p.as_dict().ok())
+                .and_then(|p| p.get(b"P").ok())
+                .and_then(|p| p.as_i64().ok())
+                .unwrap_or(2)
+        })
+}
+
+/// An annotation that is not a form widget (text notes, highlights, stamps, free text...):
+/// what DocMDP permission 3 lets later users add, change or remove.
+fn is_markup_annotation(dict: &Dictionary) -> bool {
+    let subtype = dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok());
+    dict.has(b"Rect")
+        && subtype.is_some_and(|s| s != b"Widget")
+        && !dict.has(b"FT")
+        && (is_type(dict, b"Annot") || !dict.has(b"Type"))
+}
+
+fn text(dict: &Dictionary, key: &[u8]) -> Option<String> {
+    match dict.get(key).ok()? {
+        Object::String(bytes, _) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        _ => None,
+    }
 }
 
 fn is_structure(object: &Object) -> bool {
@@ -199,9 +491,9 @@ fn describe(id: ObjectId, object: &Object) -> String {
         Object::Dictionary(d) if is_type(d, b"Page") => "a page".to_string(),
         Object::Dictionary(d) if is_type(d, b"Pages") => "the page tree".to_string(),
         Object::Dictionary(d) if is_type(d, b"Catalog") => "the catalog".to_string(),
+        Object::Dictionary(d) if d.has(b"FT") => "a form field".to_string(),
         Object::Dictionary(d) if is_type(d, b"Annot") => "an annotation".to_string(),
         Object::Dictionary(d) if is_type(d, b"Font") => "a font".to_string(),
-        Object::Dictionary(d) if d.has(b"FT") => "a form field".to_string(),
         Object::Stream(s) if is_type(&s.dict, b"XObject") => {
             "an XObject (appearance or image)".to_string()
         }
@@ -248,22 +540,6 @@ fn array_only_adds(
         && after_items[before_items.len()..]
             .iter()
             .all(|o| o.as_reference().is_ok_and(|r| new_fields.contains(&r)))
-}
-
-fn annots_only_add(
-    signed: &Document,
-    last: &Document,
-    before: &Dictionary,
-    after: &Dictionary,
-    new_fields: &BTreeSet<ObjectId>,
-) -> bool {
-    let before_items = resolve(signed, before.get(b"Annots").ok()).cloned();
-    array_only_adds(
-        last,
-        before_items.as_ref(),
-        after.get(b"Annots").ok(),
-        new_fields,
-    )
 }
 
 fn acro_form_grows(
@@ -328,4 +604,53 @@ fn has_area(dict: &Dictionary) -> bool {
         return false;
     };
     (x2 - x1).abs() > 0.0 && (y2 - y1).abs() > 0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changes(level: ModificationLevel, docmdp: Option<i64>) -> Changes {
+        Changes {
+            level,
+            changes: Vec::new(),
+            docmdp,
+        }
+    }
+
+    /// What each DocMDP permission lets later revisions do (ISO 32000-1, table 254).
+    #[test]
+    fn the_certification_permission_decides_what_may_change() {
+        use ModificationLevel::{Annotations, FormFilling, LtaUpdates, Other};
+        for (level, docmdp, refused) in [
+            (LtaUpdates, Some(1), false),
+            (FormFilling, Some(1), true),
+            (FormFilling, Some(2), false),
+            (Annotations, Some(2), true),
+            (Annotations, Some(3), false),
+            (Annotations, None, false),
+            (FormFilling, None, false),
+            (Other, None, true),
+            (Other, Some(3), true),
+        ] {
+            assert_eq!(
+                changes(level, docmdp).refusal().is_some(),
+                refused,
+                "{level:?} under {docmdp:?}"
+            );
+        }
+    }
+
+    /// pyHanko's certified corpus file names its permission through indirect references.
+    #[test]
+    fn the_permission_is_read_from_the_certification_signature() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/corpora/pyhanko/pdf/certified-with-indirect-refs-in-dir.pdf"
+        );
+        let document = Document::load(path).expect("corpus file");
+        assert!(matches!(docmdp_permission(&document), Some(1..=3)));
+        let unsigned = Document::with_version("1.7");
+        assert_eq!(docmdp_permission(&unsigned), None);
+    }
 }

@@ -1,7 +1,7 @@
 //! One signature's report, built check by check: every failure is kept and the most specific
 //! decides the indication (ranked as rustls-webpki ranks its path errors).
 
-use super::report::{Indication, ModificationLevel, SignatureReport, SubIndication};
+use super::report::{Indication, SignatureReport, SubIndication};
 use super::revocation::PathRevocation;
 use super::rfc3339;
 
@@ -96,7 +96,6 @@ impl Outcome {
     /// 102-1 has no sub-indication for it (the signature itself is intact and valid), so none
     /// is given; `modification_level` and the reasons say what happened.
     pub(super) fn note_modified(&mut self, reason: impl Into<String>) {
-        self.report.modification_level = Some(ModificationLevel::Other);
         self.failures.push(Failure {
             indication: Indication::TotalFailed,
             sub: None,

@@ -49,16 +49,19 @@ pub enum SubIndication {
     Revoked,
 }
 
-/// What changed in the document after a signature, in pyHanko's terms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+/// What changed in the document after a signature, in pyHanko's terms, from least to most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModificationLevel {
     /// The signature covers the whole file.
     None,
-    /// Later revisions only add validation data (DSS), signatures or document timestamps.
+    /// Later revisions only add validation data (DSS) or document timestamps.
     LtaUpdates,
-    /// Something the signer saw changed (the signature is TOTAL-FAILED). eucdoc does not tell
-    /// form filling or annotations apart from other changes: every one is reported here.
+    /// Later revisions add signatures or fill in form fields (DocMDP permission 2).
+    FormFilling,
+    /// Later revisions add, change or remove annotations (DocMDP permission 3).
+    Annotations,
+    /// Something else the signer saw changed (the signature is TOTAL-FAILED).
     Other,
 }
 
@@ -271,9 +274,9 @@ impl Report {
             if let Some(level) = s.modification_level {
                 let name = match level {
                     ModificationLevel::None => "none",
-                    ModificationLevel::LtaUpdates => {
-                        "validation data, signatures or timestamps only"
-                    }
+                    ModificationLevel::LtaUpdates => "validation data or timestamps only",
+                    ModificationLevel::FormFilling => "form filling or further signatures",
+                    ModificationLevel::Annotations => "annotations",
                     ModificationLevel::Other => "the signed content changed",
                 };
                 out.push_str(&format!("  changes after signing: {name}\n"));

@@ -210,14 +210,27 @@ pub(super) fn verify_pdf_signature(
             }
         };
         let changes = changes::changes_after(&signed, last);
-        if changes.is_empty() {
-            outcome
+        outcome.report.modification_level = Some(changes.level);
+        let refusal = changes.refusal();
+        match changes.level {
+            ModificationLevel::LtaUpdates => outcome
                 .report
                 .warnings
-                .push("later revisions only add validation data, signatures or timestamps".into());
-        } else {
-            outcome.report.modifications = changes;
-            outcome.note_modified("the document was modified after signing");
+                .push("later revisions only add validation data or timestamps".into()),
+            ModificationLevel::FormFilling if refusal.is_none() => outcome.report.warnings.push(
+                "later revisions add signatures or fill in form fields, as the signature allows"
+                    .into(),
+            ),
+            ModificationLevel::Annotations if refusal.is_none() => outcome.report.warnings.push(
+                "annotations were added, changed or removed after signing: a viewer draws them \
+                 over the signed pages"
+                    .into(),
+            ),
+            _ => {}
+        }
+        outcome.report.modifications = changes.changes;
+        if let Some(reason) = refusal {
+            outcome.note_modified(reason);
         }
     }
     if outcome.report.modification_level.is_none() {
