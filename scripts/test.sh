@@ -3,7 +3,8 @@
 # Installs what the build and the tests need when it is missing: OpenSSL headers, poppler-utils,
 # qpdf, zbar-tools, NSS tools (certutil, for pdfsig's trust store), python3 with venv, and pyHanko
 # (from PyPI, pinned, in a venv outside the checkout so later runs reuse it), schemathesis,
-# PostgreSQL (started on 127.0.0.1 when down), the OpenSSL gost engine, libfaketime and xmllint.
+# PostgreSQL (started on 127.0.0.1 when down), the OpenSSL gost engine, libfaketime, xmllint,
+# and Debian's chromium with chromium-driver (the desk's browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,9 @@ command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 # libfaketime: tests/http.rs runs the service at a time inside the CA's test keys' validity.
 [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 ] || missing+=(faketime)
 pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
+# Headless Chromium and its WebDriver: the officers' desk is tested in a real browser.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"
   sudo=""

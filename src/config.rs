@@ -153,6 +153,28 @@ impl Default for DraftsConfig {
     }
 }
 
+/// The officers' desk.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeskConfig {
+    /// A desk session unused this many seconds ends.
+    pub session_idle_seconds: u64,
+    /// A desk session ends this many seconds after sign-in, used or not.
+    pub session_max_seconds: u64,
+    /// Mark cookies Secure: set when the service is reached over TLS (behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_seconds: 30 * 60,
+            session_max_seconds: 12 * 3600,
+            secure_cookies: false,
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -182,6 +204,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Drafts of external signing (the officer's token through NCALayer).
     pub drafts: DraftsConfig,
+    /// The officers' desk (/desk/).
+    pub desk: DeskConfig,
     /// Log format: "text" or "json".
     pub log_format: String,
 }
@@ -200,6 +224,7 @@ impl Default for Config {
             signing: SigningConfig::default(),
             limits: LimitsConfig::default(),
             drafts: DraftsConfig::default(),
+            desk: DeskConfig::default(),
             log_format: "text".into(),
         }
     }
@@ -277,6 +302,11 @@ impl Config {
                 .parse()
                 .map_err(|e| parse_env("EUCDOC_DRAFT_EXPIRE_SECONDS", format!("{e}")))?;
         }
+        if let Some(value) = env("EUCDOC_DESK_SESSION_IDLE_SECONDS") {
+            config.desk.session_idle_seconds = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_DESK_SESSION_IDLE_SECONDS", format!("{e}")))?;
+        }
         if let Some(value) = env("EUCDOC_LOG_FORMAT") {
             config.log_format = value;
         }
@@ -299,6 +329,14 @@ impl Config {
             return Err(invalid(
                 "drafts",
                 "expire_seconds and sweep_seconds must be at least 1",
+            ));
+        }
+        if self.desk.session_idle_seconds == 0
+            || self.desk.session_max_seconds < self.desk.session_idle_seconds
+        {
+            return Err(invalid(
+                "desk",
+                "session_idle_seconds must be at least 1 and at most session_max_seconds",
             ));
         }
         if !self.number_format.contains("{seq") {

@@ -19,6 +19,7 @@
 
 pub mod batch;
 pub mod config;
+pub mod desk;
 pub mod devpki;
 pub mod fonts;
 pub mod gost;

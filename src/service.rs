@@ -251,6 +251,65 @@ impl Service {
         self.development
     }
 
+    /// Signs an officer in to the desk: a new session (its id for the cookie, and its CSRF
+    /// token), recorded in the registry by hash, audited with `how`.
+    pub async fn desk_sign_in(
+        &self,
+        officer: &str,
+        scopes: &[String],
+        how: &str,
+    ) -> Result<(String, String), ServiceError> {
+        use crate::desk::session;
+        let (id, csrf) = (session::new_secret(), session::new_secret());
+        let now = time::UtcDateTime::now();
+        self.registry
+            .open_session(&crate::registry::NewDeskSession {
+                id_sha256: &session::id_hash(&id),
+                officer,
+                scopes,
+                csrf: &csrf,
+                now,
+                expires_at: self.desk_lifetimes().expires_at(now),
+                how,
+            })
+            .await?;
+        Ok((id, csrf))
+    }
+
+    /// The live desk session a cookie's id names, marked seen; `None` when it is unknown, idle
+    /// too long, past its absolute expiry, or signed out.
+    pub async fn desk_session(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::registry::DeskSessionRecord>, ServiceError> {
+        let now = time::UtcDateTime::now();
+        Ok(self
+            .registry
+            .live_session(
+                &crate::desk::session::id_hash(id),
+                now,
+                self.desk_lifetimes().idle_since(now),
+            )
+            .await?)
+    }
+
+    /// Ends a desk session.
+    pub async fn desk_sign_out(&self, id: &str, officer: &str) -> Result<(), ServiceError> {
+        Ok(self
+            .registry
+            .end_session(&crate::desk::session::id_hash(id), officer)
+            .await?)
+    }
+
+    /// How long desk sessions live.
+    pub fn desk_lifetimes(&self) -> crate::desk::session::Lifetimes {
+        let desk = &self.config().desk;
+        crate::desk::session::Lifetimes {
+            idle: std::time::Duration::from_secs(desk.session_idle_seconds),
+            absolute: std::time::Duration::from_secs(desk.session_max_seconds),
+        }
+    }
+
     /// The registry.
     pub fn registry(&self) -> &Registry {
         &self.registry

@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod check;
+mod desk;
 mod documents;
 mod drafts;
 mod metrics;
@@ -158,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
+        .merge(desk::routes())
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi-ui.json", ApiDoc::openapi()),
         )

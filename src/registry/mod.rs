@@ -99,6 +99,36 @@ pub struct Built {
     pub draft: Option<DraftRecord>,
 }
 
+/// A desk session to record.
+#[derive(Debug)]
+pub struct NewDeskSession<'a> {
+    /// SHA-256 (hex) of the session id the browser holds.
+    pub id_sha256: &'a str,
+    /// Who signed in (a token's name, or the officer an AUTH certificate maps to).
+    pub officer: &'a str,
+    /// The scopes the session carries.
+    pub scopes: &'a [String],
+    /// The session's CSRF token, checked on every form it posts.
+    pub csrf: &'a str,
+    /// When it starts.
+    pub now: time::UtcDateTime,
+    /// Its absolute expiry.
+    pub expires_at: time::UtcDateTime,
+    /// How the officer signed in, for the audit log.
+    pub how: &'a str,
+}
+
+/// A live desk session.
+#[derive(Debug, Clone)]
+pub struct DeskSessionRecord {
+    /// Who signed in.
+    pub officer: String,
+    /// Its scopes' names.
+    pub scopes: Vec<String>,
+    /// Its CSRF token.
+    pub csrf: String,
+}
+
 /// A draft of external signing: the document with this id waits for a signature made with
 /// `certificate`'s key over `digest`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -758,6 +788,74 @@ impl Registry {
     ) -> Result<(), RegistryError> {
         let mut tx = self.pool.begin().await?;
         audit(&mut tx, actor, action, None, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a new desk session (only the SHA-256 of its id is kept) and audits the sign-in.
+    pub async fn open_session(&self, session: &NewDeskSession<'_>) -> Result<(), RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        let now = registry_time(session.now);
+        sqlx::query(
+            "INSERT INTO desk_sessions \
+             (id_sha256, officer, scopes, csrf, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6)",
+        )
+        .bind(session.id_sha256)
+        .bind(session.officer)
+        .bind(session.scopes.join(" "))
+        .bind(session.csrf)
+        .bind(&now)
+        .bind(registry_time(session.expires_at))
+        .execute(&mut *tx)
+        .await?;
+        audit(&mut tx, session.officer, "desk-sign-in", None, session.how).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The live session whose id hashes to `id_sha256`: not revoked, before its absolute expiry
+    /// and seen after `idle_since`; it is marked seen `now`. `None` for any other.
+    pub async fn live_session(
+        &self,
+        id_sha256: &str,
+        now: time::UtcDateTime,
+        idle_since: time::UtcDateTime,
+    ) -> Result<Option<DeskSessionRecord>, RegistryError> {
+        let now = registry_time(now);
+        let row = sqlx::query(
+            "UPDATE desk_sessions SET last_seen_at = $2 \
+             WHERE id_sha256 = $1 AND revoked_at IS NULL AND expires_at > $2 \
+             AND last_seen_at > $3 \
+             RETURNING officer, scopes, csrf",
+        )
+        .bind(id_sha256)
+        .bind(&now)
+        .bind(registry_time(idle_since))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let scopes: String = row.try_get("scopes")?;
+            Ok(DeskSessionRecord {
+                officer: row.try_get("officer")?,
+                scopes: scopes.split_whitespace().map(str::to_string).collect(),
+                csrf: row.try_get("csrf")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Ends a session (sign-out, or an administrator's revocation) and audits it.
+    pub async fn end_session(&self, id_sha256: &str, actor: &str) -> Result<(), RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE desk_sessions SET revoked_at = $2 WHERE id_sha256 = $1 AND revoked_at IS NULL",
+        )
+        .bind(id_sha256)
+        .bind(now_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        audit(&mut tx, actor, "desk-sign-out", None, "").await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,0 +1,397 @@
+//! What the desk shows of a verification: the files an officer dropped, paired into what is
+//! verified (a PDF; a CMS signature with its data file), and each report turned into cards in
+//! plain words, with the technical reasons kept one click away.
+
+use serde::Serialize;
+
+use super::texts::{self, Lang, text};
+use crate::verify::{CertificateStatus, Indication, Report, SignatureReport, SubIndication};
+
+/// File name endings of detached signatures, as NCALayer and the e-government portal save them.
+const SIGNATURE_ENDINGS: [&str; 5] = [".p7s", ".cms", ".sig", ".p7m", ".p7b"];
+
+/// A file as uploaded.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// Its name as the browser gave it.
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// One thing to verify.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    /// A PDF, or a CMS with its content inside.
+    Document(Upload),
+    /// A detached CMS signature and the data file it signs.
+    Detached {
+        /// The signature.
+        signature: Upload,
+        /// The data.
+        data: Upload,
+    },
+    /// A file that is neither a PDF nor a signature, and that no signature names.
+    Unpaired(Upload),
+}
+
+impl Subject {
+    /// The name shown for it.
+    pub fn name(&self) -> String {
+        match self {
+            Subject::Document(file) | Subject::Unpaired(file) => file.name.clone(),
+            Subject::Detached { signature, data } => format!("{} + {}", signature.name, data.name),
+        }
+    }
+}
+
+fn is_pdf(bytes: &[u8]) -> bool {
+    memchr::memmem::find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_some()
+}
+
+/// Whether a file is a CMS signature: by its name, or by its first bytes (DER SEQUENCE, PEM, or
+/// base64 of a DER SEQUENCE).
+fn is_signature(file: &Upload) -> bool {
+    let name = file.name.to_lowercase();
+    SIGNATURE_ENDINGS.iter().any(|end| name.ends_with(end))
+        || file.bytes.first() == Some(&0x30)
+        || file.bytes.starts_with(b"-----BEGIN")
+        || file.bytes.starts_with(b"MII")
+}
+
+/// The name a signature file's data has: "contract.pdf.p7s" signs "contract.pdf".
+fn data_name(signature: &str) -> Option<&str> {
+    let lower = signature.to_lowercase();
+    SIGNATURE_ENDINGS
+        .iter()
+        .find(|end| lower.ends_with(*end))
+        .map(|end| &signature[..signature.len() - end.len()])
+}
+
+/// Pairs the uploaded files: every PDF on its own; every signature with the data file it names
+/// (or, with exactly one signature and one data file, with that one); a signature without data
+/// is verified over the content it holds.
+pub fn pair(files: Vec<Upload>) -> Vec<Subject> {
+    let (mut signatures, mut data): (Vec<Upload>, Vec<Upload>) = (Vec::new(), Vec::new());
+    let mut subjects = Vec::new();
+    for file in files {
+        if is_pdf(&file.bytes) {
+            subjects.push(Subject::Document(file));
+        } else if is_signature(&file) {
+            signatures.push(file);
+        } else {
+            data.push(file);
+        }
+    }
+    let only_pair = signatures.len() == 1 && data.len() == 1;
+    for signature in signatures {
+        let named = data_name(&signature.name)
+            .and_then(|wanted| data.iter().position(|d| d.name == wanted))
+            .or(only_pair.then_some(0));
+        match named {
+            Some(index) => subjects.push(Subject::Detached {
+                signature,
+                data: data.remove(index),
+            }),
+            None => subjects.push(Subject::Document(signature)),
+        }
+    }
+    subjects.extend(data.into_iter().map(Subject::Unpaired));
+    subjects
+}
+
+/// One checked file, as the report page shows it.
+#[derive(Debug, Serialize)]
+pub struct FileView {
+    /// What was checked.
+    pub name: String,
+    /// Why it could not be verified at all.
+    pub error: Option<String>,
+    /// "2 of 3 signatures valid".
+    pub summary: String,
+    /// The whole file's badge: green, amber or red.
+    pub badge: &'static str,
+    /// One card per signature.
+    pub cards: Vec<Card>,
+    /// The JSON report, base64, for download.
+    pub json_b64: String,
+    /// The ETSI TS 119 102-2 report, base64, for download.
+    pub xml_b64: String,
+}
+
+/// One signature, in plain words.
+#[derive(Debug, Serialize)]
+pub struct Card {
+    /// "Signature 1 (Signature1)".
+    pub title: String,
+    /// green, amber or red.
+    pub badge: &'static str,
+    /// Valid / indeterminate / not valid.
+    pub verdict: String,
+    /// Why, in plain words.
+    pub reason: String,
+    /// Who signed.
+    pub signer: Option<SignerView>,
+    /// The claimed signing time (nothing proves it).
+    pub claimed_time: Option<String>,
+    /// The time a timestamp proves.
+    pub proven_time: Option<String>,
+    /// The validation time.
+    pub validation_time: String,
+    /// The certificates of the path, signer first.
+    pub chain: Vec<String>,
+    /// Revocation per certificate.
+    pub revocation: Vec<RevocationView>,
+    /// What changed after signing, one line each (empty: nothing).
+    pub changes: Vec<String>,
+    /// PAdES level or CMS.
+    pub level: Option<String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+    /// The verifier's own reasons (technical).
+    pub reasons: Vec<String>,
+    /// ETSI indication and sub-indication, technical.
+    pub etsi: String,
+}
+
+/// Who signed.
+#[derive(Debug, Serialize)]
+pub struct SignerView {
+    /// Full name.
+    pub name: String,
+    /// IIN.
+    pub iin: Option<String>,
+    /// BIN.
+    pub bin: Option<String>,
+    /// Organisation.
+    pub organisation: Option<String>,
+    /// Roles, comma-separated.
+    pub roles: String,
+    /// SIGN or AUTH, in words.
+    pub key: String,
+}
+
+/// One certificate's revocation status.
+#[derive(Debug, Serialize)]
+pub struct RevocationView {
+    /// The certificate's subject.
+    pub certificate: String,
+    /// Its status, in words.
+    pub status: String,
+    /// Where it came from.
+    pub source: String,
+}
+
+fn badge(indication: Indication) -> &'static str {
+    match indication {
+        Indication::TotalPassed => "green",
+        Indication::Indeterminate => "amber",
+        Indication::TotalFailed => "red",
+    }
+}
+
+fn reason_key(signature: &SignatureReport) -> &'static str {
+    match (signature.indication, signature.sub_indication) {
+        (Indication::TotalPassed, _) => "reason_passed",
+        (Indication::TotalFailed, None) => "reason_modified",
+        (_, Some(sub)) => match sub {
+            SubIndication::HashFailure => "reason_hash_failure",
+            SubIndication::SigCryptoFailure => "reason_sig_crypto_failure",
+            SubIndication::FormatFailure => "reason_format_failure",
+            SubIndication::NoCertificateChainFound => "reason_no_chain",
+            SubIndication::ChainConstraintsFailure => "reason_chain_constraints",
+            SubIndication::Expired => "reason_expired",
+            SubIndication::NotYetValid => "reason_not_yet_valid",
+            SubIndication::CryptoConstraintsFailure => "reason_crypto_constraints",
+            SubIndication::TryLater => "reason_try_later",
+            SubIndication::OutOfBoundsNoPoe => "reason_out_of_bounds",
+            SubIndication::Revoked => "reason_revoked",
+        },
+        (Indication::Indeterminate, None) => "reason_other",
+    }
+}
+
+fn verdict_key(indication: Indication) -> &'static str {
+    match indication {
+        Indication::TotalPassed => "verdict_passed",
+        Indication::Indeterminate => "verdict_indeterminate",
+        Indication::TotalFailed => "verdict_failed",
+    }
+}
+
+/// A role as the verifier names it (English, kz-pki.md), in `lang` when the texts have it.
+fn role_name(role: &str, lang: Lang) -> String {
+    let key = format!("role_{}", role.to_lowercase().replace(' ', "_"));
+    texts::texts(lang)
+        .get(&key)
+        .cloned()
+        .unwrap_or_else(|| role.to_string())
+}
+
+fn card(index: usize, signature: &SignatureReport, lang: Lang) -> Card {
+    let t = |key: &str| text(lang, key, &[]);
+    let title = match &signature.field {
+        Some(field) => format!("{} {} ({field})", t("signature"), index + 1),
+        None => format!("{} {}", t("signature"), index + 1),
+    };
+    let etsi = serde_json::to_value(signature.indication)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let sub = signature
+        .sub_indication
+        .and_then(|s| serde_json::to_value(s).ok())
+        .and_then(|v| v.as_str().map(|s| format!(" / {s}")))
+        .unwrap_or_default();
+    Card {
+        title,
+        badge: badge(signature.indication),
+        verdict: t(verdict_key(signature.indication)),
+        reason: t(reason_key(signature)),
+        signer: signature.signer.as_ref().map(|s| SignerView {
+            name: s.full_name.clone(),
+            iin: s.iin.clone(),
+            bin: s.bin.clone(),
+            organisation: s.organisation.clone(),
+            roles: s
+                .roles
+                .iter()
+                .map(|role| role_name(role, lang))
+                .collect::<Vec<_>>()
+                .join(", "),
+            key: t(if s.key == "SIGN" {
+                "key_sign"
+            } else {
+                "key_auth"
+            }),
+        }),
+        claimed_time: signature.claimed_signing_time.clone(),
+        proven_time: signature.timestamp.clone(),
+        validation_time: signature.validation_time.clone(),
+        chain: signature.chain.clone(),
+        revocation: signature
+            .revocation
+            .iter()
+            .map(|r| RevocationView {
+                certificate: r.certificate.clone(),
+                status: t(match r.status {
+                    CertificateStatus::Good | CertificateStatus::RevokedAfterValidationTime => {
+                        "status_good"
+                    }
+                    CertificateStatus::Revoked => "status_revoked",
+                    _ => "status_other",
+                }),
+                source: r.source.clone(),
+            })
+            .collect(),
+        changes: signature.modifications.clone(),
+        level: signature.level.clone(),
+        warnings: signature.warnings.clone(),
+        reasons: signature.reasons.clone(),
+        etsi: format!("{etsi}{sub}"),
+    }
+}
+
+fn base64(text: String) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// The view of one checked file: its report, or why there is none.
+pub fn file_view(name: String, result: Result<Report, String>, lang: Lang) -> FileView {
+    match result {
+        Ok(report) => {
+            let valid = report
+                .signatures
+                .iter()
+                .filter(|s| s.indication == Indication::TotalPassed)
+                .count();
+            let total = report.signatures.len();
+            let summary = if total == 0 {
+                text(lang, "no_signature", &[])
+            } else {
+                text(
+                    lang,
+                    "summary",
+                    &[("valid", &valid.to_string()), ("total", &total.to_string())],
+                )
+            };
+            FileView {
+                name,
+                error: None,
+                summary,
+                badge: if total == 0 {
+                    "amber"
+                } else {
+                    badge(report.indication)
+                },
+                cards: report
+                    .signatures
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| card(i, s, lang))
+                    .collect(),
+                json_b64: base64(serde_json::to_string_pretty(&report).unwrap_or_default()),
+                xml_b64: base64(crate::verify::etsi::to_xml(&report)),
+            }
+        }
+        Err(error) => FileView {
+            name,
+            error: Some(format!("{}: {error}", text(lang, "unreadable", &[]))),
+            summary: String::new(),
+            badge: "red",
+            cards: Vec::new(),
+            json_b64: String::new(),
+            xml_b64: String::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(name: &str, bytes: &[u8]) -> Upload {
+        Upload {
+            name: name.into(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn files_pair_into_what_is_verified() {
+        let subjects = pair(vec![
+            upload("a.pdf", b"%PDF-1.7 ..."),
+            upload("data.json", b"{}"),
+            upload("data.json.p7s", &[0x30, 0x80]),
+            upload("notes.txt", b"hello"),
+        ]);
+        let names: Vec<String> = subjects.iter().map(Subject::name).collect();
+        assert_eq!(names, ["a.pdf", "data.json.p7s + data.json", "notes.txt"]);
+        assert!(matches!(subjects[2], Subject::Unpaired(_)));
+        // One signature and one data file pair whatever their names.
+        let subjects = pair(vec![upload("x.cms", b"MIIB"), upload("y.bin", b"data")]);
+        assert_eq!(subjects.len(), 1);
+        assert!(matches!(subjects[0], Subject::Detached { .. }));
+        // A signature alone holds its content.
+        let subjects = pair(vec![upload("x.cms", b"-----BEGIN CMS-----")]);
+        assert!(matches!(subjects[0], Subject::Document(_)));
+    }
+
+    #[test]
+    fn roles_are_named_in_the_language() {
+        assert_eq!(role_name("first head", Lang::Ru), "первый руководитель");
+        assert_eq!(
+            role_name("HR officer", Lang::Kk),
+            "кадр қызметінің қызметкері"
+        );
+        assert_eq!(role_name("1.2.3", Lang::Kk), "1.2.3");
+    }
+
+    #[test]
+    fn an_unreadable_file_is_red_with_its_reason() {
+        let view = file_view("x".into(), Err("no %PDF- header".into()), Lang::Ru);
+        assert_eq!(view.badge, "red");
+        assert!(view.error.unwrap().contains("no %PDF- header"));
+    }
+}

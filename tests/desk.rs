@@ -1,0 +1,431 @@
+//! The officers' desk in a real browser: Debian's headless Chromium driven over WebDriver
+//! (chromedriver, fantoccini) against `eucdoc serve` on a free port. scripts/test.sh installs
+//! chromium and chromium-driver. Screenshots of every page land in docs/desk/ when
+//! EUCDOC_DESK_SCREENSHOTS=1 (the committed ones were made so).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed on drop.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+fn wait_for(url: &str) {
+    let started = Instant::now();
+    while agent().get(url).call().is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{url} did not answer"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `eucdoc serve` on its own data folder with `env`; its base URL and development token.
+fn serve(data: &Path, env: &[(&str, &str)]) -> (Running, String, String) {
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
+    command
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("EUCDOC_DATA_DIR", data)
+        .env("EUCDOC_LOG", "warn")
+        .env_remove("EUCDOC_CONFIG")
+        .env_remove("EUCDOC_DATABASE_URL")
+        .stdout(Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let child = Running(command.spawn().unwrap());
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{base}/readyz"));
+    let token = std::fs::read_to_string(data.join("dev-token"))
+        .unwrap()
+        .trim()
+        .to_string();
+    (child, base, token)
+}
+
+/// chromedriver on a free port, and a headless Chromium session through it.
+async fn browser(profile: &Path) -> (Running, Client) {
+    let port = free_port();
+    let driver = Running(
+        Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (scripts/test.sh installs chromium-driver)"),
+    );
+    wait_for(&format!("http://127.0.0.1:{port}/status"));
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            // The machine has no network: Chromium's own background connections are turned off.
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1400", "--lang=kk",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::native()
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session");
+    (driver, client)
+}
+
+/// Issues the Form 1 example over the API: the signed PDF.
+fn issue(base: &str, token: &str) -> Vec<u8> {
+    let mut response = agent()
+        .post(format!("{base}/v1/documents"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(&common::example("end-user-certificate.json")[..])
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let issued: serde_json::Value =
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+    let id = issued["id"].as_str().unwrap();
+    let mut pdf = agent()
+        .get(format!("{base}/v1/documents/{id}/pdf"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    pdf.body_mut()
+        .with_config()
+        .limit(50_000_000)
+        .read_to_vec()
+        .unwrap()
+}
+
+/// Saves a screenshot of the page as docs/desk/NAME.png when asked to.
+async fn screenshot(client: &Client, name: &str) {
+    if std::env::var_os("EUCDOC_DESK_SCREENSHOTS").is_some() {
+        let png = client.screenshot().await.unwrap();
+        let dir = common::root().join("docs/desk");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn sign_in(client: &Client, base: &str, token: &str) {
+    client.goto(&format!("{base}/desk/")).await.unwrap();
+    client
+        .find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .send_keys(token)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Sign in (a wrong token first), check an issued PDF (green) and a tampered copy (red, its
+/// reason shown) in one go, switch to Russian, sign out.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_signs_in_and_checks_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, token) = serve(&dir.path().join("data"), &[]);
+    let issued = issue(&base, &token);
+    let mut tampered = issued.clone();
+    // One letter of the document number, where the PDF's metadata holds it.
+    let at = memchr::memmem::find(&tampered, b"KZ-EUC").unwrap();
+    tampered[at] = b'X';
+    let files: Vec<PathBuf> = [("issued.pdf", &issued), ("tampered.pdf", &tampered)]
+        .iter()
+        .map(|(name, bytes)| common::write_temp(dir.path(), name, bytes))
+        .collect();
+    let (_driver, client) = browser(&dir.path().join("profile")).await;
+
+    // Not signed in: the desk leads to the sign-in page, in Kazakh.
+    client.goto(&format!("{base}/")).await.unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/desk/sign-in")
+    );
+    assert_eq!(text_of(&client, "h1").await, "Жүйеге кіру");
+    screenshot(&client, "sign-in").await;
+    sign_in(&client, &base, "not-the-token").await;
+    assert_eq!(text_of(&client, "#message").await, "Токен жарамсыз.");
+
+    sign_in(&client, &base, &token).await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/desk/")
+    );
+    assert_eq!(text_of(&client, "#officer").await, "development");
+    screenshot(&client, "check").await;
+
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    client
+        .find(Locator::Css("#files"))
+        .await
+        .unwrap()
+        .send_keys(&paths.join("\n"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#check"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let summaries = client
+        .find_all(Locator::Css(".file-summary"))
+        .await
+        .unwrap();
+    assert_eq!(summaries.len(), 2);
+    assert!(
+        summaries[0]
+            .attr("class")
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("green")
+    );
+    assert_eq!(
+        summaries[0].text().await.unwrap(),
+        "1 қолтаңбаның 1 жарамды"
+    );
+    assert!(
+        summaries[1]
+            .attr("class")
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("red")
+    );
+    let reasons = client.find_all(Locator::Css(".reason")).await.unwrap();
+    assert_eq!(
+        reasons[1].text().await.unwrap(),
+        "Құжат қол қойылғаннан кейін өзгертілген: қол қойылған деректер сәйкес келмейді."
+    );
+    let signer = text_of(&client, ".signer").await;
+    assert!(signer.contains("ЖҰМАБЕКОВ"), "{signer}");
+    screenshot(&client, "report").await;
+
+    // Russian, remembered across pages.
+    client
+        .find(Locator::Css("a[hreflang=ru]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&client, "h1").await,
+        "Проверка подписанного документа"
+    );
+    assert_eq!(
+        client
+            .find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("ru")
+    );
+    screenshot(&client, "check-ru").await;
+
+    client
+        .find(Locator::Css(".who button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text_of(&client, "h1").await, "Вход");
+    client.goto(&format!("{base}/desk/")).await.unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/desk/sign-in")
+    );
+    client.close().await.unwrap();
+}
+
+/// An idle session ends: the next page is the sign-in page, saying so.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_session_leads_back_to_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, token) = serve(
+        &dir.path().join("data"),
+        &[("EUCDOC_DESK_SESSION_IDLE_SECONDS", "2")],
+    );
+    let (_driver, client) = browser(&dir.path().join("profile")).await;
+    sign_in(&client, &base, &token).await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/desk/")
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    client.refresh().await.unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/desk/sign-in")
+    );
+    assert_eq!(
+        text_of(&client, "#message").await,
+        "Сессия аяқталды. Қайта кіріңіз."
+    );
+    client.close().await.unwrap();
+}
+
+/// Cookies and forms without a browser: the session cookie's attributes, and a form posted
+/// without its CSRF token (or with another session's) is refused with 403.
+#[test]
+fn forms_need_their_csrf_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, token) = serve(&dir.path().join("data"), &[]);
+    let form = |path: &str, cookie: &str, body: &str| {
+        agent()
+            .post(format!("{base}{path}"))
+            .header("Cookie", cookie)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(body)
+            .unwrap()
+    };
+    // The sign-in form: its token must match the cookie set with it.
+    let page = agent().get(format!("{base}/desk/sign-in")).call().unwrap();
+    let set: Vec<String> = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let csrf_cookie = set
+        .iter()
+        .find(|c| c.starts_with("eucdoc_desk_signin="))
+        .unwrap();
+    let csrf = csrf_cookie
+        .trim_start_matches("eucdoc_desk_signin=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let cookie = format!("eucdoc_desk_signin={csrf}");
+    let refused = form("/desk/sign-in", &cookie, &format!("token={token}"));
+    assert_eq!(refused.status(), 403);
+    let refused = form(
+        "/desk/sign-in",
+        &cookie,
+        &format!("csrf=other&token={token}"),
+    );
+    assert_eq!(refused.status(), 403);
+    let signed_in = form(
+        "/desk/sign-in",
+        &cookie,
+        &format!("csrf={csrf}&token={token}"),
+    );
+    assert_eq!(signed_in.status(), 303);
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("eucdoc_desk="))
+        .unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/desk"] {
+        assert!(session.contains(attribute), "{session}");
+    }
+    let session_cookie = session.split(';').next().unwrap().to_string();
+    // Signed in: the check page carries the session's token; a post without it is refused.
+    let mut home = agent()
+        .get(format!("{base}/desk/"))
+        .header("Cookie", &session_cookie)
+        .call()
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    let html = home.body_mut().read_to_string().unwrap();
+    assert!(html.contains("name=\"csrf\""));
+    let refused = form("/desk/sign-out", &session_cookie, "csrf=wrong");
+    assert_eq!(refused.status(), 403);
+    let check = agent()
+        .post(format!("{base}/desk/check"))
+        .header("Cookie", &session_cookie)
+        .header("Content-Type", "multipart/form-data; boundary=XX")
+        .send("--XX\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.7\r\n--XX--\r\n")
+        .unwrap();
+    assert_eq!(check.status(), 403);
+    // The pages forbid framing and scripts from elsewhere.
+    let page = agent().get(format!("{base}/desk/sign-in")).call().unwrap();
+    let policy = page
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+}
