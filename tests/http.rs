@@ -1359,3 +1359,75 @@ fn drafts_with_a_gost_key_on_the_officers_token() {
     );
     assert_eq!(on_hold.json()["errors"][0]["path"], "certificate");
 }
+
+/// Desk sessions in the registry, on SQLite and PostgreSQL: a session lives until it is idle
+/// too long, past its absolute expiry, or ended; only the id's hash is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn desk_sessions_expire_and_end_on_both_databases() {
+    use eucdoc::registry::{NewDeskSession, Registry};
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+    for url in [sqlite, fresh_postgres("desk")] {
+        let registry = Registry::connect(&url).await.unwrap();
+        let start = time::UtcDateTime::now();
+        let at = |seconds: i64| start + time::Duration::seconds(seconds);
+        let scopes = vec!["verify".to_string()];
+        for (hash, expires) in [("a", 100), ("b", 1000)] {
+            registry
+                .open_session(&NewDeskSession {
+                    id_sha256: hash,
+                    officer: "officer",
+                    scopes: &scopes,
+                    csrf: "csrf",
+                    now: start,
+                    expires_at: at(expires),
+                    how: "token",
+                })
+                .await
+                .unwrap();
+        }
+        // Seen at 10 s, idle limit 60 s: live, with its scopes and CSRF token.
+        let live = registry.live_session("a", at(10), at(-50)).await.unwrap();
+        let live = live.expect("a live session");
+        assert_eq!((live.scopes, live.csrf), (scopes.clone(), "csrf".into()));
+        // Last seen at 10 s: idle at 80 s with a 60 s limit.
+        assert!(
+            registry
+                .live_session("a", at(80), at(20))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // "b" was last seen at its start; within the idle limit it lives until its expiry.
+        assert!(
+            registry
+                .live_session("b", at(50), at(-10))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            registry
+                .live_session("b", at(1001), at(0))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            registry
+                .live_session("unknown", at(1), at(0))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        registry.end_session("b", "officer").await.unwrap();
+        assert!(
+            registry
+                .live_session("b", at(60), at(0))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        registry.close().await;
+    }
+}
