@@ -429,3 +429,116 @@ fn forms_need_their_csrf_token() {
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     assert!(policy.contains("default-src 'none'"), "{policy}");
 }
+
+/// The registry: search (a bad date is named next to its field), a document's page with its
+/// preview, PDF and audit trail, and revocation with a reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_searches_opens_and_revokes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, token) = serve(&dir.path().join("data"), &[]);
+    let first = issue(&base, &token);
+    issue(&base, &token);
+    let (_driver, client) = browser(&dir.path().join("profile")).await;
+    sign_in(&client, &base, &token).await;
+
+    client.goto(&format!("{base}/desk/registry")).await.unwrap();
+    let rows = client
+        .find_all(Locator::Css("table.records tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    screenshot(&client, "registry").await;
+    client
+        .goto(&format!("{base}/desk/registry?from=yesterday"))
+        .await
+        .unwrap();
+    let error = text_of(&client, "#from-error").await;
+    assert!(error.contains("YYYY-MM-DD"), "{error}");
+
+    // Search by number: the one issued first.
+    let number = lopdf_number(&first);
+    let search = client.find(Locator::Css("#number")).await.unwrap();
+    search.send_keys(&number).await.unwrap();
+    client
+        .goto(&format!("{base}/desk/registry?number={number}"))
+        .await
+        .unwrap();
+    let rows = client
+        .find_all(Locator::Css("table.records tbody tr a"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].text().await.unwrap(), number);
+    rows[0].clone().click().await.unwrap();
+
+    // The document's page: status, preview (an image the browser decoded), its PDF.
+    assert_eq!(text_of(&client, "#status").await, "берілген");
+    let width = client
+        .execute(
+            "const img = document.getElementById('preview'); \
+             return img.complete ? img.naturalWidth : 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(width.as_u64().unwrap_or(0) > 500, "preview width {width}");
+    screenshot(&client, "document").await;
+    let session = client.get_named_cookie("eucdoc_desk").await.unwrap();
+    let url = client.current_url().await.unwrap();
+    let mut pdf = agent()
+        .get(format!("{url}/pdf"))
+        .header("Cookie", &format!("eucdoc_desk={}", session.value()))
+        .call()
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    let bytes = pdf
+        .body_mut()
+        .with_config()
+        .limit(50_000_000)
+        .read_to_vec()
+        .unwrap();
+    assert_eq!(bytes, first, "the archived PDF, byte for byte");
+
+    // Revoke: a blank reason is named next to its field; then a real one.
+    let reason = client.find(Locator::Css("#reason")).await.unwrap();
+    reason.send_keys("   ").await.unwrap();
+    client
+        .find(Locator::Css("#revoke"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = text_of(&client, "#reason-error").await;
+    assert!(error.contains("reason"), "{error}");
+    client
+        .find(Locator::Css("#reason"))
+        .await
+        .unwrap()
+        .send_keys("issued to the wrong applicant")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#revoke"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text_of(&client, "#status").await, "кері қайтарылған");
+    assert_eq!(
+        text_of(&client, "#revocation-reason").await,
+        "issued to the wrong applicant"
+    );
+    let audit = text_of(&client, "table.audit").await;
+    assert!(audit.contains("revoke"), "{audit}");
+    assert!(client.find(Locator::Css("#revoke")).await.is_err());
+    client.close().await.unwrap();
+}
+
+/// The registry number a signed PDF's attached data carries (the QR code's number), read from
+/// its text layer.
+fn lopdf_number(pdf: &[u8]) -> String {
+    let at = memchr::memmem::find(pdf, b"KZ-EUC-").unwrap();
+    String::from_utf8(pdf[at..at + 18].to_vec()).unwrap()
+}

@@ -30,35 +30,61 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/sign-out", post(sign_out))
         .route("/desk/check", post(check))
         .route("/desk/lang", get(set_language))
+        .route("/desk/registry", get(registry))
+        .route("/desk/documents/{id}", get(document))
+        .route("/desk/documents/{id}/pdf", get(document_pdf))
+        .route("/desk/documents/{id}/preview.png", get(document_preview))
+        .route("/desk/documents/{id}/revoke", post(revoke))
         .route("/desk/static/desk.css", get(stylesheet))
+}
+
+/// The desk's templates, embedded.
+const TEMPLATES: [(&str, &str); 7] = [
+    ("base.html", include_str!("../../templates-desk/base.html")),
+    (
+        "sign_in.html",
+        include_str!("../../templates-desk/sign_in.html"),
+    ),
+    (
+        "check.html",
+        include_str!("../../templates-desk/check.html"),
+    ),
+    (
+        "report.html",
+        include_str!("../../templates-desk/report.html"),
+    ),
+    (
+        "registry.html",
+        include_str!("../../templates-desk/registry.html"),
+    ),
+    (
+        "document.html",
+        include_str!("../../templates-desk/document.html"),
+    ),
+    (
+        "message.html",
+        include_str!("../../templates-desk/message.html"),
+    ),
+];
+
+fn environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    Ok(env)
 }
 
 fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        for (name, source) in [
-            ("base.html", include_str!("../../templates-desk/base.html")),
-            (
-                "sign_in.html",
-                include_str!("../../templates-desk/sign_in.html"),
-            ),
-            (
-                "check.html",
-                include_str!("../../templates-desk/check.html"),
-            ),
-            (
-                "report.html",
-                include_str!("../../templates-desk/report.html"),
-            ),
-        ] {
-            // Embedded and rendered by the tests: a broken template fails them, not the service.
-            if let Err(error) = env.add_template(name, source) {
-                tracing::error!(%error, name, "desk template does not parse");
-            }
-        }
-        env
+        // Embedded and parsed by the unit test below: a broken template fails it, never the
+        // service (which would answer 500 for that page).
+        environment().unwrap_or_else(|error| {
+            tracing::error!(%error, "desk templates do not parse");
+            Environment::new()
+        })
     })
 }
 
@@ -451,4 +477,353 @@ async fn stylesheet() -> Response {
         include_str!("../../templates-desk/desk.css"),
     )
         .into_response()
+}
+
+/// The signed-in officer with `scope`: otherwise the answer to give (to sign-in, or 403).
+async fn officer_with(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+    back: &str,
+) -> Result<(String, DeskSessionRecord), Response> {
+    let lang = lang_of(headers);
+    let Some((id, record)) = session_of(state, headers).await else {
+        return Err(to_sign_in(
+            cookie_of(headers, SESSION_COOKIE).map(|_| "expired"),
+        ));
+    };
+    if !has_scope(&record, scope) {
+        let page = Page {
+            lang,
+            back,
+            officer: Some(&record.officer),
+            csrf: &record.csrf,
+        };
+        return Err(message(
+            StatusCode::FORBIDDEN,
+            &page,
+            "forbidden_title",
+            "no_scope",
+        ));
+    }
+    Ok((id, record))
+}
+
+/// A page that only says something: `heading` and `text` are text keys.
+fn message(status: StatusCode, page: &Page, heading: &str, text: &str) -> Response {
+    render(
+        status,
+        "message.html",
+        page,
+        minijinja::context! {
+            heading => texts::text(page.lang, heading, &[]),
+            message => texts::text(page.lang, text, &[]),
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+struct RegistryQuery {
+    number: Option<String>,
+    bin: Option<String>,
+    form: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+}
+
+/// An empty form field is no criterion.
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The registry: search by number, BIN, form and dates; 25 a page.
+async fn registry(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<RegistryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let (_, record) = match officer_with(&state, &headers, Scope::Read, "/desk/registry").await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let lang = lang_of(&headers);
+    let page = Page {
+        lang,
+        back: "/desk/registry",
+        officer: Some(&record.officer),
+        csrf: &record.csrf,
+    };
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let search = crate::registry::Search {
+        number: given(&query.number),
+        bin: given(&query.bin),
+        form: given(&query.form),
+        from: given(&query.from),
+        to: given(&query.to),
+        cursor: given(&query.cursor),
+        limit: 25,
+    };
+    let mut errors = std::collections::BTreeMap::new();
+    let (records, next) = match state.service.search(&search).await {
+        Ok((records, cursor)) => {
+            let next = cursor.map(|cursor| {
+                let next = RegistryQuery {
+                    cursor: Some(cursor),
+                    ..query_of(&search)
+                };
+                format!(
+                    "/desk/registry?{}",
+                    serde_urlencoded::to_string(&next).unwrap_or_default()
+                )
+            });
+            (records, next)
+        }
+        Err(crate::service::ServiceError::BadParameter { name, message }) => {
+            errors.insert(name, message);
+            (Vec::new(), None)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "desk registry search failed");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &page,
+                "registry_title",
+                "unavailable",
+            );
+        }
+    };
+    let records: Vec<view::RecordView> =
+        records.iter().map(|r| view::record_view(r, lang)).collect();
+    render(
+        StatusCode::OK,
+        "registry.html",
+        &page,
+        minijinja::context! { query => query, records => records, next => next, errors => errors },
+    )
+}
+
+fn query_of(search: &crate::registry::Search) -> RegistryQuery {
+    RegistryQuery {
+        number: search.number.clone(),
+        bin: search.bin.clone(),
+        form: search.form.clone(),
+        from: search.from.clone(),
+        to: search.to.clone(),
+        cursor: None,
+    }
+}
+
+#[derive(Deserialize)]
+struct DocumentQuery {
+    done: Option<String>,
+}
+
+/// A document: its status, preview, data and audit trail; revocation for administrators.
+async fn document(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(query): Query<DocumentQuery>,
+) -> Response {
+    let back = format!("/desk/documents/{id}");
+    let (_, record) = match officer_with(&state, &headers, Scope::Read, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let done = query
+        .done
+        .as_deref()
+        .filter(|d| *d == "revoked")
+        .map(|_| "document_revoked");
+    document_page(&state, &headers, &record, &id, StatusCode::OK, done, None).await
+}
+
+async fn document_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &DeskSessionRecord,
+    id: &str,
+    status: StatusCode,
+    done: Option<&str>,
+    reason_error: Option<String>,
+) -> Response {
+    let lang = lang_of(headers);
+    let back = format!("/desk/documents/{id}");
+    let page = Page {
+        lang,
+        back: &back,
+        officer: Some(&session.officer),
+        csrf: &session.csrf,
+    };
+    let found = match state.service.get(id).await {
+        Ok(found) => found,
+        Err(crate::service::ServiceError::NotFound(_)) => {
+            return message(StatusCode::NOT_FOUND, &page, "document_title", "not_found");
+        }
+        Err(error) => {
+            tracing::warn!(%error, "desk document lookup failed");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &page,
+                "document_title",
+                "unavailable",
+            );
+        }
+    };
+    let audit: Vec<view::AuditLine> = state
+        .service
+        .registry()
+        .audit_of(id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(at, actor, action, detail)| view::AuditLine {
+            at,
+            actor,
+            action,
+            detail,
+        })
+        .collect();
+    render(
+        status,
+        "document.html",
+        &page,
+        minijinja::context! {
+            r => view::record_view(&found, lang),
+            audit => audit,
+            can_revoke => has_scope(session, Scope::Admin),
+            message => done.map(|key| texts::text(lang, key, &[])),
+            reason_error => reason_error,
+        },
+    )
+}
+
+/// The archived PDF, checked against its hash, as a download.
+async fn document_pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if let Err(answer) = officer_with(&state, &headers, Scope::Read, "/desk/registry").await {
+        return answer;
+    }
+    match state.service.pdf(&id).await {
+        Ok((record, pdf)) => {
+            let disposition = format!("attachment; filename=\"{}.pdf\"", record.number);
+            let mut response = pdf.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            );
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            secure(headers);
+            response
+        }
+        Err(error) => plain_error(&error),
+    }
+}
+
+/// The first page of the archived PDF as an image.
+async fn document_preview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if let Err(answer) = officer_with(&state, &headers, Scope::Read, "/desk/registry").await {
+        return answer;
+    }
+    let pdf = match state.service.pdf(&id).await {
+        Ok((_, pdf)) => pdf,
+        Err(error) => return plain_error(&error),
+    };
+    match tokio::task::spawn_blocking(move || crate::desk::preview::page_png(&pdf, 0, 900)).await {
+        Ok(Ok(png)) => {
+            let mut response = png.into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+            secure(headers);
+            response
+        }
+        Ok(Err(error)) => (StatusCode::UNPROCESSABLE_ENTITY, error.to_string()).into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
+}
+
+fn plain_error(error: &crate::service::ServiceError) -> Response {
+    let status = match error {
+        crate::service::ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, error.to_string()).into_response()
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    csrf: String,
+    reason: String,
+}
+
+/// Revokes a document with a reason (admin scope), then shows it.
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    form: Result<axum::Form<RevokeForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let back = format!("/desk/documents/{id}");
+    let (_, session) = match officer_with(&state, &headers, Scope::Admin, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let Ok(axum::Form(form)) = form else {
+        return forbidden(lang);
+    };
+    if !session::csrf_matches(&session.csrf, &form.csrf) {
+        return forbidden(lang);
+    }
+    match state
+        .service
+        .revoke(&id, &form.reason, &session.officer)
+        .await
+    {
+        Ok(_) => see_other(&format!("/desk/documents/{id}?done=revoked")),
+        Err(crate::service::ServiceError::Invalid(problems)) => {
+            let reason = problems
+                .first()
+                .map(|p| p.reason.clone())
+                .unwrap_or_default();
+            document_page(
+                &state,
+                &headers,
+                &session,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(reason),
+            )
+            .await
+        }
+        Err(error) => plain_error(&error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        if let Err(error) = environment() {
+            panic!("{error:#}");
+        }
+    }
 }
