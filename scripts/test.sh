@@ -4,7 +4,7 @@
 # qpdf, zbar-tools, NSS tools (certutil, for pdfsig's trust store), python3 with venv, and pyHanko
 # (from PyPI, pinned, in a venv outside the checkout so later runs reuse it), schemathesis,
 # PostgreSQL (started on 127.0.0.1 when down), the OpenSSL gost engine, libfaketime, xmllint,
-# and Debian's chromium with chromium-driver (the desk's browser tests).
+# Debian's chromium with chromium-driver (the desk's browser tests), and axe-core from npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +54,14 @@ if ! "$venv/bin/python" -c "import schemathesis" >/dev/null 2>&1; then
   "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
 export EUCDOC_SCHEMATHESIS="$venv/bin/st"
+# axe-core (npm, outside the checkout): the desk's pages are checked for accessibility in the browser.
+npm_dir="${EUCDOC_NPM:-/var/tmp/eucdoc-npm}"
+if [ ! -f "$npm_dir/node_modules/axe-core/axe.min.js" ]; then
+  command -v npm >/dev/null 2>&1 || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"; $sudo apt-get install -y -qq npm; }
+  mkdir -p "$npm_dir"
+  (cd "$npm_dir" && npm install --silent --no-audit --no-fund axe-core@4.10.3)
+fi
+export EUCDOC_AXE="$npm_dir/node_modules/axe-core/axe.min.js"
 
 # A PostgreSQL server on 127.0.0.1 for the registry tests (Debian's cluster, started when down),
 # with a role that may create the tests' databases.

@@ -141,9 +141,41 @@ async fn screenshot(client: &Client, name: &str) {
     }
 }
 
+/// axe-core's serious and critical violations on the page are none. axe-core is installed by
+/// scripts/test.sh from npm; EUCDOC_AXE names its axe.min.js.
+async fn assert_accessible(client: &Client, page: &str) {
+    let path = std::env::var("EUCDOC_AXE")
+        .expect("EUCDOC_AXE must name axe-core's axe.min.js (scripts/test.sh installs it)");
+    let axe = std::fs::read_to_string(path).unwrap();
+    client.execute(&axe, vec![]).await.unwrap();
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             axe.run(document) \
+               .then(r => done({ passes: r.passes.length, violations: r.violations \
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                 .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')) })) \
+               .catch(e => done({ passes: 0, violations: ['axe failed: ' + e] }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    // axe ran: it found rules the page passes (a page it could not check would pass none).
+    assert!(
+        found["passes"].as_u64().unwrap_or(0) >= 10,
+        "{page}: {found}"
+    );
+    let violations: Vec<String> = serde_json::from_value(found["violations"].clone()).unwrap();
+    assert!(violations.is_empty(), "{page}: {violations:#?}");
+}
+
+/// The text of the first element `css` selects, waiting for it to appear (a form's answer may
+/// take a moment).
 async fn text_of(client: &Client, css: &str) -> String {
     client
-        .find(Locator::Css(css))
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
         .text()
@@ -198,6 +230,7 @@ async fn an_officer_signs_in_and_checks_documents() {
     );
     assert_eq!(text_of(&client, "h1").await, "Жүйеге кіру");
     screenshot(&client, "sign-in").await;
+    assert_accessible(&client, "sign-in").await;
     sign_in(&client, &base, "not-the-token").await;
     assert_eq!(text_of(&client, "#message").await, "Токен жарамсыз.");
 
@@ -212,6 +245,7 @@ async fn an_officer_signs_in_and_checks_documents() {
     );
     assert_eq!(text_of(&client, "#officer").await, "development");
     screenshot(&client, "check").await;
+    assert_accessible(&client, "check").await;
 
     let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     client
@@ -228,6 +262,7 @@ async fn an_officer_signs_in_and_checks_documents() {
         .click()
         .await
         .unwrap();
+    text_of(&client, ".file-summary").await;
     let summaries = client
         .find_all(Locator::Css(".file-summary"))
         .await
@@ -261,6 +296,7 @@ async fn an_officer_signs_in_and_checks_documents() {
     let signer = text_of(&client, ".signer").await;
     assert!(signer.contains("ЖҰМАБЕКОВ"), "{signer}");
     screenshot(&client, "report").await;
+    assert_accessible(&client, "report").await;
 
     // Russian, remembered across pages.
     client
@@ -286,6 +322,7 @@ async fn an_officer_signs_in_and_checks_documents() {
         Some("ru")
     );
     screenshot(&client, "check-ru").await;
+    assert_accessible(&client, "check-ru").await;
 
     client
         .find(Locator::Css(".who button"))
@@ -448,6 +485,7 @@ async fn an_officer_searches_opens_and_revokes() {
         .unwrap();
     assert_eq!(rows.len(), 2);
     screenshot(&client, "registry").await;
+    assert_accessible(&client, "registry").await;
     client
         .goto(&format!("{base}/desk/registry?from=yesterday"))
         .await
@@ -483,6 +521,7 @@ async fn an_officer_searches_opens_and_revokes() {
         .unwrap();
     assert!(width.as_u64().unwrap_or(0) > 500, "preview width {width}");
     screenshot(&client, "document").await;
+    assert_accessible(&client, "document").await;
     let session = client.get_named_cookie("eucdoc_desk").await.unwrap();
     let url = client.current_url().await.unwrap();
     let mut pdf = agent()
