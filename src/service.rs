@@ -413,6 +413,26 @@ impl Service {
         }
     }
 
+    /// The unsigned PDF the input would give, for checking before issuing: numbered
+    /// "PREVIEW" and marked as a test document, so it can never pass for an issued one.
+    pub async fn preview(&self, body: &[u8]) -> Result<Vec<u8>, ServiceError> {
+        if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            return Err(ServiceError::Malformed(format!(
+                "the body is not JSON: {error}"
+            )));
+        }
+        let input = model::parse(body).map_err(|errors| ServiceError::Invalid(errors.0))?;
+        let _admitted = self.admit()?;
+        let renderer = self.renderer.clone();
+        self.run_bounded(move || {
+            renderer
+                .render_marked(&input, "PREVIEW", time::UtcDateTime::now(), true)
+                .map(|rendered| rendered.pdf)
+                .map_err(|e| ServiceError::Internal(format!("render: {e}")))
+        })
+        .await?
+    }
+
     /// The document an idempotency key already produced, as a replay.
     async fn replay(
         &self,

@@ -192,13 +192,7 @@ async fn sign_in(client: &Client, base: &str, token: &str) {
         .send_keys(token)
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(client, "#sign-in").await;
 }
 
 /// Sign in (a wrong token first), check an issued PDF (green) and a tampered copy (red, its
@@ -255,13 +249,7 @@ async fn an_officer_signs_in_and_checks_documents() {
         .send_keys(&paths.join("\n"))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#check"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&client, "#check").await;
     text_of(&client, ".file-summary").await;
     let summaries = client
         .find_all(Locator::Css(".file-summary"))
@@ -299,13 +287,7 @@ async fn an_officer_signs_in_and_checks_documents() {
     assert_accessible(&client, "report").await;
 
     // Russian, remembered across pages.
-    client
-        .find(Locator::Css("a[hreflang=ru]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&client, "a[hreflang=ru]").await;
     assert_eq!(
         text_of(&client, "h1").await,
         "Проверка подписанного документа"
@@ -324,13 +306,7 @@ async fn an_officer_signs_in_and_checks_documents() {
     screenshot(&client, "check-ru").await;
     assert_accessible(&client, "check-ru").await;
 
-    client
-        .find(Locator::Css(".who button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&client, ".who button").await;
     assert_eq!(text_of(&client, "h1").await, "Вход");
     client.goto(&format!("{base}/desk/")).await.unwrap();
     assert!(
@@ -507,7 +483,7 @@ async fn an_officer_searches_opens_and_revokes() {
         .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].text().await.unwrap(), number);
-    rows[0].clone().click().await.unwrap();
+    press(&client, "table.records tbody tr a").await;
 
     // The document's page: status, preview (an image the browser decoded), its PDF.
     assert_eq!(text_of(&client, "#status").await, "берілген");
@@ -541,13 +517,7 @@ async fn an_officer_searches_opens_and_revokes() {
     // Revoke: a blank reason is named next to its field; then a real one.
     let reason = client.find(Locator::Css("#reason")).await.unwrap();
     reason.send_keys("   ").await.unwrap();
-    client
-        .find(Locator::Css("#revoke"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&client, "#revoke").await;
     let error = text_of(&client, "#reason-error").await;
     assert!(error.contains("reason"), "{error}");
     client
@@ -557,13 +527,7 @@ async fn an_officer_searches_opens_and_revokes() {
         .send_keys("issued to the wrong applicant")
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#revoke"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&client, "#revoke").await;
     assert_eq!(text_of(&client, "#status").await, "кері қайтарылған");
     assert_eq!(
         text_of(&client, "#revocation-reason").await,
@@ -580,4 +544,212 @@ async fn an_officer_searches_opens_and_revokes() {
 fn lopdf_number(pdf: &[u8]) -> String {
     let at = memchr::memmem::find(pdf, b"KZ-EUC-").unwrap();
     String::from_utf8(pdf[at..at + 18].to_vec()).unwrap()
+}
+
+/// Every leaf of a JSON value with its input name (`goods.0.name`).
+fn leaves(value: &serde_json::Value, prefix: &str, out: &mut Vec<(String, String)>) {
+    let join = |key: &str| {
+        if prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                leaves(inner, &join(key), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, inner) in items.iter().enumerate() {
+                leaves(inner, &join(&index.to_string()), out);
+            }
+        }
+        serde_json::Value::String(text) => out.push((prefix.to_string(), text.clone())),
+        _ => {}
+    }
+}
+
+/// Sets the form's inputs named in `values` (date inputs take no typing that does not depend
+/// on the browser's locale, so values are set as a user's browser would after input).
+async fn fill(client: &Client, values: &[(String, String)]) {
+    let map: serde_json::Map<String, serde_json::Value> = values
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    let missing = client
+        .execute(
+            "const values = arguments[0]; const missing = []; \
+             for (const [name, value] of Object.entries(values)) { \
+               const input = document.getElementById('f-' + name); \
+               if (input) { input.value = value; } else { missing.push(name); } } \
+             return missing;",
+            vec![serde_json::Value::Object(map)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(missing, serde_json::json!([]), "inputs not on the page");
+}
+
+/// Clicks the element `css` selects and waits for the page it leads to (a click that submits a
+/// form may return before the browser leaves the old page).
+async fn press(client: &Client, css: &str) {
+    client
+        .execute("window.eucdocOldPage = true;", vec![])
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let old = client
+            .execute("return window.eucdocOldPage === true;", vec![])
+            .await
+            .unwrap_or(serde_json::Value::Bool(true));
+        if old == serde_json::Value::Bool(false) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{css} led nowhere"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Issuing Form 1 through the form generated from the JSON Schema: lines added and removed
+/// with their values kept, an invalid BIN refused next to its field, then fixed and issued; the
+/// unsigned preview; the refusal's form.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_issues_a_certificate_through_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, token) = serve(&dir.path().join("data"), &[]);
+    let (_driver, client) = browser(&dir.path().join("profile")).await;
+    sign_in(&client, &base, &token).await;
+    client
+        .goto(&format!("{base}/desk/issue/end_user_certificate"))
+        .await
+        .unwrap();
+    screenshot(&client, "issue").await;
+    assert_accessible(&client, "issue").await;
+
+    let example: serde_json::Value =
+        serde_json::from_slice(&common::example("end-user-certificate.json")).unwrap();
+    let mut values = Vec::new();
+    leaves(&example, "", &mut values);
+    values.retain(|(name, _)| name != "form" && name != "number");
+    let (lines, others): (Vec<_>, Vec<_>) = values
+        .into_iter()
+        .partition(|(name, _)| name.starts_with("goods."));
+    let line = |index: usize| -> Vec<(String, String)> {
+        lines
+            .iter()
+            .filter(|(name, _)| name.starts_with(&format!("goods.{index}.")))
+            .cloned()
+            .collect()
+    };
+    let mut first = others.clone();
+    first.extend(line(0));
+    // A BIN that is not twelve digits.
+    for (name, value) in &mut first {
+        if name == "importer.bin_iin" {
+            *value = "12345".into();
+        }
+    }
+    fill(&client, &first).await;
+    // Two more lines, the first of them removed again: the values typed so far stay.
+    press(&client, "button[value='add:goods']").await;
+    fill(&client, &line(1)).await;
+    press(&client, "button[value='add:goods']").await;
+    fill(&client, &line(2)).await;
+    press(&client, "button[value='remove:goods.1']").await;
+    let kept = client
+        .find(Locator::XPath("//*[@id='f-goods.1.name']"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), example["goods"][2]["name"].as_str());
+
+    press(&client, "#issue").await;
+    let error = text_of(&client, "[id='e-importer.bin_iin']").await;
+    assert!(!error.is_empty());
+    assert_eq!(
+        client
+            .find(Locator::XPath("//*[@id='f-importer.bin_iin']"))
+            .await
+            .unwrap()
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    screenshot(&client, "issue-error").await;
+    assert_accessible(&client, "issue-error").await;
+    let bin = client
+        .find(Locator::XPath("//*[@id='f-importer.bin_iin']"))
+        .await
+        .unwrap();
+    bin.clear().await.unwrap();
+    bin.send_keys(example["importer"]["bin_iin"].as_str().unwrap())
+        .await
+        .unwrap();
+    press(&client, "#issue").await;
+    assert_eq!(text_of(&client, "#message").await, "Құжат берілді.");
+    assert_eq!(text_of(&client, "#status").await, "берілген");
+    let data = text_of(&client, "pre.data").await;
+    assert!(data.contains(example["goods"][0]["name"].as_str().unwrap()));
+    assert!(data.contains(example["goods"][2]["name"].as_str().unwrap()));
+    assert!(!data.contains(example["goods"][1]["name"].as_str().unwrap()));
+
+    // The preview: an unsigned PDF numbered PREVIEW, nothing registered.
+    let session = client.get_named_cookie("eucdoc_desk").await.unwrap();
+    client
+        .goto(&format!("{base}/desk/issue/refusal"))
+        .await
+        .unwrap();
+    assert_accessible(&client, "issue-refusal").await;
+    let csrf = client
+        .find(Locator::Css("input[name=csrf]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut form = vec![
+        ("csrf".to_string(), csrf),
+        ("_action".to_string(), "preview".to_string()),
+    ];
+    leaves(
+        &serde_json::from_slice(&common::example("refusal.json")).unwrap(),
+        "",
+        &mut form,
+    );
+    let body = serde_urlencoded::to_string(&form).unwrap();
+    let mut preview = agent()
+        .post(format!("{base}/desk/issue/refusal"))
+        .header("Cookie", &format!("eucdoc_desk={}", session.value()))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(body.as_str())
+        .unwrap();
+    assert_eq!(preview.status(), 200);
+    let pdf = preview
+        .body_mut()
+        .with_config()
+        .limit(50_000_000)
+        .read_to_vec()
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = common::pdf_text(&common::write_temp(dir.path(), "preview.pdf", &pdf), None);
+    assert!(text.contains("PREVIEW"), "{text}");
+    client.close().await.unwrap();
 }

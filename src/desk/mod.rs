@@ -3,6 +3,7 @@
 //! turned into what an officer reads ([`view`]). `crate::http::desk` is the thin shell that
 //! serves it.
 
+pub mod form;
 pub mod preview;
 pub mod session;
 pub mod texts;

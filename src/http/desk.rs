@@ -18,6 +18,7 @@ use crate::config::Scope;
 use crate::desk::session::{self, LANG_COOKIE, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
 use crate::desk::texts::{self, Lang};
 use crate::desk::view::{self, Upload};
+use crate::model::Form;
 use crate::registry::DeskSessionRecord;
 
 /// The desk's routes (and `/`, which leads to it).
@@ -35,11 +36,16 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/documents/{id}/pdf", get(document_pdf))
         .route("/desk/documents/{id}/preview.png", get(document_preview))
         .route("/desk/documents/{id}/revoke", post(revoke))
+        .route("/desk/issue/{form}", get(issue_page).post(issue))
         .route("/desk/static/desk.css", get(stylesheet))
 }
 
 /// The desk's templates, embedded.
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
+    (
+        "issue.html",
+        include_str!("../../templates-desk/issue.html"),
+    ),
     ("base.html", include_str!("../../templates-desk/base.html")),
     (
         "sign_in.html",
@@ -635,11 +641,11 @@ async fn document(
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let done = query
-        .done
-        .as_deref()
-        .filter(|d| *d == "revoked")
-        .map(|_| "document_revoked");
+    let done = match query.done.as_deref() {
+        Some("revoked") => Some("document_revoked"),
+        Some("issued") => Some("document_issued"),
+        _ => None,
+    };
     document_page(&state, &headers, &record, &id, StatusCode::OK, done, None).await
 }
 
@@ -813,6 +819,140 @@ async fn revoke(
             .await
         }
         Err(error) => plain_error(&error),
+    }
+}
+
+/// The issuing form of `form`, filled with `data`, with the API's `errors` beside their fields.
+fn issue_form(
+    page: &Page,
+    form: Form,
+    data: &serde_json::Value,
+    errors: &[crate::model::FieldError],
+    status: StatusCode,
+) -> Response {
+    let sections = crate::desk::form::sections(form, data, errors, page.lang);
+    render(
+        status,
+        "issue.html",
+        page,
+        minijinja::context! {
+            form => form.key(),
+            form_name => texts::text(page.lang, &format!("form_{}", form.key()), &[]),
+            sections => sections,
+            has_errors => !errors.is_empty(),
+        },
+    )
+}
+
+fn form_of(key: &str) -> Option<Form> {
+    Form::from_key(key)
+}
+
+/// An empty form (one goods line, one ground).
+async fn issue_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(key): axum::extract::Path<String>,
+) -> Response {
+    let back = format!("/desk/issue/{key}");
+    let (_, session) = match officer_with(&state, &headers, Scope::Issue, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let page = Page {
+        lang: lang_of(&headers),
+        back: &back,
+        officer: Some(&session.officer),
+        csrf: &session.csrf,
+    };
+    let Some(form) = form_of(&key) else {
+        return message(StatusCode::NOT_FOUND, &page, "issue_title", "not_found");
+    };
+    issue_form(&page, form, &serde_json::Value::Null, &[], StatusCode::OK)
+}
+
+/// A posted issuing form: add or remove a line, preview the unsigned PDF, or issue.
+async fn issue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    posted: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let back = format!("/desk/issue/{key}");
+    let (_, session) = match officer_with(&state, &headers, Scope::Issue, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let Ok(axum::Form(pairs)) = posted else {
+        return forbidden(lang);
+    };
+    let csrf = pairs
+        .iter()
+        .find(|(name, _)| name == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    if !session::csrf_matches(&session.csrf, csrf) {
+        return forbidden(lang);
+    }
+    let page = Page {
+        lang,
+        back: &back,
+        officer: Some(&session.officer),
+        csrf: &session.csrf,
+    };
+    let Some(form) = form_of(&key) else {
+        return message(StatusCode::NOT_FOUND, &page, "issue_title", "not_found");
+    };
+    let mut data = crate::desk::form::json_from_pairs(form, &pairs);
+    let action = pairs
+        .iter()
+        .find(|(name, _)| name == "_action")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("issue");
+    let body = serde_json::to_vec(&data).unwrap_or_default();
+    match action {
+        "preview" => match state.service.preview(&body).await {
+            Ok(pdf) => {
+                let mut response = pdf.into_response();
+                let headers = response.headers_mut();
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/pdf"),
+                );
+                headers.insert(
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_static("inline; filename=\"preview.pdf\""),
+                );
+                secure(headers);
+                response
+            }
+            Err(crate::service::ServiceError::Invalid(errors)) => issue_form(
+                &page,
+                form,
+                &data,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(error) => plain_error(&error),
+        },
+        "issue" => match state.service.issue(&body, None, &session.officer).await {
+            Ok((issued, _)) => {
+                see_other(&format!("/desk/documents/{}?done=issued", issued.record.id))
+            }
+            Err(crate::service::ServiceError::Invalid(errors)) => issue_form(
+                &page,
+                form,
+                &data,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(error) => plain_error(&error),
+        },
+        button => {
+            crate::desk::form::apply_button(&mut data, button);
+            issue_form(&page, form, &data, &[], StatusCode::OK)
+        }
     }
 }
 
