@@ -163,6 +163,22 @@ pub struct DeskConfig {
     pub session_max_seconds: u64,
     /// Mark cookies Secure: set when the service is reached over TLS (behind a proxy).
     pub secure_cookies: bool,
+    /// Where the officers' pages find NCALayer (its WebSocket).
+    pub ncalayer_url: String,
+    /// Officers who sign in with their NCA AUTH certificate: the IIN it names decides who.
+    pub officers: Vec<DeskOfficer>,
+}
+
+/// An officer who may sign in to the desk with an EDS.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskOfficer {
+    /// The IIN the officer's AUTH certificate names (SERIALNUMBER "IIN…").
+    pub iin: String,
+    /// The name shown and audited.
+    pub name: String,
+    /// What the officer may do.
+    pub scopes: Vec<Scope>,
 }
 
 impl Default for DeskConfig {
@@ -171,6 +187,8 @@ impl Default for DeskConfig {
             session_idle_seconds: 30 * 60,
             session_max_seconds: 12 * 3600,
             secure_cookies: false,
+            ncalayer_url: "wss://127.0.0.1:13579/".into(),
+            officers: Vec::new(),
         }
     }
 }
@@ -307,6 +325,9 @@ impl Config {
                 .parse()
                 .map_err(|e| parse_env("EUCDOC_DESK_SESSION_IDLE_SECONDS", format!("{e}")))?;
         }
+        if let Some(value) = env("EUCDOC_DESK_NCALAYER_URL") {
+            config.desk.ncalayer_url = value;
+        }
         if let Some(value) = env("EUCDOC_LOG_FORMAT") {
             config.log_format = value;
         }
@@ -338,6 +359,20 @@ impl Config {
                 "desk",
                 "session_idle_seconds must be at least 1 and at most session_max_seconds",
             ));
+        }
+        if !(self.desk.ncalayer_url.starts_with("wss://")
+            || self.desk.ncalayer_url.starts_with("ws://"))
+            || self.desk.ncalayer_url.contains(['"', '\'', ';', ' '])
+        {
+            return Err(invalid(
+                "desk.ncalayer_url",
+                "must be a ws:// or wss:// URL",
+            ));
+        }
+        for officer in &self.desk.officers {
+            if officer.iin.len() != 12 || !officer.iin.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid("desk.officers.iin", "must be 12 digits"));
+            }
         }
         if !self.number_format.contains("{seq") {
             return Err(invalid("number_format", "must contain {seq} or {seq:0N}"));

@@ -333,6 +333,7 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         fetch_limits: Default::default(),
         crls,
         ocsps,
+        purpose: Default::default(),
     };
     let single = match args.files.as_slice() {
         [file] if !file.is_dir() && args.format != "jsonl" => Some(file),

@@ -49,6 +49,9 @@ pub enum ServiceError {
         /// Why.
         message: String,
     },
+    /// Not allowed: a sign-in that does not prove an officer (why, for the officer).
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
     /// The registry failed.
     #[error(transparent)]
     Registry(RegistryError),
@@ -274,6 +277,68 @@ impl Service {
             })
             .await?;
         Ok((id, csrf))
+    }
+
+    /// Signs an officer in with an EDS: `cms` (DER, PEM or base64, as NCALayer returns it)
+    /// must sign exactly `challenge` with an AUTH key whose certificate passes the verifier
+    /// (chain to a trust anchor, revocation) and names the IIN of a configured officer.
+    pub async fn desk_sign_in_eds(
+        &self,
+        cms: Vec<u8>,
+        challenge: Vec<u8>,
+    ) -> Result<(String, String, String), ServiceError> {
+        let _admitted = self.admit()?;
+        let options = VerifyOptions {
+            purpose: verify::Purpose::Authentication,
+            ..self.verify_options()
+        };
+        let report = self
+            .run_bounded(move || verify::verify(&cms, Some(&challenge), &options))
+            .await?
+            .map_err(|e| ServiceError::NotAllowed(format!("the signature cannot be read: {e}")))?;
+        let signature = report
+            .signatures
+            .first()
+            .filter(|_| report.signatures.len() == 1)
+            .ok_or_else(|| ServiceError::NotAllowed("exactly one signature is needed".into()))?;
+        if signature.indication != verify::Indication::TotalPassed {
+            return Err(ServiceError::NotAllowed(format!(
+                "the signature does not pass: {}",
+                signature.reasons.join("; ")
+            )));
+        }
+        let iin = signature
+            .signer
+            .as_ref()
+            .and_then(|s| s.iin.clone())
+            .ok_or_else(|| ServiceError::NotAllowed("the certificate names no IIN".into()))?;
+        let officer = self
+            .config()
+            .desk
+            .officers
+            .iter()
+            .find(|o| o.iin == iin)
+            .ok_or_else(|| {
+                ServiceError::NotAllowed(format!("IIN {iin} is not an officer of this service"))
+            })?;
+        let scopes: Vec<String> = officer
+            .scopes
+            .iter()
+            .map(|s| s.name().to_string())
+            .collect();
+        let serial = signature
+            .signer
+            .as_ref()
+            .map(|s| s.serial.clone())
+            .unwrap_or_default();
+        let (id, csrf) = self
+            .desk_sign_in(
+                &officer.name,
+                &scopes,
+                &format!("EDS, certificate {serial}"),
+            )
+            .await?;
+        Ok((id, csrf, officer.name.clone()))
     }
 
     /// The live desk session a cookie's id names, marked seen; `None` when it is unknown, idle

@@ -753,3 +753,83 @@ async fn an_officer_issues_a_certificate_through_the_form() {
     assert!(text.contains("PREVIEW"), "{text}");
     client.close().await.unwrap();
 }
+
+/// The NCALayer double (tests/support/ncalayer_double.py) holding `p12`: its ws:// URL.
+fn ncalayer_double(dir: &Path, p12: &Path, password: &str) -> (Running, String) {
+    let python = std::env::var("EUCDOC_PYHANKO")
+        .expect("EUCDOC_PYHANKO must name the venv python (scripts/test.sh sets it)");
+    let port_file = dir.join("ncalayer.port");
+    let child = Running(
+        Command::new(python)
+            .arg(common::root().join("tests/support/ncalayer_double.py"))
+            .arg(p12)
+            .arg("NCALAYER_DOUBLE_PASSWORD")
+            .arg(&port_file)
+            .arg("300")
+            .env("NCALAYER_DOUBLE_PASSWORD", password)
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    let port = loop {
+        if let Ok(port) = std::fs::read_to_string(&port_file) {
+            break port.trim().to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no NCALayer double"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (child, format!("ws://127.0.0.1:{port}/"))
+}
+
+/// Signing in the Kazakh way: the officer's AUTH key signs the page's challenge through
+/// NCALayer (the double), the verifier checks it, and the IIN it names is a configured officer;
+/// a SIGN key, or an IIN that is no officer's, is refused and the page says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_signs_in_with_an_eds_through_ncalayer() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // The development PKI's AUTH certificate (Оспанова, IIN 850712300453) is an officer.
+    let config = common::write_temp(
+        dir.path(),
+        "eucdoc.toml",
+        b"[desk]\n[[desk.officers]]\niin = \"850712300453\"\nname = \"\xD0\x9E\xD1\x81\xD0\xBF\xD0\xB0\xD0\xBD\xD0\xBE\xD0\xB2\xD0\xB0 \xD3\x98.\"\nscopes = [\"verify\", \"read\"]\n",
+    );
+    // A first start makes the development PKI; the double then holds its keys.
+    drop(serve(&data, &[]));
+    let pki = data.join("dev-pki");
+    for (p12, officer) in [("auth-only.p12", true), ("officer.p12", false)] {
+        let (_double, url) = ncalayer_double(dir.path(), &pki.join(p12), "eucdoc-dev");
+        let (_server, base, _) = serve(
+            &data,
+            &[
+                ("EUCDOC_CONFIG", config.to_str().unwrap()),
+                ("EUCDOC_DESK_NCALAYER_URL", &url),
+            ],
+        );
+        let profile = dir.path().join(format!("profile-{p12}"));
+        let (_driver, client) = browser(&profile).await;
+        client.goto(&format!("{base}/desk/sign-in")).await.unwrap();
+        press(&client, "#eds").await;
+        if officer {
+            assert_eq!(text_of(&client, "#officer").await, "Оспанова Ә.");
+            // The token's scopes are not the officer's: no issuing.
+            client
+                .goto(&format!("{base}/desk/issue/end_user_certificate"))
+                .await
+                .unwrap();
+            assert_eq!(
+                text_of(&client, "#message").await,
+                "Бұл әрекетке рұқсатыңыз жоқ."
+            );
+        } else {
+            // The officer's SIGN key: not an authentication key, and no officer's IIN.
+            let message = text_of(&client, "#message").await;
+            assert!(message.contains("clientAuth"), "{message}");
+        }
+        client.close().await.unwrap();
+        std::fs::remove_file(dir.path().join("ncalayer.port")).unwrap();
+    }
+}

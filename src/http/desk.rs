@@ -21,8 +21,15 @@ use crate::desk::view::{self, Upload};
 use crate::model::Form;
 use crate::registry::DeskSessionRecord;
 
-/// The desk's routes (and `/`, which leads to it).
-pub fn routes() -> Router<AppState> {
+/// The desk's routes (and `/`, which leads to it). Their Content-Security-Policy allows this
+/// origin's styles and scripts only, and WebSocket connections to NCALayer at `ncalayer_url`.
+pub fn routes(ncalayer_url: &str) -> Router<AppState> {
+    let policy = format!(
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+         connect-src {ncalayer_url}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let policy = HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
     Router::new()
         .route("/", get(|| async { Redirect::to("/desk/") }))
         .route("/desk", get(|| async { Redirect::to("/desk/") }))
@@ -37,7 +44,15 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/documents/{id}/preview.png", get(document_preview))
         .route("/desk/documents/{id}/revoke", post(revoke))
         .route("/desk/issue/{form}", get(issue_page).post(issue))
+        .route("/desk/sign-in/eds", post(sign_in_eds))
         .route("/desk/static/desk.css", get(stylesheet))
+        .route("/desk/static/ncalayer.js", get(script))
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                policy,
+            ),
+        )
 }
 
 /// The desk's templates, embedded.
@@ -138,15 +153,9 @@ fn render(status: StatusCode, template: &str, page: &Page, values: minijinja::Va
     }
 }
 
-/// Headers of every desk page: nothing from elsewhere, no framing, no caching.
+/// Headers of every desk page besides its Content-Security-Policy ([`routes`]): no framing, no
+/// sniffing, no referrer, no caching.
 fn secure(headers: &mut HeaderMap) {
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -223,17 +232,33 @@ struct SignInQuery {
     why: Option<String>,
 }
 
-async fn sign_in_page(headers: HeaderMap, Query(query): Query<SignInQuery>) -> Response {
+async fn sign_in_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<SignInQuery>,
+) -> Response {
     let lang = lang_of(&headers);
     let message = match query.why.as_deref() {
         Some("expired") => Some(texts::text(lang, "session_expired", &[])),
         _ => None,
     };
-    sign_in_form(lang, StatusCode::OK, message)
+    sign_in_form(&state, lang, StatusCode::OK, message)
 }
 
-/// The sign-in form with a fresh double-submit CSRF token (cookie and hidden field).
-fn sign_in_form(lang: Lang, status: StatusCode, message: Option<String>) -> Response {
+/// What an officer's AUTH key signs to sign in: bound to this browser's sign-in CSRF token,
+/// which only its HttpOnly cookie holds, so a signature seen elsewhere signs no one in here.
+fn challenge(csrf: &str) -> Vec<u8> {
+    format!("eucdoc desk sign-in {csrf}").into_bytes()
+}
+
+/// The sign-in page with a fresh double-submit CSRF token (cookie and hidden field).
+fn sign_in_form(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    message: Option<String>,
+) -> Response {
+    use base64::Engine;
     let csrf = session::new_secret();
     let page = Page {
         lang,
@@ -241,20 +266,25 @@ fn sign_in_form(lang: Lang, status: StatusCode, message: Option<String>) -> Resp
         officer: None,
         csrf: &csrf,
     };
+    let desk = &state.service.config().desk;
     let mut response = render(
         status,
         "sign_in.html",
         &page,
-        minijinja::context! { message => message },
+        minijinja::context! {
+            message => message,
+            ncalayer_url => &desk.ncalayer_url,
+            challenge => base64::engine::general_purpose::STANDARD.encode(challenge(&csrf)),
+        },
     );
     set_cookie(
         &mut response,
-        &session::cookie(SIGN_IN_CSRF_COOKIE, &csrf, 3600, false),
+        &session::cookie(SIGN_IN_CSRF_COOKIE, &csrf, 3600, desk.secure_cookies),
     );
     // Any old session cookie is dropped: signing in starts a new one.
     set_cookie(
         &mut response,
-        &session::cookie(SESSION_COOKIE, "", 0, false),
+        &session::cookie(SESSION_COOKIE, "", 0, desk.secure_cookies),
     );
     response
 }
@@ -278,53 +308,108 @@ async fn sign_in(
 ) -> Response {
     let lang = lang_of(&headers);
     let Ok(axum::Form(form)) = form else {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     };
     let expected = cookie_of(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
     if !session::csrf_matches(expected, &form.csrf) {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     }
     let Some(entry) = state.tokens.find(form.token.trim()) else {
         return sign_in_form(
+            &state,
             lang,
             StatusCode::UNAUTHORIZED,
             Some(texts::text(lang, "bad_token", &[])),
         );
     };
     let scopes: Vec<String> = entry.scopes.iter().map(|s| s.name().to_string()).collect();
-    let secure = state.service.config().desk.secure_cookies;
-    match state
+    let signed_in = state
         .service
         .desk_sign_in(&entry.name, &scopes, "token")
         .await
-    {
-        Ok((id, _csrf)) => {
+        .map(|(id, _)| id);
+    session_started(&state, lang, signed_in)
+}
+
+#[derive(Deserialize)]
+struct EdsForm {
+    csrf: String,
+    cms: String,
+}
+
+/// Signing in with an EDS: NCALayer's CMS over this browser's challenge, by an AUTH key of a
+/// configured officer, checked by the verifier (chain, revocation, clientAuth).
+async fn sign_in_eds(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<axum::Form<EdsForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Ok(axum::Form(form)) = form else {
+        return forbidden(&state, lang);
+    };
+    let expected = cookie_of(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
+    if !session::csrf_matches(expected, &form.csrf) {
+        return forbidden(&state, lang);
+    }
+    let signed_in = state
+        .service
+        .desk_sign_in_eds(form.cms.into_bytes(), challenge(expected))
+        .await
+        .map(|(id, _, _)| id);
+    session_started(&state, lang, signed_in)
+}
+
+/// After a sign-in: the session cookie and the desk, or the sign-in page saying why not.
+fn session_started(
+    state: &AppState,
+    lang: Lang,
+    signed_in: Result<String, crate::service::ServiceError>,
+) -> Response {
+    let desk = &state.service.config().desk;
+    match signed_in {
+        Ok(id) => {
             let mut response = see_other("/desk/");
-            let max_age = state.service.config().desk.session_max_seconds;
             set_cookie(
                 &mut response,
-                &session::cookie(SESSION_COOKIE, &id, max_age, secure),
+                &session::cookie(
+                    SESSION_COOKIE,
+                    &id,
+                    desk.session_max_seconds,
+                    desk.secure_cookies,
+                ),
             );
             set_cookie(
                 &mut response,
-                &session::cookie(SIGN_IN_CSRF_COOKIE, "", 0, secure),
+                &session::cookie(SIGN_IN_CSRF_COOKIE, "", 0, desk.secure_cookies),
             );
             response
         }
+        Err(crate::service::ServiceError::NotAllowed(reason)) => sign_in_form(
+            state,
+            lang,
+            StatusCode::FORBIDDEN,
+            Some(format!(
+                "{} {reason}",
+                texts::text(lang, "eds_refused", &[])
+            )),
+        ),
         Err(error) => {
             tracing::error!(%error, "desk sign-in failed");
-            (
+            sign_in_form(
+                state,
+                lang,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the registry did not answer",
+                Some(texts::text(lang, "unavailable", &[])),
             )
-                .into_response()
         }
     }
 }
 
-/// 403 for a form without its CSRF token (or with another's).
-fn forbidden(lang: Lang) -> Response {
+/// 403 for a form without its CSRF token (or with another's): the sign-in page, saying so.
+fn forbidden(state: &AppState, lang: Lang) -> Response {
     sign_in_form(
+        state,
         lang,
         StatusCode::FORBIDDEN,
         Some(texts::text(lang, "bad_csrf", &[])),
@@ -346,10 +431,10 @@ async fn sign_out(
         return to_sign_in(None);
     };
     let Ok(axum::Form(form)) = form else {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     };
     if !session::csrf_matches(&record.csrf, &form.csrf) {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     }
     if let Err(error) = state.service.desk_sign_out(&id, &record.officer).await {
         tracing::error!(%error, "desk sign-out failed");
@@ -391,7 +476,7 @@ async fn check(
         Err(status) => return again(status, "no_files"),
     };
     if !session::csrf_matches(&record.csrf, &csrf) {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     }
     if !has_scope(&record, Scope::Verify) {
         return again(StatusCode::FORBIDDEN, "no_scope");
@@ -791,10 +876,10 @@ async fn revoke(
         Err(answer) => return answer,
     };
     let Ok(axum::Form(form)) = form else {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     };
     if !session::csrf_matches(&session.csrf, &form.csrf) {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     }
     match state
         .service
@@ -885,7 +970,7 @@ async fn issue(
         Err(answer) => return answer,
     };
     let Ok(axum::Form(pairs)) = posted else {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     };
     let csrf = pairs
         .iter()
@@ -893,7 +978,7 @@ async fn issue(
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
     if !session::csrf_matches(&session.csrf, csrf) {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     }
     let page = Page {
         lang,
@@ -954,6 +1039,17 @@ async fn issue(
             issue_form(&page, form, &data, &[], StatusCode::OK)
         }
     }
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../templates-desk/ncalayer.js"),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -159,7 +159,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
-        .merge(desk::routes())
+        .merge(desk::routes(&state.service.config().desk.ncalayer_url))
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi-ui.json", ApiDoc::openapi()),
         )

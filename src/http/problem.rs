@@ -136,6 +136,9 @@ impl From<ServiceError> for Problem {
                 format!("document {number} is {status}, not a draft waiting for its signature"),
             ),
             ServiceError::Busy => Problem::busy(),
+            ServiceError::NotAllowed(reason) => {
+                Problem::new(StatusCode::FORBIDDEN, "not-allowed", reason)
+            }
             ServiceError::Malformed(reason) => {
                 Problem::new(StatusCode::BAD_REQUEST, "malformed-json", reason)
             }

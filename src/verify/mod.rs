@@ -99,6 +99,19 @@ pub struct VerifyOptions {
     pub crls: Vec<Vec<u8>>,
     /// OCSP responses (DER) at hand besides those the document carries.
     pub ocsps: Vec<Vec<u8>>,
+    /// What the signatures are for: documents (a SIGN key, nonRepudiation) by default, or
+    /// signing in (an AUTH key, clientAuth).
+    pub purpose: Purpose,
+}
+
+/// What a signature is for, which decides the key it needs (kz-pki.md: SIGN and AUTH keys).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// Signing a document: the key must have nonRepudiation.
+    #[default]
+    Document,
+    /// Proving who one is (signing a server's challenge): the key must have clientAuth.
+    Authentication,
 }
 
 /// Revocation data and certificates available to every signature of one input.

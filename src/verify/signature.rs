@@ -371,12 +371,27 @@ pub(super) fn assess(
         }
         return outcome.finish();
     };
-    if kind == Kind::Signature && !cert::has_non_repudiation(signer_der) {
-        outcome.note(
-            Indication::Indeterminate,
-            SubIndication::ChainConstraintsFailure,
-            "the signer's key lacks nonRepudiation (an AUTH key must not sign documents)",
-        );
+    match options.purpose {
+        super::Purpose::Document
+            if kind == Kind::Signature && !cert::has_non_repudiation(signer_der) =>
+        {
+            outcome.note(
+                Indication::Indeterminate,
+                SubIndication::ChainConstraintsFailure,
+                "the signer's key lacks nonRepudiation (an AUTH key must not sign documents)",
+            );
+        }
+        super::Purpose::Authentication
+            if !cert::eku_of(signer_der)
+                .contains(&crate::pki::oid::ID_KP_CLIENT_AUTH.to_string()) =>
+        {
+            outcome.note(
+                Indication::Indeterminate,
+                SubIndication::ChainConstraintsFailure,
+                "the signer's key is not an authentication key (no clientAuth extended key usage)",
+            );
+        }
+        _ => {}
     }
     let mut evidence = evidence.clone();
     if outcome.failed_for_good() {

@@ -1,0 +1,75 @@
+// NCALayer from the officers' desk (../shared/ncalayer.md): the page asks NCALayer, over its
+// WebSocket, to sign; the key never leaves it. One request per connection. Everything else on
+// the desk works without JavaScript; signing with an EDS cannot.
+"use strict";
+
+function ncalayer(url, request) {
+  return new Promise((resolve, reject) => {
+    let socket;
+    try {
+      socket = new WebSocket(url);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    let greeted = false;
+    socket.onerror = () => reject(new Error("NCALayer does not answer at " + url));
+    socket.onmessage = (event) => {
+      // NCALayer greets first ({"result":{"version":…}}); then it answers the one request.
+      if (!greeted) {
+        greeted = true;
+        socket.send(JSON.stringify(request));
+        return;
+      }
+      socket.close();
+      try {
+        resolve(JSON.parse(event.data));
+      } catch (error) {
+        reject(error);
+      }
+    };
+  });
+}
+
+// A CMS (base64) from NCALayer's basics.sign over `dataBase64`, with a key whose extended key
+// usage includes `keyUsageOids`; `digested`: the data is already a digest (PAdES drafts).
+async function ncalayerSign(url, dataBase64, keyUsageOids, digested) {
+  const answer = await ncalayer(url, {
+    module: "kz.gov.pki.knca.basics",
+    method: "sign",
+    args: {
+      allowedStorages: null,
+      format: "cms",
+      data: dataBase64,
+      signingParams: { decode: true, encapsulate: false, digested: digested, tsaProfile: {} },
+      signerParams: { extKeyUsageOids: keyUsageOids, chain: [] },
+      locale: document.documentElement.lang,
+    },
+  });
+  if (answer.status === true && answer.body && answer.body.result) {
+    return answer.body.result[0];
+  }
+  if (answer.status === true) {
+    throw new Error("cancelled");
+  }
+  throw new Error(answer.message || "NCALayer refused");
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Signing in: the AUTH key (clientAuth) signs the server's challenge.
+  for (const button of document.querySelectorAll("[data-ncalayer-sign-in]")) {
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      const status = document.getElementById("eds-status");
+      status.textContent = button.dataset.waiting;
+      try {
+        const cms = await ncalayerSign(
+          button.dataset.ncalayerUrl, button.dataset.challenge, ["1.3.6.1.5.5.7.3.2"], false);
+        button.form.elements.cms.value = cms;
+        button.form.submit();
+      } catch (error) {
+        status.textContent = button.dataset.failed + " " + error.message;
+      }
+    });
+  }
+});
