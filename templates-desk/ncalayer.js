@@ -73,3 +73,51 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Preparing a draft for the officer's own key: the key's certificate goes with the form (the
+  // draft shows the signer and must fit the certificate before its digest is signed).
+  for (const button of document.querySelectorAll("[data-ncalayer-prepare]")) {
+    button.hidden = false;
+    button.addEventListener("click", async (event) => {
+      if (button.dataset.ready === "1") {
+        return;
+      }
+      event.preventDefault();
+      const status = document.getElementById("eds-status");
+      status.textContent = button.dataset.waiting;
+      try {
+        const url = button.dataset.ncalayerUrl;
+        const tokens = await ncalayer(url, {
+          module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens", args: [] });
+        const storage = (tokens.responseObject || [])[0] || "PKCS12";
+        const info = await ncalayer(url, {
+          module: "kz.gov.pki.knca.commonUtils", method: "getKeyInfo", args: [storage] });
+        if (info.code !== "200") {
+          throw new Error(info.message || "NCALayer refused");
+        }
+        button.form.elements._certificate.value = info.responseObject.certificate;
+        button.dataset.ready = "1";
+        button.form.requestSubmit(button);
+      } catch (error) {
+        status.textContent = button.dataset.failed + " " + error.message;
+      }
+    });
+  }
+  // Signing a draft: its digest (already computed: digested), with a signing key.
+  for (const button of document.querySelectorAll("[data-ncalayer-sign-draft]")) {
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      const status = document.getElementById("eds-status");
+      status.textContent = button.dataset.waiting;
+      try {
+        const cms = await ncalayerSign(
+          button.dataset.ncalayerUrl, button.dataset.digest, ["1.3.6.1.5.5.7.3.4"], true);
+        button.form.elements.cms.value = cms;
+        button.form.submit();
+      } catch (error) {
+        status.textContent = button.dataset.failed + " " + error.message;
+      }
+    });
+  }
+});

@@ -833,3 +833,76 @@ async fn an_officer_signs_in_with_an_eds_through_ncalayer() {
         std::fs::remove_file(dir.path().join("ncalayer.port")).unwrap();
     }
 }
+
+/// Issuing with the officer's own key: the form goes with the key's certificate (NCALayer's
+/// getKeyInfo) to make a draft, whose digest NCALayer (the double) signs; the document is
+/// issued with that signature, and eucdoc's verifier names the officer.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_signs_a_draft_with_their_own_key_through_ncalayer() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    drop(serve(&data, &[]));
+    let (_double, url) =
+        ncalayer_double(dir.path(), &data.join("dev-pki/officer.p12"), "eucdoc-dev");
+    let (_server, base, token) = serve(&data, &[("EUCDOC_DESK_NCALAYER_URL", &url)]);
+    let (_driver, client) = browser(&dir.path().join("profile")).await;
+    sign_in(&client, &base, &token).await;
+    client
+        .goto(&format!("{base}/desk/issue/end_user_certificate"))
+        .await
+        .unwrap();
+    let example: serde_json::Value =
+        serde_json::from_slice(&common::example("end-user-certificate.json")).unwrap();
+    let mut values = Vec::new();
+    leaves(&example, "", &mut values);
+    values.retain(|(name, _)| {
+        name != "form"
+            && name != "number"
+            && !name.starts_with("goods.1")
+            && !name.starts_with("goods.2")
+    });
+    fill(&client, &values).await;
+    press(&client, "#prepare-eds").await;
+    // The draft: its number taken, its preview, the button that asks NCALayer.
+    let heading = text_of(&client, "h1").await;
+    assert!(heading.contains("KZ-EUC-"), "{heading}");
+    screenshot(&client, "draft").await;
+    assert_accessible(&client, "draft").await;
+    press(&client, "#sign-draft").await;
+    assert_eq!(text_of(&client, "#message").await, "Құжат берілді.");
+    assert_eq!(text_of(&client, "#status").await, "берілген");
+    // The issued PDF carries the officer's own signature, which the verifier accepts.
+    let session = client.get_named_cookie("eucdoc_desk").await.unwrap();
+    let url = client.current_url().await.unwrap();
+    let mut pdf = agent()
+        .get(format!("{}/pdf", url.as_str().split('?').next().unwrap()))
+        .header("Cookie", &format!("eucdoc_desk={}", session.value()))
+        .call()
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    let bytes = pdf
+        .body_mut()
+        .with_config()
+        .limit(50_000_000)
+        .read_to_vec()
+        .unwrap();
+    let path = common::write_temp(dir.path(), "issued.pdf", &bytes);
+    let out = common::run(
+        env!("CARGO_BIN_EXE_eucdoc"),
+        &[
+            "verify",
+            path.to_str().unwrap(),
+            "--trust",
+            data.join("dev-pki/root.pem").to_str().unwrap(),
+            "--offline",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let signer = &report["signatures"][0]["signer"]["full_name"];
+    assert_eq!(signer, "ЖҰМАБЕКОВ ЕРЛАН СЕРІКҰЛЫ", "{report:#}");
+    assert_eq!(report["signatures"][0]["intact"], true, "{report:#}");
+    assert_eq!(report["signatures"][0]["valid"], true, "{report:#}");
+    client.close().await.unwrap();
+}

@@ -26,7 +26,8 @@ use crate::registry::DeskSessionRecord;
 pub fn routes(ncalayer_url: &str) -> Router<AppState> {
     let policy = format!(
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
-         connect-src {ncalayer_url}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+         connect-src 'self' {ncalayer_url}; form-action 'self'; frame-ancestors 'none'; \
+         base-uri 'none'"
     );
     let policy = HeaderValue::from_str(&policy)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
@@ -45,6 +46,9 @@ pub fn routes(ncalayer_url: &str) -> Router<AppState> {
         .route("/desk/documents/{id}/revoke", post(revoke))
         .route("/desk/issue/{form}", get(issue_page).post(issue))
         .route("/desk/sign-in/eds", post(sign_in_eds))
+        .route("/desk/drafts/{id}", get(draft))
+        .route("/desk/drafts/{id}/preview.png", get(draft_preview))
+        .route("/desk/drafts/{id}/signature", post(sign_draft))
         .route("/desk/static/desk.css", get(stylesheet))
         .route("/desk/static/ncalayer.js", get(script))
         .layer(
@@ -56,7 +60,11 @@ pub fn routes(ncalayer_url: &str) -> Router<AppState> {
 }
 
 /// The desk's templates, embedded.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
+    (
+        "draft.html",
+        include_str!("../../templates-desk/draft.html"),
+    ),
     (
         "issue.html",
         include_str!("../../templates-desk/issue.html"),
@@ -831,20 +839,9 @@ async fn document_preview(
     if let Err(answer) = officer_with(&state, &headers, Scope::Read, "/desk/registry").await {
         return answer;
     }
-    let pdf = match state.service.pdf(&id).await {
-        Ok((_, pdf)) => pdf,
-        Err(error) => return plain_error(&error),
-    };
-    match tokio::task::spawn_blocking(move || crate::desk::preview::page_png(&pdf, 0, 900)).await {
-        Ok(Ok(png)) => {
-            let mut response = png.into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-            secure(headers);
-            response
-        }
-        Ok(Err(error)) => (StatusCode::UNPROCESSABLE_ENTITY, error.to_string()).into_response(),
-        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    match state.service.pdf(&id).await {
+        Ok((_, pdf)) => png_of(pdf).await,
+        Err(error) => plain_error(&error),
     }
 }
 
@@ -909,13 +906,31 @@ async fn revoke(
 
 /// The issuing form of `form`, filled with `data`, with the API's `errors` beside their fields.
 fn issue_form(
+    state: &AppState,
     page: &Page,
     form: Form,
     data: &serde_json::Value,
     errors: &[crate::model::FieldError],
     status: StatusCode,
 ) -> Response {
-    let sections = crate::desk::form::sections(form, data, errors, page.lang);
+    // A draft's errors name the document's fields under "document."; the rest (the officer's
+    // certificate) are said above the form.
+    let (fields, others): (Vec<_>, Vec<_>) = errors
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            if let Some(path) = e.path.strip_prefix("document.") {
+                e.path = path.to_string();
+            }
+            e
+        })
+        .partition(|e| e.path != "certificate");
+    let notice = others
+        .iter()
+        .map(|e| e.reason.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let sections = crate::desk::form::sections(form, data, &fields, page.lang);
     render(
         status,
         "issue.html",
@@ -925,6 +940,8 @@ fn issue_form(
             form_name => texts::text(page.lang, &format!("form_{}", form.key()), &[]),
             sections => sections,
             has_errors => !errors.is_empty(),
+            notice => (!notice.is_empty()).then_some(notice),
+            ncalayer_url => &state.service.config().desk.ncalayer_url,
         },
     )
 }
@@ -953,7 +970,14 @@ async fn issue_page(
     let Some(form) = form_of(&key) else {
         return message(StatusCode::NOT_FOUND, &page, "issue_title", "not_found");
     };
-    issue_form(&page, form, &serde_json::Value::Null, &[], StatusCode::OK)
+    issue_form(
+        &state,
+        &page,
+        form,
+        &serde_json::Value::Null,
+        &[],
+        StatusCode::OK,
+    )
 }
 
 /// A posted issuing form: add or remove a line, preview the unsigned PDF, or issue.
@@ -1013,6 +1037,7 @@ async fn issue(
                 response
             }
             Err(crate::service::ServiceError::Invalid(errors)) => issue_form(
+                &state,
                 &page,
                 form,
                 &data,
@@ -1026,6 +1051,7 @@ async fn issue(
                 see_other(&format!("/desk/documents/{}?done=issued", issued.record.id))
             }
             Err(crate::service::ServiceError::Invalid(errors)) => issue_form(
+                &state,
                 &page,
                 form,
                 &data,
@@ -1034,9 +1060,30 @@ async fn issue(
             ),
             Err(error) => plain_error(&error),
         },
+        "draft" => {
+            let certificate = pairs
+                .iter()
+                .find(|(name, _)| name == "_certificate")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let request = serde_json::json!({ "document": data, "certificate": certificate });
+            let body = serde_json::to_vec(&request).unwrap_or_default();
+            match state.service.create_draft(&body, &session.officer).await {
+                Ok(draft) => see_other(&format!("/desk/drafts/{}", draft.id)),
+                Err(crate::service::ServiceError::Invalid(errors)) => issue_form(
+                    &state,
+                    &page,
+                    form,
+                    &data,
+                    &errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                Err(error) => plain_error(&error),
+            }
+        }
         button => {
             crate::desk::form::apply_button(&mut data, button);
-            issue_form(&page, form, &data, &[], StatusCode::OK)
+            issue_form(&state, &page, form, &data, &[], StatusCode::OK)
         }
     }
 }
@@ -1050,6 +1097,145 @@ async fn script() -> Response {
         include_str!("../../templates-desk/ncalayer.js"),
     )
         .into_response()
+}
+
+/// A draft waiting for the officer's own signature: its number, preview and the button that
+/// asks NCALayer to sign its digest.
+async fn draft(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let back = format!("/desk/drafts/{id}");
+    let (_, session) = match officer_with(&state, &headers, Scope::Issue, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    draft_page(&state, &headers, &session, &id, StatusCode::OK, None).await
+}
+
+async fn draft_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &DeskSessionRecord,
+    id: &str,
+    status: StatusCode,
+    message_text: Option<String>,
+) -> Response {
+    let lang = lang_of(headers);
+    let back = format!("/desk/drafts/{id}");
+    let page = Page {
+        lang,
+        back: &back,
+        officer: Some(&session.officer),
+        csrf: &session.csrf,
+    };
+    match state.service.draft(id).await {
+        Ok(draft) => render(
+            status,
+            "draft.html",
+            &page,
+            minijinja::context! {
+                status_text => texts::text(lang, &format!("record_{}", draft.status), &[]),
+                d => draft,
+                message => message_text,
+                ncalayer_url => &state.service.config().desk.ncalayer_url,
+            },
+        ),
+        Err(crate::service::ServiceError::NotFound(_)) => {
+            message(StatusCode::NOT_FOUND, &page, "draft_title", "not_found")
+        }
+        Err(error) => {
+            tracing::warn!(%error, "desk draft lookup failed");
+            message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &page,
+                "draft_title",
+                "unavailable",
+            )
+        }
+    }
+}
+
+/// The draft's prepared PDF, first page, as an image.
+async fn draft_preview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if let Err(answer) = officer_with(&state, &headers, Scope::Issue, "/desk/").await {
+        return answer;
+    }
+    match state.service.draft_pdf(&id).await {
+        Ok(pdf) => png_of(pdf).await,
+        Err(error) => plain_error(&error),
+    }
+}
+
+#[derive(Deserialize)]
+struct DraftSignatureForm {
+    csrf: String,
+    cms: String,
+}
+
+/// The CMS NCALayer made over the draft's digest: checked, embedded, the document issued.
+async fn sign_draft(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    form: Result<axum::Form<DraftSignatureForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let back = format!("/desk/drafts/{id}");
+    let (_, session) = match officer_with(&state, &headers, Scope::Issue, &back).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let Ok(axum::Form(form)) = form else {
+        return forbidden(&state, lang);
+    };
+    if !session::csrf_matches(&session.csrf, &form.csrf) {
+        return forbidden(&state, lang);
+    }
+    let body = serde_json::to_vec(&serde_json::json!({ "cms": form.cms })).unwrap_or_default();
+    match state.service.sign_draft(&id, &body, &session.officer).await {
+        Ok(record) => see_other(&format!("/desk/documents/{}?done=issued", record.id)),
+        Err(error) => {
+            let reason = match &error {
+                crate::service::ServiceError::Invalid(errors) => errors
+                    .iter()
+                    .map(|e| e.reason.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            let text = format!("{} {reason}", texts::text(lang, "draft_refused", &[]));
+            draft_page(
+                &state,
+                &headers,
+                &session,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(text),
+            )
+            .await
+        }
+    }
+}
+
+/// The first page of a PDF as a PNG answer.
+async fn png_of(pdf: Vec<u8>) -> Response {
+    match tokio::task::spawn_blocking(move || crate::desk::preview::page_png(&pdf, 0, 900)).await {
+        Ok(Ok(png)) => {
+            let mut response = png.into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+            secure(headers);
+            response
+        }
+        Ok(Err(error)) => (StatusCode::UNPROCESSABLE_ENTITY, error.to_string()).into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
 }
 
 #[cfg(test)]
