@@ -906,3 +906,99 @@ async fn an_officer_signs_a_draft_with_their_own_key_through_ncalayer() {
     assert_eq!(report["signatures"][0]["valid"], true, "{report:#}");
     client.close().await.unwrap();
 }
+
+/// A GOST 2015 CMS made with the NCA's test key (as NCALayer makes it), attached and detached
+/// with its data file, checked at a time inside the key's validity (2022): green, naming the
+/// signer's IIN; a validation time that is not RFC 3339 is named beside its field.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gost_cms_of_the_nca_test_key_is_checked_at_its_time() {
+    use common::gost::{der, gost_cms_with, nca, nca_path};
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::write_temp(
+        dir.path(),
+        "eucdoc.toml",
+        format!(
+            "trust = [\"{}\"]\ncrls = [\"{}\"]\n",
+            nca_path("ca/nca_gost2015_test.cer").display(),
+            nca_path("crl/nca_gost2022_test.crl").display()
+        )
+        .as_bytes(),
+    );
+    let (_server, base, token) = serve(
+        &dir.path().join("data"),
+        &[("EUCDOC_CONFIG", config.to_str().unwrap())],
+    );
+    let key =
+        eucdoc::gost::GostKey::from_pkcs12(&nca("keys/KEY_INDIVIDUAL_VALID_2015.p12"), "Aa123456")
+            .unwrap();
+    let certificate = der("keys/KEY_INDIVIDUAL_VALID_2015.cert.pem");
+    let content = "Өтінім / Заявка № 42".as_bytes();
+    let files = [
+        common::write_temp(
+            dir.path(),
+            "application.cms",
+            &gost_cms_with(&key, &certificate, content, true),
+        ),
+        common::write_temp(dir.path(), "request.txt", content),
+        common::write_temp(
+            dir.path(),
+            "request.txt.p7s",
+            &gost_cms_with(&key, &certificate, content, false),
+        ),
+    ];
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let (_driver, client) = browser(&dir.path().join("profile")).await;
+    sign_in(&client, &base, &token).await;
+    for (at, expect_green) in [("yesterday", false), ("2022-12-01T12:30:00Z", true)] {
+        client.goto(&format!("{base}/desk/")).await.unwrap();
+        client
+            .find(Locator::Css("#files"))
+            .await
+            .unwrap()
+            .send_keys(&paths.join("\n"))
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#at"))
+            .await
+            .unwrap()
+            .send_keys(at)
+            .await
+            .unwrap();
+        press(&client, "#check").await;
+        if !expect_green {
+            assert_eq!(text_of(&client, "#at-error").await, "RFC 3339 уақыты емес.");
+            continue;
+        }
+        text_of(&client, ".file-summary").await;
+        let summaries = client
+            .find_all(Locator::Css(".file-summary"))
+            .await
+            .unwrap();
+        assert_eq!(summaries.len(), 2);
+        for summary in &summaries {
+            assert!(
+                summary
+                    .attr("class")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .contains("green"),
+                "{}",
+                summary.text().await.unwrap()
+            );
+        }
+        let names = client.find_all(Locator::Css("h2")).await.unwrap();
+        assert!(
+            names[1]
+                .text()
+                .await
+                .unwrap()
+                .contains("request.txt.p7s + request.txt")
+        );
+        let page = client.source().await.unwrap();
+        assert!(page.contains("123456789012"));
+        screenshot(&client, "report-gost").await;
+    }
+    client.close().await.unwrap();
+}

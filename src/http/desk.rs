@@ -479,7 +479,7 @@ async fn check(
             minijinja::context! { message => texts::text(lang, key, &[]) },
         )
     };
-    let (csrf, files) = match read_check_form(multipart).await {
+    let (csrf, at_text, files) = match read_check_form(multipart).await {
         Ok(read) => read,
         Err(status) => return again(status, "no_files"),
     };
@@ -492,21 +492,44 @@ async fn check(
     if files.is_empty() {
         return again(StatusCode::BAD_REQUEST, "no_files");
     }
+    // The validation time, when the officer gives one (a signature made when its certificate
+    // was valid, checked as of then).
+    let at = match at_text.trim() {
+        "" => None,
+        text => {
+            match time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            {
+                Ok(at) => Some(at.to_utc()),
+                Err(_) => {
+                    return render(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "check.html",
+                        &page,
+                        minijinja::context! {
+                            message => None::<String>,
+                            at => text,
+                            at_error => texts::text(lang, "at_invalid", &[]),
+                        },
+                    );
+                }
+            }
+        }
+    };
     let mut views = Vec::new();
     for subject in view::pair(files) {
         let name = subject.name();
         let result = match subject {
             view::Subject::Document(file) => {
-                state.service.verify(file.bytes, None, false, None).await
+                state.service.verify(file.bytes, None, false, at).await
             }
             view::Subject::Detached { signature, data } => {
                 state
                     .service
-                    .verify(signature.bytes, Some(data.bytes), false, None)
+                    .verify(signature.bytes, Some(data.bytes), false, at)
                     .await
             }
             view::Subject::Unpaired(file) => {
-                state.service.verify(file.bytes, None, false, None).await
+                state.service.verify(file.bytes, None, false, at).await
             }
         };
         if let Ok(report) = &result {
@@ -526,15 +549,19 @@ async fn check(
     )
 }
 
-/// The check form's CSRF token and files; a malformed or oversized body is the status to answer.
-async fn read_check_form(mut multipart: Multipart) -> Result<(String, Vec<Upload>), StatusCode> {
-    let (mut csrf, mut files) = (String::new(), Vec::new());
+/// The check form's CSRF token, validation time (as typed) and files; a malformed or
+/// oversized body is the status to answer.
+async fn read_check_form(
+    mut multipart: Multipart,
+) -> Result<(String, String, Vec<Upload>), StatusCode> {
+    let (mut csrf, mut at, mut files) = (String::new(), String::new(), Vec::new());
     while let Some(field) = multipart.next_field().await.map_err(|e| e.status())? {
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
         let bytes = field.bytes().await.map_err(|e| e.status())?;
         match name.as_str() {
             "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "at" => at = String::from_utf8_lossy(&bytes).into_owned(),
             "files" if !bytes.is_empty() => files.push(Upload {
                 name: file_name.unwrap_or_else(|| "file".into()),
                 bytes: bytes.to_vec(),
@@ -542,7 +569,7 @@ async fn read_check_form(mut multipart: Multipart) -> Result<(String, Vec<Upload
             _ => {}
         }
     }
-    Ok((csrf, files))
+    Ok((csrf, at, files))
 }
 
 #[derive(Deserialize)]
