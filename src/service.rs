@@ -498,6 +498,47 @@ impl Service {
         .await?
     }
 
+    /// The desk's verification report as a PDF/A signed with the service's key (PAdES B-B,
+    /// invisible): `files` as the desk shows them, in `lang`, checked by `officer`. Its QR code
+    /// holds the report's fingerprint: each file's SHA-256 and verdict, and when, so a printed
+    /// copy can be tied to the files it speaks of.
+    pub async fn desk_report_pdf(
+        &self,
+        files: &[crate::desk::view::FileView],
+        lang: crate::desk::Lang,
+        officer: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let now = time::UtcDateTime::now();
+        let made_at = crate::registry::registry_time(now);
+        let mut fingerprint = format!("eucdoc verification report {made_at}");
+        for file in files {
+            fingerprint.push_str(&format!(
+                "\n{} sha256={} {}",
+                file.name,
+                file.sha256,
+                file.error.as_deref().unwrap_or(&file.summary)
+            ));
+        }
+        let data = serde_json::json!({
+            "t": crate::desk::texts::texts(lang),
+            "lang": lang.code(),
+            "made_at": made_at,
+            "officer": officer,
+            "files": files,
+        });
+        let _admitted = self.admit()?;
+        let renderer = self.renderer.clone();
+        let signer = self.signer.clone();
+        self.run_bounded(move || {
+            let pdf = renderer
+                .render_report(&data, &fingerprint, now)
+                .map_err(|e| ServiceError::Internal(format!("report: {e}")))?;
+            sign::sign_pdf(&pdf, signer.as_ref(), &sign::SignRequest::basic(now))
+                .map_err(|e| ServiceError::Internal(format!("signing the report: {e}")))
+        })
+        .await?
+    }
+
     /// The document an idempotency key already produced, as a replay.
     async fn replay(
         &self,

@@ -285,6 +285,7 @@ async fn an_officer_signs_in_and_checks_documents() {
     assert!(signer.contains("ЖҰМАБЕКОВ"), "{signer}");
     screenshot(&client, "report").await;
     assert_accessible(&client, "report").await;
+    report_pdf_verifies(&client, dir.path(), &issued).await;
 
     // Russian, remembered across pages.
     press(&client, "a[hreflang=ru]").await;
@@ -1001,4 +1002,74 @@ async fn a_gost_cms_of_the_nca_test_key_is_checked_at_its_time() {
         screenshot(&client, "report-gost").await;
     }
     client.close().await.unwrap();
+}
+
+/// The report page's PDF: signed by the service (it passes `eucdoc verify` against the
+/// development root and CRLs), it says what the page says, and its QR code holds the checked
+/// files' SHA-256.
+async fn report_pdf_verifies(client: &Client, dir: &Path, issued: &[u8]) {
+    use base64::Engine;
+    let href = client
+        .find(Locator::Css("#report-pdf"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(href.split_once("base64,").unwrap().1)
+        .unwrap();
+    let path = common::write_temp(dir, "report.pdf", &pdf);
+    let pki = dir.join("data/dev-pki");
+    let out = common::run(
+        env!("CARGO_BIN_EXE_eucdoc"),
+        &[
+            "verify",
+            path.to_str().unwrap(),
+            "--trust",
+            pki.join("root.pem").to_str().unwrap(),
+            "--crl",
+            pki.join("nca.crl").to_str().unwrap(),
+            "--crl",
+            pki.join("root.crl").to_str().unwrap(),
+            "--offline",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let printed = common::pdf_text(&path, None);
+    assert!(printed.contains("Тексеру нәтижесі"), "{printed}");
+    assert!(printed.contains("880101300123"), "{printed}");
+    // The QR code: rasterised, decoded by zbar.
+    let prefix = dir.join("report-page");
+    let out = common::run(
+        "pdftoppm",
+        &[
+            "-r",
+            "200",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-png",
+            path.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let png = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.to_string_lossy().contains("report-page") && p.extension().is_some_and(|e| e == "png")
+        })
+        .expect("a rasterised page");
+    let out = common::run("zbarimg", &["--raw", "-q", png.to_str().unwrap()]);
+    let decoded = String::from_utf8_lossy(&out.stdout);
+    let sha256 = hex::encode(openssl::sha::sha256(issued));
+    assert!(
+        decoded.contains(&format!("issued.pdf sha256={sha256}")),
+        "{decoded}"
+    );
 }

@@ -105,6 +105,8 @@ pub fn pair(files: Vec<Upload>) -> Vec<Subject> {
 pub struct FileView {
     /// What was checked.
     pub name: String,
+    /// SHA-256 (hex) of the checked file (the signature, for a detached one).
+    pub sha256: String,
     /// Why it could not be verified at all.
     pub error: Option<String>,
     /// "2 of 3 signatures valid".
@@ -318,6 +320,7 @@ pub fn file_view(name: String, result: Result<Report, String>, lang: Lang) -> Fi
             };
             FileView {
                 name,
+                sha256: String::new(),
                 error: None,
                 summary,
                 badge: if total == 0 {
@@ -337,6 +340,7 @@ pub fn file_view(name: String, result: Result<Report, String>, lang: Lang) -> Fi
         }
         Err(error) => FileView {
             name,
+            sha256: String::new(),
             error: Some(format!("{}: {error}", text(lang, "unreadable", &[]))),
             summary: String::new(),
             badge: "red",
@@ -376,6 +380,39 @@ mod tests {
         // A signature alone holds its content.
         let subjects = pair(vec![upload("x.cms", b"-----BEGIN CMS-----")]);
         assert!(matches!(subjects[0], Subject::Document(_)));
+    }
+
+    #[test]
+    fn every_registry_status_is_named() {
+        let mut record = crate::registry::DocumentRecord {
+            id: "x".into(),
+            number: "KZ-EUC-2026-000001".into(),
+            form: "end_user_certificate".into(),
+            year: 2026,
+            seq: 1,
+            issued_at: "2026-11-30T00:00:00.000000Z".into(),
+            applicant_bin: "091240012346".into(),
+            data: "{\"a\":1}".into(),
+            data_sha256: String::new(),
+            pdf_sha256: String::new(),
+            pdf_size: 0,
+            signer: "{\"full_name\":\"A B\"}".into(),
+            status: String::new(),
+            revoked_at: None,
+            revocation_reason: None,
+        };
+        for (status, kk) in [
+            ("issued", "берілген"),
+            ("revoked", "кері қайтарылған"),
+            ("draft", "жоба (қол қойылмаған)"),
+            ("voided", "жойылған жоба"),
+        ] {
+            record.status = status.into();
+            let view = record_view(&record, Lang::Kk);
+            assert_eq!(view.status_text, kk);
+            assert_eq!(view.signer.as_deref(), Some("A B"));
+            assert_eq!(view.form, "Түпкілікті пайдаланушысының сертификаты");
+        }
     }
 
     #[test]

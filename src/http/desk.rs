@@ -518,6 +518,11 @@ async fn check(
     let mut views = Vec::new();
     for subject in view::pair(files) {
         let name = subject.name();
+        let sha256 = match &subject {
+            view::Subject::Document(file) | view::Subject::Unpaired(file) => &file.bytes,
+            view::Subject::Detached { signature, .. } => &signature.bytes,
+        };
+        let sha256 = hex::encode(openssl::sha::sha256(sha256));
         let result = match subject {
             view::Subject::Document(file) => {
                 state.service.verify(file.bytes, None, false, at).await
@@ -535,17 +540,29 @@ async fn check(
         if let Ok(report) = &result {
             state.metrics.verified(report.indication);
         }
-        views.push(view::file_view(
-            name,
-            result.map_err(|e| e.to_string()),
-            lang,
-        ));
+        let mut file = view::file_view(name, result.map_err(|e| e.to_string()), lang);
+        file.sha256 = sha256;
+        views.push(file);
     }
+    let report_pdf = match state
+        .service
+        .desk_report_pdf(&views, lang, &record.officer)
+        .await
+    {
+        Ok(pdf) => {
+            use base64::Engine;
+            Some(base64::engine::general_purpose::STANDARD.encode(pdf))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the desk's report PDF failed");
+            None
+        }
+    };
     render(
         StatusCode::OK,
         "report.html",
         &page,
-        minijinja::context! { files => views },
+        minijinja::context! { files => views, report_pdf => report_pdf },
     )
 }
 

@@ -232,6 +232,34 @@ impl Renderer {
             })
     }
 
+    /// Renders the desk's verification report (`data`: texts, files and cards, see
+    /// templates-typst/report.typ) as a tagged PDF/A-3b with `qr_text` in its QR code.
+    pub fn render_report(
+        &self,
+        data: &serde_json::Value,
+        qr_text: &str,
+        now: time::UtcDateTime,
+    ) -> Result<Vec<u8>, RenderError> {
+        let qr_svg = qr::svg(qr_text).map_err(|e| RenderError::Qr(format!("{e:?}")))?;
+        let data = serde_json::to_vec(data).map_err(|e| RenderError::Setup(e.to_string()))?;
+        let document = self.compile(
+            world::REPORT_TEMPLATE,
+            data,
+            b"{}".to_vec(),
+            qr_svg.into_bytes(),
+            now,
+        )?;
+        let options = PdfOptions {
+            timestamp: Some(Timestamp::new_utc(Datetime::Datetime(
+                time::PrimitiveDateTime::new(now.date(), now.time()),
+            ))),
+            standards: PdfStandards::new(&[PdfStandard::A_3b])
+                .map_err(|e| RenderError::Export(format!("{e:?}")))?,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&document, &options).map_err(|d| RenderError::Export(describe(&d)))
+    }
+
     /// Renders the test watermark as a one-page PDF of `width` × `height` points.
     pub fn render_watermark(
         &self,

@@ -23,7 +23,11 @@ pub const CONTEXT_PATH: &str = "/context.json";
 pub const QR_PATH: &str = "/qr.svg";
 
 /// The template sources, bundled into the binary.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
+    (
+        "/report.typ",
+        include_str!("../../templates-typst/report.typ"),
+    ),
     (
         "/common.typ",
         include_str!("../../templates-typst/common.typ"),
@@ -52,6 +56,8 @@ const TEMPLATES: [(&str, &str); 6] = [
 
 /// The template of the visible signature stamp.
 pub const STAMP_TEMPLATE: &str = "/stamp.typ";
+/// The template of the desk's verification report.
+pub const REPORT_TEMPLATE: &str = "/report.typ";
 /// The template of the test watermark for PDFs eucdoc did not render.
 pub const WATERMARK_TEMPLATE: &str = "/watermark.typ";
 
