@@ -348,12 +348,14 @@ impl Service {
         id: &str,
     ) -> Result<Option<crate::registry::DeskSessionRecord>, ServiceError> {
         let now = time::UtcDateTime::now();
+        let lifetimes = self.desk_lifetimes();
         Ok(self
             .registry
             .live_session(
                 &crate::desk::session::id_hash(id),
                 now,
-                self.desk_lifetimes().idle_since(now),
+                lifetimes.idle_since(now),
+                lifetimes.touch_before(now),
             )
             .await?)
     }

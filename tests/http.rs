@@ -1386,48 +1386,35 @@ async fn desk_sessions_expire_and_end_on_both_databases() {
                 .await
                 .unwrap();
         }
-        // Seen at 10 s, idle limit 60 s: live, with its scopes and CSRF token.
-        let live = registry.live_session("a", at(10), at(-50)).await.unwrap();
-        let live = live.expect("a live session");
-        assert_eq!((live.scopes, live.csrf), (scopes.clone(), "csrf".into()));
-        // Last seen at 10 s: idle at 80 s with a 60 s limit.
-        assert!(
-            registry
-                .live_session("a", at(80), at(20))
-                .await
-                .unwrap()
-                .is_none()
+        let live = |id: &'static str, now: i64, idle: i64, touch: i64| {
+            let registry = &registry;
+            async move {
+                registry
+                    .live_session(id, at(now), at(idle), at(touch))
+                    .await
+                    .unwrap()
+            }
+        };
+        // Seen at 10 s, idle limit 60 s: live, with its scopes and CSRF token; marked seen (it
+        // was last marked at 0 s, before the touch line at 5 s).
+        let session = live("a", 10, -50, 5).await.expect("a live session");
+        assert_eq!(
+            (session.scopes, session.csrf),
+            (scopes.clone(), "csrf".into())
         );
-        // "b" was last seen at its start; within the idle limit it lives until its expiry.
-        assert!(
-            registry
-                .live_session("b", at(50), at(-10))
-                .await
-                .unwrap()
-                .is_some()
-        );
-        assert!(
-            registry
-                .live_session("b", at(1001), at(0))
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            registry
-                .live_session("unknown", at(1), at(0))
-                .await
-                .unwrap()
-                .is_none()
-        );
+        // Marked at 10 s: idle at 80 s with a 60 s limit.
+        assert!(live("a", 80, 20, 75).await.is_none());
+        // "b", marked at 0 s: seen at 50 s and marked then (touch line 45 s).
+        assert!(live("b", 50, -10, 45).await.is_some());
+        // Marked at 50 s: at 100 s with a 60 s limit it lives; not marked (touch line 0 s).
+        assert!(live("b", 100, 40, 0).await.is_some());
+        // Still marked at 50 s: at 140 s it has been idle since 80 s.
+        assert!(live("b", 140, 80, 0).await.is_none());
+        // A live one past its absolute expiry (1000 s) ends; unknown ids are none.
+        assert!(live("b", 1001, 0, 0).await.is_none());
+        assert!(live("unknown", 1, 0, 0).await.is_none());
         registry.end_session("b", "officer").await.unwrap();
-        assert!(
-            registry
-                .live_session("b", at(60), at(0))
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(live("b", 60, 0, 0).await.is_none());
         registry.close().await;
     }
 }

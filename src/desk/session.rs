@@ -54,6 +54,12 @@ impl Lifetimes {
     pub fn idle_since(&self, now: time::UtcDateTime) -> time::UtcDateTime {
         now - self.idle
     }
+
+    /// A session's last-seen time is written again only when older than this: a tenth of the
+    /// idle time, at most a minute (a session may so end that much before its idle time).
+    pub fn touch_before(&self, now: time::UtcDateTime) -> time::UtcDateTime {
+        now - (self.idle / 10).min(Duration::from_secs(60))
+    }
 }
 
 /// The `Set-Cookie` value for `name=value`: HttpOnly, SameSite=Strict, on /desk only, Secure
@@ -125,5 +131,9 @@ mod tests {
             time::Duration::seconds(3600)
         );
         assert_eq!(now - lifetimes.idle_since(now), time::Duration::seconds(60));
+        assert_eq!(
+            now - lifetimes.touch_before(now),
+            time::Duration::seconds(6)
+        );
     }
 }

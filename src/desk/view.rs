@@ -460,12 +460,20 @@ pub struct RecordView {
     pub signer: Option<String>,
 }
 
-/// A registry record in words.
+/// A registry record in words, with its data laid out for reading.
 pub fn record_view(record: &crate::registry::DocumentRecord, lang: Lang) -> RecordView {
     let data = serde_json::from_str::<serde_json::Value>(&record.data)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| record.data.clone());
+    RecordView {
+        data,
+        ..row_view(record, lang)
+    }
+}
+
+/// A registry record as a row of the list: everything but its data.
+pub fn row_view(record: &crate::registry::DocumentRecord, lang: Lang) -> RecordView {
     let signer = serde_json::from_str::<serde_json::Value>(&record.signer)
         .ok()
         .and_then(|v| {
@@ -484,7 +492,7 @@ pub fn record_view(record: &crate::registry::DocumentRecord, lang: Lang) -> Reco
         status_text: text(lang, &format!("record_{}", record.status), &[]),
         revoked_at: record.revoked_at.clone(),
         revocation_reason: record.revocation_reason.clone(),
-        data,
+        data: String::new(),
         signer,
     }
 }

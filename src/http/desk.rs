@@ -740,8 +740,7 @@ async fn registry(
             );
         }
     };
-    let records: Vec<view::RecordView> =
-        records.iter().map(|r| view::record_view(r, lang)).collect();
+    let records: Vec<view::RecordView> = records.iter().map(|r| view::row_view(r, lang)).collect();
     render(
         StatusCode::OK,
         "registry.html",

@@ -815,34 +815,47 @@ impl Registry {
     }
 
     /// The live session whose id hashes to `id_sha256`: not revoked, before its absolute expiry
-    /// and seen after `idle_since`; it is marked seen `now`. `None` for any other.
+    /// and seen after `idle_since`; `None` for any other. It is marked seen `now` when it was
+    /// last marked before `touch_before`: a page view is a read, and only one in a while a write
+    /// (each write waits for the disk).
     pub async fn live_session(
         &self,
         id_sha256: &str,
         now: time::UtcDateTime,
         idle_since: time::UtcDateTime,
+        touch_before: time::UtcDateTime,
     ) -> Result<Option<DeskSessionRecord>, RegistryError> {
         let now = registry_time(now);
         let row = sqlx::query(
-            "UPDATE desk_sessions SET last_seen_at = $2 \
+            "SELECT officer, scopes, csrf, last_seen_at FROM desk_sessions \
              WHERE id_sha256 = $1 AND revoked_at IS NULL AND expires_at > $2 \
-             AND last_seen_at > $3 \
-             RETURNING officer, scopes, csrf",
+             AND last_seen_at > $3",
         )
         .bind(id_sha256)
         .bind(&now)
         .bind(registry_time(idle_since))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            let scopes: String = row.try_get("scopes")?;
-            Ok(DeskSessionRecord {
-                officer: row.try_get("officer")?,
-                scopes: scopes.split_whitespace().map(str::to_string).collect(),
-                csrf: row.try_get("csrf")?,
-            })
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let last_seen: String = row.try_get("last_seen_at")?;
+        if last_seen < registry_time(touch_before) {
+            sqlx::query(
+                "UPDATE desk_sessions SET last_seen_at = $2 \
+                 WHERE id_sha256 = $1 AND last_seen_at < $2",
+            )
+            .bind(id_sha256)
+            .bind(&now)
+            .execute(&self.pool)
+            .await?;
+        }
+        let scopes: String = row.try_get("scopes")?;
+        Ok(Some(DeskSessionRecord {
+            officer: row.try_get("officer")?,
+            scopes: scopes.split_whitespace().map(str::to_string).collect(),
+            csrf: row.try_get("csrf")?,
+        }))
     }
 
     /// Ends a session (sign-out, or an administrator's revocation) and audits it.
