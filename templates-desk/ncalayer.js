@@ -55,69 +55,53 @@ async function ncalayerSign(url, dataBase64, keyUsageOids, digested) {
   throw new Error(answer.message || "NCALayer refused");
 }
 
-document.addEventListener("DOMContentLoaded", () => {
-  // Signing in: the AUTH key (clientAuth) signs the server's challenge.
-  for (const button of document.querySelectorAll("[data-ncalayer-sign-in]")) {
-    button.hidden = false;
-    button.addEventListener("click", async () => {
-      const status = document.getElementById("eds-status");
-      status.textContent = button.dataset.waiting;
-      try {
-        const cms = await ncalayerSign(
-          button.dataset.ncalayerUrl, button.dataset.challenge, ["1.3.6.1.5.5.7.3.2"], false);
-        button.form.elements.cms.value = cms;
-        button.form.submit();
-      } catch (error) {
-        status.textContent = button.dataset.failed + " " + error.message;
-      }
-    });
-  }
-});
-
-document.addEventListener("DOMContentLoaded", () => {
-  // Preparing a draft for the officer's own key: the key's certificate goes with the form (the
-  // draft shows the signer and must fit the certificate before its digest is signed).
-  for (const button of document.querySelectorAll("[data-ncalayer-prepare]")) {
+// Every button of `selector` that needs NCALayer: shown (the rest of the page works without
+// JavaScript), its progress and failure said in the page's status line, `act` doing its part.
+function ncalayerButtons(selector, act) {
+  for (const button of document.querySelectorAll(selector)) {
     button.hidden = false;
     button.addEventListener("click", async (event) => {
       if (button.dataset.ready === "1") {
-        return;
+        return; // the form goes on with what NCALayer gave
       }
       event.preventDefault();
       const status = document.getElementById("eds-status");
       status.textContent = button.dataset.waiting;
       try {
-        const url = button.dataset.ncalayerUrl;
-        const tokens = await ncalayer(url, {
-          module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens", args: [] });
-        const storage = (tokens.responseObject || [])[0] || "PKCS12";
-        const info = await ncalayer(url, {
-          module: "kz.gov.pki.knca.commonUtils", method: "getKeyInfo", args: [storage] });
-        if (info.code !== "200") {
-          throw new Error(info.message || "NCALayer refused");
-        }
-        button.form.elements._certificate.value = info.responseObject.certificate;
-        button.dataset.ready = "1";
-        button.form.requestSubmit(button);
+        await act(button, button.dataset.ncalayerUrl);
       } catch (error) {
         status.textContent = button.dataset.failed + " " + error.message;
       }
     });
   }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Signing in: the AUTH key (clientAuth) signs the server's challenge.
+  ncalayerButtons("[data-ncalayer-sign-in]", async (button, url) => {
+    const cms = await ncalayerSign(url, button.dataset.challenge, ["1.3.6.1.5.5.7.3.2"], false);
+    button.form.elements.cms.value = cms;
+    button.form.submit();
+  });
+  // Preparing a draft for the officer's own key: the key's certificate goes with the form (the
+  // draft shows the signer and must fit the certificate before its digest is signed).
+  ncalayerButtons("[data-ncalayer-prepare]", async (button, url) => {
+    const tokens = await ncalayer(url, {
+      module: "kz.gov.pki.knca.commonUtils", method: "getActiveTokens", args: [] });
+    const storage = (tokens.responseObject || [])[0] || "PKCS12";
+    const info = await ncalayer(url, {
+      module: "kz.gov.pki.knca.commonUtils", method: "getKeyInfo", args: [storage] });
+    if (info.code !== "200") {
+      throw new Error(info.message || "NCALayer refused");
+    }
+    button.form.elements._certificate.value = info.responseObject.certificate;
+    button.dataset.ready = "1";
+    button.form.requestSubmit(button);
+  });
   // Signing a draft: its digest (already computed: digested), with a signing key.
-  for (const button of document.querySelectorAll("[data-ncalayer-sign-draft]")) {
-    button.hidden = false;
-    button.addEventListener("click", async () => {
-      const status = document.getElementById("eds-status");
-      status.textContent = button.dataset.waiting;
-      try {
-        const cms = await ncalayerSign(
-          button.dataset.ncalayerUrl, button.dataset.digest, ["1.3.6.1.5.5.7.3.4"], true);
-        button.form.elements.cms.value = cms;
-        button.form.submit();
-      } catch (error) {
-        status.textContent = button.dataset.failed + " " + error.message;
-      }
-    });
-  }
+  ncalayerButtons("[data-ncalayer-sign-draft]", async (button, url) => {
+    const cms = await ncalayerSign(url, button.dataset.digest, ["1.3.6.1.5.5.7.3.4"], true);
+    button.form.elements.cms.value = cms;
+    button.form.submit();
+  });
 });

@@ -119,16 +119,36 @@ fn issue(base: &str, token: &str) -> Vec<u8> {
     let issued: serde_json::Value =
         serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
     let id = issued["id"].as_str().unwrap();
-    let mut pdf = agent()
-        .get(format!("{base}/v1/documents/{id}/pdf"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .call()
-        .unwrap();
-    pdf.body_mut()
+    body_of(
+        agent()
+            .get(format!("{base}/v1/documents/{id}/pdf"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap(),
+    )
+}
+
+/// A 200 answer's body (up to 50 MB).
+fn body_of(mut response: ureq::http::Response<ureq::Body>) -> Vec<u8> {
+    assert_eq!(response.status(), 200);
+    response
+        .body_mut()
         .with_config()
         .limit(50_000_000)
         .read_to_vec()
         .unwrap()
+}
+
+/// GET `url` with the browser's desk session cookie (a download the test reads itself).
+async fn with_session(client: &Client, url: &str) -> Vec<u8> {
+    let session = client.get_named_cookie("eucdoc_desk").await.unwrap();
+    body_of(
+        agent()
+            .get(url)
+            .header("Cookie", &format!("eucdoc_desk={}", session.value()))
+            .call()
+            .unwrap(),
+    )
 }
 
 /// Saves a screenshot of the page as docs/desk/NAME.png when asked to.
@@ -139,6 +159,12 @@ async fn screenshot(client: &Client, name: &str) {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
+}
+
+/// A page as the officer sees it: its screenshot (when asked for) and axe-core's check.
+async fn look(client: &Client, name: &str) {
+    screenshot(client, name).await;
+    assert_accessible(client, name).await;
 }
 
 /// axe-core's serious and critical violations on the page are none. axe-core is installed by
@@ -171,6 +197,28 @@ async fn assert_accessible(client: &Client, page: &str) {
 
 /// The text of the first element `css` selects, waiting for it to appear (a form's answer may
 /// take a moment).
+/// The attribute `name` of the first element `locator` finds.
+async fn attr_of(client: &Client, locator: Locator<'_>, name: &str) -> Option<String> {
+    client
+        .find(locator)
+        .await
+        .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
+        .attr(name)
+        .await
+        .unwrap()
+}
+
+/// Types `text` into the first element `css` selects.
+async fn type_into(client: &Client, css: &str, text: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client
         .wait()
@@ -185,13 +233,7 @@ async fn text_of(client: &Client, css: &str) -> String {
 
 async fn sign_in(client: &Client, base: &str, token: &str) {
     client.goto(&format!("{base}/desk/")).await.unwrap();
-    client
-        .find(Locator::Css("#token"))
-        .await
-        .unwrap()
-        .send_keys(token)
-        .await
-        .unwrap();
+    type_into(client, "#token", token).await;
     press(client, "#sign-in").await;
 }
 
@@ -223,8 +265,7 @@ async fn an_officer_signs_in_and_checks_documents() {
             .ends_with("/desk/sign-in")
     );
     assert_eq!(text_of(&client, "h1").await, "Жүйеге кіру");
-    screenshot(&client, "sign-in").await;
-    assert_accessible(&client, "sign-in").await;
+    look(&client, "sign-in").await;
     sign_in(&client, &base, "not-the-token").await;
     assert_eq!(text_of(&client, "#message").await, "Токен жарамсыз.");
 
@@ -238,17 +279,10 @@ async fn an_officer_signs_in_and_checks_documents() {
             .ends_with("/desk/")
     );
     assert_eq!(text_of(&client, "#officer").await, "development");
-    screenshot(&client, "check").await;
-    assert_accessible(&client, "check").await;
+    look(&client, "check").await;
 
     let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    client
-        .find(Locator::Css("#files"))
-        .await
-        .unwrap()
-        .send_keys(&paths.join("\n"))
-        .await
-        .unwrap();
+    type_into(&client, "#files", &paths.join("\n")).await;
     press(&client, "#check").await;
     text_of(&client, ".file-summary").await;
     let summaries = client
@@ -283,8 +317,7 @@ async fn an_officer_signs_in_and_checks_documents() {
     );
     let signer = text_of(&client, ".signer").await;
     assert!(signer.contains("ЖҰМАБЕКОВ"), "{signer}");
-    screenshot(&client, "report").await;
-    assert_accessible(&client, "report").await;
+    look(&client, "report").await;
     report_pdf_verifies(&client, dir.path(), &issued).await;
 
     // Russian, remembered across pages.
@@ -294,18 +327,12 @@ async fn an_officer_signs_in_and_checks_documents() {
         "Проверка подписанного документа"
     );
     assert_eq!(
-        client
-            .find(Locator::Css("html"))
+        attr_of(&client, Locator::Css("html"), "lang")
             .await
-            .unwrap()
-            .attr("lang")
-            .await
-            .unwrap()
             .as_deref(),
         Some("ru")
     );
-    screenshot(&client, "check-ru").await;
-    assert_accessible(&client, "check-ru").await;
+    look(&client, "check-ru").await;
 
     press(&client, ".who button").await;
     assert_eq!(text_of(&client, "h1").await, "Вход");
@@ -461,8 +488,7 @@ async fn an_officer_searches_opens_and_revokes() {
         .await
         .unwrap();
     assert_eq!(rows.len(), 2);
-    screenshot(&client, "registry").await;
-    assert_accessible(&client, "registry").await;
+    look(&client, "registry").await;
     client
         .goto(&format!("{base}/desk/registry?from=yesterday"))
         .await
@@ -497,22 +523,9 @@ async fn an_officer_searches_opens_and_revokes() {
         .await
         .unwrap();
     assert!(width.as_u64().unwrap_or(0) > 500, "preview width {width}");
-    screenshot(&client, "document").await;
-    assert_accessible(&client, "document").await;
-    let session = client.get_named_cookie("eucdoc_desk").await.unwrap();
+    look(&client, "document").await;
     let url = client.current_url().await.unwrap();
-    let mut pdf = agent()
-        .get(format!("{url}/pdf"))
-        .header("Cookie", &format!("eucdoc_desk={}", session.value()))
-        .call()
-        .unwrap();
-    assert_eq!(pdf.status(), 200);
-    let bytes = pdf
-        .body_mut()
-        .with_config()
-        .limit(50_000_000)
-        .read_to_vec()
-        .unwrap();
+    let bytes = with_session(&client, &format!("{url}/pdf")).await;
     assert_eq!(bytes, first, "the archived PDF, byte for byte");
 
     // Revoke: a blank reason is named next to its field; then a real one.
@@ -521,13 +534,7 @@ async fn an_officer_searches_opens_and_revokes() {
     press(&client, "#revoke").await;
     let error = text_of(&client, "#reason-error").await;
     assert!(error.contains("reason"), "{error}");
-    client
-        .find(Locator::Css("#reason"))
-        .await
-        .unwrap()
-        .send_keys("issued to the wrong applicant")
-        .await
-        .unwrap();
+    type_into(&client, "#reason", "issued to the wrong applicant").await;
     press(&client, "#revoke").await;
     assert_eq!(text_of(&client, "#status").await, "кері қайтарылған");
     assert_eq!(
@@ -637,8 +644,7 @@ async fn an_officer_issues_a_certificate_through_the_form() {
         .goto(&format!("{base}/desk/issue/end_user_certificate"))
         .await
         .unwrap();
-    screenshot(&client, "issue").await;
-    assert_accessible(&client, "issue").await;
+    look(&client, "issue").await;
 
     let example: serde_json::Value =
         serde_json::from_slice(&common::example("end-user-certificate.json")).unwrap();
@@ -683,18 +689,16 @@ async fn an_officer_issues_a_certificate_through_the_form() {
     let error = text_of(&client, "[id='e-importer.bin_iin']").await;
     assert!(!error.is_empty());
     assert_eq!(
-        client
-            .find(Locator::XPath("//*[@id='f-importer.bin_iin']"))
-            .await
-            .unwrap()
-            .attr("aria-invalid")
-            .await
-            .unwrap()
-            .as_deref(),
+        attr_of(
+            &client,
+            Locator::XPath("//*[@id='f-importer.bin_iin']"),
+            "aria-invalid"
+        )
+        .await
+        .as_deref(),
         Some("true")
     );
-    screenshot(&client, "issue-error").await;
-    assert_accessible(&client, "issue-error").await;
+    look(&client, "issue-error").await;
     let bin = client
         .find(Locator::XPath("//*[@id='f-importer.bin_iin']"))
         .await
@@ -736,19 +740,14 @@ async fn an_officer_issues_a_certificate_through_the_form() {
         &mut form,
     );
     let body = serde_urlencoded::to_string(&form).unwrap();
-    let mut preview = agent()
-        .post(format!("{base}/desk/issue/refusal"))
-        .header("Cookie", &format!("eucdoc_desk={}", session.value()))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .send(body.as_str())
-        .unwrap();
-    assert_eq!(preview.status(), 200);
-    let pdf = preview
-        .body_mut()
-        .with_config()
-        .limit(50_000_000)
-        .read_to_vec()
-        .unwrap();
+    let pdf = body_of(
+        agent()
+            .post(format!("{base}/desk/issue/refusal"))
+            .header("Cookie", &format!("eucdoc_desk={}", session.value()))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(body.as_str())
+            .unwrap(),
+    );
     assert!(pdf.starts_with(b"%PDF-"));
     let text = common::pdf_text(&common::write_temp(dir.path(), "preview.pdf", &pdf), None);
     assert!(text.contains("PREVIEW"), "{text}");
@@ -867,26 +866,14 @@ async fn an_officer_signs_a_draft_with_their_own_key_through_ncalayer() {
     // The draft: its number taken, its preview, the button that asks NCALayer.
     let heading = text_of(&client, "h1").await;
     assert!(heading.contains("KZ-EUC-"), "{heading}");
-    screenshot(&client, "draft").await;
-    assert_accessible(&client, "draft").await;
+    look(&client, "draft").await;
     press(&client, "#sign-draft").await;
     assert_eq!(text_of(&client, "#message").await, "Құжат берілді.");
     assert_eq!(text_of(&client, "#status").await, "берілген");
     // The issued PDF carries the officer's own signature, which the verifier accepts.
-    let session = client.get_named_cookie("eucdoc_desk").await.unwrap();
     let url = client.current_url().await.unwrap();
-    let mut pdf = agent()
-        .get(format!("{}/pdf", url.as_str().split('?').next().unwrap()))
-        .header("Cookie", &format!("eucdoc_desk={}", session.value()))
-        .call()
-        .unwrap();
-    assert_eq!(pdf.status(), 200);
-    let bytes = pdf
-        .body_mut()
-        .with_config()
-        .limit(50_000_000)
-        .read_to_vec()
-        .unwrap();
+    let page = url.as_str().split('?').next().unwrap();
+    let bytes = with_session(&client, &format!("{page}/pdf")).await;
     let path = common::write_temp(dir.path(), "issued.pdf", &bytes);
     let out = common::run(
         env!("CARGO_BIN_EXE_eucdoc"),
@@ -952,20 +939,8 @@ async fn a_gost_cms_of_the_nca_test_key_is_checked_at_its_time() {
     sign_in(&client, &base, &token).await;
     for (at, expect_green) in [("yesterday", false), ("2022-12-01T12:30:00Z", true)] {
         client.goto(&format!("{base}/desk/")).await.unwrap();
-        client
-            .find(Locator::Css("#files"))
-            .await
-            .unwrap()
-            .send_keys(&paths.join("\n"))
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("#at"))
-            .await
-            .unwrap()
-            .send_keys(at)
-            .await
-            .unwrap();
+        type_into(&client, "#files", &paths.join("\n")).await;
+        type_into(&client, "#at", at).await;
         press(&client, "#check").await;
         if !expect_green {
             assert_eq!(text_of(&client, "#at-error").await, "RFC 3339 уақыты емес.");

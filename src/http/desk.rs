@@ -429,28 +429,33 @@ struct CsrfForm {
     csrf: String,
 }
 
+impl Posted for CsrfForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
     form: Result<axum::Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let lang = lang_of(&headers);
-    let Some((id, record)) = session_of(&state, &headers).await else {
-        return to_sign_in(None);
+    let (id, record, _) = match posted(&state, &headers, None, "/desk/", form).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let Ok(axum::Form(form)) = form else {
-        return forbidden(&state, lang);
-    };
-    if !session::csrf_matches(&record.csrf, &form.csrf) {
-        return forbidden(&state, lang);
-    }
     if let Err(error) = state.service.desk_sign_out(&id, &record.officer).await {
         tracing::error!(%error, "desk sign-out failed");
     }
     let mut response = to_sign_in(None);
     set_cookie(
         &mut response,
-        &session::cookie(SESSION_COOKIE, "", 0, false),
+        &session::cookie(
+            SESSION_COOKIE,
+            "",
+            0,
+            state.service.config().desk.secure_cookies,
+        ),
     );
     response
 }
@@ -629,13 +634,23 @@ async fn officer_with(
     scope: Scope,
     back: &str,
 ) -> Result<(String, DeskSessionRecord), Response> {
+    officer(state, headers, Some(scope), back).await
+}
+
+/// The signed-in officer, with `scope` when one is named.
+async fn officer(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Option<Scope>,
+    back: &str,
+) -> Result<(String, DeskSessionRecord), Response> {
     let lang = lang_of(headers);
     let Some((id, record)) = session_of(state, headers).await else {
         return Err(to_sign_in(
             cookie_of(headers, SESSION_COOKIE).map(|_| "expired"),
         ));
     };
-    if !has_scope(&record, scope) {
+    if scope.is_some_and(|scope| !has_scope(&record, scope)) {
         let page = Page {
             lang,
             back,
@@ -650,6 +665,30 @@ async fn officer_with(
         ));
     }
     Ok((id, record))
+}
+
+/// What a desk form carries besides its fields: the session's CSRF token.
+trait Posted {
+    fn csrf(&self) -> &str;
+}
+
+/// A form posted by the signed-in officer (with `scope` when named): the session id, the
+/// session and the form; or the answer instead (to sign-in, or 403 for a missing scope, a
+/// malformed form or a CSRF token that is not the session's).
+async fn posted<F: Posted>(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Option<Scope>,
+    back: &str,
+    form: Result<axum::Form<F>, axum::extract::rejection::FormRejection>,
+) -> Result<(String, DeskSessionRecord, F), Response> {
+    let (id, session) = officer(state, headers, scope, back).await?;
+    match form {
+        Ok(axum::Form(form)) if session::csrf_matches(&session.csrf, form.csrf()) => {
+            Ok((id, session, form))
+        }
+        _ => Err(forbidden(state, lang_of(headers))),
+    }
 }
 
 /// A page that only says something: `heading` and `text` are text keys.
@@ -902,6 +941,12 @@ struct RevokeForm {
     reason: String,
 }
 
+impl Posted for RevokeForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// Revokes a document with a reason (admin scope), then shows it.
 async fn revoke(
     State(state): State<AppState>,
@@ -909,18 +954,11 @@ async fn revoke(
     axum::extract::Path(id): axum::extract::Path<String>,
     form: Result<axum::Form<RevokeForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let lang = lang_of(&headers);
     let back = format!("/desk/documents/{id}");
-    let (_, session) = match officer_with(&state, &headers, Scope::Admin, &back).await {
+    let (_, session, form) = match posted(&state, &headers, Some(Scope::Admin), &back, form).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let Ok(axum::Form(form)) = form else {
-        return forbidden(&state, lang);
-    };
-    if !session::csrf_matches(&session.csrf, &form.csrf) {
-        return forbidden(&state, lang);
-    }
     match state
         .service
         .revoke(&id, &form.reason, &session.officer)
@@ -1221,6 +1259,12 @@ struct DraftSignatureForm {
     cms: String,
 }
 
+impl Posted for DraftSignatureForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// The CMS NCALayer made over the draft's digest: checked, embedded, the document issued.
 async fn sign_draft(
     State(state): State<AppState>,
@@ -1230,16 +1274,10 @@ async fn sign_draft(
 ) -> Response {
     let lang = lang_of(&headers);
     let back = format!("/desk/drafts/{id}");
-    let (_, session) = match officer_with(&state, &headers, Scope::Issue, &back).await {
+    let (_, session, form) = match posted(&state, &headers, Some(Scope::Issue), &back, form).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let Ok(axum::Form(form)) = form else {
-        return forbidden(&state, lang);
-    };
-    if !session::csrf_matches(&session.csrf, &form.csrf) {
-        return forbidden(&state, lang);
-    }
     let body = serde_json::to_vec(&serde_json::json!({ "cms": form.cms })).unwrap_or_default();
     match state.service.sign_draft(&id, &body, &session.officer).await {
         Ok(record) => see_other(&format!("/desk/documents/{}?done=issued", record.id)),
