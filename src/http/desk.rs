@@ -309,19 +309,35 @@ struct SignInForm {
     token: String,
 }
 
+impl Posted for SignInForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// A sign-in form (no session yet): its CSRF token must be the one its cookie holds.
+fn sign_in_posted<F: Posted>(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: Result<axum::Form<F>, axum::extract::rejection::FormRejection>,
+) -> Result<F, Response> {
+    let expected = cookie_of(headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
+    match form {
+        Ok(axum::Form(form)) if session::csrf_matches(expected, form.csrf()) => Ok(form),
+        _ => Err(forbidden(state, lang_of(headers))),
+    }
+}
+
 async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
     form: Result<axum::Form<SignInForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let lang = lang_of(&headers);
-    let Ok(axum::Form(form)) = form else {
-        return forbidden(&state, lang);
+    let form = match sign_in_posted(&state, &headers, form) {
+        Ok(form) => form,
+        Err(answer) => return answer,
     };
-    let expected = cookie_of(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
-    if !session::csrf_matches(expected, &form.csrf) {
-        return forbidden(&state, lang);
-    }
     let Some(entry) = state.tokens.find(form.token.trim()) else {
         return sign_in_form(
             &state,
@@ -345,6 +361,12 @@ struct EdsForm {
     cms: String,
 }
 
+impl Posted for EdsForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// Signing in with an EDS: NCALayer's CMS over this browser's challenge, by an AUTH key of a
 /// configured officer, checked by the verifier (chain, revocation, clientAuth).
 async fn sign_in_eds(
@@ -353,16 +375,13 @@ async fn sign_in_eds(
     form: Result<axum::Form<EdsForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let lang = lang_of(&headers);
-    let Ok(axum::Form(form)) = form else {
-        return forbidden(&state, lang);
+    let form = match sign_in_posted(&state, &headers, form) {
+        Ok(form) => form,
+        Err(answer) => return answer,
     };
-    let expected = cookie_of(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
-    if !session::csrf_matches(expected, &form.csrf) {
-        return forbidden(&state, lang);
-    }
     let signed_in = state
         .service
-        .desk_sign_in_eds(form.cms.into_bytes(), challenge(expected))
+        .desk_sign_in_eds(form.cms.into_bytes(), challenge(&form.csrf))
         .await
         .map(|(id, _, _)| id);
     session_started(&state, lang, signed_in)
