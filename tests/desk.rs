@@ -237,6 +237,49 @@ async fn sign_in(client: &Client, base: &str, token: &str) {
     press(client, "#sign-in").await;
 }
 
+/// Signs in without a mouse: Tab until the token field has the focus (the skip link and the
+/// language switch come first), type the token, press Enter.
+async fn sign_in_by_keyboard(client: &Client, base: &str, token: &str) {
+    use fantoccini::key::Key;
+    client.goto(&format!("{base}/desk/sign-in")).await.unwrap();
+    let mut tabs = 0;
+    loop {
+        let focused = client.active_element().await.unwrap();
+        if focused.attr("id").await.unwrap().as_deref() == Some("token") {
+            break;
+        }
+        tabs += 1;
+        assert!(tabs <= 10, "the token field is not reachable by Tab");
+        focused
+            .send_keys(&char::from(Key::Tab).to_string())
+            .await
+            .unwrap();
+    }
+    let field = client.active_element().await.unwrap();
+    field.send_keys(token).await.unwrap();
+    client
+        .execute("window.eucdocOldPage = true;", vec![])
+        .await
+        .unwrap();
+    field
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while client
+        .execute("return window.eucdocOldPage === true;", vec![])
+        .await
+        .unwrap_or(serde_json::Value::Bool(true))
+        == serde_json::Value::Bool(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "Enter led nowhere"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Sign in (a wrong token first), check an issued PDF (green) and a tampered copy (red, its
 /// reason shown) in one go, switch to Russian, sign out.
 #[tokio::test(flavor = "multi_thread")]
@@ -269,7 +312,8 @@ async fn an_officer_signs_in_and_checks_documents() {
     sign_in(&client, &base, "not-the-token").await;
     assert_eq!(text_of(&client, "#message").await, "Токен жарамсыз.");
 
-    sign_in(&client, &base, &token).await;
+    // By keyboard alone: Tab to the token field, type, Enter.
+    sign_in_by_keyboard(&client, &base, &token).await;
     assert!(
         client
             .current_url()
@@ -319,6 +363,20 @@ async fn an_officer_signs_in_and_checks_documents() {
     assert!(signer.contains("ЖҰМАБЕКОВ"), "{signer}");
     look(&client, "report").await;
     report_pdf_verifies(&client, dir.path(), &issued).await;
+    // Printed, the report is the verdicts without the page's navigation and buttons.
+    let printed = client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    let printed = common::pdf_text(
+        &common::write_temp(dir.path(), "printed.pdf", &printed),
+        None,
+    );
+    assert!(printed.contains("1 қолтаңбаның 1 жарамды"), "{printed}");
+    assert!(printed.contains("ЖҰМАБЕКОВ"), "{printed}");
+    for absent in ["Шығу", "Тізілім", "Есепті жүктеу", "Русский"] {
+        assert!(!printed.contains(absent), "{absent} printed: {printed}");
+    }
 
     // Russian, remembered across pages.
     press(&client, "a[hreflang=ru]").await;
