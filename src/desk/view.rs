@@ -351,6 +351,84 @@ pub fn file_view(name: String, result: Result<Report, String>, lang: Lang) -> Fi
     }
 }
 
+
+/// A registry row, as the desk lists it.
+#[derive(Debug, Serialize)]
+pub struct RecordView {
+    /// Opaque id (for links).
+    pub id: String,
+    /// Registry number.
+    pub number: String,
+    /// The form's legal name in the language.
+    pub form: String,
+    /// When issued.
+    pub issued_at: String,
+    /// The applicant's BIN/IIN.
+    pub applicant: String,
+    /// issued, revoked, draft or voided.
+    pub status: String,
+    /// The status in words.
+    pub status_text: String,
+    /// When revoked.
+    pub revoked_at: Option<String>,
+    /// Why revoked.
+    pub revocation_reason: Option<String>,
+    /// The input data, pretty JSON.
+    pub data: String,
+    /// Who signed (name), when the registry has it.
+    pub signer: Option<String>,
+}
+
+/// A registry record in words, with its data laid out for reading.
+pub fn record_view(record: &crate::registry::DocumentRecord, lang: Lang) -> RecordView {
+    let data = serde_json::from_str::<serde_json::Value>(&record.data)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| record.data.clone());
+    RecordView {
+        data,
+        ..row_view(record, lang)
+    }
+}
+
+/// A registry record as a row of the list: everything but its data.
+pub fn row_view(record: &crate::registry::DocumentRecord, lang: Lang) -> RecordView {
+    let signer = serde_json::from_str::<serde_json::Value>(&record.signer)
+        .ok()
+        .and_then(|v| {
+            v.get("full_name")
+                .or_else(|| v.get("name"))
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+        });
+    RecordView {
+        id: record.id.clone(),
+        number: record.number.clone(),
+        form: text(lang, &format!("form_{}", record.form), &[]),
+        issued_at: record.issued_at.clone(),
+        applicant: record.applicant_bin.clone(),
+        status: record.status.clone(),
+        status_text: text(lang, &format!("record_{}", record.status), &[]),
+        revoked_at: record.revoked_at.clone(),
+        revocation_reason: record.revocation_reason.clone(),
+        data: String::new(),
+        signer,
+    }
+}
+
+/// One line of a document's audit trail.
+#[derive(Debug, Serialize)]
+pub struct AuditLine {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// Details.
+    pub detail: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,81 +509,4 @@ mod tests {
         assert_eq!(view.badge, "red");
         assert!(view.error.unwrap().contains("no %PDF- header"));
     }
-}
-
-/// A registry row, as the desk lists it.
-#[derive(Debug, Serialize)]
-pub struct RecordView {
-    /// Opaque id (for links).
-    pub id: String,
-    /// Registry number.
-    pub number: String,
-    /// The form's legal name in the language.
-    pub form: String,
-    /// When issued.
-    pub issued_at: String,
-    /// The applicant's BIN/IIN.
-    pub applicant: String,
-    /// issued, revoked, draft or voided.
-    pub status: String,
-    /// The status in words.
-    pub status_text: String,
-    /// When revoked.
-    pub revoked_at: Option<String>,
-    /// Why revoked.
-    pub revocation_reason: Option<String>,
-    /// The input data, pretty JSON.
-    pub data: String,
-    /// Who signed (name), when the registry has it.
-    pub signer: Option<String>,
-}
-
-/// A registry record in words, with its data laid out for reading.
-pub fn record_view(record: &crate::registry::DocumentRecord, lang: Lang) -> RecordView {
-    let data = serde_json::from_str::<serde_json::Value>(&record.data)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| record.data.clone());
-    RecordView {
-        data,
-        ..row_view(record, lang)
-    }
-}
-
-/// A registry record as a row of the list: everything but its data.
-pub fn row_view(record: &crate::registry::DocumentRecord, lang: Lang) -> RecordView {
-    let signer = serde_json::from_str::<serde_json::Value>(&record.signer)
-        .ok()
-        .and_then(|v| {
-            v.get("full_name")
-                .or_else(|| v.get("name"))
-                .and_then(|n| n.as_str())
-                .map(str::to_string)
-        });
-    RecordView {
-        id: record.id.clone(),
-        number: record.number.clone(),
-        form: text(lang, &format!("form_{}", record.form), &[]),
-        issued_at: record.issued_at.clone(),
-        applicant: record.applicant_bin.clone(),
-        status: record.status.clone(),
-        status_text: text(lang, &format!("record_{}", record.status), &[]),
-        revoked_at: record.revoked_at.clone(),
-        revocation_reason: record.revocation_reason.clone(),
-        data: String::new(),
-        signer,
-    }
-}
-
-/// One line of a document's audit trail.
-#[derive(Debug, Serialize)]
-pub struct AuditLine {
-    /// When.
-    pub at: String,
-    /// Who.
-    pub actor: String,
-    /// What.
-    pub action: String,
-    /// Details.
-    pub detail: String,
 }
