@@ -351,7 +351,6 @@ pub fn file_view(name: String, result: Result<Report, String>, lang: Lang) -> Fi
     }
 }
 
-
 /// A registry row, as the desk lists it.
 #[derive(Debug, Serialize)]
 pub struct RecordView {
