@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,11 +20,17 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A child process killed on drop.
+/// A child process killed on drop, with its whole process group when it leads one (chromedriver:
+/// the Chromium it starts would outlive it after a failed test that never closed its session).
 struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -79,6 +86,7 @@ async fn browser(profile: &Path) -> (Running, Client) {
     let driver = Running(
         Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
