@@ -254,14 +254,15 @@ impl Service {
         self.development
     }
 
-    /// Signs an officer in to the desk: a new session (its id for the cookie, and its CSRF
-    /// token), recorded in the registry by hash, audited with `how`.
+    /// Signs an officer in to the desk: a new session, recorded in the registry by hash (with
+    /// its CSRF token, which each page reads from there), audited with `how`; its id, for the
+    /// cookie.
     pub async fn desk_sign_in(
         &self,
         officer: &str,
         scopes: &[String],
         how: &str,
-    ) -> Result<(String, String), ServiceError> {
+    ) -> Result<String, ServiceError> {
         use crate::desk::session;
         let (id, csrf) = (session::new_secret(), session::new_secret());
         let now = time::UtcDateTime::now();
@@ -276,17 +277,18 @@ impl Service {
                 how,
             })
             .await?;
-        Ok((id, csrf))
+        Ok(id)
     }
 
     /// Signs an officer in with an EDS: `cms` (DER, PEM or base64, as NCALayer returns it)
     /// must sign exactly `challenge` with an AUTH key whose certificate passes the verifier
-    /// (chain to a trust anchor, revocation) and names the IIN of a configured officer.
+    /// (chain to a trust anchor, revocation) and names the IIN of a configured officer. The new
+    /// session's id, as [`Service::desk_sign_in`].
     pub async fn desk_sign_in_eds(
         &self,
         cms: Vec<u8>,
         challenge: Vec<u8>,
-    ) -> Result<(String, String, String), ServiceError> {
+    ) -> Result<String, ServiceError> {
         let _admitted = self.admit()?;
         let options = VerifyOptions {
             purpose: verify::Purpose::Authentication,
@@ -331,14 +333,12 @@ impl Service {
             .as_ref()
             .map(|s| s.serial.clone())
             .unwrap_or_default();
-        let (id, csrf) = self
-            .desk_sign_in(
-                &officer.name,
-                &scopes,
-                &format!("EDS, certificate {serial}"),
-            )
-            .await?;
-        Ok((id, csrf, officer.name.clone()))
+        self.desk_sign_in(
+            &officer.name,
+            &scopes,
+            &format!("EDS, certificate {serial}"),
+        )
+        .await
     }
 
     /// The live desk session a cookie's id names, marked seen; `None` when it is unknown, idle
@@ -433,12 +433,7 @@ impl Service {
         if let Some(issued) = self.replay(idempotency.as_ref()).await? {
             return Ok((issued, IssueTimings::default()));
         }
-        if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-            return Err(ServiceError::Malformed(format!(
-                "the body is not JSON: {error}"
-            )));
-        }
-        let input = model::parse(body).map_err(|errors| ServiceError::Invalid(errors.0))?;
+        let input = parse_input(body)?;
         let _admitted = self.admit()?;
         let form = input.document().form();
         let year = issue_year(&input);
@@ -483,12 +478,7 @@ impl Service {
     /// The unsigned PDF the input would give, for checking before issuing: numbered
     /// "PREVIEW" and marked as a test document, so it can never pass for an issued one.
     pub async fn preview(&self, body: &[u8]) -> Result<Vec<u8>, ServiceError> {
-        if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-            return Err(ServiceError::Malformed(format!(
-                "the body is not JSON: {error}"
-            )));
-        }
-        let input = model::parse(body).map_err(|errors| ServiceError::Invalid(errors.0))?;
+        let input = parse_input(body)?;
         let _admitted = self.admit()?;
         let renderer = self.renderer.clone();
         self.run_bounded(move || {
@@ -1170,6 +1160,16 @@ impl Service {
         }
         Ok(voided)
     }
+}
+
+/// A form's input JSON, validated: not JSON at all is `Malformed`, invalid fields `Invalid`.
+fn parse_input(body: &[u8]) -> Result<model::Input, ServiceError> {
+    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        return Err(ServiceError::Malformed(format!(
+            "the body is not JSON: {error}"
+        )));
+    }
+    model::parse(body).map_err(|errors| ServiceError::Invalid(errors.0))
 }
 
 fn is_date_or_time(value: &str) -> bool {

@@ -10,15 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::ncalayer::NcaLayer;
 use fantoccini::{Client, ClientBuilder, Locator};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A child process killed on drop, with its whole process group when it leads one (chromedriver:
 /// the Chromium it starts would outlive it after a failed test that never closed its session).
@@ -58,7 +51,7 @@ fn wait_for(url: &str) {
 
 /// `eucdoc serve` on its own data folder with `env`; its base URL and development token.
 fn serve(data: &Path, env: &[(&str, &str)]) -> (Running, String, String) {
-    let port = free_port();
+    let port = common::free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
     command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -82,7 +75,7 @@ fn serve(data: &Path, env: &[(&str, &str)]) -> (Running, String, String) {
 
 /// chromedriver on a free port, and a headless Chromium session through it.
 async fn browser(profile: &Path) -> (Running, Client) {
-    let port = free_port();
+    let port = common::free_port();
     let driver = Running(
         Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
@@ -820,36 +813,6 @@ async fn an_officer_issues_a_certificate_through_the_form() {
     client.close().await.unwrap();
 }
 
-/// The NCALayer double (tests/support/ncalayer_double.py) holding `p12`: its ws:// URL.
-fn ncalayer_double(dir: &Path, p12: &Path, password: &str) -> (Running, String) {
-    let python = std::env::var("EUCDOC_PYHANKO")
-        .expect("EUCDOC_PYHANKO must name the venv python (scripts/test.sh sets it)");
-    let port_file = dir.join("ncalayer.port");
-    let child = Running(
-        Command::new(python)
-            .arg(common::root().join("tests/support/ncalayer_double.py"))
-            .arg(p12)
-            .arg("NCALAYER_DOUBLE_PASSWORD")
-            .arg(&port_file)
-            .arg("300")
-            .env("NCALAYER_DOUBLE_PASSWORD", password)
-            .spawn()
-            .unwrap(),
-    );
-    let started = Instant::now();
-    let port = loop {
-        if let Ok(port) = std::fs::read_to_string(&port_file) {
-            break port.trim().to_string();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no NCALayer double"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (child, format!("ws://127.0.0.1:{port}/"))
-}
-
 /// Signing in the Kazakh way: the officer's AUTH key signs the page's challenge through
 /// NCALayer (the double), the verifier checks it, and the IIN it names is a configured officer;
 /// a SIGN key, or an IIN that is no officer's, is refused and the page says why.
@@ -867,7 +830,8 @@ async fn an_officer_signs_in_with_an_eds_through_ncalayer() {
     drop(serve(&data, &[]));
     let pki = data.join("dev-pki");
     for (p12, officer) in [("auth-only.p12", true), ("officer.p12", false)] {
-        let (_double, url) = ncalayer_double(dir.path(), &pki.join(p12), "eucdoc-dev");
+        let double = NcaLayer::start(&pki.join(p12), "eucdoc-dev");
+        let url = double.url().to_string();
         let (_server, base, _) = serve(
             &data,
             &[
@@ -896,7 +860,6 @@ async fn an_officer_signs_in_with_an_eds_through_ncalayer() {
             assert!(message.contains("clientAuth"), "{message}");
         }
         client.close().await.unwrap();
-        std::fs::remove_file(dir.path().join("ncalayer.port")).unwrap();
     }
 }
 
@@ -908,8 +871,8 @@ async fn an_officer_signs_a_draft_with_their_own_key_through_ncalayer() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     drop(serve(&data, &[]));
-    let (_double, url) =
-        ncalayer_double(dir.path(), &data.join("dev-pki/officer.p12"), "eucdoc-dev");
+    let double = NcaLayer::start(&data.join("dev-pki/officer.p12"), "eucdoc-dev");
+    let url = double.url().to_string();
     let (_server, base, token) = serve(&data, &[("EUCDOC_DESK_NCALAYER_URL", &url)]);
     let (_driver, client) = browser(&dir.path().join("profile")).await;
     sign_in(&client, &base, &token).await;

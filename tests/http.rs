@@ -40,14 +40,6 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -76,7 +68,7 @@ fn start_at(
     fake_time: Option<&str>,
     env: &[(&str, &str)],
 ) -> Server {
-    let port = free_port();
+    let port = common::free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
     if let Some(at) = fake_time {
         common::fake_clock(&mut command, at);
@@ -993,7 +985,11 @@ fn serve_signs_with_a_gost_key_store() {
     drop(server);
     // Today the key store's certificate has expired: the server does not start, and says why.
     let out = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{}", common::free_port()),
+        ])
         .env("EUCDOC_DATA_DIR", data.path().join("data2"))
         .env("EUCDOC_CONFIG", &config)
         .env("EUCDOC_TEST_GOST_PASSWORD", "Aa123456")

@@ -36,6 +36,14 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// What is verified (a PDF or a CMS) and the detached data it signs, when there is one.
+    pub fn into_parts(self) -> (Upload, Option<Upload>) {
+        match self {
+            Subject::Document(file) | Subject::Unpaired(file) => (file, None),
+            Subject::Detached { signature, data } => (signature, Some(data)),
+        }
+    }
+
     /// The name shown for it.
     pub fn name(&self) -> String {
         match self {
@@ -299,8 +307,14 @@ fn base64(text: String) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
 }
 
-/// The view of one checked file: its report, or why there is none.
-pub fn file_view(name: String, result: Result<Report, String>, lang: Lang) -> FileView {
+/// The view of one checked file (`sha256`: of the file verified): its report, or why there is
+/// none.
+pub fn file_view(
+    name: String,
+    sha256: String,
+    result: Result<Report, String>,
+    lang: Lang,
+) -> FileView {
     match result {
         Ok(report) => {
             let valid = report
@@ -320,7 +334,7 @@ pub fn file_view(name: String, result: Result<Report, String>, lang: Lang) -> Fi
             };
             FileView {
                 name,
-                sha256: String::new(),
+                sha256,
                 error: None,
                 summary,
                 badge: if total == 0 {
@@ -340,7 +354,7 @@ pub fn file_view(name: String, result: Result<Report, String>, lang: Lang) -> Fi
         }
         Err(error) => FileView {
             name,
-            sha256: String::new(),
+            sha256,
             error: Some(format!("{}: {error}", text(lang, "unreadable", &[]))),
             summary: String::new(),
             badge: "red",
@@ -504,7 +518,12 @@ mod tests {
 
     #[test]
     fn an_unreadable_file_is_red_with_its_reason() {
-        let view = file_view("x".into(), Err("no %PDF- header".into()), Lang::Ru);
+        let view = file_view(
+            "x".into(),
+            String::new(),
+            Err("no %PDF- header".into()),
+            Lang::Ru,
+        );
         assert_eq!(view.badge, "red");
         assert!(view.error.unwrap().contains("no %PDF- header"));
     }

@@ -309,12 +309,6 @@ struct SignInForm {
     token: String,
 }
 
-impl Posted for SignInForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 /// A sign-in form (no session yet): its CSRF token must be the one its cookie holds.
 fn sign_in_posted<F: Posted>(
     state: &AppState,
@@ -350,8 +344,7 @@ async fn sign_in(
     let signed_in = state
         .service
         .desk_sign_in(&entry.name, &scopes, "token")
-        .await
-        .map(|(id, _)| id);
+        .await;
     session_started(&state, lang, signed_in)
 }
 
@@ -359,12 +352,6 @@ async fn sign_in(
 struct EdsForm {
     csrf: String,
     cms: String,
-}
-
-impl Posted for EdsForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// Signing in with an EDS: NCALayer's CMS over this browser's challenge, by an AUTH key of a
@@ -382,8 +369,7 @@ async fn sign_in_eds(
     let signed_in = state
         .service
         .desk_sign_in_eds(form.cms.into_bytes(), challenge(&form.csrf))
-        .await
-        .map(|(id, _, _)| id);
+        .await;
     session_started(&state, lang, signed_in)
 }
 
@@ -446,12 +432,6 @@ fn forbidden(state: &AppState, lang: Lang) -> Response {
 #[derive(Deserialize)]
 struct CsrfForm {
     csrf: String,
-}
-
-impl Posted for CsrfForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 async fn sign_out(
@@ -520,53 +500,40 @@ async fn check(
     // was valid, checked as of then).
     let at = match at_text.trim() {
         "" => None,
-        text => {
-            match time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            {
-                Ok(at) => Some(at.to_utc()),
-                Err(_) => {
-                    return render(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "check.html",
-                        &page,
-                        minijinja::context! {
-                            message => None::<String>,
-                            at => text,
-                            at_error => texts::text(lang, "at_invalid", &[]),
-                        },
-                    );
-                }
+        text => match super::parse_time(text) {
+            Ok(at) => Some(at),
+            Err(_) => {
+                return render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "check.html",
+                    &page,
+                    minijinja::context! {
+                        message => None::<String>,
+                        at => text,
+                        at_error => texts::text(lang, "at_invalid", &[]),
+                    },
+                );
             }
-        }
+        },
     };
     let mut views = Vec::new();
     for subject in view::pair(files) {
         let name = subject.name();
-        let sha256 = match &subject {
-            view::Subject::Document(file) | view::Subject::Unpaired(file) => &file.bytes,
-            view::Subject::Detached { signature, .. } => &signature.bytes,
-        };
-        let sha256 = hex::encode(openssl::sha::sha256(sha256));
-        let result = match subject {
-            view::Subject::Document(file) => {
-                state.service.verify(file.bytes, None, false, at).await
-            }
-            view::Subject::Detached { signature, data } => {
-                state
-                    .service
-                    .verify(signature.bytes, Some(data.bytes), false, at)
-                    .await
-            }
-            view::Subject::Unpaired(file) => {
-                state.service.verify(file.bytes, None, false, at).await
-            }
-        };
+        let (signed, data) = subject.into_parts();
+        let sha256 = hex::encode(openssl::sha::sha256(&signed.bytes));
+        let result = state
+            .service
+            .verify(signed.bytes, data.map(|d| d.bytes), false, at)
+            .await;
         if let Ok(report) = &result {
             state.metrics.verified(report.indication);
         }
-        let mut file = view::file_view(name, result.map_err(|e| e.to_string()), lang);
-        file.sha256 = sha256;
-        views.push(file);
+        views.push(view::file_view(
+            name,
+            sha256,
+            result.map_err(|e| e.to_string()),
+            lang,
+        ));
     }
     let report_pdf = match state
         .service
@@ -690,6 +657,24 @@ async fn officer(
 trait Posted {
     fn csrf(&self) -> &str;
 }
+
+/// Every desk form names its CSRF token field `csrf`.
+macro_rules! posted_forms {
+    ($($form:ty),*) => {
+        $(impl Posted for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })*
+    };
+}
+posted_forms!(
+    SignInForm,
+    EdsForm,
+    CsrfForm,
+    RevokeForm,
+    DraftSignatureForm
+);
 
 /// A form posted by the signed-in officer (with `scope` when named): the session id, the
 /// session and the form; or the answer instead (to sign-in, or 403 for a missing scope, a
@@ -958,12 +943,6 @@ fn plain_error(error: &crate::service::ServiceError) -> Response {
 struct RevokeForm {
     csrf: String,
     reason: String,
-}
-
-impl Posted for RevokeForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// Revokes a document with a reason (admin scope), then shows it.
@@ -1276,12 +1255,6 @@ async fn draft_preview(
 struct DraftSignatureForm {
     csrf: String,
     cms: String,
-}
-
-impl Posted for DraftSignatureForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// The CMS NCALayer made over the draft's digest: checked, embedded, the document issued.

@@ -132,6 +132,12 @@ pub(crate) fn body_bytes(
     })
 }
 
+/// A validation time as a client writes it: RFC 3339, any offset, taken as UTC.
+pub(crate) fn parse_time(text: &str) -> Result<time::UtcDateTime, time::error::Parse> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.to_utc())
+}
+
 /// 201 Created with `body` as JSON and `Location: location`.
 pub(crate) fn created(body: impl serde::Serialize, location: &str) -> Response {
     let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();

@@ -68,9 +68,7 @@ pub async fn verify(
         .at
         .as_deref()
         .map(|text| {
-            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                .map(|t| t.to_utc())
-                .map_err(|e| bad(format!("at: not an RFC 3339 time ({e})")))
+            super::parse_time(text).map_err(|e| bad(format!("at: not an RFC 3339 time ({e})")))
         })
         .transpose()?;
     let multipart = request

@@ -329,7 +329,7 @@ impl Review<'_> {
             .and_then(|id| signed.get_dictionary(id).ok());
         let field = if dict.has(b"FT") {
             dict
-        } else if dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok()) == Some(&b"Widget"[..]) {
+        } else if is_widget(dict) {
             parent?
         } else {
             return None;
@@ -346,7 +346,7 @@ impl Review<'_> {
         if read_only {
             return None;
         }
-        Some(text(field, b"T"))
+        Some(super::pdf::text(field, b"T"))
     }
 }
 
@@ -382,18 +382,19 @@ fn docmdp_permission(signed: &Document) -> Option<i64> {
 /// An annotation that is not a form widget (text notes, highlights, stamps, free text...):
 /// what DocMDP permission 3 lets later users add, change or remove.
 fn is_markup_annotation(dict: &Dictionary) -> bool {
-    let subtype = dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok());
     dict.has(b"Rect")
-        && subtype.is_some_and(|s| s != b"Widget")
+        && subtype(dict).is_some_and(|s| s != b"Widget")
         && !dict.has(b"FT")
         && (is_type(dict, b"Annot") || !dict.has(b"Type"))
 }
 
-fn text(dict: &Dictionary, key: &[u8]) -> Option<String> {
-    match dict.get(key).ok()? {
-        Object::String(bytes, _) => Some(String::from_utf8_lossy(bytes).into_owned()),
-        _ => None,
-    }
+/// An annotation's /Subtype.
+fn subtype(dict: &Dictionary) -> Option<&[u8]> {
+    dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok())
+}
+
+fn is_widget(dict: &Dictionary) -> bool {
+    subtype(dict) == Some(&b"Widget"[..])
 }
 
 fn is_structure(object: &Object) -> bool {
@@ -473,7 +474,7 @@ fn is_unsigned_signature_field(dict: &Dictionary) -> bool {
 /// A widget annotation whose parent is a signature field without a value in the signed
 /// revision.
 fn is_signature_widget(signed: &Document, dict: &Dictionary) -> bool {
-    dict.get(b"Subtype").ok().and_then(|s| s.as_name().ok()) == Some(&b"Widget"[..])
+    is_widget(dict)
         && dict
             .get(b"Parent")
             .ok()

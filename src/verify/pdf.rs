@@ -29,7 +29,8 @@ fn name(dict: &Dictionary, key: &[u8]) -> Option<String> {
         .map(|n| String::from_utf8_lossy(n).into_owned())
 }
 
-fn text(dict: &Dictionary, key: &[u8]) -> Option<String> {
+/// A string value as text (lossy UTF-8).
+pub(super) fn text(dict: &Dictionary, key: &[u8]) -> Option<String> {
     match dict.get(key).ok()? {
         Object::String(bytes, _) => Some(String::from_utf8_lossy(bytes).into_owned()),
         _ => None,

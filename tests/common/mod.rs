@@ -14,6 +14,15 @@ use eucdoc::render::{RenderConfig, Rendered, Renderer};
 
 pub const BASE_URL: &str = "https://eucdoc.test.kz";
 
+/// A loopback port free now (for a server the test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

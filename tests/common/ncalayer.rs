@@ -67,6 +67,11 @@ impl NcaLayer {
         }
     }
 
+    /// Where a page finds it (`ws://127.0.0.1:PORT/`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// One request on a new connection, as a page sends it; NCALayer's greeting is checked.
     pub fn request(&self, request: serde_json::Value) -> serde_json::Value {
         let (mut socket, _) = tungstenite::connect(&self.url).expect("connect to NCALayer");
