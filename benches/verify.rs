@@ -1,12 +1,15 @@
 //! Verification speed: a signed one-page certificate (PAdES B-B, 3-certificate chain) with a
 //! CRL in its DSS, so the full path runs: ByteRange, CMS, path, revocation. One core.
 //!
+//! Also the public check's "compare your copy" of that PDF.
+//!
 //! Run: `cargo bench --bench verify`; `scripts/bench-sign-vs-pyhanko.sh` also times pyHanko
 //! validating the same kind of file.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use eucdoc::check::compare::{Verdict, compare, examine};
 use eucdoc::sign::{self, SignRequest, revocation::ValidationData};
 use eucdoc::verify::{Indication, VerifyOptions, verify_pdf};
 
@@ -19,6 +22,7 @@ fn bench(c: &mut Criterion) {
         now,
         signer,
         rendered,
+        input,
         ..
     } = support::fixture();
     let request = SignRequest::basic(now);
@@ -77,6 +81,48 @@ fn bench(c: &mut Criterion) {
     c.bench_function("verify_one_page_b_b_crl_alongside", |b| {
         b.iter(|| black_box(verify_pdf(&signed, &alongside).expect("report")))
     });
+    // "Compare your copy" on the public check page: the copy hashed, verified offline and its
+    // data.json read, then compared with the registry's record (identical, and the same PDF
+    // with its DSS added later).
+    let record = eucdoc::registry::DocumentRecord {
+        id: "bench".into(),
+        number: support::NUMBER.into(),
+        form: "end_user_certificate".into(),
+        year: 2026,
+        seq: 1,
+        issued_at: eucdoc::registry::registry_time(now),
+        applicant_bin: String::new(),
+        data: String::from_utf8_lossy(input.json()).into_owned(),
+        data_sha256: input.canonical_sha256_hex(),
+        pdf_sha256: hex::encode(openssl::sha::sha256(&signed)),
+        pdf_size: signed.len() as i64,
+        signer: "{}".into(),
+        status: "issued".into(),
+        revoked_at: None,
+        revocation_reason: None,
+    };
+    let offline = VerifyOptions {
+        offline: true,
+        ..alongside.clone()
+    };
+    for (name, copy, verdict) in [
+        ("check_compare_identical_copy", &signed, Verdict::Identical),
+        (
+            "check_compare_later_revision",
+            &with_crl,
+            Verdict::LaterRevision,
+        ),
+    ] {
+        let examined = examine(copy, &offline);
+        let comparison = compare(support::NUMBER, &examined, Some(&record), now);
+        assert_eq!(comparison.verdict, verdict, "{name}");
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                let examined = examine(black_box(copy), &offline);
+                black_box(compare(support::NUMBER, &examined, Some(&record), now))
+            })
+        });
+    }
     // Where the time goes: parsing the file (twice: the signed revision and the final one),
     // OpenSSL's certificate parsing, hashing the signed bytes.
     c.bench_function("phase_lopdf_load_final_revision", |b| {

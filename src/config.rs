@@ -193,6 +193,30 @@ impl Default for DeskConfig {
     }
 }
 
+/// The public check page (/v1/check/{number}) and its "compare your copy".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckConfig {
+    /// The largest copy one may compare, in bytes (over it: 413).
+    pub max_upload_bytes: usize,
+    /// Comparisons one address may ask for per minute (over it: 429 with Retry-After).
+    pub compares_per_minute: u32,
+    /// The request header that names the client's address when a reverse proxy sits in front
+    /// (e.g. "x-forwarded-for": its last entry is taken, the one the proxy added). Unset: the
+    /// peer address of the connection.
+    pub client_address_header: Option<String>,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 2 * 1024 * 1024,
+            compares_per_minute: 20,
+            client_address_header: None,
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -224,6 +248,8 @@ pub struct Config {
     pub drafts: DraftsConfig,
     /// The officers' desk (/desk/).
     pub desk: DeskConfig,
+    /// The public check page.
+    pub check: CheckConfig,
     /// Log format: "text" or "json".
     pub log_format: String,
 }
@@ -243,6 +269,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             drafts: DraftsConfig::default(),
             desk: DeskConfig::default(),
+            check: CheckConfig::default(),
             log_format: "text".into(),
         }
     }
@@ -328,6 +355,16 @@ impl Config {
         if let Some(value) = env("EUCDOC_DESK_NCALAYER_URL") {
             config.desk.ncalayer_url = value;
         }
+        if let Some(value) = env("EUCDOC_CHECK_COMPARES_PER_MINUTE") {
+            config.check.compares_per_minute = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_CHECK_COMPARES_PER_MINUTE", format!("{e}")))?;
+        }
+        if let Some(value) = env("EUCDOC_CHECK_MAX_UPLOAD_BYTES") {
+            config.check.max_upload_bytes = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_CHECK_MAX_UPLOAD_BYTES", format!("{e}")))?;
+        }
         if let Some(value) = env("EUCDOC_LOG_FORMAT") {
             config.log_format = value;
         }
@@ -373,6 +410,28 @@ impl Config {
             if officer.iin.len() != 12 || !officer.iin.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid("desk.officers.iin", "must be 12 digits"));
             }
+        }
+        if self.check.compares_per_minute == 0 {
+            return Err(invalid("check.compares_per_minute", "must be at least 1"));
+        }
+        if self.check.max_upload_bytes < 1024
+            || self.check.max_upload_bytes > crate::verify::MAX_INPUT_BYTES
+        {
+            return Err(invalid(
+                "check.max_upload_bytes",
+                "must be between 1024 and the verifier's limit (64 MiB)",
+            ));
+        }
+        if self
+            .check
+            .client_address_header
+            .as_deref()
+            .is_some_and(|name| axum::http::HeaderName::from_bytes(name.as_bytes()).is_err())
+        {
+            return Err(invalid(
+                "check.client_address_header",
+                "must be a header name",
+            ));
         }
         if !self.number_format.contains("{seq") {
             return Err(invalid("number_format", "must contain {seq} or {seq:0N}"));

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod batch;
+pub mod check;
 pub mod config;
 pub mod desk;
 pub mod devpki;
@@ -30,6 +31,7 @@ pub mod registry;
 pub mod render;
 pub mod service;
 pub mod sign;
+pub mod texts;
 pub mod verify;
 
 // Issuing: input → PDF → signature; the service ties them to the registry.

@@ -101,18 +101,7 @@ pub struct Issued {
     pub replayed: bool,
 }
 
-/// The public answer of `GET /v1/check/{number}`: nothing private.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct CheckAnswer {
-    /// "genuine", "revoked", "voided" (a draft's number never signed) or "unknown".
-    pub status: String,
-    /// The number asked about.
-    pub number: String,
-    /// The form, when genuine or revoked.
-    pub form: Option<String>,
-    /// The issue date (YYYY-MM-DD), when genuine or revoked.
-    pub issue_date: Option<String>,
-}
+pub use crate::check::CheckAnswer;
 
 /// The durations the metrics report.
 #[derive(Debug, Clone, Copy, Default)]
@@ -709,40 +698,45 @@ impl Service {
             .map_err(|e| ServiceError::Unreadable(e.to_string()))
     }
 
-    /// The public check: genuine, revoked or unknown; a `sha256` that does not match the
-    /// document's data makes it unknown (the QR code was not made from this document).
+    /// The public check: genuine, revoked, voided or unknown; without the `sha256` of the
+    /// document's data (the QR code's), or with another, unknown ([`crate::check::answer`]).
     pub async fn check(
         &self,
         number: &str,
         sha256: Option<&str>,
     ) -> Result<CheckAnswer, ServiceError> {
-        let unknown = CheckAnswer {
-            status: "unknown".into(),
-            number: number.into(),
-            form: None,
-            issue_date: None,
+        let record = self.registry.by_number(number).await?;
+        Ok(crate::check::answer(
+            number,
+            record.as_ref(),
+            sha256,
+            time::UtcDateTime::now(),
+        ))
+    }
+
+    /// "Compare your copy" of `number`: the copy is examined (hashed, verified offline: a public
+    /// upload makes the service fetch nothing) whether or not the number exists, then compared
+    /// with its record ([`crate::check::compare`]). The copy is not kept.
+    pub async fn compare_copy(
+        &self,
+        number: &str,
+        copy: Vec<u8>,
+    ) -> Result<crate::check::compare::Comparison, ServiceError> {
+        let _admitted = self.admit()?;
+        let options = VerifyOptions {
+            offline: true,
+            ..self.verify_options()
         };
-        let Some(record) = self.registry.by_number(number).await? else {
-            return Ok(unknown);
-        };
-        if sha256.is_some_and(|h| !h.eq_ignore_ascii_case(&record.data_sha256)) {
-            return Ok(unknown);
-        }
-        let issue_date = model::parse(record.data.as_bytes())
-            .ok()
-            .map(|input| input.document().issue_date().to_string());
-        Ok(CheckAnswer {
-            status: match record.status.as_str() {
-                "revoked" => "revoked".into(),
-                "voided" => "voided".into(),
-                // A draft's number is printed on its preview, but nothing is issued yet.
-                "draft" => return Ok(unknown),
-                _ => "genuine".into(),
-            },
-            number: record.number,
-            form: Some(record.form),
-            issue_date,
-        })
+        let examined = self
+            .run_bounded(move || crate::check::compare::examine(&copy, &options))
+            .await?;
+        let record = self.registry.by_number(number).await?;
+        Ok(crate::check::compare::compare(
+            number,
+            &examined,
+            record.as_ref(),
+            time::UtcDateTime::now(),
+        ))
     }
 
     /// Readiness: registry and archive reachable, signing key loaded.

@@ -1,144 +1,19 @@
 //! The officers' desk in a real browser: Debian's headless Chromium driven over WebDriver
 //! (chromedriver, fantoccini) against `eucdoc serve` on a free port. scripts/test.sh installs
 //! chromium and chromium-driver. Screenshots of every page land in docs/desk/ when
-//! EUCDOC_DESK_SCREENSHOTS=1 (the committed ones were made so).
+//! EUCDOC_SCREENSHOTS=1 (the committed ones were made so).
 
 mod common;
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::browser::{
+    agent, assert_accessible, attr_of, body_of, browser, issue, look, press, screenshot, serve,
+    text_of, type_into,
+};
 use common::ncalayer::NcaLayer;
-use fantoccini::{Client, ClientBuilder, Locator};
-
-/// A child process killed on drop, with its whole process group when it leads one (chromedriver:
-/// the Chromium it starts would outlive it after a failed test that never closed its session).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.0.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(120)))
-        .build()
-        .into()
-}
-
-fn wait_for(url: &str) {
-    let started = Instant::now();
-    while agent().get(url).call().is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "{url} did not answer"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// `eucdoc serve` on its own data folder with `env`; its base URL and development token.
-fn serve(data: &Path, env: &[(&str, &str)]) -> (Running, String, String) {
-    let port = common::free_port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
-    command
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("EUCDOC_DATA_DIR", data)
-        .env("EUCDOC_LOG", "warn")
-        .env_remove("EUCDOC_CONFIG")
-        .env_remove("EUCDOC_DATABASE_URL")
-        .stdout(Stdio::null());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let child = Running(command.spawn().unwrap());
-    let base = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("{base}/readyz"));
-    let token = std::fs::read_to_string(data.join("dev-token"))
-        .unwrap()
-        .trim()
-        .to_string();
-    (child, base, token)
-}
-
-/// chromedriver on a free port, and a headless Chromium session through it.
-async fn browser(profile: &Path) -> (Running, Client) {
-    let port = common::free_port();
-    let driver = Running(
-        Command::new("/usr/bin/chromedriver")
-            .arg(format!("--port={port}"))
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (scripts/test.sh installs chromium-driver)"),
-    );
-    wait_for(&format!("http://127.0.0.1:{port}/status"));
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            // The machine has no network: Chromium's own background connections are turned off.
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1400", "--lang=kk",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    let client = ClientBuilder::native()
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session");
-    (driver, client)
-}
-
-/// Issues the Form 1 example over the API: the signed PDF.
-fn issue(base: &str, token: &str) -> Vec<u8> {
-    let mut response = agent()
-        .post(format!("{base}/v1/documents"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .header("Content-Type", "application/json")
-        .send(&common::example("end-user-certificate.json")[..])
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let issued: serde_json::Value =
-        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
-    let id = issued["id"].as_str().unwrap();
-    body_of(
-        agent()
-            .get(format!("{base}/v1/documents/{id}/pdf"))
-            .header("Authorization", &format!("Bearer {token}"))
-            .call()
-            .unwrap(),
-    )
-}
-
-/// A 200 answer's body (up to 50 MB).
-fn body_of(mut response: ureq::http::Response<ureq::Body>) -> Vec<u8> {
-    assert_eq!(response.status(), 200);
-    response
-        .body_mut()
-        .with_config()
-        .limit(50_000_000)
-        .read_to_vec()
-        .unwrap()
-}
+use fantoccini::{Client, Locator};
 
 /// GET `url` with the browser's desk session cookie (a download the test reads itself).
 async fn with_session(client: &Client, url: &str) -> Vec<u8> {
@@ -150,86 +25,6 @@ async fn with_session(client: &Client, url: &str) -> Vec<u8> {
             .call()
             .unwrap(),
     )
-}
-
-/// Saves a screenshot of the page as docs/desk/NAME.png when asked to.
-async fn screenshot(client: &Client, name: &str) {
-    if std::env::var_os("EUCDOC_DESK_SCREENSHOTS").is_some() {
-        let png = client.screenshot().await.unwrap();
-        let dir = common::root().join("docs/desk");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-    }
-}
-
-/// A page as the officer sees it: its screenshot (when asked for) and axe-core's check.
-async fn look(client: &Client, name: &str) {
-    screenshot(client, name).await;
-    assert_accessible(client, name).await;
-}
-
-/// axe-core's serious and critical violations on the page are none. axe-core is installed by
-/// scripts/test.sh from npm; EUCDOC_AXE names its axe.min.js.
-async fn assert_accessible(client: &Client, page: &str) {
-    let path = std::env::var("EUCDOC_AXE")
-        .expect("EUCDOC_AXE must name axe-core's axe.min.js (scripts/test.sh installs it)");
-    let axe = std::fs::read_to_string(path).unwrap();
-    client.execute(&axe, vec![]).await.unwrap();
-    let found = client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; \
-             axe.run(document) \
-               .then(r => done({ passes: r.passes.length, violations: r.violations \
-                 .filter(v => v.impact === 'serious' || v.impact === 'critical') \
-                 .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')) })) \
-               .catch(e => done({ passes: 0, violations: ['axe failed: ' + e] }));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    // axe ran: it found rules the page passes (a page it could not check would pass none).
-    assert!(
-        found["passes"].as_u64().unwrap_or(0) >= 10,
-        "{page}: {found}"
-    );
-    let violations: Vec<String> = serde_json::from_value(found["violations"].clone()).unwrap();
-    assert!(violations.is_empty(), "{page}: {violations:#?}");
-}
-
-/// The text of the first element `css` selects, waiting for it to appear (a form's answer may
-/// take a moment).
-/// The attribute `name` of the first element `locator` finds.
-async fn attr_of(client: &Client, locator: Locator<'_>, name: &str) -> Option<String> {
-    client
-        .find(locator)
-        .await
-        .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
-        .attr(name)
-        .await
-        .unwrap()
-}
-
-/// Types `text` into the first element `css` selects.
-async fn type_into(client: &Client, css: &str, text: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .send_keys(text)
-        .await
-        .unwrap();
-}
-
-async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
 }
 
 async fn sign_in(client: &Client, base: &str, token: &str) {
@@ -309,7 +104,7 @@ async fn an_officer_signs_in_and_checks_documents() {
             .ends_with("/desk/sign-in")
     );
     assert_eq!(text_of(&client, "h1").await, "Жүйеге кіру");
-    look(&client, "sign-in").await;
+    look(&client, "desk/sign-in").await;
     sign_in(&client, &base, "not-the-token").await;
     assert_eq!(text_of(&client, "#message").await, "Токен жарамсыз.");
 
@@ -324,7 +119,7 @@ async fn an_officer_signs_in_and_checks_documents() {
             .ends_with("/desk/")
     );
     assert_eq!(text_of(&client, "#officer").await, "development");
-    look(&client, "check").await;
+    look(&client, "desk/check").await;
 
     let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     type_into(&client, "#files", &paths.join("\n")).await;
@@ -362,7 +157,7 @@ async fn an_officer_signs_in_and_checks_documents() {
     );
     let signer = text_of(&client, ".signer").await;
     assert!(signer.contains("ЖҰМАБЕКОВ"), "{signer}");
-    look(&client, "report").await;
+    look(&client, "desk/report").await;
     report_pdf_verifies(&client, dir.path(), &issued).await;
     // Printed, the report is the verdicts without the page's navigation and buttons.
     let printed = client
@@ -391,7 +186,7 @@ async fn an_officer_signs_in_and_checks_documents() {
             .as_deref(),
         Some("ru")
     );
-    look(&client, "check-ru").await;
+    look(&client, "desk/check-ru").await;
 
     press(&client, ".who button").await;
     assert_eq!(text_of(&client, "h1").await, "Вход");
@@ -547,7 +342,7 @@ async fn an_officer_searches_opens_and_revokes() {
         .await
         .unwrap();
     assert_eq!(rows.len(), 2);
-    look(&client, "registry").await;
+    look(&client, "desk/registry").await;
     client
         .goto(&format!("{base}/desk/registry?from=yesterday"))
         .await
@@ -582,7 +377,7 @@ async fn an_officer_searches_opens_and_revokes() {
         .await
         .unwrap();
     assert!(width.as_u64().unwrap_or(0) > 500, "preview width {width}");
-    look(&client, "document").await;
+    look(&client, "desk/document").await;
     let url = client.current_url().await.unwrap();
     let bytes = with_session(&client, &format!("{url}/pdf")).await;
     assert_eq!(bytes, first, "the archived PDF, byte for byte");
@@ -659,37 +454,6 @@ async fn fill(client: &Client, values: &[(String, String)]) {
     assert_eq!(missing, serde_json::json!([]), "inputs not on the page");
 }
 
-/// Clicks the element `css` selects and waits for the page it leads to (a click that submits a
-/// form may return before the browser leaves the old page).
-async fn press(client: &Client, css: &str) {
-    client
-        .execute("window.eucdocOldPage = true;", vec![])
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        let old = client
-            .execute("return window.eucdocOldPage === true;", vec![])
-            .await
-            .unwrap_or(serde_json::Value::Bool(true));
-        if old == serde_json::Value::Bool(false) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{css} led nowhere"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Issuing Form 1 through the form generated from the JSON Schema: lines added and removed
 /// with their values kept, an invalid BIN refused next to its field, then fixed and issued; the
 /// unsigned preview; the refusal's form.
@@ -703,7 +467,7 @@ async fn an_officer_issues_a_certificate_through_the_form() {
         .goto(&format!("{base}/desk/issue/end_user_certificate"))
         .await
         .unwrap();
-    look(&client, "issue").await;
+    look(&client, "desk/issue").await;
 
     let example: serde_json::Value =
         serde_json::from_slice(&common::example("end-user-certificate.json")).unwrap();
@@ -757,7 +521,7 @@ async fn an_officer_issues_a_certificate_through_the_form() {
         .as_deref(),
         Some("true")
     );
-    look(&client, "issue-error").await;
+    look(&client, "desk/issue-error").await;
     let bin = client
         .find(Locator::XPath("//*[@id='f-importer.bin_iin']"))
         .await
@@ -895,7 +659,7 @@ async fn an_officer_signs_a_draft_with_their_own_key_through_ncalayer() {
     // The draft: its number taken, its preview, the button that asks NCALayer.
     let heading = text_of(&client, "h1").await;
     assert!(heading.contains("KZ-EUC-"), "{heading}");
-    look(&client, "draft").await;
+    look(&client, "desk/draft").await;
     press(&client, "#sign-draft").await;
     assert_eq!(text_of(&client, "#message").await, "Құжат берілді.");
     assert_eq!(text_of(&client, "#status").await, "берілген");
@@ -1003,7 +767,7 @@ async fn a_gost_cms_of_the_nca_test_key_is_checked_at_its_time() {
         );
         let page = client.source().await.unwrap();
         assert!(page.contains("123456789012"));
-        screenshot(&client, "report-gost").await;
+        screenshot(&client, "desk/report-gost").await;
     }
     client.close().await.unwrap();
 }
@@ -1046,31 +810,7 @@ async fn report_pdf_verifies(client: &Client, dir: &Path, issued: &[u8]) {
     assert!(printed.contains("Тексеру нәтижесі"), "{printed}");
     assert!(printed.contains("880101300123"), "{printed}");
     // The QR code: rasterised, decoded by zbar.
-    let prefix = dir.join("report-page");
-    let out = common::run(
-        "pdftoppm",
-        &[
-            "-r",
-            "200",
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-png",
-            path.to_str().unwrap(),
-            prefix.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success());
-    let png = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.to_string_lossy().contains("report-page") && p.extension().is_some_and(|e| e == "png")
-        })
-        .expect("a rasterised page");
-    let out = common::run("zbarimg", &["--raw", "-q", png.to_str().unwrap()]);
-    let decoded = String::from_utf8_lossy(&out.stdout);
+    let decoded = common::qr_on_page(&path, 1);
     let sha256 = hex::encode(openssl::sha::sha256(issued));
     assert!(
         decoded.contains(&format!("issued.pdf sha256={sha256}")),

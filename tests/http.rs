@@ -315,6 +315,7 @@ fn whole_flow(server: &Server) {
         agent()
             .get(format!("{}{check_path}", server.base))
             .header("Accept", "text/html")
+            .header("Accept-Language", "ru-RU,ru;q=0.9,en;q=0.5")
             .call(),
     );
     assert!(html.content_type.starts_with("text/html"));
@@ -1254,8 +1255,20 @@ fn drafts_voided_and_gapless(database_url: Option<&str>) {
         server.get(&format!("/v1/drafts/{first_id}")).json()["status"],
         "voided"
     );
-    let check = server.get(&format!("/v1/check/{}", first["number"].as_str().unwrap()));
+    // The public check says so to whoever holds the draft's QR code (the number alone tells
+    // nothing).
+    let voided_record = server.get(&format!("/v1/documents/{first_id}")).json();
+    let number = first["number"].as_str().unwrap();
+    let check = server.get(&format!(
+        "/v1/check/{number}?sha256={}",
+        voided_record["data_sha256"].as_str().unwrap()
+    ));
     assert_eq!(check.json()["status"], "voided");
+    assert!(check.json()["presentation_deadline"].is_null());
+    assert_eq!(
+        server.get(&format!("/v1/check/{number}")).json()["status"],
+        "unknown"
+    );
     let late = post_signature(
         &server,
         first_id,

@@ -155,30 +155,7 @@ fn check_example(file: &str, labels: &[&str]) {
 
     // The QR code decodes to the check URL, whose hash we recompute independently with Python's
     // canonical JSON (sorted keys, no white space, UTF-8: RFC 8785 for string-only data).
-    let prefix = dir.path().join("page");
-    let last = rendered.signature_place.page.to_string();
-    let out = run(
-        "pdftoppm",
-        &[
-            "-r",
-            "200",
-            "-png",
-            "-f",
-            &last,
-            "-l",
-            &last,
-            pdf.to_str().unwrap(),
-            prefix.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success());
-    let png = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "png"))
-        .expect("a rasterised page");
-    let out = run("zbarimg", &["--raw", "-q", png.to_str().unwrap()]);
-    let decoded = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let decoded = common::qr_on_page(&pdf, rendered.signature_place.page);
     let canonical = run(
         "python3",
         &[

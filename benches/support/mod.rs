@@ -19,6 +19,9 @@ pub struct Fixture {
     pub rendered: Rendered,
 }
 
+/// The number the example input carries (and its rendering).
+pub const NUMBER: &str = "KZ-EUC-2026-000123";
+
 pub fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let now = time::UtcDateTime::now();
@@ -33,7 +36,7 @@ pub fn fixture() -> Fixture {
     );
     let input = model::parse(&std::fs::read(path).expect("example")).expect("valid");
     let rendered = renderer
-        .render_marked(&input, "KZ-EUC-2026-000123", now, true)
+        .render_marked(&input, NUMBER, now, true)
         .expect("render");
     Fixture {
         dir,

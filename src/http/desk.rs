@@ -147,7 +147,7 @@ fn render(status: StatusCode, template: &str, page: &Page, values: minijinja::Va
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),
             );
-            secure(headers);
+            super::secure_page(headers);
             response
         }
         Err(error) => {
@@ -159,21 +159,6 @@ fn render(status: StatusCode, template: &str, page: &Page, values: minijinja::Va
                 .into_response()
         }
     }
-}
-
-/// Headers of every desk page besides its Content-Security-Policy ([`routes`]): no framing, no
-/// sniffing, no referrer, no caching.
-fn secure(headers: &mut HeaderMap) {
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
 fn cookie_of<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -909,7 +894,7 @@ async fn document_pdf(
             if let Ok(value) = HeaderValue::from_str(&disposition) {
                 headers.insert(header::CONTENT_DISPOSITION, value);
             }
-            secure(headers);
+            super::secure_page(headers);
             response
         }
         Err(error) => plain_error(&error),
@@ -1112,7 +1097,7 @@ async fn issue(
                     header::CONTENT_DISPOSITION,
                     HeaderValue::from_static("inline; filename=\"preview.pdf\""),
                 );
-                secure(headers);
+                super::secure_page(headers);
                 response
             }
             Err(crate::service::ServiceError::Invalid(errors)) => issue_form(
@@ -1303,7 +1288,7 @@ async fn png_of(pdf: Vec<u8>) -> Response {
             let mut response = png.into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-            secure(headers);
+            super::secure_page(headers);
             response
         }
         Ok(Err(error)) => (StatusCode::UNPROCESSABLE_ENTITY, error.to_string()).into_response(),

@@ -42,6 +42,8 @@ pub struct AppState {
     pub tokens: Tokens,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// Comparisons per client address on the public check page.
+    pub compare_limit: Arc<crate::check::limit::CompareLimit>,
 }
 
 /// The OpenAPI document, generated from the handlers.
@@ -51,12 +53,14 @@ pub struct AppState {
     paths(
         documents::issue, documents::get, documents::pdf, documents::list, documents::revoke,
         drafts::create, drafts::get, drafts::pdf, drafts::sign,
-        verify::verify, check::check, healthz, readyz, metrics_text,
+        verify::verify, check::check, check::compare, healthz, readyz, metrics_text,
     ),
     components(schemas(
         documents::DocumentView, documents::Links, documents::DocumentPage,
         documents::RevokeRequest, problem::Problem, problem::ProblemField,
-        crate::service::CheckAnswer, crate::service::DraftView,
+        crate::service::CheckAnswer, crate::check::Names,
+        crate::check::compare::Comparison, crate::check::compare::CopySignature,
+        crate::check::compare::Verdict, crate::service::DraftView,
         crate::service::DraftSignature,
     )),
     modifiers(&BearerAuth),
@@ -132,6 +136,22 @@ pub(crate) fn body_bytes(
     })
 }
 
+/// Headers of every HTML page (the desk's and the check page) besides its
+/// Content-Security-Policy: no framing, no sniffing, no referrer (links may carry a data hash), no
+/// caching (answers change when a document is revoked).
+pub(crate) fn secure_page(headers: &mut axum::http::HeaderMap) {
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
 /// A validation time as a client writes it: RFC 3339, any offset, taken as UTC.
 pub(crate) fn parse_time(text: &str) -> Result<time::UtcDateTime, time::error::Parse> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
@@ -160,12 +180,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/drafts/{id}/pdf", get(drafts::pdf))
         .route("/v1/drafts/{id}/signature", post(drafts::sign))
         .route("/v1/verify", post(verify::verify))
-        .route("/v1/check/{number}", get(check::check))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
         .merge(desk::routes(&state.service.config().desk.ncalayer_url))
+        .merge(check::routes(state.service.config().check.max_upload_bytes))
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi-ui.json", ApiDoc::openapi()),
         )
@@ -295,6 +315,10 @@ pub async fn serve(service: Arc<Service>) -> std::io::Result<()> {
     let state = AppState {
         tokens: tokens_of(&service),
         metrics: Arc::new(Metrics::new()),
+        compare_limit: Arc::new(crate::check::limit::CompareLimit::new(
+            std::num::NonZeroU32::new(service.config().check.compares_per_minute)
+                .unwrap_or(std::num::NonZeroU32::MIN),
+        )),
         service: service.clone(),
     };
     let listener = tokio::net::TcpListener::bind(service.config().listen).await?;
@@ -312,7 +336,9 @@ pub async fn serve(service: Arc<Service>) -> std::io::Result<()> {
             }
         })
     };
-    axum::serve(listener, router(state))
+    // The peer address is the check page's rate-limit key.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     sweeper.abort();

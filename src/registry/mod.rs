@@ -251,6 +251,13 @@ pub fn registry_time(time: time::UtcDateTime) -> String {
     time.format(&format).unwrap_or_default()
 }
 
+/// A time the registry wrote ([`registry_time`]); None for anything else.
+pub fn parse_registry_time(text: &str) -> Option<time::UtcDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.to_utc())
+}
+
 impl Registry {
     /// Connects to `url` (`sqlite://...` or `postgres://...`) and applies the migrations.
     pub async fn connect(url: &str) -> Result<Self, RegistryError> {

@@ -168,7 +168,7 @@ impl SignRequest {
 pub const ASTANA_OFFSET_HOURS: i8 = 5;
 
 /// `time` in Astana time.
-fn astana(time: time::UtcDateTime) -> time::OffsetDateTime {
+pub fn astana(time: time::UtcDateTime) -> time::OffsetDateTime {
     let offset =
         time::UtcOffset::from_hms(ASTANA_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
     time.to_offset(offset)

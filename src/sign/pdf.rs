@@ -174,6 +174,12 @@ pub fn prepare(
         .ok()
         .and_then(reference)
         .ok_or_else(|| SignError::Pdf("the trailer has no /Root reference".into()))?;
+    // A PDF signed before keeps its signers' content: the field takes a name of its own (a
+    // duplicate name would merge with theirs), and no watermark is drawn behind its pages (that
+    // would change what they signed; the stamp itself says "test").
+    let (taken, already_signed) = form_fields(&document);
+    let field_name = free_field_name(field_name, &taken);
+    let background = background.filter(|_| !already_signed);
     let mut update = IncrementalDocument::create_from(pdf.to_vec(), document);
 
     // The signature dictionary, with both reserved values at their final width.
@@ -263,6 +269,44 @@ pub fn prepare(
         .map_err(|e| SignError::Pdf(e.to_string()))?;
     let byte_range = patch_byte_range(&mut bytes, pdf.len(), reserve)?;
     Ok(Prepared { bytes, byte_range })
+}
+
+/// The names of the form's top-level fields, and whether any signature field holds a value.
+fn form_fields(document: &Document) -> (Vec<String>, bool) {
+    let resolve = |object: &Object| document.dereference(object).ok().map(|(_, o)| o.clone());
+    let fields = document
+        .catalog()
+        .ok()
+        .and_then(|catalog| resolve(catalog.get(b"AcroForm").ok()?))
+        .and_then(|form| resolve(form.as_dict().ok()?.get(b"Fields").ok()?))
+        .and_then(|fields| fields.as_array().ok().cloned())
+        .unwrap_or_default();
+    let mut names = Vec::new();
+    let mut signed = false;
+    for field in fields.iter().filter_map(resolve) {
+        let Ok(field) = field.as_dict() else {
+            continue;
+        };
+        if let Ok(Object::String(name, _)) = field.get(b"T") {
+            names.push(String::from_utf8_lossy(name).into_owned());
+        }
+        signed |= field.get(b"FT").ok().and_then(|t| t.as_name().ok()) == Some(b"Sig".as_slice())
+            && field.get(b"V").is_ok();
+    }
+    (names, signed)
+}
+
+/// `requested`, or, when a field has that name already, the first of `Signature2`,
+/// `Signature3`… (its trailing digits replaced) that none has.
+fn free_field_name(requested: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|name| name == requested) {
+        return requested.to_string();
+    }
+    let stem = requested.trim_end_matches(|c: char| c.is_ascii_digit());
+    (2..)
+        .map(|n| format!("{stem}{n}"))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_else(|| requested.to_string())
 }
 
 /// Adds validation data to the document security store (ETSI EN 319 142-1, 5.4.2) in a new
@@ -627,4 +671,20 @@ fn patch_byte_range(
     let padded = format!("{text:<width$}");
     bytes[open + 1..close].copy_from_slice(padded.as_bytes());
     Ok(byte_range)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_field_name_gets_the_next_number() {
+        let taken = ["Signature1".to_string(), "Signature2".to_string()];
+        assert_eq!(free_field_name("Signature1", &taken), "Signature3");
+        assert_eq!(free_field_name("Approval", &taken), "Approval");
+        assert_eq!(
+            free_field_name("DocumentTimestamp1", &["DocumentTimestamp1".into()]),
+            "DocumentTimestamp2"
+        );
+    }
 }

@@ -249,6 +249,16 @@ fn load_pdf(bytes: &[u8]) -> Result<Document, String> {
 
 /// Verifies every signature of a PDF.
 pub fn verify_pdf(file: &[u8], options: &VerifyOptions) -> Result<Report, VerifyError> {
+    let (anchors, document) = load_within_limits(file, options)?;
+    Ok(verify_loaded_pdf(file, &document, anchors, options))
+}
+
+/// The trust anchors and the parsed PDF, or why the file is refused before any signature is
+/// looked at (size, header, revisions, objects).
+fn load_within_limits(
+    file: &[u8],
+    options: &VerifyOptions,
+) -> Result<(Vec<X509>, Document), VerifyError> {
     check_size(file.len())?;
     if !looks_like_pdf(file) {
         return Err(VerifyError::Unreadable("no %PDF- header".into()));
@@ -261,11 +271,33 @@ pub fn verify_pdf(file: &[u8], options: &VerifyOptions) -> Result<Report, Verify
         )));
     }
     let document = load_pdf(file).map_err(VerifyError::Unreadable)?;
+    Ok((anchors, document))
+}
+
+/// As [`verify_pdf`], and the embedded file `attachment` (at most `limit` bytes decoded) read
+/// from the same parse: the public check compares a copy's `data.json` with the registry.
+pub fn verify_pdf_and_attachment(
+    file: &[u8],
+    options: &VerifyOptions,
+    attachment: &str,
+    limit: usize,
+) -> Result<(Report, Option<Vec<u8>>), VerifyError> {
+    let (anchors, document) = load_within_limits(file, options)?;
+    let found = pdf::embedded_file(&document, attachment, limit);
+    Ok((verify_loaded_pdf(file, &document, anchors, options), found))
+}
+
+fn verify_loaded_pdf(
+    file: &[u8],
+    document: &Document,
+    anchors: Vec<X509>,
+    options: &VerifyOptions,
+) -> Report {
     let dss = Evidence {
         budget: Evidence::for_options(options).budget,
-        ..read_dss(&document)
+        ..read_dss(document)
     };
-    let mut found = pdf::find_signatures(&document);
+    let mut found = pdf::find_signatures(document);
     let mut warnings = Vec::new();
     if found.is_empty() {
         warnings.push("the document has no signature".into());
@@ -279,10 +311,10 @@ pub fn verify_pdf(file: &[u8], options: &VerifyOptions) -> Result<Report, Verify
     }
     let mut signatures: Vec<SignatureReport> = found
         .iter()
-        .map(|signature| verify_pdf_signature(file, &document, signature, &dss, &anchors, options))
+        .map(|signature| verify_pdf_signature(file, document, signature, &dss, &anchors, options))
         .collect();
     mark_b_lta(&mut signatures);
-    Ok(Report::new("pdf", signatures, warnings))
+    Report::new("pdf", signatures, warnings)
 }
 
 fn memchr_count(haystack: &[u8], needle: &[u8]) -> usize {

@@ -238,3 +238,60 @@ fn ends_a_revision(file: &[u8], end: usize) -> bool {
         .unwrap_or(head);
     trimmed.ends_with(b"%%EOF")
 }
+
+/// The embedded file named `name` (its bytes, at most `limit` decoded), found through the
+/// catalog's /AF (PDF/A-3 associated files) or the /EmbeddedFiles name tree (ISO 32000-1,
+/// 7.11.4). The walk is bounded: hostile name trees may loop.
+pub fn embedded_file(document: &Document, name: &str, limit: usize) -> Option<Vec<u8>> {
+    const MAX_NODES: usize = 10_000;
+    let catalog = document.catalog().ok()?;
+    let resolve = |object: &Object| document.dereference(object).ok().map(|(_, o)| o.clone());
+    let spec_named = |spec: &Object| -> Option<Vec<u8>> {
+        let spec = resolve(spec)?;
+        let spec = spec.as_dict().ok()?;
+        let spec_name = text(spec, b"UF").or_else(|| text(spec, b"F"))?;
+        if spec_name != name {
+            return None;
+        }
+        let files = resolve(spec.get(b"EF").ok()?)?;
+        let file = files.as_dict().ok()?;
+        let stream = resolve(file.get(b"F").or_else(|_| file.get(b"UF")).ok()?)?;
+        stream
+            .as_stream()
+            .ok()?
+            .get_plain_content_with_limit(limit)
+            .ok()
+    };
+    if let Some(Object::Array(specs)) = catalog.get(b"AF").ok().and_then(resolve)
+        && let Some(found) = specs.iter().find_map(spec_named)
+    {
+        return Some(found);
+    }
+    let mut nodes: Vec<Object> = catalog
+        .get(b"Names")
+        .ok()
+        .and_then(resolve)
+        .and_then(|names| names.as_dict().ok()?.get(b"EmbeddedFiles").ok().cloned())
+        .into_iter()
+        .collect();
+    let mut visited = 0;
+    while let Some(node) = nodes.pop() {
+        visited += 1;
+        if visited > MAX_NODES {
+            return None;
+        }
+        let Some(Object::Dictionary(node)) = resolve(&node) else {
+            continue;
+        };
+        if let Ok(Object::Array(pairs)) = node.get(b"Names") {
+            // [key1 spec1 key2 spec2 ...]: the specs are every second item.
+            if let Some(found) = pairs.iter().skip(1).step_by(2).find_map(spec_named) {
+                return Some(found);
+            }
+        }
+        if let Some(Object::Array(kids)) = node.get(b"Kids").ok().and_then(resolve) {
+            nodes.extend(kids);
+        }
+    }
+    None
+}

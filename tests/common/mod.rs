@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod gost;
 pub mod ncalayer;
 
@@ -57,6 +58,36 @@ pub fn run(program: &str, args: &[&str]) -> Output {
     Command::new(program).args(args).output().unwrap_or_else(|e| {
         panic!("cannot run {program} ({e}); scripts/test.sh installs poppler-utils, qpdf and zbar-tools")
     })
+}
+
+/// What the QR code on `page` of the PDF at `pdf` says: the page rasterised by poppler at 200
+/// dpi into a folder of its own, decoded by zbar.
+pub fn qr_on_page(pdf: &Path, page: usize) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("page");
+    let page = page.to_string();
+    let out = run(
+        "pdftoppm",
+        &[
+            "-r",
+            "200",
+            "-png",
+            "-f",
+            &page,
+            "-l",
+            &page,
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let png = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .expect("a rasterised page");
+    let out = run("zbarimg", &["--raw", "-q", png.to_str().unwrap()]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 pub fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
