@@ -2105,3 +2105,94 @@ fn verify_classifies_form_filling_and_annotations() {
     update.save_to(&mut removed).unwrap();
     assert_modified(&check(&removed), "a page");
 }
+
+/// A countersignature (the applicant signs what the officer signed, with a development key)
+/// keeps the first signature: the new field takes a name of its own and no watermark is drawn
+/// over the signed pages. Both signatures pass in eucdoc, and pyHanko rates the change after the
+/// first as form filling.
+#[test]
+fn a_countersignature_keeps_the_signature_before_it() {
+    use eucdoc::verify::{Indication, ModificationLevel};
+    let dir = tool_dir();
+    let (_, signed) = signed_example();
+    let first = write_temp(dir.path(), "signed.pdf", &signed);
+    let countersigned = dir.path().join("countersigned.pdf");
+    let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .arg("sign")
+        .arg(&first)
+        .arg("-o")
+        .arg(&countersigned)
+        .arg("--p12")
+        .arg(pki_file("applicant-company-head.p12"))
+        .args([
+            "--password-env",
+            "EUCDOC_TEST_PASSWORD",
+            "--at",
+            &now_rfc3339(),
+        ])
+        .env("EUCDOC_TEST_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let options = eucdoc::verify::VerifyOptions {
+        trust_anchors: sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap())
+            .unwrap(),
+        crls: vec![
+            std::fs::read(&pki().1.crl).unwrap(),
+            std::fs::read(&pki().1.root_crl).unwrap(),
+        ],
+        offline: true,
+        ..Default::default()
+    };
+    let report =
+        eucdoc::verify::verify_pdf(&std::fs::read(&countersigned).unwrap(), &options).unwrap();
+    assert_eq!(
+        report.indication,
+        Indication::TotalPassed,
+        "{}",
+        report.to_text()
+    );
+    let fields: Vec<_> = report
+        .signatures
+        .iter()
+        .map(|s| s.field.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(fields, ["Signature1", "Signature2"]);
+    assert_eq!(
+        report.signatures[0].modification_level,
+        Some(ModificationLevel::FormFilling)
+    );
+    // The stamp says "test"; no watermark was put behind the officer's signed page.
+    let text = common::pdf_text(&countersigned, None);
+    assert!(text.contains("ТЕСТ ҚҰЖАТ — ЗАҢДЫ КҮШІ ЖОҚ"), "{text}");
+    assert!(
+        !String::from_utf8_lossy(&std::fs::read(&countersigned).unwrap())
+            .contains("EucdocTestWatermark")
+    );
+
+    let script = std::fs::read_to_string(root().join("tests/support/pyhanko_corpus.py")).unwrap();
+    let rows = pyhanko(&script, &[countersigned.to_str().unwrap()]);
+    let verdicts: Vec<(String, bool, bool)> = rows
+        .lines()
+        .map(|line| {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                row["modification"].as_str().unwrap_or_default().to_string(),
+                row["intact"].as_bool().unwrap_or(false),
+                row["valid"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("FORM_FILLING".to_string(), true, true),
+            ("NONE".to_string(), true, true)
+        ],
+        "{rows}"
+    );
+}
