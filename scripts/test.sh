@@ -54,6 +54,11 @@ if ! "$venv/bin/python" -c "import schemathesis" >/dev/null 2>&1; then
   "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
 export EUCDOC_SCHEMATHESIS="$venv/bin/st"
+# bagit: the Library of Congress' BagIt validator checks the archival packages (tests/archive.rs).
+if ! "$venv/bin/python" -c "import bagit" >/dev/null 2>&1; then
+  "$venv/bin/pip" install -q "bagit==1.9.0"
+fi
+export EUCDOC_BAGIT="$venv/bin/bagit.py"
 # axe-core (npm, outside the checkout): the desk's pages are checked for accessibility in the browser.
 npm_dir="${EUCDOC_NPM:-/var/tmp/eucdoc-npm}"
 if [ ! -f "$npm_dir/node_modules/axe-core/axe.min.js" ]; then

@@ -50,6 +50,24 @@ enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Export archival packages: one BagIt bag (RFC 8493) per final document (issued, revoked,
+    /// voided) as the folder OUT/NUMBER. Resumable: a bag already there for the document's
+    /// present status is kept; a document revoked since is packaged again.
+    Export {
+        /// TOML configuration file (default: EUCDOC_CONFIG, else none): the registry and
+        /// archive to read.
+        #[arg(long, env = "EUCDOC_CONFIG")]
+        config: Option<PathBuf>,
+        /// Only documents issued at or after this time (RFC 3339 or a date).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only this form: end_user_certificate, import_certificate or refusal.
+        #[arg(long)]
+        form: Option<String>,
+        /// The folder the bags go to.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the service's OpenAPI 3.1 document.
     Openapi,
     /// Write a development PKI in the profile of Kazakhstan's CA (tests only).
@@ -197,6 +215,12 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign(args),
         Command::Verify(args) => verify(&args),
         Command::Serve { config, listen } => serve(config.as_deref(), listen),
+        Command::Export {
+            config,
+            since,
+            form,
+            out,
+        } => export(config.as_deref(), since.as_deref(), form.as_deref(), &out),
         Command::Openapi => {
             out!("{}", eucdoc::http::openapi_json());
             Ok(ExitCode::SUCCESS)
@@ -444,6 +468,65 @@ fn serve(
         eucdoc::http::serve(std::sync::Arc::new(service))
             .await
             .map_err(|e| Failure::Output(e.into()))?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `eucdoc export`: the bags of the final documents, a progress bar on a terminal, a summary.
+fn export(
+    config_path: Option<&std::path::Path>,
+    since: Option<&str>,
+    form: Option<&str>,
+    out: &std::path::Path,
+) -> Result<ExitCode, Failure> {
+    use eucdoc::service::Exported;
+    let config = eucdoc::config::Config::load(config_path, |name| std::env::var(name).ok())
+        .map_err(|e| Failure::Input(e.into()))?;
+    init_logging(&config.log_format);
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create {}", out.display()))
+        .map_err(Failure::Output)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Output(e.into()))?;
+    runtime.block_on(async move {
+        let service = eucdoc::service::Service::start(config)
+            .await
+            .map_err(|e| Failure::Output(e.into()))?;
+        let records = service
+            .final_documents(since, form)
+            .await
+            .map_err(|e| Failure::Input(e.into()))?;
+        let bar = if std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::new(records.len() as u64)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let (mut written, mut replaced, mut unchanged) = (0, 0, 0);
+        for record in &records {
+            match service.export_one(record, out).await {
+                Ok(Exported::Written) => written += 1,
+                Ok(Exported::Replaced) => replaced += 1,
+                Ok(Exported::Unchanged) => unchanged += 1,
+                Err(error) => {
+                    bar.finish_and_clear();
+                    service.close().await;
+                    return Err(Failure::Output(anyhow::anyhow!(
+                        "{}: {error} (run the export again to resume)",
+                        record.number
+                    )));
+                }
+            }
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        service.close().await;
+        out!(
+            "{} documents: {written} bags written, {replaced} replaced (status changed), {unchanged} already there, in {}",
+            records.len(),
+            out.display()
+        );
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -72,6 +72,12 @@ pub enum ServiceError {
         /// "issued", "voided", "revoked".
         status: String,
     },
+    /// A draft still waiting for its signature: there is nothing final to package yet.
+    #[error("document {0} is a draft waiting for its signature; nothing final to package yet")]
+    NotFinal(String),
+    /// A bag could not be built or written.
+    #[error(transparent)]
+    Bag(#[from] crate::registry::bag::BagError),
 }
 
 impl From<RegistryError> for ServiceError {
@@ -635,6 +641,151 @@ impl Service {
         Ok((record, pdf))
     }
 
+    /// The archival package of a final document (issued, revoked or voided) as a BagIt bag:
+    /// the PDF from the archive (hash-checked), its data, the verification report made now
+    /// (JSON and ETSI TS 119 102-2 XML), the registry record and its audit trail.
+    pub async fn package(
+        &self,
+        id: &str,
+    ) -> Result<(DocumentRecord, crate::registry::bag::Bag), ServiceError> {
+        let (record, pdf) = self.pdf(id).await?;
+        if record.status == "draft" {
+            return Err(ServiceError::NotFinal(record.number));
+        }
+        let audit = self.registry.audit_of(&record.id).await?;
+        let options = self.verify_options();
+        let (report, pdf) = self
+            .run_bounded(move || (verify::verify_pdf(&pdf, &options), pdf))
+            .await?;
+        let mut payload = vec![
+            ("document.pdf".to_string(), pdf),
+            ("data.json".to_string(), record.data.clone().into_bytes()),
+        ];
+        match report {
+            Ok(report) => {
+                payload.push((
+                    "verification-report.json".into(),
+                    serde_json::to_vec_pretty(&report).unwrap_or_default(),
+                ));
+                payload.push((
+                    "verification-report.xml".into(),
+                    verify::etsi::to_xml(&report).into_bytes(),
+                ));
+            }
+            Err(error) => payload.push((
+                "verification-report.txt".into(),
+                format!("the PDF could not be verified: {error}\n").into_bytes(),
+            )),
+        }
+        let record_json = serde_json::json!({
+            "id": record.id, "number": record.number, "form": record.form,
+            "year": record.year, "seq": record.seq, "issued_at": record.issued_at,
+            "status": record.status, "applicant_bin": record.applicant_bin,
+            "data_sha256": record.data_sha256, "pdf_sha256": record.pdf_sha256,
+            "pdf_size": record.pdf_size,
+            "signer": serde_json::from_str::<serde_json::Value>(&record.signer).unwrap_or_default(),
+            "revoked_at": record.revoked_at, "revocation_reason": record.revocation_reason,
+        });
+        payload.push((
+            "record.json".into(),
+            serde_json::to_vec_pretty(&record_json).unwrap_or_default(),
+        ));
+        let audit_json: Vec<serde_json::Value> = audit
+            .iter()
+            .map(|(at, actor, action, detail)| {
+                serde_json::json!({ "at": at, "actor": actor, "action": action, "detail": detail })
+            })
+            .collect();
+        payload.push((
+            "audit.json".into(),
+            serde_json::to_vec_pretty(&audit_json).unwrap_or_default(),
+        ));
+        let form_name = crate::check::Names::of(&format!("form_{}", record.form)).en;
+        let mut info = vec![
+            (
+                "Source-Organization",
+                crate::check::Names::of("authority").en,
+            ),
+            ("External-Identifier", record.number.clone()),
+            ("Internal-Sender-Identifier", record.id.clone()),
+            (
+                "External-Description",
+                format!("{form_name} {}, {}", record.number, record.status),
+            ),
+            (
+                "Bagging-Date",
+                crate::check::astana_date(time::UtcDateTime::now()).to_string(),
+            ),
+            (
+                "Bag-Software-Agent",
+                format!("eucdoc {}", env!("CARGO_PKG_VERSION")),
+            ),
+            ("Eucdoc-Form", record.form.clone()),
+            ("Eucdoc-Status", record.status.clone()),
+            ("Eucdoc-Issued-At", record.issued_at.clone()),
+            ("Eucdoc-Data-SHA256", record.data_sha256.clone()),
+            ("Eucdoc-PDF-SHA256", record.pdf_sha256.clone()),
+        ];
+        if let Some(at) = &record.revoked_at {
+            info.push(("Eucdoc-Revoked-At", at.clone()));
+        }
+        let bag = crate::registry::bag::Bag::new(payload, &info)?;
+        Ok((record, bag))
+    }
+
+    /// The final documents (issued, revoked, voided) an export takes, oldest first: issued
+    /// at or after `since` (RFC 3339 or a date), of `form` when given.
+    pub async fn final_documents(
+        &self,
+        since: Option<&str>,
+        form: Option<&str>,
+    ) -> Result<Vec<DocumentRecord>, ServiceError> {
+        let mut search = Search {
+            form: form.map(str::to_string),
+            from: since.map(str::to_string),
+            limit: 100,
+            ..Search::default()
+        };
+        let mut found = Vec::new();
+        loop {
+            let (page, next) = self.search(&search).await?;
+            found.extend(page.into_iter().filter(|r| r.status != "draft"));
+            match next {
+                Some(cursor) => search.cursor = Some(cursor),
+                None => return Ok(found),
+            }
+        }
+    }
+
+    /// Exports the bag of `record` as the folder `out/{number}`, unless a whole bag of the
+    /// document in its present status is there already (so an interrupted export resumes, and a
+    /// document revoked since is packaged again).
+    pub async fn export_one(
+        &self,
+        record: &DocumentRecord,
+        out: &std::path::Path,
+    ) -> Result<Exported, ServiceError> {
+        let folder = out.join(folder_name(&record.number));
+        let status_line = format!("Eucdoc-Status: {}\n", record.status);
+        let before = std::fs::read_to_string(folder.join("bag-info.txt")).ok();
+        if before
+            .as_deref()
+            .is_some_and(|info| info.contains(&status_line))
+        {
+            return Ok(Exported::Unchanged);
+        }
+        let (_, bag) = self.package(&record.id).await?;
+        let target = folder.clone();
+        tokio::task::spawn_blocking(move || bag.write_dir(&target))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        Ok(if before.is_some() {
+            Exported::Replaced
+        } else {
+            Exported::Written
+        })
+    }
+
     /// A page of the registry.
     pub async fn search(
         &self,
@@ -766,6 +917,37 @@ fn with_number(input: &model::Input, number: &str) -> Result<model::Input, Strin
     }
     let bytes = serde_json::to_vec_pretty(&value).map_err(|e| e.to_string())?;
     model::parse(&bytes).map_err(|e| format!("the numbered input is invalid: {e}"))
+}
+
+/// What [`Service::export_one`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exported {
+    /// A new bag.
+    Written,
+    /// A bag of the document in an earlier status, replaced.
+    Replaced,
+    /// The bag was there already.
+    Unchanged,
+}
+
+/// A registry number as a folder name: anything but letters, digits, `.`, `-` and `_` becomes
+/// `_` (a configured number format may hold `/`).
+fn folder_name(number: &str) -> String {
+    let name: String = number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.starts_with('.') {
+        format!("_{name}")
+    } else {
+        name
+    }
 }
 
 /// The short code of a form in registry numbers.

@@ -201,6 +201,43 @@ pub async fn pdf(
     Ok(response)
 }
 
+/// The document's archival package: a BagIt bag (RFC 8493) as a zip.
+#[utoipa::path(
+    get, path = "/v1/documents/{id}/package", tag = "documents",
+    params(("id" = String, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "A zip holding the bag under the folder named by the document's number: data/document.pdf, data/data.json, data/verification-report.json and .xml, data/record.json, data/audit.json, bagit.txt, bag-info.txt, manifest-sha256.txt, manifest-sha512.txt, tagmanifest-sha256.txt",
+         content_type = "application/zip", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A draft still waiting for its signature", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["read"]))
+)]
+pub async fn package(
+    State(state): State<AppState>,
+    _caller: Caller<ReadScope>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let (record, bag) = state.service.package(&id).await?;
+    let zip = bag
+        .to_zip(&record.number)
+        .map_err(|e| Problem::from(crate::service::ServiceError::from(e)))?;
+    let mut response = zip.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(value) =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}.zip\"", record.number))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
 /// Registry search parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

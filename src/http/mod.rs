@@ -51,7 +51,8 @@ pub struct AppState {
 #[openapi(
     info(title = "eucdoc", description = "Issues and checks Kazakhstan's export-control documents (End-User Certificate, International Import Certificate, motivated refusal)."),
     paths(
-        documents::issue, documents::get, documents::pdf, documents::list, documents::revoke,
+        documents::issue, documents::get, documents::pdf, documents::package, documents::list,
+        documents::revoke,
         drafts::create, drafts::get, drafts::pdf, drafts::sign,
         verify::verify, check::check, check::compare, healthz, readyz, metrics_text,
     ),
@@ -174,6 +175,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/documents", post(documents::issue).get(documents::list))
         .route("/v1/documents/{id}", get(documents::get))
         .route("/v1/documents/{id}/pdf", get(documents::pdf))
+        .route("/v1/documents/{id}/package", get(documents::package))
         .route("/v1/documents/{id}/revoke", post(documents::revoke))
         .route("/v1/drafts", post(drafts::create))
         .route("/v1/drafts/{id}", get(drafts::get))

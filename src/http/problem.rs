@@ -135,6 +135,11 @@ impl From<ServiceError> for Problem {
                 "not-a-draft",
                 format!("document {number} is {status}, not a draft waiting for its signature"),
             ),
+            ServiceError::NotFinal(number) => Problem::new(
+                StatusCode::CONFLICT,
+                "not-final",
+                format!("document {number} is a draft waiting for its signature"),
+            ),
             ServiceError::Busy => Problem::busy(),
             ServiceError::NotAllowed(reason) => {
                 Problem::new(StatusCode::FORBIDDEN, "not-allowed", reason)

@@ -8,6 +8,7 @@
 //! number back, so numbers are gapless: a number is taken only by a document that commits.
 
 pub mod archive;
+pub mod bag;
 
 use std::collections::HashMap;
 use std::future::Future;
