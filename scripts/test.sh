@@ -59,6 +59,11 @@ if ! "$venv/bin/python" -c "import bagit" >/dev/null 2>&1; then
   "$venv/bin/pip" install -q "bagit==1.9.0"
 fi
 export EUCDOC_BAGIT="$venv/bin/bagit.py"
+# Sickle: a real OAI-PMH harvester for /oai (tests/archive.rs).
+if ! "$venv/bin/python" -c "import sickle" >/dev/null 2>&1; then
+  "$venv/bin/pip" install -q "sickle==0.7.0"
+fi
+export EUCDOC_SICKLE="$venv/bin/python"
 # axe-core (npm, outside the checkout): the desk's pages are checked for accessibility in the browser.
 npm_dir="${EUCDOC_NPM:-/var/tmp/eucdoc-npm}"
 if [ ! -f "$npm_dir/node_modules/axe-core/axe.min.js" ]; then

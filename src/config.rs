@@ -217,6 +217,32 @@ impl Default for CheckConfig {
     }
 }
 
+/// OAI-PMH at /oai for archive ingestion.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OaiConfig {
+    /// Harvesting without a token. Off: the read scope is needed.
+    pub public: bool,
+    /// Records per answer before a resumption token.
+    pub page_size: i64,
+    /// The namespace of record identifiers (`oai:{this}:{number}`): a domain name of the
+    /// repository.
+    pub repository_identifier: String,
+    /// Identify's adminEmail.
+    pub admin_email: String,
+}
+
+impl Default for OaiConfig {
+    fn default() -> Self {
+        Self {
+            public: false,
+            page_size: 100,
+            repository_identifier: "eucdoc.localhost".into(),
+            admin_email: "archive@eucdoc.localhost".into(),
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -250,6 +276,8 @@ pub struct Config {
     pub desk: DeskConfig,
     /// The public check page.
     pub check: CheckConfig,
+    /// OAI-PMH.
+    pub oai: OaiConfig,
     /// Log format: "text" or "json".
     pub log_format: String,
 }
@@ -270,6 +298,7 @@ impl Default for Config {
             drafts: DraftsConfig::default(),
             desk: DeskConfig::default(),
             check: CheckConfig::default(),
+            oai: OaiConfig::default(),
             log_format: "text".into(),
         }
     }
@@ -365,6 +394,16 @@ impl Config {
                 .parse()
                 .map_err(|e| parse_env("EUCDOC_CHECK_MAX_UPLOAD_BYTES", format!("{e}")))?;
         }
+        if let Some(value) = env("EUCDOC_OAI_PUBLIC") {
+            config.oai.public = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_OAI_PUBLIC", format!("{e}")))?;
+        }
+        if let Some(value) = env("EUCDOC_OAI_PAGE_SIZE") {
+            config.oai.page_size = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_OAI_PAGE_SIZE", format!("{e}")))?;
+        }
         if let Some(value) = env("EUCDOC_LOG_FORMAT") {
             config.log_format = value;
         }
@@ -410,6 +449,21 @@ impl Config {
             if officer.iin.len() != 12 || !officer.iin.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid("desk.officers.iin", "must be 12 digits"));
             }
+        }
+        if !(1..=1000).contains(&self.oai.page_size) {
+            return Err(invalid("oai.page_size", "must be between 1 and 1000"));
+        }
+        if self.oai.repository_identifier.is_empty()
+            || !self
+                .oai
+                .repository_identifier
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        {
+            return Err(invalid(
+                "oai.repository_identifier",
+                "must be a domain name (letters, digits, dots, hyphens)",
+            ));
         }
         if self.check.compares_per_minute == 0 {
             return Err(invalid("check.compares_per_minute", "must be at least 1"));

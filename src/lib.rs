@@ -26,6 +26,7 @@ pub mod fonts;
 pub mod gost;
 pub mod http;
 pub mod model;
+pub mod oai;
 pub mod pki;
 pub mod registry;
 pub mod render;

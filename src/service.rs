@@ -786,6 +786,171 @@ impl Service {
         })
     }
 
+    /// An OAI-PMH request (`pairs`: its arguments) answered: the XML ([`crate::oai`]).
+    pub async fn oai(&self, pairs: &[(String, String)]) -> Result<String, ServiceError> {
+        let now = time::UtcDateTime::now();
+        let base_url = self.config.base_url.trim_end_matches('/');
+        let body = match crate::oai::parse(pairs) {
+            Ok(request) => self.oai_body(request, base_url).await?,
+            Err(error) => Err(error),
+        };
+        Ok(crate::oai::envelope(base_url, pairs, now, body))
+    }
+
+    async fn oai_body(
+        &self,
+        request: crate::oai::Request,
+        base_url: &str,
+    ) -> Result<Result<String, crate::oai::OaiError>, ServiceError> {
+        use crate::oai::{self, OaiError, Request};
+        let settings = &self.config.oai;
+        let repo = oai::Repository {
+            base_url,
+            identifier: &settings.repository_identifier,
+        };
+        let everything = crate::registry::ChangeWindow {
+            from: "0000",
+            until: "9999",
+            form: None,
+            number: None,
+        };
+        let one = |identifier: &str| -> Result<String, OaiError> {
+            oai::number_of(&settings.repository_identifier, identifier)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    OaiError::IdDoesNotExist(format!("{identifier} is not a record here"))
+                })
+        };
+        Ok(match request {
+            Request::Identify => {
+                let earliest =
+                    self.registry.earliest_change().await?.unwrap_or_else(|| {
+                        crate::registry::registry_time(time::UtcDateTime::now())
+                    });
+                Ok(oai::identify_xml(
+                    repo,
+                    &settings.admin_email,
+                    &oai::datestamp(&earliest),
+                ))
+            }
+            Request::ListSets => Ok(oai::sets_xml()),
+            Request::ListMetadataFormats { identifier } => match identifier {
+                None => Ok(oai::formats_xml(base_url)),
+                Some(identifier) => match one(&identifier) {
+                    Err(error) => Err(error),
+                    Ok(number) => {
+                        let window = crate::registry::ChangeWindow {
+                            number: Some(&number),
+                            ..everything
+                        };
+                        if self
+                            .registry
+                            .changed_documents(&window, None, 1)
+                            .await?
+                            .is_empty()
+                        {
+                            Err(OaiError::IdDoesNotExist(format!(
+                                "{identifier} is not a record here"
+                            )))
+                        } else {
+                            Ok(oai::formats_xml(base_url))
+                        }
+                    }
+                },
+            },
+            Request::GetRecord { identifier, prefix } => match one(&identifier) {
+                Err(error) => Err(error),
+                Ok(number) => {
+                    let window = crate::registry::ChangeWindow {
+                        number: Some(&number),
+                        ..everything
+                    };
+                    let found = self.registry.changed_documents(&window, None, 1).await?;
+                    match (found.first(), format_of(&prefix)) {
+                        (Some((record, changed)), Some(format)) => Ok(format!(
+                            "<GetRecord>{}</GetRecord>",
+                            oai::record_xml(repo, record, changed, format)
+                        )),
+                        _ => Err(OaiError::IdDoesNotExist(format!(
+                            "{identifier} is not a record here"
+                        ))),
+                    }
+                }
+            },
+            Request::ListIdentifiers(args) | Request::ListRecords(args)
+                if args
+                    .set
+                    .as_deref()
+                    .is_some_and(|set| !oai::SETS.contains(&set)) =>
+            {
+                Err(OaiError::NoRecordsMatch)
+            }
+            Request::ListIdentifiers(args) => self.oai_list(repo, args, None).await?,
+            Request::ListRecords(args) => {
+                let format = format_of(&args.prefix);
+                self.oai_list(repo, args, format).await?
+            }
+        })
+    }
+
+    /// A page of ListIdentifiers (`format` None) or ListRecords, with the token of the next.
+    async fn oai_list(
+        &self,
+        repo: crate::oai::Repository<'_>,
+        mut args: crate::oai::ListArgs,
+        format: Option<crate::oai::Format>,
+    ) -> Result<Result<String, crate::oai::OaiError>, ServiceError> {
+        use crate::oai;
+        let page_size = self.config.oai.page_size;
+        let window = crate::registry::ChangeWindow {
+            from: &args.from,
+            until: &args.until,
+            form: args.set.as_deref(),
+            number: None,
+        };
+        let after = args.after.as_ref().map(|(c, i)| (c.as_str(), i.as_str()));
+        let mut page = self
+            .registry
+            .changed_documents(&window, after, page_size + 1)
+            .await?;
+        if page.is_empty() {
+            return Ok(Err(if args.after.is_some() {
+                oai::OaiError::BadResumptionToken("the list has ended".into())
+            } else {
+                oai::OaiError::NoRecordsMatch
+            }));
+        }
+        let more = page.len() as i64 > page_size;
+        page.truncate(page_size as usize);
+        let verb = if format.is_some() {
+            "ListRecords"
+        } else {
+            "ListIdentifiers"
+        };
+        let mut out = format!("<{verb}>");
+        for (record, changed) in &page {
+            out.push_str(&match format {
+                Some(format) => oai::record_xml(repo, record, changed, format),
+                None => oai::header_xml(repo, record, changed),
+            });
+        }
+        let resumed = args.after.is_some();
+        if more {
+            args.after = page
+                .last()
+                .map(|(r, changed)| (changed.clone(), r.id.clone()));
+            out.push_str(&format!(
+                "<resumptionToken>{}</resumptionToken>",
+                oai::encode_token(&args)
+            ));
+        } else if resumed {
+            // The last page of a resumed list says the list is complete.
+            out.push_str("<resumptionToken/>");
+        }
+        out.push_str(&format!("</{verb}>"));
+        Ok(Ok(out))
+    }
+
     /// A page of the registry.
     pub async fn search(
         &self,
@@ -917,6 +1082,12 @@ fn with_number(input: &model::Input, number: &str) -> Result<model::Input, Strin
     }
     let bytes = serde_json::to_vec_pretty(&value).map_err(|e| e.to_string())?;
     model::parse(&bytes).map_err(|e| format!("the numbered input is invalid: {e}"))
+}
+
+fn format_of(prefix: &str) -> Option<crate::oai::Format> {
+    crate::oai::Format::ALL
+        .into_iter()
+        .find(|f| f.prefix() == prefix)
 }
 
 /// What [`Service::export_one`] did.

@@ -1,13 +1,14 @@
 //! Archive ingestion: every final document as a BagIt bag (RFC 8493), validated by the Library
 //! of Congress' `bagit` (PyPI, installed by scripts/test.sh into its venv: EUCDOC_BAGIT), as the
-//! API's zip and as `eucdoc export`'s folders (resumable; a revoked document packaged again).
+//! API's zip and as `eucdoc export`'s folders (resumable; a revoked document packaged again);
+//! and harvested over OAI-PMH by Sickle (PyPI: EUCDOC_SICKLE), a real harvester.
 
 mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::browser::{agent, body_of, issue_example, serve};
+use common::browser::{agent, body_of, issue_example, make_draft, serve};
 
 /// `bagit.py --validate DIR`: whether the bag is valid, and what it said.
 fn bagit_validates(dir: &Path) -> (bool, String) {
@@ -189,4 +190,249 @@ fn packages_are_bags_that_prove_the_document() {
     assert!(audit.contains("sent to the wrong applicant"), "{audit}");
     let (valid, said) = bagit_validates(&refusal_bag);
     assert!(valid, "{said}");
+}
+
+/// Sickle's harvest of `base`/oai: ListRecords in `prefix` with `arguments` (following resumption
+/// tokens), Identify, ListSets and ListMetadataFormats.
+fn harvest(
+    base: &str,
+    token: &str,
+    prefix: &str,
+    arguments: serde_json::Value,
+) -> serde_json::Value {
+    let python = std::env::var("EUCDOC_SICKLE")
+        .expect("EUCDOC_SICKLE must name a Python with Sickle (scripts/test.sh installs it)");
+    let out = Command::new(python)
+        .arg(common::root().join("tests/support/oai_harvest.py"))
+        .arg(format!("{base}/oai"))
+        .arg(token)
+        .arg(prefix)
+        .arg(arguments.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The OAI-PMH answer to `query`, as text.
+fn oai(base: &str, token: &str, query: &str) -> (u16, String) {
+    let mut response = agent()
+        .get(format!("{base}/oai?{query}"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_to_string().unwrap())
+}
+
+fn numbers_of(harvest: &serde_json::Value) -> Vec<String> {
+    let mut numbers: Vec<String> = harvest["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["identifier"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("oai:eucdoc.localhost:")
+                .to_string()
+        })
+        .collect();
+    numbers.sort();
+    numbers
+}
+
+/// Sickle harvests every final document, two records per answer (so across resumption tokens),
+/// in both formats, and incrementally with from and until; a revoked document is a record whose
+/// status says so, a voided number a deleted record; bad verbs and arguments get the protocol's
+/// errors; without a token, 401.
+#[test]
+fn a_harvester_gets_every_record_incrementally() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (_server, base, token) = serve(
+        &data,
+        &[
+            ("EUCDOC_OAI_PAGE_SIZE", "2"),
+            ("EUCDOC_DRAFT_EXPIRE_SECONDS", "1"),
+        ],
+    );
+    // Before the mark: two certificates and a draft that will be voided.
+    let (first, _) = issue_example(&base, &token, "end-user-certificate.json");
+    let (second, _) = issue_example(&base, &token, "import-certificate.json");
+    let draft = make_draft(&base, &token, &data.join("dev-pki/officer.p12"));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Voided when next looked at.
+    let draft_id = draft["id"].as_str().unwrap();
+    let looked = String::from_utf8(get(&base, &token, &format!("/v1/drafts/{draft_id}"))).unwrap();
+    assert!(looked.contains("\"voided\""), "{looked}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let mark = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .unwrap();
+    let before_mark = (time::OffsetDateTime::now_utc() - time::Duration::SECOND)
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .unwrap();
+    // After it: a refusal, another certificate, and the first certificate revoked.
+    let (refusal, _) = issue_example(&base, &token, "refusal.json");
+    let (third, _) = issue_example(&base, &token, "end-user-certificate.json");
+    let first_id = first["id"].as_str().unwrap();
+    let revoked = agent()
+        .post(format!("{base}/v1/documents/{first_id}/revoke"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(&br#"{"reason": "issued in error"}"#[..])
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+
+    let number = |d: &serde_json::Value| d["number"].as_str().unwrap().to_string();
+    let mut all = vec![
+        number(&first),
+        number(&second),
+        number(&draft),
+        number(&refusal),
+        number(&third),
+    ];
+    all.sort();
+
+    let everything = harvest(&base, &token, "oai_dc", serde_json::json!({}));
+    assert_eq!(numbers_of(&everything), all, "{everything:#}");
+    // Five records at two an answer: three answers.
+    assert_eq!(everything["requests"], 3, "{everything:#}");
+    assert_eq!(
+        everything["identify"]["granularity"],
+        "YYYY-MM-DDThh:mm:ssZ"
+    );
+    assert_eq!(everything["identify"]["deletedRecord"], "persistent");
+    assert_eq!(
+        everything["sets"],
+        serde_json::json!(["end_user_certificate", "import_certificate", "refusal"])
+    );
+    assert_eq!(
+        everything["formats"],
+        serde_json::json!(["oai_dc", "eucdoc"])
+    );
+    for record in everything["records"].as_array().unwrap() {
+        let identifier = record["identifier"].as_str().unwrap();
+        let deleted = record["deleted"].as_bool().unwrap();
+        assert_eq!(deleted, identifier.ends_with(&number(&draft)), "{record}");
+        if identifier.ends_with(&number(&first)) {
+            let description = record["metadata"]["description"].to_string();
+            assert!(description.contains("Status: revoked"), "{record}");
+        }
+    }
+
+    // Incremental: from the mark, what changed after it; until before it, the rest.
+    let after = harvest(&base, &token, "eucdoc", serde_json::json!({ "from": mark }));
+    let mut expected = vec![number(&first), number(&refusal), number(&third)];
+    expected.sort();
+    assert_eq!(numbers_of(&after), expected, "{after:#}");
+    let revoked_record = after["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["identifier"].as_str().unwrap().ends_with(&number(&first)))
+        .unwrap();
+    assert_eq!(
+        revoked_record["metadata"]["status"],
+        serde_json::json!(["revoked"])
+    );
+    assert_eq!(
+        revoked_record["metadata"]["pdfSha256"],
+        serde_json::json!([first["sha256"]])
+    );
+    let before = harvest(
+        &base,
+        &token,
+        "oai_dc",
+        serde_json::json!({ "until": before_mark }),
+    );
+    let mut expected = vec![number(&second), number(&draft)];
+    expected.sort();
+    assert_eq!(numbers_of(&before), expected, "{before:#}");
+    let refusals = harvest(
+        &base,
+        &token,
+        "oai_dc",
+        serde_json::json!({ "set": "refusal" }),
+    );
+    assert_eq!(numbers_of(&refusals), [number(&refusal)]);
+
+    // One record, and the protocol's errors.
+    let (status, record) = oai(
+        &base,
+        &token,
+        &format!(
+            "verb=GetRecord&metadataPrefix=eucdoc&identifier=oai:eucdoc.localhost:{}",
+            number(&third)
+        ),
+    );
+    assert_eq!(status, 200);
+    assert!(
+        record.contains(&format!(
+            "<eucdoc:number>{}</eucdoc:number>",
+            number(&third)
+        )),
+        "{record}"
+    );
+    for (query, code) in [
+        ("verb=Harvest", "badVerb"),
+        ("", "badVerb"),
+        ("verb=ListRecords", "badArgument"),
+        (
+            "verb=ListRecords&metadataPrefix=oai_dc&from=yesterday",
+            "badArgument",
+        ),
+        (
+            "verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=eucdoc",
+            "badArgument",
+        ),
+        (
+            "verb=ListRecords&metadataPrefix=marc21",
+            "cannotDisseminateFormat",
+        ),
+        (
+            "verb=ListRecords&resumptionToken=not-ours",
+            "badResumptionToken",
+        ),
+        (
+            "verb=ListIdentifiers&metadataPrefix=oai_dc&from=2099-01-01",
+            "noRecordsMatch",
+        ),
+        (
+            "verb=ListIdentifiers&metadataPrefix=oai_dc&set=nonsense",
+            "noRecordsMatch",
+        ),
+        (
+            "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:eucdoc.localhost:KZ-0",
+            "idDoesNotExist",
+        ),
+        (
+            "verb=ListMetadataFormats&identifier=oai:elsewhere:1",
+            "idDoesNotExist",
+        ),
+    ] {
+        let (status, xml) = oai(&base, &token, query);
+        assert_eq!(status, 200, "{query}");
+        assert!(
+            xml.contains(&format!("<error code=\"{code}\"")),
+            "{query}: {xml}"
+        );
+    }
+    // The first page names a token; a harvester without one is refused (not public).
+    let (_, page) = oai(&base, &token, "verb=ListIdentifiers&metadataPrefix=oai_dc");
+    assert!(page.contains("<resumptionToken>"), "{page}");
+    let anonymous = agent()
+        .get(format!("{base}/oai?verb=Identify"))
+        .call()
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
 }

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::browser::{
-    agent, assert_accessible, browser, issue_example, look, press, serve, text_of, type_into,
+    agent, assert_accessible, browser, issue_example, look, make_draft, press, serve, text_of,
+    type_into,
 };
 use fantoccini::Locator;
 
@@ -370,32 +371,6 @@ async fn a_foreign_office_checks_a_certificate_from_its_qr_code() {
     assert_eq!(text_of(&client, "#status").await, "No such document");
     assert_accessible(&client, "check/no-hash").await;
     client.close().await.unwrap();
-}
-
-/// A draft of the Form 1 example for the certificate of the key store `p12` (external signing,
-/// step 1): the answer of `POST /v1/drafts`.
-fn make_draft(base: &str, token: &str, p12: &Path) -> serde_json::Value {
-    use base64::Engine;
-    let store = openssl::pkcs12::Pkcs12::from_der(&std::fs::read(p12).unwrap())
-        .unwrap()
-        .parse2("eucdoc-dev")
-        .unwrap();
-    let certificate = store.cert.unwrap().to_der().unwrap();
-    let document: serde_json::Value =
-        serde_json::from_slice(&common::example("end-user-certificate.json")).unwrap();
-    let body = serde_json::json!({
-        "document": document,
-        "certificate": base64::engine::general_purpose::STANDARD.encode(certificate),
-    });
-    let made = answer(
-        agent()
-            .post(format!("{base}/v1/drafts"))
-            .header("Authorization", &format!("Bearer {token}"))
-            .header("Content-Type", "application/json")
-            .send(body.to_string().as_bytes()),
-    );
-    assert_eq!(made.status, 201, "{}", made.text());
-    made.json()
 }
 
 /// `eucdoc ARGS OUTPUT --p12 KEY` with the development PKI's password; it must succeed.

@@ -9,6 +9,7 @@ mod desk;
 mod documents;
 mod drafts;
 mod metrics;
+mod oai;
 pub mod problem;
 mod verify;
 
@@ -54,7 +55,7 @@ pub struct AppState {
         documents::issue, documents::get, documents::pdf, documents::package, documents::list,
         documents::revoke,
         drafts::create, drafts::get, drafts::pdf, drafts::sign,
-        verify::verify, check::check, check::compare, healthz, readyz, metrics_text,
+        verify::verify, check::check, check::compare, oai::get, oai::post, healthz, readyz, metrics_text,
     ),
     components(schemas(
         documents::DocumentView, documents::Links, documents::DocumentPage,
@@ -70,6 +71,7 @@ pub struct AppState {
         (name = "drafts", description = "External signing: the officer's own key through NCALayer"),
         (name = "verify", description = "Verify signed documents"),
         (name = "public", description = "No authentication"),
+        (name = "archive", description = "OAI-PMH 2.0 harvesting of the registry"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -176,6 +178,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/documents/{id}", get(documents::get))
         .route("/v1/documents/{id}/pdf", get(documents::pdf))
         .route("/v1/documents/{id}/package", get(documents::package))
+        .route("/oai", get(oai::get).post(oai::post))
+        .route("/oai/eucdoc.xsd", get(oai::schema))
         .route("/v1/documents/{id}/revoke", post(documents::revoke))
         .route("/v1/drafts", post(drafts::create))
         .route("/v1/drafts/{id}", get(drafts::get))

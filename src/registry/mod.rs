@@ -180,6 +180,20 @@ pub struct Search {
     pub limit: i64,
 }
 
+/// Which changes [`Registry::changed_documents`] lists: registry times (RFC 3339 with
+/// microseconds), `until` exclusive.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeWindow<'a> {
+    /// Changed at or after.
+    pub from: &'a str,
+    /// Changed before.
+    pub until: &'a str,
+    /// Only this form.
+    pub form: Option<&'a str>,
+    /// Only this number.
+    pub number: Option<&'a str>,
+}
+
 const COLUMNS: &str = "id, number, form, year, seq, issued_at, applicant_bin, data, data_sha256, \
                        pdf_sha256, pdf_size, signer, status, revoked_at, revocation_reason";
 
@@ -879,6 +893,74 @@ impl Registry {
         audit(&mut tx, actor, "desk-sign-out", None, "").await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Final documents (not drafts) by when they last changed (their newest audit record:
+    /// issued, revoked, voided), oldest change first: changed in `[from, until)`, of `form` when
+    /// given, after the keyset `after` (changed, id), at most `limit`. Each with its change time.
+    pub async fn changed_documents(
+        &self,
+        window: &ChangeWindow<'_>,
+        after: Option<(&str, &str)>,
+        limit: i64,
+    ) -> Result<Vec<(DocumentRecord, String)>, RegistryError> {
+        let mut clauses = vec![
+            "d.status <> 'draft'".to_string(),
+            "c.changed >= $1".to_string(),
+            "c.changed < $2".to_string(),
+        ];
+        let mut values = vec![window.from.to_string(), window.until.to_string()];
+        if let Some(form) = window.form {
+            values.push(form.to_string());
+            clauses.push(format!("d.form = ${}", values.len()));
+        }
+        if let Some(number) = window.number {
+            values.push(number.to_string());
+            clauses.push(format!("d.number = ${}", values.len()));
+        }
+        if let Some((changed, id)) = after {
+            values.push(changed.to_string());
+            let a = values.len();
+            values.push(changed.to_string());
+            let b = values.len();
+            values.push(id.to_string());
+            let c = values.len();
+            clauses.push(format!(
+                "(c.changed > ${a} OR (c.changed = ${b} AND d.id > ${c}))"
+            ));
+        }
+        let columns: Vec<String> = COLUMNS
+            .split(", ")
+            .map(|c| format!("d.{}", c.trim()))
+            .collect();
+        let sql = format!(
+            "SELECT {}, c.changed AS changed FROM documents d JOIN \
+             (SELECT document_id, MAX(at) AS changed FROM audit_log \
+              WHERE document_id IS NOT NULL GROUP BY document_id) c ON c.document_id = d.id \
+             WHERE {} ORDER BY c.changed, d.id LIMIT {}",
+            columns.join(", "),
+            clauses.join(" AND "),
+            limit.clamp(1, 1000)
+        );
+        let mut query = sqlx::query(&sql);
+        for value in &values {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| Ok((record(row)?, row.try_get("changed")?)))
+            .collect()
+    }
+
+    /// When the first final document changed (the repository's earliest datestamp).
+    pub async fn earliest_change(&self) -> Result<Option<String>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT MIN(a.at) AS earliest FROM audit_log a JOIN documents d ON d.id = a.document_id \
+             WHERE d.status <> 'draft'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<Option<String>, _>("earliest")?)
     }
 
     /// The audit records of a document, oldest first: (at, actor, action, detail).

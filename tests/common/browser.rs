@@ -136,6 +136,32 @@ pub fn issue_example(base: &str, token: &str, name: &str) -> (serde_json::Value,
     (issued, pdf)
 }
 
+/// A draft of the Form 1 example for the certificate of the key store `p12` (external signing,
+/// step 1): the answer of `POST /v1/drafts`.
+pub fn make_draft(base: &str, token: &str, p12: &Path) -> serde_json::Value {
+    use base64::Engine;
+    let store = openssl::pkcs12::Pkcs12::from_der(&std::fs::read(p12).unwrap())
+        .unwrap()
+        .parse2("eucdoc-dev")
+        .unwrap();
+    let certificate = store.cert.unwrap().to_der().unwrap();
+    let document: serde_json::Value =
+        serde_json::from_slice(&super::example("end-user-certificate.json")).unwrap();
+    let body = serde_json::json!({
+        "document": document,
+        "certificate": base64::engine::general_purpose::STANDARD.encode(certificate),
+    });
+    let mut made = agent()
+        .post(format!("{base}/v1/drafts"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(body.to_string().as_bytes())
+        .unwrap();
+    let text = made.body_mut().read_to_string().unwrap();
+    assert_eq!(made.status(), 201, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
 /// A 200 answer's body (up to 50 MB).
 pub fn body_of(mut response: ureq::http::Response<ureq::Body>) -> Vec<u8> {
     assert_eq!(response.status(), 200);
