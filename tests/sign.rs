@@ -425,27 +425,7 @@ fn cli_sign_signs_any_pdf() {
         &common::render_bytes(&example("refusal.json")).pdf,
     );
     let out = dir.path().join("signed.pdf");
-    let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
-        .arg("sign")
-        .arg(&plain)
-        .arg("-o")
-        .arg(&out)
-        .arg("--p12")
-        .arg(pki_file("applicant-company-head.p12"))
-        .args([
-            "--password-env",
-            "EUCDOC_TEST_PASSWORD",
-            "--at",
-            &now_rfc3339(),
-        ])
-        .env("EUCDOC_TEST_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
+    cli_sign_as_applicant(&plain, &out);
     let report = run("pdfsig", &[out.to_str().unwrap()]);
     let report = String::from_utf8_lossy(&report.stdout);
     assert!(
@@ -462,6 +442,31 @@ fn cli_sign_signs_any_pdf() {
     assert!(squeezed.starts_with("ТЕСТҚҰЖАТТЕСТОВЫЙДОКУМЕНТ"), "{text}");
     assert!(text.contains("ТЕСТ ҚҰЖАТ — ЗАҢДЫ КҮШІ ЖОҚ"), "{text}");
     assert!(!common::pdf_text(&plain, None).contains("ТЕСТОВЫЙ ДОКУМЕНТ"));
+}
+
+/// `eucdoc sign INPUT -o OUTPUT` with the development PKI's applicant key; it must succeed.
+fn cli_sign_as_applicant(input: &std::path::Path, output: &std::path::Path) {
+    let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .arg("sign")
+        .arg(input)
+        .arg("-o")
+        .arg(output)
+        .arg("--p12")
+        .arg(pki_file("applicant-company-head.p12"))
+        .args([
+            "--password-env",
+            "EUCDOC_TEST_PASSWORD",
+            "--at",
+            &now_rfc3339(),
+        ])
+        .env("EUCDOC_TEST_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
 }
 
 /// The key stores of Kazakhstan's test CA (RC2-40 / 3DES / SHA-1 MAC) load through the legacy
@@ -2117,27 +2122,7 @@ fn a_countersignature_keeps_the_signature_before_it() {
     let (_, signed) = signed_example();
     let first = write_temp(dir.path(), "signed.pdf", &signed);
     let countersigned = dir.path().join("countersigned.pdf");
-    let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
-        .arg("sign")
-        .arg(&first)
-        .arg("-o")
-        .arg(&countersigned)
-        .arg("--p12")
-        .arg(pki_file("applicant-company-head.p12"))
-        .args([
-            "--password-env",
-            "EUCDOC_TEST_PASSWORD",
-            "--at",
-            &now_rfc3339(),
-        ])
-        .env("EUCDOC_TEST_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
+    cli_sign_as_applicant(&first, &countersigned);
     let options = eucdoc::verify::VerifyOptions {
         trust_anchors: sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap())
             .unwrap(),
