@@ -369,9 +369,7 @@ pub fn record_xml(
     let package = format!("{}/v1/documents/{}/package", repo.base_url, record.id);
     let form_name = crate::check::Names::of(&format!("form_{}", record.form)).en;
     let authority = crate::check::Names::of("authority").en;
-    let issue_date = crate::model::parse(record.data.as_bytes())
-        .ok()
-        .map(|input| input.document().issue_date().to_string())
+    let issue_date = crate::model::stored_issue_date(&record.data)
         .unwrap_or_else(|| record.issued_at.get(..10).unwrap_or("").to_string());
     let metadata = match format {
         Format::OaiDc => {

@@ -170,9 +170,7 @@ fn rfc3339(time: time::UtcDateTime) -> String {
 }
 
 fn issue_date_of(record: &DocumentRecord) -> Option<String> {
-    crate::model::parse(record.data.as_bytes())
-        .ok()
-        .map(|input| input.document().issue_date().to_string())
+    crate::model::stored_issue_date(&record.data)
 }
 
 /// Whether the record's signer certificate came from the development PKI (its issuer or subject
@@ -234,7 +232,7 @@ mod tests {
             seq: 1,
             issued_at: "2026-08-31T20:00:00.000000Z".into(),
             applicant_bin: "091240012346".into(),
-            data: "{}".into(),
+            data: r#"{"form": "x", "issue_date": "2026-08-31"}"#.into(),
             data_sha256: "ab".repeat(32),
             pdf_sha256: "cd".repeat(32),
             pdf_size: 1,
@@ -255,6 +253,7 @@ mod tests {
         }
         let found = answer("n", Some(&issued), Some(&hash), now);
         assert_eq!(found.status, "genuine");
+        assert_eq!(found.issue_date.as_deref(), Some("2026-08-31"));
         assert!(found.test_document);
         // Signed on 1 September in Astana (31 August 20:00 UTC): presented by 1 March.
         assert_eq!(found.presentation_deadline.as_deref(), Some("2027-03-01"));

@@ -105,6 +105,18 @@ pub fn parse(bytes: &[u8]) -> Result<Input, ValidationErrors> {
     })
 }
 
+/// The issue date (`issue_date`, the same key in every form) of an input validated before, e.g.
+/// a registry record's: read, not validated again.
+pub fn stored_issue_date(json: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IssueDate {
+        issue_date: String,
+    }
+    serde_json::from_str::<IssueDate>(json)
+        .ok()
+        .map(|d| d.issue_date)
+}
+
 /// Checks a registry number (assigned by the registry or given on the command line).
 pub fn validate_number(number: &str) -> Result<(), ValidationErrors> {
     validate::registry_number(number).map_err(|e| ValidationErrors(vec![e]))
