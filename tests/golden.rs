@@ -163,19 +163,7 @@ fn refusal_stays_the_same() {
 /// 500 goods lines over many pages: the whole text, and the first, a middle and the last page.
 #[test]
 fn five_hundred_lines_stay_the_same() {
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&example("end-user-certificate.json")).unwrap();
-    let template = value["goods"][0].clone();
-    let goods: Vec<serde_json::Value> = (0..500)
-        .map(|i| {
-            let mut line = template.clone();
-            line["name"] = format!("Тауар жолы {}", i + 1).into();
-            line["quantity"] = format!("{}", i + 1).into();
-            line
-        })
-        .collect();
-    value["goods"] = goods.into();
-    let rendered = render_bytes(&serde_json::to_vec(&value).unwrap());
+    let rendered = render_bytes(&common::five_hundred_lines());
     let dir = tempfile::tempdir().unwrap();
     let pdf = write_temp(dir.path(), "document.pdf", &rendered.pdf);
     let mut changes: Vec<String> = text_change("500-lines.txt", &layout_text(&pdf))

@@ -252,19 +252,7 @@ fn character_outside_the_font_is_rejected_with_its_path() {
 /// header is repeated on each page that holds goods rows.
 #[test]
 fn five_hundred_goods_lines_paginate_consistently() {
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&example("end-user-certificate.json")).unwrap();
-    let template = value["goods"][0].clone();
-    let goods: Vec<serde_json::Value> = (0..500)
-        .map(|i| {
-            let mut line = template.clone();
-            line["name"] = format!("Тауар жолы {}", i + 1).into();
-            line["quantity"] = format!("{}", i + 1).into();
-            line
-        })
-        .collect();
-    value["goods"] = goods.into();
-    let rendered = render_bytes(&serde_json::to_vec(&value).unwrap());
+    let rendered = render_bytes(&common::five_hundred_lines());
     let pages = rendered.pages;
     assert!(
         pages >= 10,

@@ -32,6 +32,23 @@ pub fn example(name: &str) -> Vec<u8> {
     std::fs::read(root().join("examples").join(name)).expect("example exists")
 }
 
+/// The Form 1 example with 500 goods lines ("Тауар жолы N", quantity N): many pages.
+pub fn five_hundred_lines() -> Vec<u8> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&example("end-user-certificate.json")).unwrap();
+    let template = value["goods"][0].clone();
+    let goods: Vec<serde_json::Value> = (0..500)
+        .map(|i| {
+            let mut line = template.clone();
+            line["name"] = format!("Тауар жолы {}", i + 1).into();
+            line["quantity"] = format!("{}", i + 1).into();
+            line
+        })
+        .collect();
+    value["goods"] = goods.into();
+    serde_json::to_vec(&value).unwrap()
+}
+
 /// A fixed rendering time, so outputs are reproducible.
 pub fn fixed_time() -> time::UtcDateTime {
     time::macros::utc_datetime!(2026-03-02 09:30:00)
