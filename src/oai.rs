@@ -34,15 +34,17 @@ impl Format {
         }
     }
 
+    /// The format a metadataPrefix names, when offered.
+    pub fn from_prefix(prefix: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.prefix() == prefix)
+    }
+
     fn of(prefix: &str) -> Result<Format, OaiError> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.prefix() == prefix)
-            .ok_or_else(|| {
-                OaiError::CannotDisseminateFormat(format!(
-                    "{prefix} is not offered; ListMetadataFormats names oai_dc and eucdoc"
-                ))
-            })
+        Format::from_prefix(prefix).ok_or_else(|| {
+            OaiError::CannotDisseminateFormat(format!(
+                "{prefix} is not offered; ListMetadataFormats names oai_dc and eucdoc"
+            ))
+        })
     }
 
     fn schema_and_namespace(self, base_url: &str) -> (String, &'static str) {

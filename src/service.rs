@@ -866,7 +866,7 @@ impl Service {
                         ..everything
                     };
                     let found = self.registry.changed_documents(&window, None, 1).await?;
-                    match (found.first(), format_of(&prefix)) {
+                    match (found.first(), crate::oai::Format::from_prefix(&prefix)) {
                         (Some((record, changed)), Some(format)) => Ok(format!(
                             "<GetRecord>{}</GetRecord>",
                             oai::record_xml(repo, record, changed, format)
@@ -887,7 +887,7 @@ impl Service {
             }
             Request::ListIdentifiers(args) => self.oai_list(repo, args, None).await?,
             Request::ListRecords(args) => {
-                let format = format_of(&args.prefix);
+                let format = crate::oai::Format::from_prefix(&args.prefix);
                 self.oai_list(repo, args, format).await?
             }
         })
@@ -1082,12 +1082,6 @@ fn with_number(input: &model::Input, number: &str) -> Result<model::Input, Strin
     }
     let bytes = serde_json::to_vec_pretty(&value).map_err(|e| e.to_string())?;
     model::parse(&bytes).map_err(|e| format!("the numbered input is invalid: {e}"))
-}
-
-fn format_of(prefix: &str) -> Option<crate::oai::Format> {
-    crate::oai::Format::ALL
-        .into_iter()
-        .find(|f| f.prefix() == prefix)
 }
 
 /// What [`Service::export_one`] did.

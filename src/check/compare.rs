@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::CheckAnswer;
 use crate::registry::DocumentRecord;
-use crate::verify::{Indication, ModificationLevel, Report, VerifyOptions};
+use crate::verify::{ModificationLevel, Report, VerifyOptions};
 
 /// The attachment every eucdoc document carries (PDF/A-3 associated file).
 const DATA_ATTACHMENT: &str = "data.json";
@@ -180,8 +180,8 @@ pub fn compare(
         modification_level: later
             .then(|| issued_modification_level(report?, issued_end?))
             .flatten()
-            .map(|level| level_name(level).to_string()),
-        indication: report.map(|r| indication_name(r.indication).to_string()),
+            .map(|level| level.name().to_string()),
+        indication: report.map(|r| r.indication.name().to_string()),
         signatures,
         unreadable: examined.report.as_ref().err().cloned(),
         document,
@@ -230,7 +230,7 @@ fn copy_signature(
 ) -> CopySignature {
     CopySignature {
         signer: signature.signer.as_ref().map(|s| s.full_name.clone()),
-        indication: indication_name(signature.indication).into(),
+        indication: signature.indication.name().into(),
         intact: signature.intact,
         valid: signature.valid,
         claimed_signing_time: signature.claimed_signing_time.clone(),
@@ -255,24 +255,6 @@ fn issued_modification_level(report: &Report, issued_end: usize) -> Option<Modif
         .filter(|s| s.coverage.is_some() && signed_end(s) <= issued_end as u64)
         .max_by_key(|s| signed_end(s))
         .and_then(|s| s.modification_level)
-}
-
-fn indication_name(indication: Indication) -> &'static str {
-    match indication {
-        Indication::TotalPassed => "TOTAL-PASSED",
-        Indication::TotalFailed => "TOTAL-FAILED",
-        Indication::Indeterminate => "INDETERMINATE",
-    }
-}
-
-fn level_name(level: ModificationLevel) -> &'static str {
-    match level {
-        ModificationLevel::None => "none",
-        ModificationLevel::LtaUpdates => "lta-updates",
-        ModificationLevel::FormFilling => "form-filling",
-        ModificationLevel::Annotations => "annotations",
-        ModificationLevel::Other => "other",
-    }
 }
 
 #[cfg(test)]

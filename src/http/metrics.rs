@@ -101,12 +101,7 @@ impl Metrics {
 
     /// One verification.
     pub fn verified(&self, indication: Indication) {
-        let label = match indication {
-            Indication::TotalPassed => "TOTAL-PASSED",
-            Indication::TotalFailed => "TOTAL-FAILED",
-            Indication::Indeterminate => "INDETERMINATE",
-        };
-        self.verified.with_label_values(&[label]).inc();
+        self.verified.with_label_values(&[indication.name()]).inc();
     }
 
     /// The text exposition format.

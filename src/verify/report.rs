@@ -20,6 +20,17 @@ pub enum Indication {
     Indeterminate,
 }
 
+impl Indication {
+    /// Its name, as the JSON report writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Indication::TotalPassed => "TOTAL-PASSED",
+            Indication::TotalFailed => "TOTAL-FAILED",
+            Indication::Indeterminate => "INDETERMINATE",
+        }
+    }
+}
+
 /// ETSI EN 319 102-1 sub-indications used so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -63,6 +74,19 @@ pub enum ModificationLevel {
     Annotations,
     /// Something else the signer saw changed (the signature is TOTAL-FAILED).
     Other,
+}
+
+impl ModificationLevel {
+    /// Its name, as the JSON report writes it (pyHanko's levels).
+    pub fn name(self) -> &'static str {
+        match self {
+            ModificationLevel::None => "none",
+            ModificationLevel::LtaUpdates => "lta-updates",
+            ModificationLevel::FormFilling => "form-filling",
+            ModificationLevel::Annotations => "annotations",
+            ModificationLevel::Other => "other",
+        }
+    }
 }
 
 /// A certificate's revocation status at the validation time.
@@ -234,7 +258,7 @@ impl Report {
 
     /// The report for people.
     pub fn to_text(&self) -> String {
-        let mut out = format!("Overall: {}\n", indication_text(self.indication));
+        let mut out = format!("Overall: {}\n", self.indication.name());
         for warning in &self.warnings {
             out.push_str(&format!("warning: {warning}\n"));
         }
@@ -243,7 +267,7 @@ impl Report {
                 "\nSignature {} ({}): {}{}\n",
                 i + 1,
                 s.field.as_deref().unwrap_or("-"),
-                indication_text(s.indication),
+                s.indication.name(),
                 s.sub_indication
                     .map(|x| format!(
                         " / {}",
@@ -342,13 +366,5 @@ impl Report {
             }
         }
         out
-    }
-}
-
-fn indication_text(indication: Indication) -> &'static str {
-    match indication {
-        Indication::TotalPassed => "TOTAL-PASSED",
-        Indication::TotalFailed => "TOTAL-FAILED",
-        Indication::Indeterminate => "INDETERMINATE",
     }
 }
