@@ -1032,12 +1032,14 @@ impl Service {
 
     /// "Compare your copy" of `number`: the copy is examined (hashed, verified offline: a public
     /// upload makes the service fetch nothing) whether or not the number exists, then compared
-    /// with its record ([`crate::check::compare`]). The copy is not kept.
+    /// with its record ([`crate::check::compare`]). The copy is not kept. Also the answer the
+    /// link (`sha256`) gets from the same record, for the page that shows both.
     pub async fn compare_copy(
         &self,
         number: &str,
+        sha256: Option<&str>,
         copy: Vec<u8>,
-    ) -> Result<crate::check::compare::Comparison, ServiceError> {
+    ) -> Result<(CheckAnswer, crate::check::compare::Comparison), ServiceError> {
         let _admitted = self.admit()?;
         let options = VerifyOptions {
             offline: true,
@@ -1047,11 +1049,10 @@ impl Service {
             .run_bounded(move || crate::check::compare::examine(&copy, &options))
             .await?;
         let record = self.registry.by_number(number).await?;
-        Ok(crate::check::compare::compare(
-            number,
-            &examined,
-            record.as_ref(),
-            time::UtcDateTime::now(),
+        let now = time::UtcDateTime::now();
+        Ok((
+            crate::check::answer(number, record.as_ref(), sha256, now),
+            crate::check::compare::compare(number, &examined, record.as_ref(), now),
         ))
     }
 

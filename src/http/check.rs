@@ -170,17 +170,17 @@ pub async fn compare(
             return refusal(&state, &number, asked, html, problem, message).await;
         }
     };
-    let comparison = match state.service.compare_copy(&number, copy).await {
-        Ok(comparison) => comparison,
+    let (answer, comparison) = match state
+        .service
+        .compare_copy(&number, asked.sha256, copy)
+        .await
+    {
+        Ok(found) => found,
         Err(error) => return Problem::from(error).into_response(),
     };
     if !html {
         return Json(comparison).into_response();
     }
-    let answer = match state.service.check(&number, asked.sha256).await {
-        Ok(answer) => answer,
-        Err(error) => return Problem::from(error).into_response(),
-    };
     page(
         StatusCode::OK,
         view::page(asked, &answer, Some(&comparison)),
