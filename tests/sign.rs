@@ -444,6 +444,20 @@ fn cli_sign_signs_any_pdf() {
     assert!(!common::pdf_text(&plain, None).contains("ТЕСТОВЫЙ ДОКУМЕНТ"));
 }
 
+/// Verification against the development PKI's root with its CRLs at hand, fetching nothing.
+fn dev_pki_offline() -> eucdoc::verify::VerifyOptions {
+    eucdoc::verify::VerifyOptions {
+        trust_anchors: sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap())
+            .unwrap(),
+        crls: vec![
+            std::fs::read(&pki().1.crl).unwrap(),
+            std::fs::read(&pki().1.root_crl).unwrap(),
+        ],
+        offline: true,
+        ..Default::default()
+    }
+}
+
 /// `eucdoc sign INPUT -o OUTPUT` with the development PKI's applicant key; it must succeed.
 fn cli_sign_as_applicant(input: &std::path::Path, output: &std::path::Path) {
     let result = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
@@ -1937,16 +1951,7 @@ fn signed_with_form() -> (Vec<u8>, eucdoc::verify::VerifyOptions) {
     document.save_to(&mut with_form).unwrap();
     let signer = open("officer.p12").unwrap();
     let signed = sign::sign_pdf(&with_form, &signer, &sign::SignRequest::basic(now())).unwrap();
-    let options = eucdoc::verify::VerifyOptions {
-        trust_anchors: sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap())
-            .unwrap(),
-        crls: vec![
-            std::fs::read(&pki().1.crl).unwrap(),
-            std::fs::read(&pki().1.root_crl).unwrap(),
-        ],
-        offline: true,
-        ..Default::default()
-    };
+    let options = dev_pki_offline();
     (signed, options)
 }
 
@@ -2123,16 +2128,7 @@ fn a_countersignature_keeps_the_signature_before_it() {
     let first = write_temp(dir.path(), "signed.pdf", &signed);
     let countersigned = dir.path().join("countersigned.pdf");
     cli_sign_as_applicant(&first, &countersigned);
-    let options = eucdoc::verify::VerifyOptions {
-        trust_anchors: sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap())
-            .unwrap(),
-        crls: vec![
-            std::fs::read(&pki().1.crl).unwrap(),
-            std::fs::read(&pki().1.root_crl).unwrap(),
-        ],
-        offline: true,
-        ..Default::default()
-    };
+    let options = dev_pki_offline();
     let report =
         eucdoc::verify::verify_pdf(&std::fs::read(&countersigned).unwrap(), &options).unwrap();
     assert_eq!(
