@@ -4,7 +4,8 @@
 # qpdf, zbar-tools, NSS tools (certutil, for pdfsig's trust store), python3 with venv, and pyHanko
 # (from PyPI, pinned, in a venv outside the checkout so later runs reuse it), schemathesis,
 # PostgreSQL (started on 127.0.0.1 when down), the OpenSSL gost engine, libfaketime, xmllint,
-# Debian's chromium with chromium-driver (the desk's browser tests), and axe-core from npm.
+# Debian's chromium with chromium-driver (the desk's browser tests), axe-core from npm, and
+# s3s-fs from crates.io (an S3 server for the archive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,6 +73,14 @@ if [ ! -f "$npm_dir/node_modules/axe-core/axe.min.js" ]; then
   (cd "$npm_dir" && npm install --silent --no-audit --no-fund axe-core@4.10.3)
 fi
 export EUCDOC_AXE="$npm_dir/node_modules/axe-core/axe.min.js"
+
+# s3s-fs: a real S3-compatible server (built from crates.io; 0.14.1 is the newest for this
+# toolchain) that holds the archive of two replicas in tests/http.rs.
+tools="${CARGO_TARGET_DIR:-$PWD/target}/tools"
+if [ ! -x "$tools/bin/s3s-fs" ]; then
+  cargo install --quiet --locked --features binary --root "$tools" s3s-fs@0.14.1
+fi
+export EUCDOC_S3S_FS="$tools/bin/s3s-fs"
 
 # A PostgreSQL server on 127.0.0.1 for the registry tests (Debian's cluster, started when down),
 # with a role that may create the tests' databases.

@@ -253,6 +253,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Registry: `sqlite://PATH` or `postgres://...` (default: SQLite in `data_dir`).
     pub database_url: Option<String>,
+    /// Archive: `s3://bucket/prefix` (endpoint and credentials from the `AWS_*` environment
+    /// variables), `file:///folder` or a folder (default: `archive` in `data_dir`).
+    pub archive_url: Option<String>,
+    /// An archived PDF without a registry record is moved to `orphans/` at start only once it
+    /// is this old, so that a process starting beside others on one archive never takes a
+    /// document still being issued by another. At least `limits.request_seconds`.
+    pub orphan_grace_seconds: u64,
     /// Base URL of the public check page that QR codes point to.
     pub base_url: String,
     /// Registry number format: `{form}` (EUC, IIC, REF), `{year}`, `{seq}` or `{seq:0N}`.
@@ -288,6 +295,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            archive_url: None,
+            orphan_grace_seconds: 600,
             base_url: "http://127.0.0.1:8080".into(),
             number_format: "KZ-{form}-{year}-{seq:06}".into(),
             trust: Vec::new(),
@@ -337,6 +346,14 @@ impl Config {
         }
         if let Some(value) = env("EUCDOC_DATABASE_URL") {
             config.database_url = Some(value);
+        }
+        if let Some(value) = env("EUCDOC_ARCHIVE_URL") {
+            config.archive_url = Some(value);
+        }
+        if let Some(value) = env("EUCDOC_ORPHAN_GRACE_SECONDS") {
+            config.orphan_grace_seconds = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_ORPHAN_GRACE_SECONDS", format!("{e}")))?;
         }
         if let Some(value) = env("EUCDOC_BASE_URL") {
             config.base_url = value;
@@ -450,6 +467,12 @@ impl Config {
                 return Err(invalid("desk.officers.iin", "must be 12 digits"));
             }
         }
+        if self.orphan_grace_seconds < self.limits.request_seconds {
+            return Err(invalid(
+                "orphan_grace_seconds",
+                "must be at least limits.request_seconds: a younger PDF may still be committing",
+            ));
+        }
         if !(1..=1000).contains(&self.oai.page_size) {
             return Err(invalid("oai.page_size", "must be between 1 and 1000"));
         }
@@ -512,6 +535,13 @@ impl Config {
                 self.data_dir.join("registry.db").display()
             )
         })
+    }
+
+    /// The archive's URL or folder (default: `archive` in `data_dir`).
+    pub fn archive_location(&self) -> String {
+        self.archive_url
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("archive").display().to_string())
     }
 }
 

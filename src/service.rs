@@ -151,7 +151,7 @@ impl Service {
             ServiceError::Startup(format!("cannot create {}: {e}", config.data_dir.display()))
         })?;
         let registry = Registry::connect(&config.registry_url()).await?;
-        let archive = Archive::open(&config.data_dir.join("archive"))?;
+        let archive = Archive::open_url(&config.archive_location())?;
         let now = time::UtcDateTime::now();
         let (signer, mut trust_anchors, development) = load_signer(&config, now)?;
         let mut verify_crls = Vec::new();
@@ -210,15 +210,20 @@ impl Service {
         };
         let known: std::collections::HashSet<String> =
             registry.pdf_hashes().await?.into_iter().collect();
-        let orphans: Vec<String> = archive
-            .hashes()?
-            .into_iter()
-            .filter(|h| !known.contains(h))
-            .collect();
         // An orphan is a PDF whose issue never committed: nobody received it. It is moved out of
-        // the archive (kept for inspection) and reported by the caller.
+        // the archive (kept for inspection) and reported by the caller. A younger one may be
+        // another process's issue on the same archive, not committed yet: it stays.
+        let settled_before =
+            now - time::Duration::seconds(config.orphan_grace_seconds.min(i64::MAX as u64) as i64);
+        let orphans: Vec<String> = archive
+            .pdfs()
+            .await?
+            .into_iter()
+            .filter(|stored| !known.contains(&stored.sha256) && stored.written < settled_before)
+            .map(|stored| stored.sha256)
+            .collect();
         for orphan in &orphans {
-            archive.quarantine(orphan)?;
+            archive.quarantine(orphan).await?;
         }
         let workers = config.limits.workers;
         let queue = config.limits.queue;
@@ -616,10 +621,10 @@ impl Service {
         record: &DocumentRecord,
     ) -> Result<(), String> {
         let metadata = serde_json::to_vec_pretty(record).map_err(|e| e.to_string())?;
-        let archive = self.archive.clone();
-        let pdf_sha256 = tokio::task::spawn_blocking(move || archive.put(&pdf, &metadata))
+        let pdf_sha256 = self
+            .archive
+            .put(pdf, metadata)
             .await
-            .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
         debug_assert_eq!(pdf_sha256, record.pdf_sha256);
         Ok(())
@@ -633,11 +638,7 @@ impl Service {
     /// A document's signed PDF, from the archive (checked against its hash).
     pub async fn pdf(&self, id: &str) -> Result<(DocumentRecord, Vec<u8>), ServiceError> {
         let record = self.registry.get(id).await?;
-        let archive = self.archive.clone();
-        let sha = record.pdf_sha256.clone();
-        let pdf = tokio::task::spawn_blocking(move || archive.get(&sha))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        let pdf = self.archive.get(&record.pdf_sha256).await?;
         Ok((record, pdf))
     }
 
@@ -1059,7 +1060,7 @@ impl Service {
     /// Readiness: registry and archive reachable, signing key loaded.
     pub async fn ready(&self) -> Result<(), ServiceError> {
         self.registry.ping().await?;
-        self.archive.check()?;
+        self.archive.check().await?;
         if self.signer.certificate_der().is_empty() {
             return Err(ServiceError::Internal("no signing key".into()));
         }
@@ -1427,11 +1428,7 @@ impl Service {
     /// A draft's prepared, unsigned PDF.
     pub async fn draft_pdf(&self, id: &str) -> Result<Vec<u8>, ServiceError> {
         let (_, draft) = self.draft_of(id).await?;
-        let archive = self.archive.clone();
-        let sha = draft.draft_sha256;
-        Ok(tokio::task::spawn_blocking(move || archive.get(&sha))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))??)
+        Ok(self.archive.get(&draft.draft_sha256).await?)
     }
 
     /// Completes a draft with the detached CMS the officer's token made for its digest
@@ -1462,20 +1459,15 @@ impl Service {
             .decode(&draft.certificate)
             .map_err(|e| ServiceError::Internal(format!("stored certificate: {e}")))?;
         let _admitted = self.admit()?;
-        let archive = self.archive.clone();
-        let draft_sha = draft.draft_sha256.clone();
+        let prepared = self.archive.get(&draft.draft_sha256).await?;
         let now = time::UtcDateTime::now();
         let signed = self
             .run_bounded(move || {
-                let prepared = archive.get(&draft_sha).map_err(|e| Err(e.to_string()))?;
                 sign::external::embed(&prepared, &certificate, &cms, now.unix_timestamp())
-                    .map_err(|e| Ok(e.to_string()))
+                    .map_err(|e| e.to_string())
             })
             .await?
-            .map_err(|e| match e {
-                Ok(refusal) => refuse(refusal),
-                Err(internal) => ServiceError::Internal(internal),
-            })?;
+            .map_err(refuse)?;
         let mut signed_record = record.clone();
         signed_record.pdf_sha256 = hex::encode(openssl::sha::sha256(&signed));
         signed_record.pdf_size = signed.len() as i64;

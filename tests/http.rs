@@ -387,25 +387,31 @@ fn whole_flow(server: &Server) {
 }
 
 /// `count` concurrent issues (with retries on 503) give `count` distinct, gapless numbers.
-fn concurrent_issues(server: &Server, count: usize) {
+/// `count` Form 2 issues from 32 threads, spread in turn over `servers`; every one is 201 and
+/// the numbers are 1..=count. Returns the answers.
+fn concurrent_issues(servers: &[&Client], count: usize) -> Vec<serde_json::Value> {
     let body = Arc::new(example("import-certificate.json"));
-    let numbers = Arc::new(Mutex::new(Vec::new()));
+    let replies = Arc::new(Mutex::new(Vec::new()));
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let servers: Arc<Vec<Client>> = Arc::new(servers.iter().map(|c| (*c).clone()).collect());
     let threads: Vec<_> = (0..32)
         .map(|_| {
-            let (body, numbers, next) = (body.clone(), numbers.clone(), next.clone());
-            let client = server.client.clone();
+            let (body, replies, next) = (body.clone(), replies.clone(), next.clone());
+            let servers = servers.clone();
             std::thread::spawn(move || {
-                while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < count {
-                    let reply = client.issue(&body, &[]);
+                loop {
+                    let turn = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if turn >= count {
+                        break;
+                    }
+                    let reply = servers[turn % servers.len()].issue(&body, &[]);
                     assert_eq!(
                         reply.status,
                         201,
                         "{}",
                         String::from_utf8_lossy(&reply.body)
                     );
-                    let number = reply.json()["number"].as_str().unwrap().to_string();
-                    numbers.lock().unwrap().push(number);
+                    replies.lock().unwrap().push(reply.json());
                 }
             })
         })
@@ -413,7 +419,11 @@ fn concurrent_issues(server: &Server, count: usize) {
     for thread in threads {
         thread.join().unwrap();
     }
-    let numbers = numbers.lock().unwrap().clone();
+    let replies = replies.lock().unwrap().clone();
+    let numbers: Vec<String> = replies
+        .iter()
+        .map(|reply| reply["number"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(numbers.len(), count);
     let distinct: BTreeSet<&String> = numbers.iter().collect();
     assert_eq!(distinct.len(), count, "numbers are distinct");
@@ -423,6 +433,7 @@ fn concurrent_issues(server: &Server, count: usize) {
         .collect();
     let got: BTreeSet<String> = numbers.into_iter().collect();
     assert_eq!(got, expected, "numbers are gapless from 1");
+    replies
 }
 
 /// 20 concurrent retries with one Idempotency-Key give one document; another body is 409.
@@ -505,7 +516,7 @@ fn sqlite_whole_flow_idempotency_and_1000_gapless_numbers() {
     let server = start(data.path(), None);
     whole_flow(&server);
     idempotency(&server);
-    concurrent_issues(&server, 1000);
+    concurrent_issues(&[&server], 1000);
     assert!(server.database_url.is_none());
 }
 
@@ -516,7 +527,7 @@ fn postgres_whole_flow_idempotency_and_1000_gapless_numbers() {
     let server = start(data.path(), Some(&url));
     whole_flow(&server);
     idempotency(&server);
-    concurrent_issues(&server, 1000);
+    concurrent_issues(&[&server], 1000);
     assert_eq!(server.database_url.as_deref(), Some(url.as_str()));
 }
 
@@ -706,10 +717,33 @@ fn sigkill_under_load_loses_nothing() {
     );
     drop(server);
     // A crash between the archive write and the commit leaves a PDF nobody received: simulate
-    // one for certain (the kill may or may not have hit that moment).
-    let stray = eucdoc::registry::Archive::open(&data.path().join("archive"))
-        .unwrap()
-        .put(b"%PDF-1.7 never registered", b"{}")
+    // one for certain (the kill may or may not have hit that moment). A PDF written just now
+    // may be another replica's issue before its commit: it must stay.
+    let archive = eucdoc::registry::Archive::open(&data.path().join("archive")).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stray = runtime
+        .block_on(archive.put(b"%PDF-1.7 never registered".to_vec(), b"{}".to_vec()))
+        .unwrap();
+    let stray_path = data
+        .path()
+        .join("archive")
+        .join(&stray[..2])
+        .join(format!("{stray}.pdf"));
+    // The restart comes an hour later: everything written so far is older than the grace.
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for folder in std::fs::read_dir(data.path().join("archive")).unwrap() {
+        let folder = folder.unwrap().path();
+        if folder.is_dir() {
+            for file in std::fs::read_dir(&folder).unwrap() {
+                let file = std::fs::File::options()
+                    .write(true)
+                    .open(file.unwrap().path());
+                file.unwrap().set_modified(hour_ago).unwrap();
+            }
+        }
+    }
+    let in_flight = runtime
+        .block_on(archive.put(b"%PDF-1.7 committing elsewhere".to_vec(), b"{}".to_vec()))
         .unwrap();
 
     let server = start(data.path(), None);
@@ -719,6 +753,12 @@ fn sigkill_under_load_loses_nothing() {
             .join(format!("{stray}.pdf"))
             .exists(),
         "the orphan is moved aside at start"
+    );
+    assert!(!stray_path.exists());
+    assert_eq!(
+        runtime.block_on(archive.get(&in_flight)).unwrap(),
+        b"%PDF-1.7 committing elsewhere",
+        "a PDF younger than orphan_grace_seconds stays where it is"
     );
     let all = server.all_documents();
     let seqs: Vec<u64> = all
@@ -760,16 +800,143 @@ fn sigkill_under_load_loses_nothing() {
         .iter()
         .map(|d| d["sha256"].as_str().unwrap().to_string())
         .collect();
-    let stored = eucdoc::registry::Archive::open(&data.path().join("archive"))
-        .unwrap()
-        .hashes()
-        .unwrap();
-    for hash in stored {
+    let stored = runtime.block_on(archive.hashes()).unwrap();
+    for hash in stored.into_iter().filter(|hash| *hash != in_flight) {
         assert!(
             registered.contains(&hash),
             "orphan {hash} left in the archive"
         );
     }
+}
+
+/// Two `eucdoc serve` replicas on one PostgreSQL registry and one S3 bucket (s3s-fs, a real
+/// S3 server, started here): 1,000 concurrent issues spread over both get the numbers 1..=1000,
+/// every PDF is in the bucket under its hash and either replica serves it. Then SIGKILL of one
+/// replica under load: every document acknowledged by either is there, and numbers stay
+/// gapless.
+#[test]
+fn two_replicas_on_postgres_and_s3_number_gaplessly_and_survive_a_kill() {
+    let s3 = common::S3Server::start();
+    let url = fresh_postgres("replicas");
+    let data = tempfile::tempdir().unwrap();
+    let env = s3.env("s3://eucdoc/archive");
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let first = start_at(data.path(), Some(&url), None, None, &env);
+    let mut second = start_at(data.path(), Some(&url), None, None, &env);
+    // Nothing on the local disk: the archive is the bucket.
+    assert!(!data.path().join("archive").exists());
+
+    let replies = concurrent_issues(&[&first, &second], 1000);
+    for (i, reply) in replies.iter().enumerate() {
+        let sha = reply["sha256"].as_str().unwrap();
+        let stored = s3
+            .object(&format!("archive/{}/{sha}.pdf", &sha[..2]))
+            .unwrap_or_else(|| panic!("{} is not in the bucket", reply["number"]));
+        assert_eq!(hex::encode(openssl::sha::sha256(&stored)), sha);
+        assert!(
+            s3.object(&format!("archive/{}/{sha}.json", &sha[..2]))
+                .is_some()
+        );
+        // Every tenth through the replica that may not have issued it.
+        if i % 10 == 0 {
+            let server = if i % 20 == 0 { &first } else { &second };
+            let id = reply["id"].as_str().unwrap();
+            let pdf = server.get(&format!("/v1/documents/{id}/pdf"));
+            assert_eq!(pdf.status, 200);
+            assert_eq!(pdf.body, stored);
+        }
+    }
+
+    // SIGKILL of the second replica while both are under load.
+    let body = Arc::new(example("import-certificate.json"));
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let (body, acknowledged, stop) = (body.clone(), acknowledged.clone(), stop.clone());
+            let client = if i % 2 == 0 {
+                first.client.clone()
+            } else {
+                second.client.clone()
+            };
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let response = agent()
+                        .post(format!("{}/v1/documents", client.base))
+                        .header("Authorization", &format!("Bearer {}", client.token))
+                        .header("Content-Type", "application/json")
+                        .send(&body[..]);
+                    // The killed replica answers nothing: that request was not acknowledged.
+                    let Ok(mut response) = response else { break };
+                    if response.status() == 201 {
+                        let reply: serde_json::Value = serde_json::from_slice(
+                            &response.body_mut().read_to_vec().unwrap_or_default(),
+                        )
+                        .unwrap_or_default();
+                        if reply["id"].is_string() {
+                            acknowledged.lock().unwrap().push(reply);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(4));
+    let _ = second.child.kill();
+    let _ = second.child.wait();
+    // The survivor goes on issuing after the kill.
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 10,
+        "only {} acknowledged",
+        acknowledged.len()
+    );
+    let all = first.all_documents();
+    let seqs: BTreeSet<u64> = all
+        .iter()
+        .map(|d| {
+            d["number"]
+                .as_str()
+                .unwrap()
+                .rsplit('-')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs.len(), all.len(), "no number twice");
+    assert_eq!(
+        seqs,
+        (1..=all.len() as u64).collect::<BTreeSet<_>>(),
+        "no number skipped"
+    );
+    assert!(all.len() >= 1000 + acknowledged.len());
+    for document in &acknowledged {
+        let id = document["id"].as_str().unwrap();
+        let pdf = first.get(&format!("/v1/documents/{id}/pdf"));
+        assert_eq!(pdf.status, 200, "acknowledged {id} is retrievable");
+        assert_eq!(
+            hex::encode(openssl::sha::sha256(&pdf.body)),
+            document["sha256"].as_str().unwrap()
+        );
+    }
+    // The killed replica comes back on the same registry and bucket and serves them too.
+    let second = start_at(data.path(), Some(&url), None, None, &env);
+    let last = acknowledged.last().unwrap()["id"].as_str().unwrap();
+    assert_eq!(second.get(&format!("/v1/documents/{last}/pdf")).status, 200);
+    let reply = second.issue(&body, &[]);
+    assert_eq!(reply.status, 201);
+    let year = issue_date_year(&body);
+    assert_eq!(
+        reply.json()["number"],
+        format!("KZ-IIC-{year}-{:06}", all.len() + 1)
+    );
 }
 
 /// schemathesis (PyPI) against `/openapi.json`: no 5xx, no response that breaks the schema,

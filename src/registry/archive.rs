@@ -1,23 +1,37 @@
-//! The archive: every issued PDF stored content-addressed by its SHA-256, next to a JSON file
-//! with its registry data, written and fsynced (file and folder) before the registry commits,
-//! so that a registered number always has its PDF. A file the registry does not know (a crash
-//! between the archive write and the commit) is an orphan, reported at start.
+//! The archive: every issued PDF stored content-addressed by its SHA-256 (`ab/abcdef….pdf`),
+//! next to a JSON object with its registry data (`ab/abcdef….json`), through the `object_store`
+//! crate: a local folder (the default, fsynced file and folder) or any S3-compatible bucket
+//! (`s3://bucket/prefix`). Both objects are stored before the registry commits, so that a
+//! registered number always has its PDF. An object the registry does not know (a crash between
+//! the archive write and the commit) is an orphan, moved to `orphans/` at start once it is older
+//! than any issue still in flight on another process sharing the archive could be.
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::TryStreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 /// What the archive can fail with.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ArchiveError {
-    /// A filesystem operation failed.
-    #[error("archive {path}: {source}")]
-    Io {
-        /// Where.
-        path: PathBuf,
+    /// The store refused or failed an operation.
+    #[error("archive {location}: {source}")]
+    Store {
+        /// The object (or the archive, for listing).
+        location: String,
         /// Why.
-        source: std::io::Error,
+        source: Box<object_store::Error>,
+    },
+    /// The archive URL or its settings are not usable.
+    #[error("archive_url {url}: {message}")]
+    Settings {
+        /// The URL as configured.
+        url: String,
+        /// Why.
+        message: String,
     },
     /// No such PDF.
     #[error("the archive has no PDF {0}")]
@@ -27,120 +41,192 @@ pub enum ArchiveError {
     Corrupt(String),
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> ArchiveError + '_ {
-    move |source| ArchiveError::Io {
-        path: path.to_path_buf(),
-        source,
+fn store_error(location: &ObjectPath) -> impl Fn(object_store::Error) -> ArchiveError + '_ {
+    move |source| ArchiveError::Store {
+        location: location.to_string(),
+        source: Box::new(source),
     }
 }
 
-/// A filesystem archive rooted at a folder: `ab/abcdef….pdf` and `ab/abcdef….json`.
+/// One PDF in the archive, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPdf {
+    /// Its SHA-256 (hex), its name.
+    pub sha256: String,
+    /// When the store last wrote it.
+    pub written: time::UtcDateTime,
+}
+
+/// The archive, shared by every task and clone (one connection pool for S3).
 #[derive(Debug, Clone)]
 pub struct Archive {
-    root: PathBuf,
+    store: Arc<dyn ObjectStore>,
+    /// Where it is, for messages and readiness.
+    description: String,
 }
 
 impl Archive {
-    /// Opens (creating) the archive at `root`.
+    /// Opens (creating) a local archive in the folder `root`. Writes are fsynced with their
+    /// folder before they return.
     pub fn open(root: &Path) -> Result<Self, ArchiveError> {
-        fs::create_dir_all(root).map_err(io(root))?;
+        let settings = |message: String| ArchiveError::Settings {
+            url: root.display().to_string(),
+            message,
+        };
+        std::fs::create_dir_all(root).map_err(|e| settings(e.to_string()))?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(root)
+            .map_err(|e| settings(e.to_string()))?
+            .with_fsync(true);
         Ok(Self {
-            root: root.to_path_buf(),
+            store: Arc::new(store),
+            description: root.display().to_string(),
         })
     }
 
-    fn path_of(&self, sha256: &str, extension: &str) -> PathBuf {
-        let prefix = sha256.get(..2).unwrap_or("00");
-        self.root.join(prefix).join(format!("{sha256}.{extension}"))
+    /// Opens the archive at `url`: `s3://bucket[/prefix]` (endpoint, region and credentials from
+    /// the `AWS_*` environment variables that `object_store` reads: `AWS_ENDPOINT`,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ALLOW_HTTP`), or
+    /// `file:///folder`, or a plain folder path.
+    pub fn open_url(url: &str) -> Result<Self, ArchiveError> {
+        let settings = |message: &str| ArchiveError::Settings {
+            url: url.into(),
+            message: message.into(),
+        };
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(settings("names no bucket"));
+            }
+            let s3 = object_store::aws::AmazonS3Builder::from_env()
+                .with_bucket_name(bucket)
+                .build()
+                .map_err(|e| settings(&e.to_string()))?;
+            let prefix = prefix.trim_matches('/');
+            let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+                Arc::new(s3)
+            } else {
+                let prefix = ObjectPath::parse(prefix).map_err(|e| settings(&e.to_string()))?;
+                Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+            };
+            return Ok(Self {
+                store,
+                description: url.into(),
+            });
+        }
+        let folder = url.strip_prefix("file://").unwrap_or(url);
+        if folder.contains("://") {
+            return Err(settings(
+                "expected s3://bucket/prefix, file:///folder or a folder",
+            ));
+        }
+        Self::open(&PathBuf::from(folder))
     }
 
-    /// Stores `pdf` with its `metadata` (JSON) and returns its SHA-256 (hex). Both files are on
-    /// disk, fsynced with their folder, when this returns.
-    pub fn put(&self, pdf: &[u8], metadata: &[u8]) -> Result<String, ArchiveError> {
-        let sha256 = hex::encode(openssl::sha::sha256(pdf));
-        let pdf_path = self.path_of(&sha256, "pdf");
-        let dir = pdf_path.parent().unwrap_or(&self.root).to_path_buf();
-        fs::create_dir_all(&dir).map_err(io(&dir))?;
-        // Metadata first: a PDF on disk always has its metadata.
-        write_durably(&self.path_of(&sha256, "json"), metadata)?;
-        if !pdf_path.exists() {
-            write_durably(&pdf_path, pdf)?;
-        }
-        // The folder entry itself must survive a crash.
-        fs::File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(&dir))?;
+    /// Where the archive is (its folder or URL).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    fn location(sha256: &str, extension: &str) -> ObjectPath {
+        let prefix = sha256.get(..2).unwrap_or("00");
+        ObjectPath::from_iter([prefix.to_string(), format!("{sha256}.{extension}")])
+    }
+
+    /// Stores `pdf` with its `metadata` (JSON) and returns its SHA-256 (hex). Both are durably
+    /// stored when this returns (fsynced locally; acknowledged by the S3 service).
+    pub async fn put(&self, pdf: Vec<u8>, metadata: Vec<u8>) -> Result<String, ArchiveError> {
+        let sha256 = hex::encode(openssl::sha::sha256(&pdf));
+        // Metadata first: a PDF in the archive always has its metadata. Both are overwritten
+        // whole when the same PDF comes again, which content addressing makes harmless.
+        let json = Self::location(&sha256, "json");
+        self.store
+            .put(&json, PutPayload::from(metadata))
+            .await
+            .map_err(store_error(&json))?;
+        let location = Self::location(&sha256, "pdf");
+        self.store
+            .put(&location, PutPayload::from(pdf))
+            .await
+            .map_err(store_error(&location))?;
         Ok(sha256)
     }
 
     /// The PDF stored under `sha256`, checked against its name.
-    pub fn get(&self, sha256: &str) -> Result<Vec<u8>, ArchiveError> {
+    pub async fn get(&self, sha256: &str) -> Result<Vec<u8>, ArchiveError> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ArchiveError::Missing(sha256.into()));
         }
-        let path = self.path_of(sha256, "pdf");
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let location = Self::location(sha256, "pdf");
+        let bytes = match self.store.get(&location).await {
+            Ok(found) => found.bytes().await.map_err(store_error(&location))?,
+            Err(object_store::Error::NotFound { .. }) => {
                 return Err(ArchiveError::Missing(sha256.into()));
             }
-            Err(e) => return Err(io(&path)(e)),
+            Err(e) => return Err(store_error(&location)(e)),
         };
         if hex::encode(openssl::sha::sha256(&bytes)) != sha256 {
             return Err(ArchiveError::Corrupt(sha256.into()));
         }
-        Ok(bytes)
+        Ok(bytes.to_vec())
     }
 
-    /// Every PDF hash stored.
-    pub fn hashes(&self) -> Result<Vec<String>, ArchiveError> {
-        let mut out = Vec::new();
-        for entry in fs::read_dir(&self.root).map_err(io(&self.root))? {
-            let dir = entry.map_err(io(&self.root))?.path();
-            if !dir.is_dir() || dir.file_name().is_some_and(|n| n == "orphans") {
-                continue;
-            }
-            for file in fs::read_dir(&dir).map_err(io(&dir))? {
-                let path = file.map_err(io(&dir))?.path();
-                if path.extension().is_some_and(|e| e == "pdf")
-                    && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
-                {
-                    out.push(stem.to_string());
-                }
-            }
-        }
-        out.sort();
+    /// Every PDF stored (outside `orphans/`), with when it was written, sorted by hash.
+    pub async fn pdfs(&self) -> Result<Vec<StoredPdf>, ArchiveError> {
+        let everything = ObjectPath::from("");
+        let listed: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(None)
+            .try_collect()
+            .await
+            .map_err(store_error(&everything))?;
+        let mut out: Vec<StoredPdf> = listed
+            .into_iter()
+            .filter_map(|meta| {
+                let parts: Vec<_> = meta.location.parts().collect();
+                let [folder, file] = parts.as_slice() else {
+                    return None;
+                };
+                let sha256 = file.as_ref().strip_suffix(".pdf")?;
+                let content_addressed = sha256.len() == 64
+                    && sha256.bytes().all(|b| b.is_ascii_hexdigit())
+                    && sha256.get(..2) == Some(folder.as_ref());
+                content_addressed.then(|| StoredPdf {
+                    sha256: sha256.to_string(),
+                    written: time::UtcDateTime::from_unix_timestamp(meta.last_modified.timestamp())
+                        .unwrap_or(time::UtcDateTime::UNIX_EPOCH),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         Ok(out)
     }
 
+    /// Every PDF hash stored (outside `orphans/`), sorted.
+    pub async fn hashes(&self) -> Result<Vec<String>, ArchiveError> {
+        Ok(self.pdfs().await?.into_iter().map(|p| p.sha256).collect())
+    }
+
     /// Moves a PDF (and its metadata) out of the archive into `orphans/`, for inspection.
-    pub fn quarantine(&self, sha256: &str) -> Result<(), ArchiveError> {
-        let target = self.root.join("orphans");
-        fs::create_dir_all(&target).map_err(io(&target))?;
-        for extension in ["pdf", "json"] {
-            let from = self.path_of(sha256, extension);
-            if from.exists() {
-                let to = target.join(format!("{sha256}.{extension}"));
-                fs::rename(&from, &to).map_err(io(&from))?;
+    pub async fn quarantine(&self, sha256: &str) -> Result<(), ArchiveError> {
+        for extension in ["json", "pdf"] {
+            let from = Self::location(sha256, extension);
+            let to =
+                ObjectPath::from_iter(["orphans".to_string(), format!("{sha256}.{extension}")]);
+            match self.store.rename(&from, &to).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(store_error(&from)(e)),
             }
         }
         Ok(())
     }
 
-    /// Whether the archive folder is there and writable.
-    pub fn check(&self) -> Result<(), ArchiveError> {
-        let probe = self.root.join(".ready");
-        fs::write(&probe, b"ok").map_err(io(&probe))?;
+    /// Whether the archive is there and writable.
+    pub async fn check(&self) -> Result<(), ArchiveError> {
+        let probe = ObjectPath::from(".ready");
+        self.store
+            .put(&probe, PutPayload::from_static(b"ok"))
+            .await
+            .map_err(store_error(&probe))?;
         Ok(())
     }
-}
-
-/// Writes through a temporary file in the same folder, fsyncs it, renames it into place.
-fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
-    file.write_all(bytes).map_err(io(path))?;
-    file.as_file().sync_all().map_err(io(path))?;
-    file.persist(path).map_err(|e| io(path)(e.error))?;
-    Ok(())
 }

@@ -314,3 +314,82 @@ pub fn serve_directory(directory: &Path) -> DirectoryServer {
         .unwrap_or_else(|| panic!("no port in {line:?}"));
     DirectoryServer { child, port }
 }
+
+/// A real S3-compatible server (s3s-fs, built from crates.io by scripts/test.sh and named by
+/// `EUCDOC_S3S_FS`) on a free loopback port, storing in a temporary folder; killed on drop.
+pub struct S3Server {
+    child: std::process::Child,
+    /// Its storage folder: bucket `eucdoc` is `root/eucdoc`, an object `root/eucdoc/KEY`.
+    pub root: tempfile::TempDir,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+}
+
+impl S3Server {
+    /// Access key and secret of the test server.
+    const ACCESS_KEY: &'static str = "eucdoc-test";
+    const SECRET_KEY: &'static str = "eucdoc-test-secret";
+
+    /// Starts it with an empty bucket `eucdoc`.
+    pub fn start() -> Self {
+        let program = std::env::var("EUCDOC_S3S_FS").expect(
+            "EUCDOC_S3S_FS must name the s3s-fs binary (scripts/test.sh builds it from crates.io)",
+        );
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("eucdoc")).unwrap();
+        let port = free_port();
+        let child = Command::new(&program)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "--access-key",
+                Self::ACCESS_KEY,
+                "--secret-key",
+                Self::SECRET_KEY,
+            ])
+            .arg(root.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "s3s-fs did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Self {
+            child,
+            root,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// The environment that points eucdoc's archive at `archive_url` on this server.
+    pub fn env(&self, archive_url: &str) -> Vec<(String, String)> {
+        [
+            ("EUCDOC_ARCHIVE_URL", archive_url),
+            ("AWS_ENDPOINT", &self.endpoint),
+            ("AWS_ACCESS_KEY_ID", Self::ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", Self::SECRET_KEY),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ALLOW_HTTP", "true"),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+    }
+
+    /// The object `key` of bucket `eucdoc` as the server stores it, if it is there.
+    pub fn object(&self, key: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.root.path().join("eucdoc").join(key)).ok()
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
