@@ -114,12 +114,12 @@ fn bench(c: &mut Criterion) {
         ),
     ] {
         let examined = examine(copy, &offline);
-        let comparison = compare(support::NUMBER, &examined, Some(&record), now);
+        let comparison = compare(support::NUMBER, &examined, Some(&record), &[], now);
         assert_eq!(comparison.verdict, verdict, "{name}");
         c.bench_function(name, |b| {
             b.iter(|| {
                 let examined = examine(black_box(copy), &offline);
-                black_box(compare(support::NUMBER, &examined, Some(&record), now))
+                black_box(compare(support::NUMBER, &examined, Some(&record), &[], now))
             })
         });
     }

@@ -243,6 +243,28 @@ impl Default for OaiConfig {
     }
 }
 
+/// Long-term renewal of archived documents by `eucdoc serve` (`eucdoc archive refresh` does the
+/// same on demand).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RenewalConfig {
+    /// How often `serve` renews the documents due; 0 (the default): never, leave it to
+    /// `eucdoc archive refresh`. Uses `[signing] tsa_url`.
+    pub every_seconds: u64,
+    /// A document is due when its newest document timestamp's certificates end within this many
+    /// days (or it has none).
+    pub horizon_days: u64,
+}
+
+impl Default for RenewalConfig {
+    fn default() -> Self {
+        Self {
+            every_seconds: 0,
+            horizon_days: 365,
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -285,6 +307,8 @@ pub struct Config {
     pub check: CheckConfig,
     /// OAI-PMH.
     pub oai: OaiConfig,
+    /// Long-term renewal in `serve`.
+    pub renewal: RenewalConfig,
     /// Log format: "text" or "json".
     pub log_format: String,
 }
@@ -308,6 +332,7 @@ impl Default for Config {
             desk: DeskConfig::default(),
             check: CheckConfig::default(),
             oai: OaiConfig::default(),
+            renewal: RenewalConfig::default(),
             log_format: "text".into(),
         }
     }
@@ -466,6 +491,12 @@ impl Config {
             if officer.iin.len() != 12 || !officer.iin.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid("desk.officers.iin", "must be 12 digits"));
             }
+        }
+        if self.renewal.every_seconds > 0 && self.signing.tsa_url.is_none() {
+            return Err(invalid(
+                "renewal.every_seconds",
+                "renewal needs a TSA: set [signing] tsa_url",
+            ));
         }
         if self.orphan_grace_seconds < self.limits.request_seconds {
             return Err(invalid(

@@ -23,6 +23,27 @@ struct Cli {
     command: Command,
 }
 
+/// `eucdoc archive ...`.
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Renew archived documents for the long term (PAdES B-LTA): every final document without
+    /// a document timestamp, or whose newest one's certificates end within the horizon, gets
+    /// validation data and a new document timestamp in a new revision, archived beside the
+    /// earlier one; the registry points to the newest. Resumable and idempotent.
+    Refresh {
+        /// TOML configuration file (default: EUCDOC_CONFIG, else none): the registry, the
+        /// archive, the TSA and revocation sources.
+        #[arg(long, env = "EUCDOC_CONFIG")]
+        config: Option<PathBuf>,
+        /// Renew what would stop being provable within this time (e.g. 365d, 90days, 12h).
+        #[arg(long, default_value = "365d")]
+        horizon: String,
+        /// TSA URL (default: [signing] tsa_url).
+        #[arg(long)]
+        tsa: Option<String>,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Render a document (or a JSON Lines batch) from JSON input to PDF/A-3b.
@@ -68,6 +89,9 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Long-term care of the archive.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
     /// Print the service's OpenAPI 3.1 document.
     Openapi,
     /// Write a development PKI in the profile of Kazakhstan's CA (tests only).
@@ -221,6 +245,11 @@ fn main() -> ExitCode {
             form,
             out,
         } => export(config.as_deref(), since.as_deref(), form.as_deref(), &out),
+        Command::Archive(ArchiveCommand::Refresh {
+            config,
+            horizon,
+            tsa,
+        }) => refresh(config.as_deref(), &horizon, tsa.as_deref()),
         Command::Openapi => {
             out!("{}", eucdoc::http::openapi_json());
             Ok(ExitCode::SUCCESS)
@@ -526,6 +555,69 @@ fn export(
             "{} documents: {written} bags written, {replaced} replaced (status changed), {unchanged} already there, in {}",
             records.len(),
             out.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn refresh(
+    config_path: Option<&std::path::Path>,
+    horizon: &str,
+    tsa: Option<&str>,
+) -> Result<ExitCode, Failure> {
+    use eucdoc::service::Renewed;
+    let horizon = humantime::parse_duration(horizon)
+        .with_context(|| format!("--horizon {horizon}: expected a duration such as 365d"))
+        .map_err(Failure::Input)?;
+    let config = eucdoc::config::Config::load(config_path, |name| std::env::var(name).ok())
+        .map_err(|e| Failure::Input(e.into()))?;
+    init_logging(&config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Output(e.into()))?;
+    runtime.block_on(async move {
+        let service = eucdoc::service::Service::start(config)
+            .await
+            .map_err(|e| Failure::Output(e.into()))?;
+        let horizon_end = time::UtcDateTime::now()
+            .unix_timestamp()
+            .saturating_add(horizon.as_secs().min(i64::MAX as u64) as i64);
+        let result = async {
+            let renewal = service.renewal(tsa, horizon_end).await?;
+            let terminal = std::io::stderr().is_terminal();
+            let bar = indicatif::ProgressBar::hidden();
+            if terminal {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            let summary = service
+                .renew_all(
+                    horizon_end,
+                    &renewal,
+                    "eucdoc archive refresh",
+                    |total, record, outcome| {
+                        bar.set_length(total as u64);
+                        bar.inc(1);
+                        // One line per renewal: a log of what changed, for a run killed halfway too.
+                        if let Renewed::Renewed(now) = outcome {
+                            bar.suspend(|| out!("renewed {} {}", record.number, now.pdf_sha256));
+                        }
+                    },
+                )
+                .await;
+            bar.finish_and_clear();
+            summary
+        }
+        .await;
+        service.close().await;
+        let summary = result.map_err(|e| {
+            Failure::Output(anyhow::anyhow!("{e} (run the refresh again to resume)"))
+        })?;
+        out!(
+            "{} documents: {} renewed, {} not due within the horizon",
+            summary.documents,
+            summary.renewed,
+            summary.documents - summary.renewed
         );
         Ok(ExitCode::SUCCESS)
     })

@@ -78,6 +78,10 @@ pub enum ServiceError {
     /// A bag could not be built or written.
     #[error(transparent)]
     Bag(#[from] crate::registry::bag::BagError),
+    /// Long-term renewal cannot be done (no TSA, a TSA whose certificate ends too soon, no
+    /// validation data for a certificate).
+    #[error("long-term renewal: {0}")]
+    Renewal(String),
 }
 
 impl From<RegistryError> for ServiceError {
@@ -96,6 +100,32 @@ impl From<RegistryError> for ServiceError {
             other => ServiceError::Registry(other),
         }
     }
+}
+
+/// What long-term renewal needs ([`Service::renewal`]).
+#[derive(Debug, Clone)]
+pub struct Renewal {
+    sources: sign::revocation::RevocationSources,
+    tsa: sign::timestamp::Tsa,
+    tsa_certificates: Vec<Vec<u8>>,
+}
+
+/// What [`Service::renew_document`] did.
+#[derive(Debug, Clone)]
+pub enum Renewed {
+    /// Nothing: the document stays provable past the horizon (or has no signed PDF).
+    NotDue,
+    /// A new revision is archived and registered: the record as it is now.
+    Renewed(Box<DocumentRecord>),
+}
+
+/// What [`Service::renew_all`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenewalSummary {
+    /// Final documents looked at.
+    pub documents: usize,
+    /// Of which renewed now.
+    pub renewed: usize,
 }
 
 /// An issued document and whether it was issued before under the same idempotency key.
@@ -768,10 +798,11 @@ impl Service {
     ) -> Result<Exported, ServiceError> {
         let folder = out.join(folder_name(&record.number));
         let status_line = format!("Eucdoc-Status: {}\n", record.status);
+        let pdf_line = format!("Eucdoc-PDF-SHA256: {}\n", record.pdf_sha256);
         let before = std::fs::read_to_string(folder.join("bag-info.txt")).ok();
         if before
             .as_deref()
-            .is_some_and(|info| info.contains(&status_line))
+            .is_some_and(|info| info.contains(&status_line) && info.contains(&pdf_line))
         {
             return Ok(Exported::Unchanged);
         }
@@ -785,6 +816,170 @@ impl Service {
         } else {
             Exported::Written
         })
+    }
+
+    /// What long-term renewal uses: the TSA (`tsa_url`, else `[signing] tsa_url`), the
+    /// revocation sources of signing (`[signing] ocsp_url` and `crls`, the `crls` of
+    /// verification, the development CRLs in development mode), and the TSA's certificates,
+    /// learnt from one token. Refused when those end before `horizon_end` (Unix seconds): a
+    /// renewal by this TSA would be due again at once.
+    pub async fn renewal(
+        &self,
+        tsa_url: Option<&str>,
+        horizon_end: i64,
+    ) -> Result<Renewal, ServiceError> {
+        let url = tsa_url
+            .or(self.config.signing.tsa_url.as_deref())
+            .ok_or_else(|| {
+                ServiceError::Renewal("no TSA: give --tsa or set [signing] tsa_url".into())
+            })?;
+        let tsa = sign::timestamp::Tsa::new(url);
+        let mut crls = self.verify_crls.clone();
+        for path in &self.config.signing.crls {
+            crls.push(
+                std::fs::read(path)
+                    .map_err(|e| ServiceError::Renewal(format!("CRL {}: {e}", path.display())))?,
+            );
+        }
+        let sources = sign::revocation::RevocationSources {
+            ocsp_url: self.config.signing.ocsp_url.clone(),
+            crls,
+            timeout: std::time::Duration::from_secs(10),
+        };
+        let probe = tsa.clone();
+        let tsa_certificates =
+            tokio::task::spawn_blocking(move || sign::renew::tsa_certificates(&probe))
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?
+                .map_err(|e| ServiceError::Renewal(format!("the TSA at {url}: {e}")))?;
+        match sign::renew::tsa_expiry(&tsa_certificates)
+            .map_err(|e| ServiceError::Renewal(e.to_string()))?
+        {
+            Some(end) if end > horizon_end => {}
+            _ => {
+                return Err(ServiceError::Renewal(format!(
+                    "the certificates of the TSA at {url} end within the horizon: a renewal by it would not last"
+                )));
+            }
+        }
+        Ok(Renewal {
+            sources,
+            tsa,
+            tsa_certificates,
+        })
+    }
+
+    /// Renews `record`'s archived PDF for the long term when it is due before `horizon_end`
+    /// (Unix seconds; [`sign::renew::due`]): validation data and a document timestamp in a new
+    /// revision, archived beside the earlier one, then the registry points to it (audited as
+    /// "renew"). Idempotent: a renewed document is not due again within the horizon.
+    pub async fn renew_document(
+        &self,
+        record: &DocumentRecord,
+        horizon_end: i64,
+        renewal: &Renewal,
+        actor: &str,
+    ) -> Result<Renewed, ServiceError> {
+        if record.status == "draft" || record.status == "voided" {
+            return Ok(Renewed::NotDue);
+        }
+        let pdf = self.archive.get(&record.pdf_sha256).await?;
+        let renewal = renewal.clone();
+        let now = time::UtcDateTime::now().unix_timestamp();
+        let outcome = tokio::task::spawn_blocking(move || {
+            let Some(reason) = sign::renew::due(&pdf, horizon_end)? else {
+                return Ok(None);
+            };
+            let renewed = sign::renew::renew(
+                &pdf,
+                &renewal.sources,
+                &renewal.tsa,
+                &renewal.tsa_certificates,
+                now,
+            )?;
+            Ok::<_, sign::SignError>(Some((reason, renewed)))
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(|e| ServiceError::Renewal(format!("{}: {e}", record.number)))?;
+        let Some((reason, renewed)) = outcome else {
+            return Ok(Renewed::NotDue);
+        };
+        let mut renewed_record = record.clone();
+        renewed_record.pdf_sha256 = hex::encode(openssl::sha::sha256(&renewed));
+        renewed_record.pdf_size = renewed.len() as i64;
+        let metadata = serde_json::to_vec_pretty(&renewed_record)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.archive.put(renewed, metadata).await?;
+        let detail = serde_json::json!({
+            "number": record.number,
+            "previous_pdf_sha256": record.pdf_sha256,
+            "pdf_sha256": renewed_record.pdf_sha256,
+            "reason": match reason {
+                sign::renew::Due::NoArchiveTimestamp => "no document timestamp".to_string(),
+                sign::renew::Due::Expires(end) => format!(
+                    "the newest document timestamp's certificates end at {}",
+                    time::UtcDateTime::from_unix_timestamp(end)
+                        .map(crate::registry::registry_time)
+                        .unwrap_or_default()
+                ),
+            },
+        });
+        let applied = self
+            .registry
+            .renew(
+                &record.id,
+                &record.pdf_sha256,
+                &renewed_record.pdf_sha256,
+                renewed_record.pdf_size,
+                actor,
+                &detail.to_string(),
+            )
+            .await?;
+        Ok(if applied {
+            Renewed::Renewed(Box::new(renewed_record))
+        } else {
+            // Another process renewed it first; this revision stays an orphan for the sweep.
+            Renewed::NotDue
+        })
+    }
+
+    /// [`Service::renew_all`] with `[renewal] horizon_days` and `[signing] tsa_url`: what
+    /// `serve`'s renewal job runs.
+    pub async fn renew_due(&self, actor: &str) -> Result<RenewalSummary, ServiceError> {
+        let horizon = time::Duration::days(self.config.renewal.horizon_days.min(100_000) as i64);
+        let horizon_end = (time::UtcDateTime::now() + horizon).unix_timestamp();
+        let renewal = self.renewal(None, horizon_end).await?;
+        self.renew_all(horizon_end, &renewal, actor, |_, _, _| {})
+            .await
+    }
+
+    /// Renews every final document due before `horizon_end` (Unix seconds), one at a time,
+    /// calling `progress` after each with the document and what was done. Resumable: each
+    /// renewal commits on its own, and a renewed document is not due again. Stops at the first
+    /// failure (the documents before it stay renewed).
+    pub async fn renew_all(
+        &self,
+        horizon_end: i64,
+        renewal: &Renewal,
+        actor: &str,
+        mut progress: impl FnMut(usize, &DocumentRecord, &Renewed),
+    ) -> Result<RenewalSummary, ServiceError> {
+        let records = self.final_documents(None, None).await?;
+        let mut summary = RenewalSummary {
+            documents: records.len(),
+            renewed: 0,
+        };
+        for record in &records {
+            let outcome = self
+                .renew_document(record, horizon_end, renewal, actor)
+                .await?;
+            if matches!(outcome, Renewed::Renewed(_)) {
+                summary.renewed += 1;
+            }
+            progress(records.len(), record, &outcome);
+        }
+        Ok(summary)
     }
 
     /// An OAI-PMH request (`pairs`: its arguments) answered: the XML ([`crate::oai`]).
@@ -1050,10 +1245,15 @@ impl Service {
             .run_bounded(move || crate::check::compare::examine(&copy, &options))
             .await?;
         let record = self.registry.by_number(number).await?;
+        // A copy handed out before a long-term renewal is the document as issued.
+        let earlier = match &record {
+            Some(record) => self.registry.earlier_revisions(&record.id).await?,
+            None => Vec::new(),
+        };
         let now = time::UtcDateTime::now();
         Ok((
             crate::check::answer(number, record.as_ref(), sha256, now),
-            crate::check::compare::compare(number, &examined, record.as_ref(), now),
+            crate::check::compare::compare(number, &examined, record.as_ref(), &earlier, now),
         ))
     }
 

@@ -436,3 +436,190 @@ fn a_harvester_gets_every_record_incrementally() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+/// `eucdoc archive refresh` on a data folder, with `args`.
+fn refresh_command(data: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
+    command
+        .args(["archive", "refresh"])
+        .args(args)
+        .env("EUCDOC_DATA_DIR", data)
+        .env("EUCDOC_LOG", "warn")
+        .env_remove("EUCDOC_CONFIG")
+        .env_remove("EUCDOC_DATABASE_URL");
+    command
+}
+
+/// pyHanko's PAdES-LTA validation (`ades_lta_validation`, ETSI EN 319 102-1 5.6.3), offline
+/// (revocation data required, none fetched): the document timestamp chain as the evidence
+/// record, then the signature with the validation data in the document.
+const PYHANKO_LTA: &str = r#"
+import asyncio, sys
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec, SignatureValidationSpec, RevocationInfoGatheringSpec,
+    RevinfoOnlineFetchingRule)
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, REQUIRE_REVINFO
+from pyhanko_certvalidator.registry import SimpleTrustManager
+root = load_cert_from_pemder(sys.argv[2])
+policy = CertValidationPolicySpec(
+    trust_manager=SimpleTrustManager.build(trust_roots=[root]),
+    revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO))
+spec = PdfSignatureValidationSpec(SignatureValidationSpec(
+    cert_validation_policy=policy,
+    revinfo_gathering_policy=RevocationInfoGatheringSpec(
+        online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)))
+with open(sys.argv[1], 'rb') as f:
+    r = PdfFileReader(f)
+    result = asyncio.run(ades_lta_validation(r.embedded_regular_signatures[0], spec))
+    print('lta', result.ades_subindic, 'intact', result.api_status.intact,
+          'valid', result.api_status.valid, 'trusted', result.api_status.trusted,
+          'evidence record', result.oldest_evidence_record_timestamp)
+"#;
+
+/// Long-term renewal: B-B documents get validation data and a document timestamp in a new
+/// revision; a run killed halfway resumes and finishes; a third run renews nothing; the earlier
+/// revisions stay in the archive; the renewed PDFs pass `eucdoc verify` and pyHanko's LTA
+/// validation; a TSA whose certificate ends within the horizon is refused.
+#[test]
+fn refresh_renews_every_document_resumably() {
+    use std::io::BufRead;
+    const DOCUMENTS: usize = 40;
+    let data = tempfile::tempdir().unwrap();
+    // The first start writes the development PKI, whose TSA key the test TSA uses.
+    drop(serve(data.path(), &[]));
+    let tsa = common::start_tsa_of(&data.path().join("dev-pki"));
+    // Issued PAdES B-T (a signature timestamp), as B-LTA builds on it (ETSI EN 319 142-1).
+    let config = common::write_temp(
+        data.path(),
+        "b-t.toml",
+        format!("[signing]\nlevel = \"b-t\"\ntsa_url = \"{}\"\n", tsa.url).as_bytes(),
+    );
+    let (server, base, token) = serve(data.path(), &[("EUCDOC_CONFIG", config.to_str().unwrap())]);
+    let issued: Vec<(serde_json::Value, Vec<u8>)> = (0..DOCUMENTS)
+        .map(|_| issue_example(&base, &token, "end-user-certificate.json"))
+        .collect();
+    drop(server);
+
+    // The development TSA's certificate lasts a year: a longer horizon cannot be met.
+    let refused = refresh_command(data.path(), &["--horizon", "400d", "--tsa", &tsa.url])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("end within the horizon"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    // Killed halfway.
+    let args = ["--horizon", "30d", "--tsa", tsa.url.as_str()];
+    let mut first = refresh_command(data.path(), &args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(first.stdout.take().unwrap()).lines();
+    let mut renewed_first = 0;
+    while renewed_first < DOCUMENTS / 2 {
+        let line = lines.next().expect("the refresh goes on").unwrap();
+        assert!(line.starts_with("renewed KZ-EUC-"), "{line}");
+        renewed_first += 1;
+    }
+    first.kill().unwrap();
+    let _ = first.wait();
+
+    let resumed = refresh_command(data.path(), &args).output().unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let said = String::from_utf8_lossy(&resumed.stdout);
+    let renewed_second = said.lines().filter(|l| l.starts_with("renewed ")).count();
+    assert!(
+        renewed_second > 0 && renewed_second <= DOCUMENTS - renewed_first,
+        "{said}"
+    );
+    let again = refresh_command(data.path(), &args).output().unwrap();
+    assert!(again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains(&format!("{DOCUMENTS} documents: 0 renewed")),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+
+    let (_server, base, token) = serve(data.path(), &[]);
+    let work = tempfile::tempdir().unwrap();
+    for (i, (record, original)) in issued.iter().enumerate() {
+        let id = record["id"].as_str().unwrap();
+        let renewed = get(&base, &token, &format!("/v1/documents/{id}/pdf"));
+        // A new revision over the old one: the issued bytes are its beginning.
+        assert!(renewed.len() > original.len());
+        assert_eq!(&renewed[..original.len()], &original[..], "{id}");
+        // The earlier revision is still in the archive under its hash.
+        let sha = record["sha256"].as_str().unwrap();
+        assert_eq!(
+            std::fs::read(
+                data.path()
+                    .join("archive")
+                    .join(&sha[..2])
+                    .join(format!("{sha}.pdf"))
+            )
+            .unwrap(),
+            *original
+        );
+        let pdf = common::write_temp(work.path(), &format!("{i}.pdf"), &renewed);
+        if i == 0 {
+            // The copy its holder received before the renewal is still the document.
+            let number = record["number"].as_str().unwrap();
+            let compared: serde_json::Value = serde_json::from_slice(&body_of(
+                agent()
+                    .post(format!("{base}/v1/check/{number}"))
+                    .header("Content-Type", "application/pdf")
+                    .header("Accept", "application/json")
+                    .send(&original[..])
+                    .unwrap(),
+            ))
+            .unwrap();
+            assert_eq!(compared["verdict"], "identical", "{compared:#}");
+        }
+        // pyHanko is slow: the first and the last.
+        if i == 0 || i == DOCUMENTS - 1 {
+            let python = std::env::var("EUCDOC_PYHANKO").expect("EUCDOC_PYHANKO");
+            let out = Command::new(python)
+                .args(["-c", PYHANKO_LTA])
+                .arg(&pdf)
+                .arg(data.path().join("dev-pki/root.pem"))
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                said.contains("lta AdESPassed.OK intact True valid True trusted True")
+                    && !said.contains("evidence record None"),
+                "{said}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    // `eucdoc verify` offline: the validation data the renewal put in each document suffices.
+    let verified = Command::new(env!("CARGO_BIN_EXE_eucdoc"))
+        .arg("verify")
+        .arg(work.path())
+        .args(["--offline", "--format", "jsonl", "--trust"])
+        .arg(data.path().join("dev-pki/root.pem"))
+        .output()
+        .unwrap();
+    let reports = String::from_utf8_lossy(&verified.stdout);
+    let passed = reports
+        .lines()
+        .filter(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["report"]["indication"]
+                == "TOTAL-PASSED"
+        })
+        .count();
+    assert_eq!(passed, DOCUMENTS, "{reports}");
+}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{example, renderer, root, run, write_temp};
+use common::{TestTsa, example, renderer, root, run, start_tsa_of, write_temp};
 use eucdoc::devpki;
 use eucdoc::model;
 use eucdoc::sign::{self, SignError, Signer};
@@ -680,44 +680,8 @@ with open(sys.argv[1], 'rb') as f:
     )
 }
 
-/// A TSA started for the test (`openssl ts -reply`, see [`common::Responder`]) with its
-/// configuration directory.
-struct TestTsa {
-    _responder: common::Responder,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
 fn start_tsa() -> TestTsa {
     start_tsa_of(pki().0.path())
-}
-
-/// A TSA with the TSA key of the development PKI in `pki_dir`.
-fn start_tsa_of(pki_dir: &std::path::Path) -> TestTsa {
-    let dir = tempfile::tempdir().unwrap();
-    let chain = [
-        std::fs::read(pki_dir.join("nca.pem")).unwrap(),
-        std::fs::read(pki_dir.join("root.pem")).unwrap(),
-    ]
-    .concat();
-    std::fs::write(dir.path().join("chain.pem"), chain).unwrap();
-    std::fs::write(dir.path().join("serial"), "01\n").unwrap();
-    let config = format!(
-        "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\nserial = {dir}/serial\ncrypto_device = builtin\n\
-         signer_cert = {tsa}\ncerts = {dir}/chain.pem\nsigner_key = {key}\nsigner_digest = sha256\n\
-         default_policy = 1.2.398.3.3.2.6\ndigests = sha256, sha384, sha512\naccuracy = secs:1\n\
-         ordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
-        dir = dir.path().display(),
-        tsa = pki_dir.join("tsa.pem").display(),
-        key = pki_dir.join("tsa-key.pem").display(),
-    );
-    let config_path = write_temp(dir.path(), "tsa.cnf", config.as_bytes());
-    let responder = common::start_responder(&["tsa", config_path.to_str().unwrap()], &[], None);
-    TestTsa {
-        url: responder.url.clone(),
-        _responder: responder,
-        _dir: dir,
-    }
 }
 
 /// An OCSP responder for the test NCA: `openssl ocsp` with the dev PKI's index.
@@ -736,8 +700,8 @@ fn start_ocsp() -> TestTsa {
     );
     TestTsa {
         url: responder.url.clone(),
-        _responder: responder,
-        _dir: dir,
+        responder,
+        dir,
     }
 }
 

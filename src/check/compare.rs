@@ -112,25 +112,32 @@ pub struct Comparison {
     pub document: CheckAnswer,
 }
 
-/// Compares what [`examine`] found with the record of `number` (None: no such number).
+/// Compares what [`examine`] found with the record of `number` (None: no such number), whose
+/// archived PDF is `record.pdf_sha256` or, before a long-term renewal, one of `earlier` (hex):
+/// each is the document, the later ones with archive timestamps added.
 pub fn compare(
     number: &str,
     examined: &Examined,
     record: Option<&DocumentRecord>,
+    earlier: &[String],
     now: time::UtcDateTime,
 ) -> Comparison {
     let record = record.filter(|r| r.status != "draft");
-    let archived = record.and_then(|r| <[u8; 32]>::try_from(hex::decode(&r.pdf_sha256).ok()?).ok());
-    let issued_end = archived.and_then(|archived| {
-        if openssl::memcmp::eq(&examined.sha256, &archived) {
-            return Some(examined.size);
-        }
+    let archived: Vec<[u8; 32]> = record
+        .into_iter()
+        .flat_map(|r| std::iter::once(&r.pdf_sha256).chain(earlier))
+        .filter_map(|hex_hash| <[u8; 32]>::try_from(hex::decode(hex_hash).ok()?).ok())
+        .collect();
+    let is_archived = |hash: &[u8; 32]| archived.iter().any(|a| openssl::memcmp::eq(hash, a));
+    let issued_end = if is_archived(&examined.sha256) {
+        Some(examined.size)
+    } else {
         examined
             .revisions
             .iter()
-            .find(|(_, hash)| openssl::memcmp::eq(hash, &archived))
+            .find(|(_, hash)| is_archived(hash))
             .map(|(end, _)| *end)
-    });
+    };
     let same_data = match (record, &examined.data) {
         (Some(record), Some((data_sha256, claimed))) => {
             super::same_hex(data_sha256, &record.data_sha256)

@@ -342,12 +342,35 @@ pub async fn serve(service: Arc<Service>) -> std::io::Result<()> {
             }
         })
     };
+    // Opt-in long-term renewal of the archive ([renewal] every_seconds).
+    let renewer = (service.config().renewal.every_seconds > 0).then(|| {
+        let service = service.clone();
+        let every = Duration::from_secs(service.config().renewal.every_seconds);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match service.renew_due("eucdoc serve").await {
+                    Ok(summary) => tracing::info!(
+                        documents = summary.documents,
+                        renewed = summary.renewed,
+                        "long-term renewal"
+                    ),
+                    Err(error) => {
+                        tracing::warn!(%error, "long-term renewal failed; retried later")
+                    }
+                }
+            }
+        })
+    });
     // The peer address is the check page's rate-limit key.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     sweeper.abort();
+    if let Some(renewer) = renewer {
+        renewer.abort();
+    }
     tracing::info!("shutting down: requests finished, closing the registry");
     service.close().await;
     Ok(())

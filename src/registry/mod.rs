@@ -789,11 +789,68 @@ impl Registry {
     }
 
     /// Every archived PDF hash the registry knows (for the orphan check at start), drafts'
-    /// prepared PDFs included.
+    /// prepared PDFs and renewed documents' earlier revisions included.
     pub async fn pdf_hashes(&self) -> Result<Vec<String>, RegistryError> {
         let rows = sqlx::query(
-            "SELECT pdf_sha256 FROM documents UNION SELECT draft_sha256 AS pdf_sha256 FROM drafts",
+            "SELECT pdf_sha256 FROM documents UNION SELECT draft_sha256 AS pdf_sha256 FROM drafts \
+             UNION SELECT pdf_sha256 FROM archived_revisions",
         )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| row.try_get("pdf_sha256").map_err(RegistryError::from))
+            .collect()
+    }
+
+    /// Points document `id` at its renewed PDF (`pdf_sha256`, `pdf_size`, already archived) in
+    /// place of `previous_sha256`, keeps the previous one as an earlier revision and audits the
+    /// renewal, in one transaction. `false` when the document no longer has `previous_sha256`
+    /// (another process renewed it first): nothing changes.
+    pub async fn renew(
+        &self,
+        id: &str,
+        previous_sha256: &str,
+        pdf_sha256: &str,
+        pdf_size: i64,
+        actor: &str,
+        detail: &str,
+    ) -> Result<bool, RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE documents SET pdf_sha256 = $1, pdf_size = $2 WHERE id = $3 AND pdf_sha256 = $4",
+        )
+        .bind(pdf_sha256)
+        .bind(pdf_size)
+        .bind(id)
+        .bind(previous_sha256)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO archived_revisions (pdf_sha256, document_id, superseded_at) \
+             VALUES ($1, $2, $3)",
+        )
+        .bind(previous_sha256)
+        .bind(id)
+        .bind(now_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        audit(&mut tx, actor, "renew", Some(id), detail).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The earlier revisions of document `id` (renewals), oldest first.
+    pub async fn earlier_revisions(&self, id: &str) -> Result<Vec<String>, RegistryError> {
+        let rows = sqlx::query(
+            "SELECT pdf_sha256 FROM archived_revisions WHERE document_id = $1 \
+             ORDER BY superseded_at, pdf_sha256",
+        )
+        .bind(id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

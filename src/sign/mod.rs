@@ -9,6 +9,7 @@ mod appearance;
 pub mod cms;
 pub mod external;
 pub mod pdf;
+pub mod renew;
 pub mod revocation;
 mod signer;
 pub mod timestamp;

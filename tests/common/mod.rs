@@ -393,3 +393,42 @@ impl Drop for S3Server {
         let _ = self.child.wait();
     }
 }
+
+/// A TSA started for the test (`openssl ts -reply`, see [`common::Responder`]) with its
+/// configuration directory.
+pub struct TestTsa {
+    /// The responder process (stopped when dropped).
+    pub responder: Responder,
+    /// Where to POST queries.
+    pub url: String,
+    /// Its configuration folder.
+    pub dir: tempfile::TempDir,
+}
+
+/// A TSA with the TSA key of the development PKI in `pki_dir`.
+pub fn start_tsa_of(pki_dir: &std::path::Path) -> TestTsa {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = [
+        std::fs::read(pki_dir.join("nca.pem")).unwrap(),
+        std::fs::read(pki_dir.join("root.pem")).unwrap(),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("chain.pem"), chain).unwrap();
+    std::fs::write(dir.path().join("serial"), "01\n").unwrap();
+    let config = format!(
+        "[ tsa ]\ndefault_tsa = tsa_config\n[ tsa_config ]\nserial = {dir}/serial\ncrypto_device = builtin\n\
+         signer_cert = {tsa}\ncerts = {dir}/chain.pem\nsigner_key = {key}\nsigner_digest = sha256\n\
+         default_policy = 1.2.398.3.3.2.6\ndigests = sha256, sha384, sha512\naccuracy = secs:1\n\
+         ordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+        dir = dir.path().display(),
+        tsa = pki_dir.join("tsa.pem").display(),
+        key = pki_dir.join("tsa-key.pem").display(),
+    );
+    let config_path = write_temp(dir.path(), "tsa.cnf", config.as_bytes());
+    let responder = start_responder(&["tsa", config_path.to_str().unwrap()], &[], None);
+    TestTsa {
+        url: responder.url.clone(),
+        responder,
+        dir,
+    }
+}
