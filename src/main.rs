@@ -465,20 +465,13 @@ fn serve(
     config_path: Option<&std::path::Path>,
     listen: Option<std::net::SocketAddr>,
 ) -> Result<ExitCode, Failure> {
-    let mut config = eucdoc::config::Config::load(config_path, |name| std::env::var(name).ok())
-        .map_err(|e| Failure::Input(e.into()))?;
+    let mut config = load_config(config_path)?;
     if let Some(listen) = listen {
         config.listen = listen;
     }
-    init_logging(&config.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Output(e.into()))?;
+    let runtime = runtime_for(&config)?;
     runtime.block_on(async move {
-        let service = eucdoc::service::Service::start(config)
-            .await
-            .map_err(|e| Failure::Output(e.into()))?;
+        let service = start_service(config).await?;
         if service.is_development() {
             tracing::warn!(
                 "DEVELOPMENT PKI: documents are signed with a test key, carry the test watermark and are NOT valid documents"
@@ -509,20 +502,13 @@ fn export(
     out: &std::path::Path,
 ) -> Result<ExitCode, Failure> {
     use eucdoc::service::Exported;
-    let config = eucdoc::config::Config::load(config_path, |name| std::env::var(name).ok())
-        .map_err(|e| Failure::Input(e.into()))?;
-    init_logging(&config.log_format);
+    let config = load_config(config_path)?;
+    let runtime = runtime_for(&config)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create {}", out.display()))
         .map_err(Failure::Output)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Output(e.into()))?;
     runtime.block_on(async move {
-        let service = eucdoc::service::Service::start(config)
-            .await
-            .map_err(|e| Failure::Output(e.into()))?;
+        let service = start_service(config).await?;
         let records = service
             .final_documents(since, form)
             .await
@@ -569,17 +555,10 @@ fn refresh(
     let horizon = humantime::parse_duration(horizon)
         .with_context(|| format!("--horizon {horizon}: expected a duration such as 365d"))
         .map_err(Failure::Input)?;
-    let config = eucdoc::config::Config::load(config_path, |name| std::env::var(name).ok())
-        .map_err(|e| Failure::Input(e.into()))?;
-    init_logging(&config.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Output(e.into()))?;
+    let config = load_config(config_path)?;
+    let runtime = runtime_for(&config)?;
     runtime.block_on(async move {
-        let service = eucdoc::service::Service::start(config)
-            .await
-            .map_err(|e| Failure::Output(e.into()))?;
+        let service = start_service(config).await?;
         let horizon_end = time::UtcDateTime::now()
             .unix_timestamp()
             .saturating_add(horizon.as_secs().min(i64::MAX as u64) as i64);
@@ -621,6 +600,30 @@ fn refresh(
         );
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The configuration of a command: `config_path` (when given) and the `EUCDOC_*` variables.
+fn load_config(config_path: Option<&std::path::Path>) -> Result<eucdoc::config::Config, Failure> {
+    eucdoc::config::Config::load(config_path, |name| std::env::var(name).ok())
+        .map_err(|e| Failure::Input(e.into()))
+}
+
+/// Logging as `config` says, and the runtime a command on the service runs in.
+fn runtime_for(config: &eucdoc::config::Config) -> Result<tokio::runtime::Runtime, Failure> {
+    init_logging(&config.log_format);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Output(e.into()))
+}
+
+/// The service on `config` (registry, archive, key).
+async fn start_service(
+    config: eucdoc::config::Config,
+) -> Result<eucdoc::service::Service, Failure> {
+    eucdoc::service::Service::start(config)
+        .await
+        .map_err(|e| Failure::Output(e.into()))
 }
 
 fn init_logging(format: &str) {

@@ -665,6 +665,73 @@ fn committed_openapi_is_current() {
     );
 }
 
+/// Issues `body` on `client` in a thread until `stop` or until the server answers nothing (it
+/// was killed), keeping the answers acknowledged with 201.
+fn issue_until_stopped(
+    client: Client,
+    body: Arc<Vec<u8>>,
+    acknowledged: Arc<Mutex<Vec<serde_json::Value>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let response = agent()
+                .post(format!("{}/v1/documents", client.base))
+                .header("Authorization", &format!("Bearer {}", client.token))
+                .header("Content-Type", "application/json")
+                .send(&body[..]);
+            // A killed server answers nothing: that request was not acknowledged.
+            let Ok(mut response) = response else { break };
+            if response.status() == 201 {
+                let reply: serde_json::Value =
+                    serde_json::from_slice(&response.body_mut().read_to_vec().unwrap_or_default())
+                        .unwrap_or_default();
+                if reply["id"].is_string() {
+                    acknowledged.lock().unwrap().push(reply);
+                }
+            }
+        }
+    })
+}
+
+/// Every document `server` lists, after checking that their numbers are 1..=N with none twice
+/// and that every `acknowledged` one is served with its hash.
+fn gapless_and_acknowledged(
+    server: &Server,
+    acknowledged: &[serde_json::Value],
+) -> Vec<serde_json::Value> {
+    let all = server.all_documents();
+    let seqs: BTreeSet<u64> = all
+        .iter()
+        .map(|d| {
+            d["number"]
+                .as_str()
+                .unwrap()
+                .rsplit('-')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(seqs.len(), all.len(), "no number twice");
+    assert_eq!(
+        seqs,
+        (1..=all.len() as u64).collect::<BTreeSet<_>>(),
+        "no number skipped"
+    );
+    for document in acknowledged {
+        let id = document["id"].as_str().unwrap();
+        let pdf = server.get(&format!("/v1/documents/{id}/pdf"));
+        assert_eq!(pdf.status, 200, "acknowledged {id} is retrievable");
+        assert_eq!(
+            hex::encode(openssl::sha::sha256(&pdf.body)),
+            document["sha256"].as_str().unwrap()
+        );
+    }
+    all
+}
+
 /// SIGKILL in the middle of a load, then restart: every document acknowledged with 201 is there
 /// and verifies, numbers are neither duplicated nor skipped, and no orphan is left in the
 /// archive.
@@ -677,28 +744,12 @@ fn sigkill_under_load_loses_nothing() {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let threads: Vec<_> = (0..8)
         .map(|_| {
-            let (body, acknowledged, stop) = (body.clone(), acknowledged.clone(), stop.clone());
-            let (base, token) = (server.base.clone(), server.token.clone());
-            std::thread::spawn(move || {
-                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    let response = agent()
-                        .post(format!("{base}/v1/documents"))
-                        .header("Authorization", &format!("Bearer {token}"))
-                        .header("Content-Type", "application/json")
-                        .send(&body[..]);
-                    // A killed server answers nothing: that request was not acknowledged.
-                    let Ok(mut response) = response else { break };
-                    if response.status() == 201 {
-                        let reply: serde_json::Value = serde_json::from_slice(
-                            &response.body_mut().read_to_vec().unwrap_or_default(),
-                        )
-                        .unwrap_or_default();
-                        if reply["id"].is_string() {
-                            acknowledged.lock().unwrap().push(reply);
-                        }
-                    }
-                }
-            })
+            issue_until_stopped(
+                server.client.clone(),
+                body.clone(),
+                acknowledged.clone(),
+                stop.clone(),
+            )
         })
         .collect();
     std::thread::sleep(Duration::from_secs(4));
@@ -760,36 +811,7 @@ fn sigkill_under_load_loses_nothing() {
         b"%PDF-1.7 committing elsewhere",
         "a PDF younger than orphan_grace_seconds stays where it is"
     );
-    let all = server.all_documents();
-    let seqs: Vec<u64> = all
-        .iter()
-        .map(|d| {
-            d["number"]
-                .as_str()
-                .unwrap()
-                .rsplit('-')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
-    let distinct: BTreeSet<u64> = seqs.iter().copied().collect();
-    assert_eq!(distinct.len(), seqs.len(), "no number twice");
-    assert_eq!(
-        distinct,
-        (1..=seqs.len() as u64).collect::<BTreeSet<_>>(),
-        "no number skipped"
-    );
-    for document in &acknowledged {
-        let id = document["id"].as_str().unwrap();
-        let pdf = server.get(&format!("/v1/documents/{id}/pdf"));
-        assert_eq!(pdf.status, 200, "acknowledged {id} is retrievable");
-        assert_eq!(
-            hex::encode(openssl::sha::sha256(&pdf.body)),
-            document["sha256"].as_str().unwrap()
-        );
-    }
+    let all = gapless_and_acknowledged(&server, &acknowledged);
     // One acknowledged document verifies end to end (all would take long in a debug build).
     let first = acknowledged[0]["id"].as_str().unwrap();
     let pdf = server.get(&format!("/v1/documents/{first}/pdf"));
@@ -853,32 +875,12 @@ fn two_replicas_on_postgres_and_s3_number_gaplessly_and_survive_a_kill() {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let threads: Vec<_> = (0..8)
         .map(|i| {
-            let (body, acknowledged, stop) = (body.clone(), acknowledged.clone(), stop.clone());
             let client = if i % 2 == 0 {
                 first.client.clone()
             } else {
                 second.client.clone()
             };
-            std::thread::spawn(move || {
-                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    let response = agent()
-                        .post(format!("{}/v1/documents", client.base))
-                        .header("Authorization", &format!("Bearer {}", client.token))
-                        .header("Content-Type", "application/json")
-                        .send(&body[..]);
-                    // The killed replica answers nothing: that request was not acknowledged.
-                    let Ok(mut response) = response else { break };
-                    if response.status() == 201 {
-                        let reply: serde_json::Value = serde_json::from_slice(
-                            &response.body_mut().read_to_vec().unwrap_or_default(),
-                        )
-                        .unwrap_or_default();
-                        if reply["id"].is_string() {
-                            acknowledged.lock().unwrap().push(reply);
-                        }
-                    }
-                }
-            })
+            issue_until_stopped(client, body.clone(), acknowledged.clone(), stop.clone())
         })
         .collect();
     std::thread::sleep(Duration::from_secs(4));
@@ -896,36 +898,8 @@ fn two_replicas_on_postgres_and_s3_number_gaplessly_and_survive_a_kill() {
         "only {} acknowledged",
         acknowledged.len()
     );
-    let all = first.all_documents();
-    let seqs: BTreeSet<u64> = all
-        .iter()
-        .map(|d| {
-            d["number"]
-                .as_str()
-                .unwrap()
-                .rsplit('-')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(seqs.len(), all.len(), "no number twice");
-    assert_eq!(
-        seqs,
-        (1..=all.len() as u64).collect::<BTreeSet<_>>(),
-        "no number skipped"
-    );
+    let all = gapless_and_acknowledged(&first, &acknowledged);
     assert!(all.len() >= 1000 + acknowledged.len());
-    for document in &acknowledged {
-        let id = document["id"].as_str().unwrap();
-        let pdf = first.get(&format!("/v1/documents/{id}/pdf"));
-        assert_eq!(pdf.status, 200, "acknowledged {id} is retrievable");
-        assert_eq!(
-            hex::encode(openssl::sha::sha256(&pdf.body)),
-            document["sha256"].as_str().unwrap()
-        );
-    }
     // The killed replica comes back on the same registry and bucket and serves them too.
     let second = start_at(data.path(), Some(&url), None, None, &env);
     let last = acknowledged.last().unwrap()["id"].as_str().unwrap();
