@@ -1763,20 +1763,7 @@ fn several_signature_timestamps_each_checked_and_a_bad_one_is_a_warning() {
     hex_text.resize(gap, b'0');
     let mut pdf = signed.clone();
     pdf[range[1] + 1..range[2] - 1].copy_from_slice(&hex_text);
-    let report = eucdoc::verify::verify_pdf(
-        &pdf,
-        &eucdoc::verify::VerifyOptions {
-            trust_anchors: sign::certificates_from_file(&std::fs::read(&pki().1.root).unwrap())
-                .unwrap(),
-            crls: vec![
-                std::fs::read(&pki().1.crl).unwrap(),
-                std::fs::read(&pki().1.root_crl).unwrap(),
-            ],
-            offline: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let report = eucdoc::verify::verify_pdf(&pdf, &dev_pki_offline()).unwrap();
     let signature = &report.signatures[0];
     assert_eq!(
         signature.indication,
