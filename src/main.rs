@@ -519,21 +519,22 @@ fn export(
             indicatif::ProgressBar::hidden()
         };
         let (mut written, mut replaced, mut unchanged) = (0, 0, 0);
-        for record in &records {
-            match service.export_one(record, out).await {
-                Ok(Exported::Written) => written += 1,
-                Ok(Exported::Replaced) => replaced += 1,
-                Ok(Exported::Unchanged) => unchanged += 1,
-                Err(error) => {
-                    bar.finish_and_clear();
-                    service.close().await;
-                    return Err(Failure::Output(anyhow::anyhow!(
-                        "{}: {error} (run the export again to resume)",
-                        record.number
-                    )));
+        let result = service
+            .export(&records, out, |_, outcome| {
+                match outcome {
+                    Exported::Written => written += 1,
+                    Exported::Replaced => replaced += 1,
+                    Exported::Unchanged => unchanged += 1,
                 }
-            }
-            bar.inc(1);
+                bar.inc(1);
+            })
+            .await;
+        if let Err(error) = result {
+            bar.finish_and_clear();
+            service.close().await;
+            return Err(Failure::Output(anyhow::anyhow!(
+                "{error} (run the export again to resume)"
+            )));
         }
         bar.finish_and_clear();
         service.close().await;

@@ -788,14 +788,74 @@ impl Service {
         }
     }
 
-    /// Exports the bag of `record` as the folder `out/{number}`, unless a whole bag of the
-    /// document in its present status is there already (so an interrupted export resumes, and a
-    /// document revoked since is packaged again).
-    pub async fn export_one(
+    /// Exports the bags of `records` as the folders `out/{number}`, skipping a document whose
+    /// whole bag in its present status is there already (so an interrupted export resumes, and a
+    /// document revoked since is packaged again). Bags are made on every core and made durable a
+    /// batch at a time ([`crate::registry::bag::publish_all`]); `done` hears of each once it is in
+    /// place. On a failure, the bags finished before it are kept.
+    pub async fn export(
+        &self,
+        records: &[DocumentRecord],
+        out: &std::path::Path,
+        mut done: impl FnMut(&DocumentRecord, Exported),
+    ) -> Result<(), ExportFailed> {
+        use futures_util::stream::{self, StreamExt};
+        const BATCH: usize = 256;
+        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+        // A batch is made durable and put in place while the next one is made.
+        let mut publishing: Option<Publishing> = None;
+        for batch in records.chunks(BATCH) {
+            let results: Vec<_> = stream::iter(batch)
+                .map(|record| async move { (record, self.stage_bag(record, out).await) })
+                .buffer_unordered(parallel)
+                .collect()
+                .await;
+            if let Some(earlier) = publishing.take() {
+                earlier.finish(&mut done).await?;
+            }
+            let mut staged = Vec::new();
+            let mut finished = Vec::new();
+            let mut failure = None;
+            for (record, result) in results {
+                match result {
+                    Ok(Stage::Unchanged) => finished.push((record, Exported::Unchanged)),
+                    Ok(Stage::Staged(bag, outcome)) => {
+                        staged.push(bag);
+                        finished.push((record, outcome));
+                    }
+                    Err(source) => {
+                        failure.get_or_insert(ExportFailed {
+                            number: record.number.clone(),
+                            source,
+                        });
+                    }
+                }
+            }
+            let started = Publishing {
+                task: tokio::task::spawn_blocking(move || {
+                    crate::registry::bag::publish_all(staged)
+                }),
+                finished,
+                first: batch[0].number.clone(),
+            };
+            if let Some(failure) = failure {
+                started.finish(&mut done).await?;
+                return Err(failure);
+            }
+            publishing = Some(started);
+        }
+        if let Some(last) = publishing {
+            last.finish(&mut done).await?;
+        }
+        Ok(())
+    }
+
+    /// `record`'s bag written beside its place under `out`, unless it is there already.
+    async fn stage_bag(
         &self,
         record: &DocumentRecord,
         out: &std::path::Path,
-    ) -> Result<Exported, ServiceError> {
+    ) -> Result<Stage, ServiceError> {
         let folder = out.join(folder_name(&record.number));
         let status_line = format!("Eucdoc-Status: {}\n", record.status);
         let pdf_line = format!("Eucdoc-PDF-SHA256: {}\n", record.pdf_sha256);
@@ -804,18 +864,18 @@ impl Service {
             .as_deref()
             .is_some_and(|info| info.contains(&status_line) && info.contains(&pdf_line))
         {
-            return Ok(Exported::Unchanged);
+            return Ok(Stage::Unchanged);
         }
         let (_, bag) = self.package(&record.id).await?;
-        let target = folder.clone();
-        tokio::task::spawn_blocking(move || bag.write_dir(&target))
+        let staged = tokio::task::spawn_blocking(move || bag.stage(&folder))
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))??;
-        Ok(if before.is_some() {
+        let outcome = if before.is_some() {
             Exported::Replaced
         } else {
             Exported::Written
-        })
+        };
+        Ok(Stage::Staged(staged, outcome))
     }
 
     /// What long-term renewal uses: the TSA (`tsa_url`, else `[signing] tsa_url`), the
@@ -1286,7 +1346,52 @@ fn with_number(input: &model::Input, number: &str) -> Result<model::Input, Strin
     model::parse(&bytes).map_err(|e| format!("the numbered input is invalid: {e}"))
 }
 
-/// What [`Service::export_one`] did.
+/// Why [`Service::export`] stopped: the document it could not export and the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{number}: {source}")]
+pub struct ExportFailed {
+    /// The document's number.
+    pub number: String,
+    /// Why.
+    #[source]
+    pub source: ServiceError,
+}
+
+/// A batch of bags being made durable and put in place, and the documents it finishes.
+struct Publishing<'a> {
+    task: tokio::task::JoinHandle<Result<(), crate::registry::bag::BagError>>,
+    finished: Vec<(&'a DocumentRecord, Exported)>,
+    first: String,
+}
+
+impl<'a> Publishing<'a> {
+    /// Waits for the batch, then tells `done` of each of its documents.
+    async fn finish(
+        self,
+        done: &mut impl FnMut(&DocumentRecord, Exported),
+    ) -> Result<(), ExportFailed> {
+        let failed = |source| ExportFailed {
+            number: self.first.clone(),
+            source,
+        };
+        self.task
+            .await
+            .map_err(|e| failed(ServiceError::Internal(e.to_string())))?
+            .map_err(|e| failed(e.into()))?;
+        for (record, outcome) in self.finished {
+            done(record, outcome);
+        }
+        Ok(())
+    }
+}
+
+/// A bag on its way: written beside its place, or not needed.
+enum Stage {
+    Staged(crate::registry::bag::Staged, Exported),
+    Unchanged,
+}
+
+/// What [`Service::export`] did with a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exported {
     /// A new bag.

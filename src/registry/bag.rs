@@ -4,9 +4,7 @@
 //! atomically: a bag that is there is whole) or as a zip (`GET /v1/documents/{id}/package`).
 
 use std::io::Write;
-use std::path::Path;
-
-use sha2::{Digest, Sha256, Sha512};
+use std::path::{Path, PathBuf};
 
 /// A bag: every file with its path inside the bag, tag files included.
 #[derive(Debug, Clone)]
@@ -59,8 +57,8 @@ impl Bag {
             bag_info.push_str(&format!("{label}: {value}\n"));
         }
         bag_info.push_str(&format!("Payload-Oxum: {octets}.{}\n", payload.len()));
-        let manifest_sha256 = manifest::<Sha256>(&payload);
-        let manifest_sha512 = manifest::<Sha512>(&payload);
+        let manifest_sha256 = manifest(&payload, |b| openssl::sha::sha256(b).to_vec());
+        let manifest_sha512 = manifest(&payload, |b| openssl::sha::sha512(b).to_vec());
         let tags = vec![
             (
                 "bagit.txt".to_string(),
@@ -70,7 +68,7 @@ impl Bag {
             ("manifest-sha256.txt".to_string(), manifest_sha256),
             ("manifest-sha512.txt".to_string(), manifest_sha512),
         ];
-        let tag_manifest = manifest::<Sha256>(&tags);
+        let tag_manifest = manifest(&tags, |b| openssl::sha::sha256(b).to_vec());
         let mut files = payload;
         files.extend(tags);
         files.push(("tagmanifest-sha256.txt".to_string(), tag_manifest));
@@ -83,12 +81,15 @@ impl Bag {
     }
 
     /// Writes the bag as the folder `dir`, replacing one that is there: first whole into a
-    /// sibling folder, then renamed, so a folder named `dir` is always a whole bag.
+    /// sibling folder, synced, then renamed, so a folder named `dir` is always a whole bag.
     pub fn write_dir(&self, dir: &Path) -> Result<(), BagError> {
-        let write_error = |path: &Path, source| BagError::Write {
-            path: path.display().to_string(),
-            source,
-        };
+        let staged = self.stage(dir)?;
+        publish_all(vec![staged])
+    }
+
+    /// Writes the bag whole into `.{name}.partial` beside `dir`, not yet synced; it becomes `dir`
+    /// when [`publish_all`] takes it. A partial folder left by an interrupted run is replaced.
+    pub fn stage(&self, dir: &Path) -> Result<Staged, BagError> {
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -97,20 +98,20 @@ impl Bag {
         if partial.exists() {
             std::fs::remove_dir_all(&partial).map_err(|e| write_error(&partial, e))?;
         }
+        let mut written = Vec::with_capacity(self.files.len());
         for (path, bytes) in &self.files {
             let target = partial.join(path);
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
             }
-            let mut file = std::fs::File::create(&target).map_err(|e| write_error(&target, e))?;
-            file.write_all(bytes)
-                .and_then(|()| file.sync_all())
-                .map_err(|e| write_error(&target, e))?;
+            std::fs::write(&target, bytes).map_err(|e| write_error(&target, e))?;
+            written.push(target);
         }
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| write_error(dir, e))?;
-        }
-        std::fs::rename(&partial, dir).map_err(|e| write_error(dir, e))
+        Ok(Staged {
+            partial,
+            dir: dir.to_path_buf(),
+            written,
+        })
     }
 
     /// The bag as a zip whose entries lie under the folder `root` (as RFC 8493, 4.2 suggests
@@ -133,11 +134,81 @@ impl Bag {
     }
 }
 
+/// A bag written by [`Bag::stage`], not yet durable nor in its place.
+#[derive(Debug)]
+pub struct Staged {
+    partial: PathBuf,
+    dir: PathBuf,
+    // Only where no syncfs makes a batch durable at once.
+    #[cfg_attr(target_os = "linux", expect(dead_code))]
+    written: Vec<PathBuf>,
+}
+
+/// Makes the `staged` bags durable and puts each in its place (replacing an earlier bag there),
+/// so that a bag under its own name is always whole, even after a crash. One `syncfs` makes a
+/// whole batch durable on Linux, instead of an fsync per file (ten per bag): that is what lets an
+/// export write hundreds of bags a second. Elsewhere each file is fsynced.
+pub fn publish_all(staged: Vec<Staged>) -> Result<(), BagError> {
+    let Some(first) = staged.first() else {
+        return Ok(());
+    };
+    sync_files(first, &staged)?;
+    let mut parents = Vec::new();
+    for bag in &staged {
+        if bag.dir.exists() {
+            std::fs::remove_dir_all(&bag.dir).map_err(|e| write_error(&bag.dir, e))?;
+        }
+        std::fs::rename(&bag.partial, &bag.dir).map_err(|e| write_error(&bag.dir, e))?;
+        if let Some(parent) = bag.dir.parent()
+            && !parents.contains(&parent)
+        {
+            parents.push(parent);
+        }
+    }
+    // The renames themselves are durable once their folders are synced.
+    for parent in parents {
+        let folder = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        std::fs::File::open(folder)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| write_error(folder, e))?;
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn sync_files(first: &Staged, _staged: &[Staged]) -> Result<(), BagError> {
+    let folder = std::fs::File::open(&first.partial).map_err(|e| write_error(&first.partial, e))?;
+    rustix::fs::syncfs(&folder).map_err(|e| write_error(&first.partial, e.into()))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_files(_first: &Staged, staged: &[Staged]) -> Result<(), BagError> {
+    for path in staged.iter().flat_map(|bag| &bag.written) {
+        std::fs::File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| write_error(path, e))?;
+    }
+    Ok(())
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> BagError {
+    BagError::Write {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
 /// A manifest: one "checksum  path" line per file (RFC 8493, 2.1.3).
-fn manifest<D: Digest>(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+/// OpenSSL's digests: on SHA-NI and AVX2 they outrun the portable ones, and a bag hashes its
+/// PDF twice.
+fn manifest(files: &[(String, Vec<u8>)], digest: fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
     let mut out = String::new();
     for (path, bytes) in files {
-        out.push_str(&format!("{}  {path}\n", hex::encode(D::digest(bytes))));
+        out.push_str(&format!("{}  {path}\n", hex::encode(digest(bytes))));
     }
     out.into_bytes()
 }
@@ -203,5 +274,32 @@ mod tests {
         assert!(target.join("data/new.txt").exists());
         assert!(!target.join("data/old.txt").exists());
         assert!(!dir.path().join(".KZ-1.partial").exists());
+    }
+
+    #[test]
+    fn a_batch_is_published_whole_over_leftovers_of_an_interrupted_run() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        // What a run killed while writing leaves: a partial folder, never a bag under its name.
+        let leftover = dir.path().join(".KZ-2.partial/data");
+        std::fs::create_dir_all(&leftover).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(leftover.join("stale.txt"), b"x").unwrap_or_else(|e| panic!("{e}"));
+        let staged: Vec<Staged> = ["KZ-1", "KZ-2"]
+            .iter()
+            .map(|name| {
+                Bag::new(vec![("a.txt".into(), name.as_bytes().to_vec())], &[])
+                    .and_then(|bag| bag.stage(&dir.path().join(name)))
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+        assert!(!dir.path().join("KZ-1").exists(), "staged is not yet in place");
+        publish_all(staged).unwrap_or_else(|e| panic!("{e}"));
+        for name in ["KZ-1", "KZ-2"] {
+            let bag = dir.path().join(name);
+            let text = std::fs::read(bag.join("data/a.txt")).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(text, name.as_bytes());
+            assert!(bag.join("tagmanifest-sha256.txt").exists());
+            assert!(!dir.path().join(format!(".{name}.partial")).exists());
+        }
+        assert!(!dir.path().join("KZ-2/data/stale.txt").exists());
     }
 }
