@@ -113,6 +113,9 @@ pub struct SigningConfig {
 pub struct LimitsConfig {
     /// Largest request body, bytes.
     pub body_bytes: usize,
+    /// Largest application package (`POST /v1/applications`: two signed documents and scanned
+    /// attachments), bytes.
+    pub package_bytes: usize,
     /// Render/sign or verify jobs running at once (default: the number of cores).
     pub workers: usize,
     /// Jobs waiting beyond those running before requests get 503.
@@ -125,6 +128,7 @@ impl Default for LimitsConfig {
     fn default() -> Self {
         Self {
             body_bytes: 2 * 1024 * 1024,
+            package_bytes: 32 * 1024 * 1024,
             workers: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),
@@ -413,6 +417,11 @@ impl Config {
                 .parse()
                 .map_err(|e| parse_env("EUCDOC_BODY_BYTES", format!("{e}")))?;
         }
+        if let Some(value) = env("EUCDOC_PACKAGE_BYTES") {
+            config.limits.package_bytes = value
+                .parse()
+                .map_err(|e| parse_env("EUCDOC_PACKAGE_BYTES", format!("{e}")))?;
+        }
         if let Some(value) = env("EUCDOC_DRAFT_EXPIRE_SECONDS") {
             config.drafts.expire_seconds = value
                 .parse()
@@ -460,6 +469,9 @@ impl Config {
         };
         if self.limits.workers == 0 {
             return Err(invalid("limits.workers", "must be at least 1"));
+        }
+        if self.limits.package_bytes < 1024 {
+            return Err(invalid("limits.package_bytes", "must be at least 1024"));
         }
         if self.limits.body_bytes < 1024 {
             return Err(invalid("limits.body_bytes", "must be at least 1024"));

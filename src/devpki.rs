@@ -576,6 +576,30 @@ pub fn generate_with(
         now + YEAR,
         true,
     )?;
+    // The end user of the examples, and an employee of the importer without the right to
+    // sign: an incoming package needs the one and must refuse the other.
+    let end_user_head = end_entity(
+        organisation(
+            person("БЕКОВА", "ДИНАРА", "МАРАТҚЫЗЫ", "860305400210"),
+            "ЖШС \"ҚАЗТЕХЭНЕРГО СЕРВИС\"",
+            "150340005675",
+        ),
+        Profile::Sign(vec![role::EMPLOYEE_OF_LEGAL_ENTITY, role::FIRST_HEAD]),
+        108,
+        now + YEAR,
+        false,
+    )?;
+    let company_employee = end_entity(
+        organisation(
+            person("ӘБІЛОВ", "САНЖАР", "ТАЛҒАТҰЛЫ", "901115400339"),
+            "ЖШС \"АЛАТАУ ТЕХНОЛОДЖИ\"",
+            "091240012346",
+        ),
+        Profile::Sign(vec![role::EMPLOYEE_OF_LEGAL_ENTITY, role::EMPLOYEE]),
+        109,
+        now + YEAR,
+        false,
+    )?;
     let auth_only = end_entity(
         person("ОСПАНОВА", "ӘЙГЕРІМ", "НҰРЛАНҚЫЗЫ", "850712300453"),
         Profile::Auth(vec![role::INDIVIDUAL]),
@@ -640,6 +664,8 @@ pub fn generate_with(
         (&officer, None),
         (&individual, None),
         (&company_head, None),
+        (&end_user_head, None),
+        (&company_employee, None),
         (&auth_only, None),
         (&revoked, Some(now - 2 * 3600)),
         (&expired, None),
@@ -677,6 +703,11 @@ pub fn generate_with(
         (&officer_p12, &officer),
         (&out.join("applicant-individual.p12"), &individual),
         (&out.join("applicant-company-head.p12"), &company_head),
+        (&out.join("end-user-head.p12"), &end_user_head),
+        (
+            &out.join("applicant-company-employee.p12"),
+            &company_employee,
+        ),
         (&out.join("auth-only.p12"), &auth_only),
         (&out.join("revoked.p12"), &revoked),
         (&out.join("expired.p12"), &expired),

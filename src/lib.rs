@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+pub mod applications;
 pub mod batch;
 pub mod check;
 pub mod config;

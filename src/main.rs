@@ -23,6 +23,41 @@ struct Cli {
     command: Command,
 }
 
+/// `eucdoc application ...`.
+#[derive(Subcommand)]
+enum ApplicationCommand {
+    /// Check a package: the application and the guarantee obligation (each a signed PDF with
+    /// data.json attached, or its JSON with a detached CMS: X.json with X.json.cms, X.cms,
+    /// X.p7s or X.sig), and attachments (any other PDF). Every signature with the verifier's
+    /// rules, who signed for whom, and whether the documents agree, each check named.
+    ///
+    /// Exit codes: 0 accepted; 1 rejected; 4 paper only (a defence-order import); 2 usage
+    /// errors, unreadable files and invalid documents.
+    Check {
+        /// The package's files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        sources: VerifySources,
+        /// Report format: text or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
+    /// Render an application or guarantee obligation (JSON, `document` says which) to the
+    /// PDF/A-3b an applicant signs, the JSON attached as data.json.
+    Render {
+        /// The JSON input.
+        input: PathBuf,
+        /// The PDF to write.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// The PDF's creation time (RFC 3339; default now): the same input and time give the
+        /// same bytes.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
 /// `eucdoc archive ...`.
 #[derive(Subcommand)]
 enum ArchiveCommand {
@@ -50,8 +85,9 @@ enum Command {
     Render(RenderArgs),
     /// Print the JSON Schema of a form's input.
     Schema {
-        /// end_user_certificate, import_certificate or refusal; or verify-report for the
-        /// schema of `eucdoc verify --format json`.
+        /// end_user_certificate, import_certificate or refusal; application or
+        /// guarantee_obligation (incoming documents); verify-report for the schema of `eucdoc
+        /// verify --format json`, application-report for `eucdoc application check --format json`.
         form: String,
     },
     /// Sign a PDF (PAdES B-B) with a PKCS#12 key; the stamp goes to the last page's corner.
@@ -92,6 +128,9 @@ enum Command {
     /// Long-term care of the archive.
     #[command(subcommand)]
     Archive(ArchiveCommand),
+    /// Incoming application packages.
+    #[command(subcommand)]
+    Application(ApplicationCommand),
     /// Print the service's OpenAPI 3.1 document.
     Openapi,
     /// Write a development PKI in the profile of Kazakhstan's CA (tests only).
@@ -238,6 +277,14 @@ fn main() -> ExitCode {
         Command::Schema { form } => schema(&form),
         Command::Sign(args) => sign(args),
         Command::Verify(args) => verify(&args),
+        Command::Application(ApplicationCommand::Check {
+            files,
+            sources,
+            format,
+        }) => check_application(&files, &sources, &format),
+        Command::Application(ApplicationCommand::Render { input, output, at }) => {
+            render_incoming(&input, &output, at.as_deref())
+        }
         Command::Serve { config, listen } => serve(config.as_deref(), listen),
         Command::Export {
             config,
@@ -288,13 +335,20 @@ fn schema(form: &str) -> Result<ExitCode, Failure> {
         out!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
-    let form = Form::from_key(form).ok_or_else(|| {
-        Failure::Input(anyhow::anyhow!(
-            "unknown form \"{form}\": expected end_user_certificate, import_certificate, refusal or verify-report"
-        ))
-    })?;
-    let text = serde_json::to_string_pretty(&model::json_schema(form))
-        .map_err(|e| Failure::Output(e.into()))?;
+    let schema = if form == "application-report" {
+        serde_json::to_value(schemars::schema_for!(eucdoc::applications::PackageReport))
+            .map_err(|e| Failure::Output(e.into()))?
+    } else if let Some(kind) = model::IncomingKind::from_key(form) {
+        model::incoming_schema(kind)
+    } else {
+        let form = Form::from_key(form).ok_or_else(|| {
+            Failure::Input(anyhow::anyhow!(
+                "unknown form \"{form}\": expected end_user_certificate, import_certificate, refusal, application, guarantee_obligation, verify-report or application-report"
+            ))
+        })?;
+        model::json_schema(form)
+    };
+    let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::Output(e.into()))?;
     out!("{text}");
     Ok(ExitCode::SUCCESS)
 }
@@ -312,15 +366,7 @@ fn render_time(at: Option<&str>) -> Result<time::UtcDateTime, Failure> {
 }
 
 #[derive(clap::Args)]
-struct VerifyArgs {
-    /// The signed documents: PDFs, or CMS signatures (DER, BER, PEM or base64 as NCALayer
-    /// produces); folders are walked for .pdf, .p7s, .p7m, .p7b, .cms, .sig and .pem files; `-`
-    /// reads standard input. Many files are verified on every core, one report each.
-    #[arg(required = true)]
-    files: Vec<PathBuf>,
-    /// The signed data of a detached CMS signature (one file only).
-    #[arg(long)]
-    data: Option<PathBuf>,
+struct VerifySources {
     /// Trust anchors (PEM or DER certificates; repeatable).
     #[arg(long)]
     trust: Vec<PathBuf>,
@@ -341,6 +387,20 @@ struct VerifyArgs {
     /// OCSP responses (DER; repeatable) to use besides those the document carries.
     #[arg(long)]
     ocsp: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The signed documents: PDFs, or CMS signatures (DER, BER, PEM or base64 as NCALayer
+    /// produces); folders are walked for .pdf, .p7s, .p7m, .p7b, .cms, .sig and .pem files; `-`
+    /// reads standard input. Many files are verified on every core, one report each.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The signed data of a detached CMS signature (one file only).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[command(flatten)]
+    sources: VerifySources,
     /// Report format: text; json (one report, or for many files an array of {file, report |
     /// error}); jsonl (one {file, report | error} per line, as each file's turn comes);
     /// etsi-xml (the ETSI TS 119 102-2 validation report, one file only).
@@ -352,21 +412,18 @@ fn read_verify_input(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
     read_limited(&path.to_string_lossy(), eucdoc::verify::MAX_INPUT_BYTES).map_err(Failure::Input)
 }
 
-fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
+/// The verifier's options from the command line.
+fn verify_options(sources: &VerifySources) -> Result<eucdoc::verify::VerifyOptions, Failure> {
     let mut trust_anchors = Vec::new();
-    for path in &args.trust {
+    for path in &sources.trust {
         trust_anchors.extend(certificates_in(path)?);
     }
-    let at = match &args.at {
+    let at = match &sources.at {
         Some(text) => Some(render_time(Some(text))?),
         None => None,
     };
-    let data = match &args.data {
-        Some(path) => Some(read_verify_input(path)?),
-        None => None,
-    };
     let mut crls = Vec::new();
-    for path in &args.crl {
+    for path in &sources.crl {
         let bytes = read_verify_input(path)?;
         let crl = openssl::x509::X509Crl::from_der(&bytes)
             .or_else(|_| openssl::x509::X509Crl::from_pem(&bytes))
@@ -376,17 +433,25 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         crls.push(crl);
     }
     let mut ocsps = Vec::new();
-    for path in &args.ocsp {
+    for path in &sources.ocsp {
         ocsps.push(read_verify_input(path)?);
     }
-    let options = eucdoc::verify::VerifyOptions {
+    Ok(eucdoc::verify::VerifyOptions {
         trust_anchors,
         at,
-        offline: args.offline,
+        offline: sources.offline,
         fetch_limits: Default::default(),
         crls,
         ocsps,
         purpose: Default::default(),
+    })
+}
+
+fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
+    let options = verify_options(&args.sources)?;
+    let data = match &args.data {
+        Some(path) => Some(read_verify_input(path)?),
+        None => None,
     };
     let single = match args.files.as_slice() {
         [file] if !file.is_dir() && args.format != "jsonl" => Some(file),
@@ -418,6 +483,77 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, Failure> {
         _ => out_text!("{}", report.to_text()),
     }
     Ok(ExitCode::from(report.exit_code()))
+}
+
+/// `eucdoc application render`.
+fn render_incoming(
+    input: &std::path::Path,
+    output: &std::path::Path,
+    at: Option<&str>,
+) -> Result<ExitCode, Failure> {
+    let json =
+        read_limited(&input.to_string_lossy(), model::MAX_INPUT_BYTES).map_err(Failure::Input)?;
+    let now = render_time(at)?;
+    let renderer = Renderer::new(RenderConfig::default()).map_err(|e| Failure::Output(e.into()))?;
+    let pdf = renderer.render_incoming(&json, now).map_err(|e| match e {
+        eucdoc::render::RenderError::InvalidInput(_) => Failure::Input(e.into()),
+        other => Failure::Output(other.into()),
+    })?;
+    std::fs::write(output, pdf)
+        .with_context(|| format!("cannot write {}", output.display()))
+        .map_err(Failure::Output)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `eucdoc application check`.
+fn check_application(
+    paths: &[PathBuf],
+    sources: &VerifySources,
+    format: &str,
+) -> Result<ExitCode, Failure> {
+    use eucdoc::applications::{PackageFile, Verdict, check_package};
+    let options = verify_options(sources)?;
+    let mut files = Vec::new();
+    for path in paths {
+        files.push(PackageFile {
+            name: path.display().to_string(),
+            bytes: read_verify_input(path)?,
+        });
+    }
+    let report = check_package(&files, &options).map_err(|e| Failure::Input(e.into()))?;
+    if format == "json" {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| Failure::Output(e.into()))?
+        );
+    } else {
+        out!(
+            "{:?} ({} of {}, {}): {}",
+            report.verdict,
+            report
+                .application_number
+                .as_deref()
+                .unwrap_or("application"),
+            report.application_date,
+            report.applicant_name,
+            report.summary
+        );
+        for check in &report.checks {
+            out!(
+                "{} {}",
+                if check.passed { "passed" } else { "FAILED" },
+                check.name
+            );
+            for problem in &check.problems {
+                out!("    {problem}");
+            }
+        }
+    }
+    Ok(ExitCode::from(match report.verdict {
+        Verdict::Accepted => 0,
+        Verdict::Rejected => 1,
+        Verdict::PaperOnly => 4,
+    }))
 }
 
 /// `eucdoc verify` of many files (or folders, or `--format jsonl`): every core, a progress bar

@@ -38,6 +38,9 @@ pub enum ServiceError {
     /// The body is not JSON at all.
     #[error("{0}")]
     Malformed(String),
+    /// An application package lacks a document, or has one twice.
+    #[error("{0}")]
+    IncompletePackage(String),
     /// The signed document could not be verified at all (not a PDF or CMS).
     #[error("unreadable signed document: {0}")]
     Unreadable(String),
@@ -1268,6 +1271,35 @@ impl Service {
         self.run_bounded(move || verify::verify(&document, detached.as_deref(), &options))
             .await?
             .map_err(|e| ServiceError::Unreadable(e.to_string()))
+    }
+
+    /// Checks an incoming application package ([`crate::applications::check_package`]) with
+    /// every verifier rule; `offline` fetches no revocation data. Nothing is kept.
+    pub async fn check_application(
+        &self,
+        files: Vec<crate::applications::PackageFile>,
+        offline: bool,
+    ) -> Result<crate::applications::PackageReport, ServiceError> {
+        use crate::applications::PackageError;
+        let _admitted = self.admit()?;
+        let options = VerifyOptions {
+            offline,
+            ..self.verify_options()
+        };
+        let checked = self
+            .run_bounded(move || crate::applications::check_package(&files, &options))
+            .await?;
+        checked.map_err(|error| match error {
+            PackageError::Invalid { file, errors, .. } => ServiceError::Invalid(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| FieldError::new(format!("{file}:{}", e.path), e.reason))
+                    .collect(),
+            ),
+            PackageError::Unreadable { .. } => ServiceError::Unreadable(error.to_string()),
+            PackageError::Incomplete(reason) => ServiceError::IncompletePackage(reason),
+        })
     }
 
     /// The public check: genuine, revoked, voided or unknown; without the `sha256` of the

@@ -3,6 +3,7 @@
 // A Problem is the failed request's whole answer, built once; boxing it buys nothing.
 #![allow(clippy::result_large_err)]
 
+mod applications;
 pub mod auth;
 mod check;
 mod desk;
@@ -55,7 +56,7 @@ pub struct AppState {
         documents::issue, documents::get, documents::pdf, documents::package, documents::list,
         documents::revoke,
         drafts::create, drafts::get, drafts::pdf, drafts::sign,
-        verify::verify, check::check, check::compare, oai::get, oai::post, healthz, readyz, metrics_text,
+        verify::verify, applications::check, check::check, check::compare, oai::get, oai::post, healthz, readyz, metrics_text,
     ),
     components(schemas(
         documents::DocumentView, documents::Links, documents::DocumentPage,
@@ -186,6 +187,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/drafts/{id}/pdf", get(drafts::pdf))
         .route("/v1/drafts/{id}/signature", post(drafts::sign))
         .route("/v1/verify", post(verify::verify))
+        .route(
+            "/v1/applications",
+            post(applications::check).layer(DefaultBodyLimit::max(limits.package_bytes)),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))

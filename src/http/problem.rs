@@ -147,6 +147,9 @@ impl From<ServiceError> for Problem {
             ServiceError::Malformed(reason) => {
                 Problem::new(StatusCode::BAD_REQUEST, "malformed-json", reason)
             }
+            ServiceError::IncompletePackage(reason) => {
+                Problem::new(StatusCode::BAD_REQUEST, "incomplete-package", reason)
+            }
             ServiceError::Unreadable(reason) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unreadable-document",

@@ -8,6 +8,7 @@
 mod countries;
 mod error;
 mod ids;
+mod incoming;
 mod schema;
 mod types;
 mod validate;
@@ -18,7 +19,11 @@ use sha2::{Digest, Sha256};
 
 pub use error::{FieldError, ValidationErrors};
 pub use ids::{IdError, IdKind, check_bin_iin};
-pub use schema::json_schema;
+pub use incoming::{
+    Applicant, ApplicantKind, ApplicationDocument, Certificate, GuaranteeObligation, Incoming,
+    IncomingGoodsLine, IncomingKind, Request, Signatory,
+};
+pub use schema::{incoming_schema, json_schema};
 pub use types::{
     Application, Contract, Document, EndUserCertificate, Exporter, Form, GoodsLine,
     ImportCertificate, ImportGoodsLine, Party, Recipient, Refusal, Signer,
@@ -103,6 +108,68 @@ pub fn parse(bytes: &[u8]) -> Result<Input, ValidationErrors> {
         json: bytes.to_vec(),
         canonical_sha256: Sha256::digest(&canonical).into(),
     })
+}
+
+/// Parses and validates an incoming document (an application or a guarantee obligation, by its
+/// `document` key), with every problem found at its path; the same stages as [`parse`].
+pub fn parse_incoming(bytes: &[u8]) -> Result<Incoming, ValidationErrors> {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(ValidationErrors::single(
+            "$",
+            format!(
+                "input is {} bytes; the limit is {MAX_INPUT_BYTES}",
+                bytes.len()
+            ),
+        ));
+    }
+    // serde_json refuses nesting deeper than 128 levels, so deep JSON is an error here, not a
+    // stack overflow.
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ValidationErrors::single("$", format!("not valid JSON: {e}")))?;
+    let kind = incoming_kind_of(&value)?;
+    let structure = schema::check_incoming(kind, &value);
+    let structural = structure.errors;
+    let known = schema::without(&value, &structure.unknown_keys);
+    let (incoming, rules) = match kind {
+        IncomingKind::Application => typed(&known, &structural, validate::application)
+            .map(|(d, r)| (Incoming::Application(d), r)),
+        IncomingKind::GuaranteeObligation => {
+            typed(&known, &structural, validate::guarantee_obligation)
+                .map(|(d, r)| (Incoming::GuaranteeObligation(d), r))
+        }
+    }?;
+    let unexplained: Vec<FieldError> = structural
+        .into_iter()
+        .filter(|s| !rules.iter().any(|r| r.path == s.path))
+        .collect();
+    let mut errors = rules;
+    errors.extend(unexplained);
+    if errors.is_empty() {
+        Ok(incoming)
+    } else {
+        Err(ValidationErrors(errors))
+    }
+}
+
+fn incoming_kind_of(value: &Value) -> Result<IncomingKind, ValidationErrors> {
+    let expected = "one of \"application\", \"guarantee_obligation\"";
+    match value.as_object().map(|o| o.get("document")) {
+        None => Err(ValidationErrors::single("$", "must be a JSON object")),
+        Some(None) => Err(ValidationErrors::single(
+            "document",
+            format!("is required: {expected}"),
+        )),
+        Some(Some(Value::String(key))) => IncomingKind::from_key(key).ok_or_else(|| {
+            ValidationErrors::single(
+                "document",
+                format!("unknown document \"{key}\": expected {expected}"),
+            )
+        }),
+        Some(Some(_)) => Err(ValidationErrors::single(
+            "document",
+            format!("must be a string: {expected}"),
+        )),
+    }
 }
 
 /// The issue date (`issue_date`, the same key in every form) of an input validated before, e.g.

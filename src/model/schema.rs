@@ -9,6 +9,7 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use super::error::FieldError;
+use super::incoming::{ApplicationDocument, GuaranteeObligation, IncomingKind};
 use super::types::{EndUserCertificate, Form, ImportCertificate, Refusal};
 
 /// The JSON Schema (draft 2020-12) of one form's input.
@@ -62,20 +63,65 @@ pub(super) struct Structure {
 
 /// Structural problems of `instance` as an input of `form`.
 pub(super) fn check(form: Form, instance: &Value) -> Structure {
-    let validators = match &*VALIDATORS {
-        Ok(v) => v,
-        Err(message) => {
-            return Structure {
-                errors: vec![FieldError::new("$", message.clone())],
-                unknown_keys: Vec::new(),
-            };
-        }
+    match &*VALIDATORS {
+        Ok(validators) => check_with(
+            match form {
+                Form::EndUserCertificate => &validators.end_user_certificate,
+                Form::ImportCertificate => &validators.import_certificate,
+                Form::Refusal => &validators.refusal,
+            },
+            instance,
+        ),
+        Err(message) => unusable(message),
+    }
+}
+
+/// The JSON Schema (draft 2020-12) of an incoming document.
+pub fn incoming_schema(kind: IncomingKind) -> Value {
+    let mut schema = match kind {
+        IncomingKind::Application => schemars::schema_for!(ApplicationDocument),
+        IncomingKind::GuaranteeObligation => schemars::schema_for!(GuaranteeObligation),
     };
-    let validator = match form {
-        Form::EndUserCertificate => &validators.end_user_certificate,
-        Form::ImportCertificate => &validators.import_certificate,
-        Form::Refusal => &validators.refusal,
+    schema.insert(
+        "$id".into(),
+        Value::String(format!("urn:eucdoc:incoming:{}", kind.key())),
+    );
+    schema.to_value()
+}
+
+static INCOMING_VALIDATORS: LazyLock<Result<[Validator; 2], String>> = LazyLock::new(|| {
+    let compile = |kind| {
+        jsonschema::validator_for(&incoming_schema(kind))
+            .map_err(|e| format!("schema of {kind} does not compile: {e}"))
     };
+    Ok([
+        compile(IncomingKind::Application)?,
+        compile(IncomingKind::GuaranteeObligation)?,
+    ])
+});
+
+/// Structural problems of `instance` as an incoming document of `kind`.
+pub(super) fn check_incoming(kind: IncomingKind, instance: &Value) -> Structure {
+    match &*INCOMING_VALIDATORS {
+        Ok([application, obligation]) => check_with(
+            match kind {
+                IncomingKind::Application => application,
+                IncomingKind::GuaranteeObligation => obligation,
+            },
+            instance,
+        ),
+        Err(message) => unusable(message),
+    }
+}
+
+fn unusable(message: &str) -> Structure {
+    Structure {
+        errors: vec![FieldError::new("$", message)],
+        unknown_keys: Vec::new(),
+    }
+}
+
+fn check_with(validator: &Validator, instance: &Value) -> Structure {
     let mut structure = Structure::default();
     for error in validator.iter_errors(instance) {
         if let ValidationErrorKind::AdditionalProperties { unexpected } = error.kind() {

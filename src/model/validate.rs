@@ -6,7 +6,12 @@ use time::macros::format_description;
 
 use super::countries::is_iso_alpha2;
 use super::error::FieldError;
+use super::ids::IdKind;
 use super::ids::check_bin_iin;
+use super::incoming::{
+    ApplicantKind, ApplicationDocument, Certificate, GuaranteeObligation, IncomingGoodsLine,
+    Signatory,
+};
 use super::types::{
     Contract, EndUserCertificate, Exporter, GoodsLine, ImportCertificate, ImportGoodsLine, Party,
     Refusal, Signer,
@@ -435,5 +440,241 @@ pub(super) fn refusal(d: &Refusal) -> Result<(), Vec<FieldError>> {
         c.text(&format!("grounds[{i}]"), ground, limit::GROUND, Lines::Many);
     }
     c.signer(&d.signer);
+    c.into_result()
+}
+
+impl Checker {
+    /// Goods lines of an incoming document under `path`: 1 to [`MAX_GOODS_LINES`], each with
+    /// a description when `certificate` is form 1 (whose box 6 has one).
+    fn incoming_goods(
+        &mut self,
+        path: &str,
+        goods: &[IncomingGoodsLine],
+        certificate: Certificate,
+    ) {
+        if goods.is_empty() {
+            self.fail(path, "must have at least one goods line");
+        } else if goods.len() > MAX_GOODS_LINES {
+            self.fail(
+                path,
+                format!(
+                    "has {} lines; the limit is {MAX_GOODS_LINES} (one certificate per contract)",
+                    goods.len()
+                ),
+            );
+        }
+        for (i, line) in goods.iter().take(MAX_GOODS_LINES).enumerate() {
+            let here = format!("{path}[{i}]");
+            self.goods_common(
+                &here,
+                &line.name,
+                &line.hs_code,
+                &line.control_list_code,
+                &line.unit,
+                &line.quantity,
+            );
+            match (&line.description, certificate.has_end_user()) {
+                (Some(description), _) => self.text(
+                    &format!("{here}.description"),
+                    description,
+                    limit::GOODS_DESCRIPTION,
+                    Lines::Many,
+                ),
+                (None, true) => self.fail(
+                    &format!("{here}.description"),
+                    "is required for an End-User Certificate (box 6: name and description)",
+                ),
+                (None, false) => {}
+            }
+        }
+    }
+
+    /// A text that form 1 requires and form 2 does not have.
+    fn form_one_text(
+        &mut self,
+        path: &str,
+        value: Option<&str>,
+        certificate: Certificate,
+        max: usize,
+    ) {
+        match value {
+            Some(value) => self.text(path, value, max, Lines::Many),
+            None if certificate.has_end_user() => {
+                self.fail(path, "is required for an End-User Certificate")
+            }
+            None => {}
+        }
+    }
+
+    fn signatory(&mut self, path: &str, signatory: &Signatory) -> Option<Date> {
+        self.text(
+            &format!("{path}.full_name"),
+            &signatory.full_name,
+            limit::PERSON_NAME,
+            Lines::One,
+        );
+        self.text(
+            &format!("{path}.position"),
+            &signatory.position,
+            limit::POSITION,
+            Lines::Many,
+        );
+        self.date(&format!("{path}.date"), &signatory.date)
+    }
+}
+
+pub(super) fn application(d: &ApplicationDocument) -> Result<(), Vec<FieldError>> {
+    let mut c = Checker::default();
+    if let Some(number) = &d.number {
+        c.text("number", number, limit::DOCUMENT_NUMBER, Lines::One);
+    }
+    let filled = c.date("date", &d.date);
+    c.text("provider", &d.provider, limit::NAME, Lines::Many);
+    let applicant = &d.applicant;
+    c.text("applicant.name", &applicant.name, limit::NAME, Lines::One);
+    match (check_bin_iin(&applicant.bin_iin), applicant.kind) {
+        (Err(error), _) => c.fail("applicant.bin_iin", format!("not a valid BIN/IIN: {error}")),
+        (Ok(IdKind::Iin), ApplicantKind::LegalEntity) => c.fail(
+            "applicant.bin_iin",
+            "a legal entity applies with its BIN, not an IIN",
+        ),
+        (Ok(IdKind::Bin), ApplicantKind::Individual | ApplicantKind::SoleProprietor) => c.fail(
+            "applicant.bin_iin",
+            "an individual or sole proprietor applies with an IIN, not a BIN",
+        ),
+        (Ok(_), _) => {}
+    }
+    match (&applicant.registration_number, applicant.kind) {
+        (Some(number), _) => c.text(
+            "applicant.registration_number",
+            number,
+            limit::DOCUMENT_NUMBER,
+            Lines::One,
+        ),
+        (None, ApplicantKind::LegalEntity | ApplicantKind::SoleProprietor) => c.fail(
+            "applicant.registration_number",
+            "is required: the state registration certificate (legal entity) or the notice of starting business (sole proprietor)",
+        ),
+        (None, ApplicantKind::Individual) => {}
+    }
+    c.text(
+        "applicant.address",
+        &applicant.address,
+        limit::ADDRESS,
+        Lines::One,
+    );
+    c.phone("applicant.phone", &applicant.phone);
+    c.text("signatory", &d.signatory, limit::PERSON_NAME, Lines::One);
+    let request = &d.request;
+    c.party("request.importer", &request.importer);
+    if request.importer.country != "KZ"
+        && super::countries::is_iso_alpha2(&request.importer.country)
+    {
+        c.fail(
+            "request.importer.country",
+            "the importer is a resident of Kazakhstan: must be \"KZ\"",
+        );
+    }
+    match (&request.end_user, d.certificate.has_end_user()) {
+        (Some(end_user), true) => c.party("request.end_user", end_user),
+        (None, true) => c.fail(
+            "request.end_user",
+            "is required for an End-User Certificate",
+        ),
+        (Some(_), false) => c.fail(
+            "request.end_user",
+            "an International Import Certificate names no end user",
+        ),
+        (None, false) => {}
+    }
+    c.exporter("request.exporter", &request.exporter);
+    c.form_one_text(
+        "request.place_of_use",
+        request.place_of_use.as_deref(),
+        d.certificate,
+        limit::PLACE_OF_USE,
+    );
+    c.form_one_text(
+        "request.purpose_of_use",
+        request.purpose_of_use.as_deref(),
+        d.certificate,
+        limit::PURPOSE_OF_USE,
+    );
+    c.incoming_goods("request.goods", &request.goods, d.certificate);
+    c.text(
+        "request.contract.number",
+        &request.contract.number,
+        limit::DOCUMENT_NUMBER,
+        Lines::One,
+    );
+    let contract = c.date("request.contract.date", &request.contract.date);
+    if let (Some(contract), Some(filled)) = (contract, filled)
+        && contract > filled
+    {
+        c.fail(
+            "request.contract.date",
+            format!("{contract} is after the application's date {filled}"),
+        );
+    }
+    c.into_result()
+}
+
+pub(super) fn guarantee_obligation(d: &GuaranteeObligation) -> Result<(), Vec<FieldError>> {
+    let mut c = Checker::default();
+    c.importer(&d.importer);
+    match (&d.end_user, d.certificate.has_end_user()) {
+        (Some(end_user), _) => c.party("end_user", end_user),
+        (None, true) => c.fail(
+            "end_user",
+            "is required for an End-User Certificate (box 2)",
+        ),
+        (None, false) => {}
+    }
+    c.exporter("exporter", &d.exporter);
+    c.text(
+        "place_of_use",
+        &d.place_of_use,
+        limit::PLACE_OF_USE,
+        Lines::Many,
+    );
+    c.text(
+        "purpose_of_use",
+        &d.purpose_of_use,
+        limit::PURPOSE_OF_USE,
+        Lines::Many,
+    );
+    c.incoming_goods("goods", &d.goods, d.certificate);
+    c.text(
+        "contract.number",
+        &d.contract.number,
+        limit::DOCUMENT_NUMBER,
+        Lines::One,
+    );
+    let contract = c.date("contract.date", &d.contract.date);
+    let mut signed = vec![(
+        "importer_signatory.date",
+        c.signatory("importer_signatory", &d.importer_signatory),
+    )];
+    match (&d.end_user_signatory, &d.end_user) {
+        (Some(signatory), _) => signed.push((
+            "end_user_signatory.date",
+            c.signatory("end_user_signatory", signatory),
+        )),
+        (None, Some(_)) => c.fail(
+            "end_user_signatory",
+            "is required with an end user (box 14)",
+        ),
+        (None, None) => {}
+    }
+    for (path, date) in signed {
+        if let (Some(contract), Some(date)) = (contract, date)
+            && date < contract
+        {
+            c.fail(
+                path,
+                format!("{date} is before the contract's date {contract}"),
+            );
+        }
+    }
     c.into_result()
 }

@@ -291,7 +291,10 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{e}"))
             })
             .collect();
-        assert!(!dir.path().join("KZ-1").exists(), "staged is not yet in place");
+        assert!(
+            !dir.path().join("KZ-1").exists(),
+            "staged is not yet in place"
+        );
         publish_all(staged).unwrap_or_else(|e| panic!("{e}"));
         for name in ["KZ-1", "KZ-2"] {
             let bag = dir.path().join(name);

@@ -45,6 +45,9 @@ pub enum RenderError {
     /// The registry number cannot be printed or put into the check URL.
     #[error("invalid number: {0}")]
     InvalidNumber(ValidationErrors),
+    /// An incoming document's data is invalid.
+    #[error("invalid input: {0}")]
+    InvalidInput(ValidationErrors),
     /// The bundled templates or fonts could not be loaded.
     #[error("renderer set-up failed: {0}")]
     Setup(String),
@@ -230,6 +233,28 @@ impl Renderer {
                 template,
                 message: describe(&diagnostics),
             })
+    }
+
+    /// Renders an incoming document (an application or a guarantee obligation, validated by
+    /// [`model::parse_incoming`]) as the PDF/A-3b applicants sign, with `json` attached as
+    /// data.json exactly as given.
+    pub fn render_incoming(
+        &self,
+        json: &[u8],
+        now: time::UtcDateTime,
+    ) -> Result<Vec<u8>, RenderError> {
+        let incoming = model::parse_incoming(json).map_err(RenderError::InvalidInput)?;
+        let template = world::incoming_template_path(incoming.kind());
+        let document = self.compile(template, json.to_vec(), b"{}".to_vec(), Vec::new(), now)?;
+        let options = PdfOptions {
+            timestamp: Some(Timestamp::new_utc(Datetime::Datetime(
+                time::PrimitiveDateTime::new(now.date(), now.time()),
+            ))),
+            standards: PdfStandards::new(&[PdfStandard::A_3b])
+                .map_err(|e| RenderError::Export(format!("{e:?}")))?,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&document, &options).map_err(|d| RenderError::Export(describe(&d)))
     }
 
     /// Renders the desk's verification report (`data`: texts, files and cards, see

@@ -23,7 +23,7 @@ pub const CONTEXT_PATH: &str = "/context.json";
 pub const QR_PATH: &str = "/qr.svg";
 
 /// The template sources, bundled into the binary.
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 10] = [
     (
         "/report.typ",
         include_str!("../../templates-typst/report.typ"),
@@ -49,6 +49,18 @@ const TEMPLATES: [(&str, &str); 7] = [
         include_str!("../../templates-typst/stamp.typ"),
     ),
     (
+        "/incoming.typ",
+        include_str!("../../templates-typst/incoming.typ"),
+    ),
+    (
+        "/application.typ",
+        include_str!("../../templates-typst/application.typ"),
+    ),
+    (
+        "/guarantee-obligation.typ",
+        include_str!("../../templates-typst/guarantee-obligation.typ"),
+    ),
+    (
         "/watermark.typ",
         include_str!("../../templates-typst/watermark.typ"),
     ),
@@ -60,6 +72,14 @@ pub const STAMP_TEMPLATE: &str = "/stamp.typ";
 pub const REPORT_TEMPLATE: &str = "/report.typ";
 /// The template of the test watermark for PDFs eucdoc did not render.
 pub const WATERMARK_TEMPLATE: &str = "/watermark.typ";
+
+/// The template that renders an incoming document of `kind`.
+pub fn incoming_template_path(kind: crate::model::IncomingKind) -> &'static str {
+    match kind {
+        crate::model::IncomingKind::Application => "/application.typ",
+        crate::model::IncomingKind::GuaranteeObligation => "/guarantee-obligation.typ",
+    }
+}
 
 /// The template that renders `form`.
 pub fn template_path(form: Form) -> &'static str {
