@@ -100,6 +100,7 @@ fn bench(c: &mut Criterion) {
         status: "issued".into(),
         revoked_at: None,
         revocation_reason: None,
+        application_id: None,
     };
     let offline = VerifyOptions {
         offline: true,

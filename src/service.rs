@@ -10,7 +10,8 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::model::{self, FieldError};
 use crate::registry::{
-    Archive, ArchiveError, Built, DocumentRecord, Idempotency, Registry, RegistryError, Search,
+    ApplicationRecord, Archive, ArchiveError, Built, DocumentRecord, Idempotency, Registry,
+    RegistryError, Search,
 };
 use crate::render::{RenderConfig, Renderer};
 use crate::sign::{self, LevelOptions, Signer};
@@ -452,10 +453,14 @@ impl Service {
 
     /// Validates, renders, signs, archives and registers one document. With an idempotency key,
     /// a retry of the same body returns the first document; another body is a conflict.
+    /// With `application_id`, the document answers that accepted application package: a
+    /// certificate must match it ([`crate::applications::certificate_mismatches`]), a refusal
+    /// takes the application's number and date from it; the record names it.
     pub async fn issue(
         &self,
         body: &[u8],
         idempotency_key: Option<&str>,
+        application_id: Option<&str>,
         actor: &str,
     ) -> Result<(Issued, IssueTimings), ServiceError> {
         let idempotency = idempotency_key.map(|key| Idempotency {
@@ -466,7 +471,16 @@ impl Service {
         if let Some(issued) = self.replay(idempotency.as_ref()).await? {
             return Ok((issued, IssueTimings::default()));
         }
+        let linked;
+        let body = match application_id {
+            Some(id) => {
+                linked = self.linked_to_application(body, id).await?;
+                &linked[..]
+            }
+            None => body,
+        };
         let input = parse_input(body)?;
+        let application_id = application_id.map(str::to_string);
         let _admitted = self.admit()?;
         let form = input.document().form();
         let year = issue_year(&input);
@@ -480,9 +494,12 @@ impl Service {
                 // The registry assigns the number: it replaces any the input carries, in the
                 // data the PDF attaches and the registry keeps.
                 let numbered = with_number(&input, &number);
+                let application_id = application_id.clone();
                 async move {
                     let input = Arc::new(numbered?);
-                    self.build(input, number, year, seq, timings).await
+                    let mut built = self.build(input, number, year, seq, timings).await?;
+                    built.record.application_id = application_id;
+                    Ok(built)
                 }
             })
             .await;
@@ -1273,6 +1290,147 @@ impl Service {
             .map_err(|e| ServiceError::Unreadable(e.to_string()))
     }
 
+    /// Checks an incoming application package and, when every check passed, keeps it: the
+    /// package (a zip of its files) in the archive, then its record in the registry, audited
+    /// as "receive-application" by `actor`. The record's id is what documents issued against it
+    /// reference.
+    pub async fn receive_application(
+        &self,
+        files: Vec<crate::applications::PackageFile>,
+        offline: bool,
+        actor: &str,
+    ) -> Result<
+        (
+            crate::applications::PackageReport,
+            Option<ApplicationRecord>,
+        ),
+        ServiceError,
+    > {
+        let zip = crate::applications::package_zip(&files).map_err(ServiceError::Internal)?;
+        let report = self.check_application(files, offline).await?;
+        let (crate::applications::Verdict::Accepted, Some(application)) =
+            (report.verdict, &report.application)
+        else {
+            return Ok((report, None));
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let report_json =
+            serde_json::to_string(&report).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let metadata = serde_json::to_vec_pretty(&serde_json::json!({
+            "application_id": id,
+            "report": report,
+        }))
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let package_sha256 = self.archive.put_package(zip, metadata).await?;
+        let record = ApplicationRecord {
+            id,
+            number: application.number.clone(),
+            application_date: application.date.clone(),
+            certificate: application.certificate.form().key().to_string(),
+            applicant_bin: application.applicant.bin_iin.clone(),
+            received_at: crate::registry::registry_time(time::UtcDateTime::now()),
+            package_sha256,
+            application_data: serde_json::to_string(application)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            report: report_json,
+        };
+        self.registry.receive_application(&record, actor).await?;
+        Ok((report, Some(record)))
+    }
+
+    /// An accepted application package's record.
+    pub async fn application(&self, id: &str) -> Result<ApplicationRecord, ServiceError> {
+        Ok(self.registry.application(id).await?)
+    }
+
+    /// `body` (a form's JSON) as issued against the application package `id`: a refusal gets
+    /// the application's number and date when it does not give them (and must agree when it
+    /// does, and be addressed to the applicant); a certificate must match what the application
+    /// asks for. Every mismatch is a 422 naming it.
+    async fn linked_to_application(&self, body: &[u8], id: &str) -> Result<Vec<u8>, ServiceError> {
+        let invalid =
+            |path: &str, reason: String| ServiceError::Invalid(vec![FieldError::new(path, reason)]);
+        let record = match self.registry.application(id).await {
+            Ok(record) => record,
+            Err(RegistryError::NotFound(_)) => {
+                return Err(invalid(
+                    "application_id",
+                    format!("no accepted application package {id}"),
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let application: model::ApplicationDocument =
+            serde_json::from_str(&record.application_data)
+                .map_err(|e| ServiceError::Internal(format!("stored application {id}: {e}")))?;
+        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
+            // Not JSON: the usual parse reports it.
+            return Ok(body.to_vec());
+        };
+        if value.get("form").and_then(|f| f.as_str()) == Some("refusal") {
+            let Some(object) = value.as_object_mut() else {
+                return Ok(body.to_vec());
+            };
+            let Some(number) = application.number.clone() else {
+                return Err(invalid(
+                    "application_id",
+                    "the application has no incoming number to refuse by".into(),
+                ));
+            };
+            match object.get("application") {
+                None => {
+                    object.insert(
+                        "application".into(),
+                        serde_json::json!({ "number": number, "date": application.date }),
+                    );
+                }
+                Some(given) => {
+                    if given.get("number").and_then(|n| n.as_str()) != Some(number.as_str()) {
+                        return Err(invalid(
+                            "application.number",
+                            format!("the application package {id} is No. {number}"),
+                        ));
+                    }
+                    if given.get("date").and_then(|n| n.as_str()) != Some(application.date.as_str())
+                    {
+                        return Err(invalid(
+                            "application.date",
+                            format!("the application package {id} is of {}", application.date),
+                        ));
+                    }
+                }
+            }
+            let recipient = object
+                .get("recipient")
+                .and_then(|r| r.get("bin_iin"))
+                .and_then(|b| b.as_str());
+            if recipient.is_some_and(|b| b != application.applicant.bin_iin) {
+                return Err(invalid(
+                    "recipient.bin_iin",
+                    format!(
+                        "the applicant of package {id} is {}",
+                        application.applicant.bin_iin
+                    ),
+                ));
+            }
+            return serde_json::to_vec_pretty(&value)
+                .map_err(|e| ServiceError::Internal(e.to_string()));
+        }
+        let input = parse_input(body)?;
+        let mismatches =
+            crate::applications::certificate_mismatches(&application, input.document());
+        if mismatches.is_empty() {
+            Ok(body.to_vec())
+        } else {
+            Err(ServiceError::Invalid(
+                mismatches
+                    .into_iter()
+                    .map(|(what, why)| FieldError::new(what, why))
+                    .collect(),
+            ))
+        }
+    }
+
     /// Checks an incoming application package ([`crate::applications::check_package`]) with
     /// every verifier rule; `offline` fetches no revocation data. Nothing is kept.
     pub async fn check_application(
@@ -1515,6 +1673,7 @@ fn new_record(
         status: "issued".into(),
         revoked_at: None,
         revocation_reason: None,
+        application_id: None,
     }
 }
 
@@ -1529,6 +1688,9 @@ struct DraftRequest {
     /// Intermediate CA certificates, base64 DER, when the service does not know them already.
     #[serde(default)]
     chain: Vec<String>,
+    /// The accepted application package the document answers (as `POST /v1/documents`).
+    #[serde(default)]
+    application_id: Option<String>,
 }
 
 /// A draft made: what the officer's token must sign.
@@ -1603,8 +1765,29 @@ impl Service {
             .map_err(|_| {
                 ServiceError::Invalid(vec![FieldError::new("certificate", "not base64")])
             })?;
-        let document = serde_json::to_vec(&request.document)
+        let mut document = serde_json::to_vec(&request.document)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if let Some(id) = &request.application_id {
+            document = self
+                .linked_to_application(&document, id)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::Invalid(fields) => ServiceError::Invalid(
+                        fields
+                            .into_iter()
+                            .map(|f| {
+                                if f.path == "application_id" {
+                                    f
+                                } else {
+                                    f.under("document")
+                                }
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                })?;
+        }
+        let application_id = request.application_id.clone();
         let input = model::parse(&document).map_err(|errors| {
             ServiceError::Invalid(errors.0.into_iter().map(|e| e.under("document")).collect())
         })?;
@@ -1660,10 +1843,14 @@ impl Service {
                 let number = self.number(form, year, seq);
                 let numbered = with_number(&input, &number);
                 let certificate = certificate.clone();
+                let application_id = application_id.clone();
                 async move {
                     let input = Arc::new(numbered?);
-                    self.build_draft(input, number, year, seq, certificate, now, expires)
-                        .await
+                    let mut built = self
+                        .build_draft(input, number, year, seq, certificate, now, expires)
+                        .await?;
+                    built.record.application_id = application_id;
+                    Ok(built)
                 }
             })
             .await

@@ -689,9 +689,134 @@ fn post_v1_applications_checks_a_package() {
         ("obligation.pdf", &obligation),
         ("contract.pdf", &contract),
     ]);
-    assert_eq!(status, 200, "{report:#}");
+    assert_eq!(status, 201, "{report:#}");
     assert_eq!(report["verdict"], "accepted", "{report:#}");
     assert_eq!(report["checks"].as_array().unwrap().len(), 13);
+    let application_id = report["application_id"].as_str().unwrap().to_string();
+    let get = |path: &str| {
+        let mut response = common::browser::agent()
+            .get(format!("{base}{path}"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        (
+            status,
+            serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+        )
+    };
+    let issue = |body: &Value, query: &str| {
+        let mut response = common::browser::agent()
+            .post(format!("{base}/v1/documents{query}"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .send(&bytes(body)[..])
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        (
+            status,
+            serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+        )
+    };
+    let (status, kept) = get(&format!("/v1/applications/{application_id}"));
+    assert_eq!(status, 200, "{kept:#}");
+    assert_eq!(kept["number"], "KZ-APP-2026-004512");
+    assert_eq!(kept["report"]["verdict"], "accepted");
+    assert_eq!(kept["package_sha256"].as_str().unwrap().len(), 64);
+
+    // A certificate issued against the package: it must match it.
+    let certificate: Value =
+        serde_json::from_slice(&common::example("end-user-certificate.json")).unwrap();
+    let linked = format!("?application_id={application_id}");
+    let mut other = certificate.clone();
+    other["goods"][0]["quantity"] = json!("3");
+    other["contract"]["number"] = json!("MM-KZ/2026-099");
+    let (status, problem) = issue(&other, &linked);
+    assert_eq!(status, 422, "{problem:#}");
+    let paths: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["goods", "contract"], "{problem:#}");
+    assert!(
+        problem["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("quantity is 2 in the application, 3 in the certificate"),
+        "{problem:#}"
+    );
+    let (status, issued) = issue(&certificate, &linked);
+    assert_eq!(status, 201, "{issued:#}");
+    assert_eq!(issued["application_id"], application_id.as_str());
+    let (status, missing) = issue(&certificate, "?application_id=no-such-package");
+    assert_eq!(status, 422, "{missing:#}");
+    assert_eq!(missing["errors"][0]["path"], "application_id");
+
+    // A refusal takes the application's number and date from the package.
+    let mut refusal: Value = serde_json::from_slice(&common::example("refusal.json")).unwrap();
+    refusal.as_object_mut().unwrap().remove("application");
+    refusal["recipient"]["bin_iin"] = json!("091240012346");
+    let (status, refused) = issue(&refusal, &linked);
+    assert_eq!(status, 201, "{refused:#}");
+    let (_, record) = get(&format!(
+        "/v1/documents/{}",
+        refused["id"].as_str().unwrap()
+    ));
+    assert_eq!(
+        record["application_id"],
+        application_id.as_str(),
+        "{record:#}"
+    );
+    let (status, refused_pdf) = {
+        let mut response = common::browser::agent()
+            .get(format!(
+                "{base}/v1/documents/{}/package",
+                refused["id"].as_str().unwrap()
+            ))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response
+                .body_mut()
+                .with_config()
+                .limit(50_000_000)
+                .read_to_vec()
+                .unwrap(),
+        )
+    };
+    assert_eq!(status, 200);
+    // The bag is stored, not deflated: its data.json and audit trail read as text.
+    let bag = String::from_utf8_lossy(&refused_pdf);
+    assert!(
+        bag.contains("\"number\": \"KZ-APP-2026-004512\""),
+        "the refusal's data names the application"
+    );
+    assert!(bag.contains("\"date\": \"2026-02-10\""));
+    assert!(
+        bag.contains(&format!("\\\"application_id\\\":\\\"{application_id}\\\"")),
+        "the audit names the package"
+    );
+
+    // Search and the package's record show the link.
+    let (_, found) = get(&format!("/v1/documents?application_id={application_id}"));
+    assert_eq!(found["documents"].as_array().unwrap().len(), 2, "{found:#}");
+    let (_, kept) = get(&format!("/v1/applications/{application_id}"));
+    assert_eq!(kept["documents"].as_array().unwrap().len(), 2, "{kept:#}");
+
+    // A rejected package is answered, not kept.
+    let (status, rejected) = post(&[
+        ("application.pdf", &application),
+        ("obligation.pdf", &obligation),
+    ]);
+    assert_eq!(status, 200, "{rejected:#}");
+    assert_eq!(rejected["verdict"], "rejected");
+    assert!(rejected.get("application_id").is_none());
 
     let mut huge = example("application.json");
     let line = huge["request"]["goods"][0].clone();
@@ -856,4 +981,141 @@ fn the_cli_renders_and_checks_a_package() {
         stdout.contains("FAILED guarantee_obligation.signatures"),
         "{stdout}"
     );
+}
+
+/// The officers' desk: the package page, signed in with a token, in Russian; the report as a
+/// page, the package kept.
+#[test]
+fn the_desk_shows_a_package_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (_server, base, token) = common::browser::serve(&data, &[]);
+    let agent = common::browser::agent();
+    let cookies_of = |response: &ureq::http::Response<ureq::Body>| -> Vec<String> {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+            .collect()
+    };
+    let page = agent.get(format!("{base}/desk/sign-in")).call().unwrap();
+    let sign_in_cookie = cookies_of(&page)
+        .into_iter()
+        .find(|c| c.starts_with("eucdoc_desk_signin="))
+        .unwrap();
+    let csrf = sign_in_cookie
+        .trim_start_matches("eucdoc_desk_signin=")
+        .to_string();
+    let signed_in = agent
+        .post(format!("{base}/desk/sign-in"))
+        .header("Cookie", &sign_in_cookie)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(format!("csrf={csrf}&token={token}"))
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let session = cookies_of(&signed_in)
+        .into_iter()
+        .find(|c| c.starts_with("eucdoc_desk="))
+        .unwrap();
+    let cookie = format!("{session}; eucdoc_lang=ru");
+    let mut form_page = agent
+        .get(format!("{base}/desk/applications"))
+        .header("Cookie", &cookie)
+        .call()
+        .unwrap();
+    assert_eq!(form_page.status(), 200);
+    let html = form_page.body_mut().read_to_string().unwrap();
+    assert!(html.contains("Проверка пакета заявления"), "{html}");
+    let form_csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+
+    let pki = data.join("dev-pki");
+    let now = now();
+    let sign_with = |value: &Value, stores: &[&str]| {
+        let mut pdf = renderer().render_incoming(&bytes(value), now).unwrap();
+        for (i, store) in stores.iter().enumerate() {
+            let signer = sign::Pkcs12Signer::from_pkcs12(
+                &std::fs::read(pki.join(store)).unwrap(),
+                PASSWORD,
+                now.unix_timestamp(),
+            )
+            .unwrap();
+            let request = sign::SignRequest {
+                field_name: format!("Signature{}", i + 1),
+                ..sign::SignRequest::basic(now)
+            };
+            pdf = sign::sign_pdf(&pdf, &signer, &request).unwrap();
+        }
+        pdf
+    };
+    let mut quantity = example("guarantee-obligation.json");
+    quantity["goods"][0]["quantity"] = json!("5");
+    for (obligation, accepted) in [
+        (example("guarantee-obligation.json"), true),
+        (quantity, false),
+    ] {
+        let parts: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "application.pdf",
+                sign_with(
+                    &example("application.json"),
+                    &["applicant-company-head.p12"],
+                ),
+            ),
+            ("obligation.pdf", sign_with(&obligation, &BOTH_HEADS)),
+            ("contract.pdf", attachment(2)),
+        ];
+        let boundary = "eucdoc-desk-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{form_csrf}\r\n"
+        )
+        .into_bytes();
+        for (name, bytes) in &parts {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut answer = agent
+            .post(format!("{base}/desk/applications"))
+            .header("Cookie", &cookie)
+            .header(
+                "Content-Type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            )
+            .send(&body[..])
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let html = answer.body_mut().read_to_string().unwrap();
+        if accepted {
+            assert!(
+                html.contains("Пакет принят: все проверки пройдены"),
+                "{html}"
+            );
+            assert!(html.contains("id=\"application-id\""), "{html}");
+            assert!(
+                html.contains("Подписант — гарантийное обязательство (Конечный пользователь)"),
+                "{html}"
+            );
+        } else {
+            assert!(html.contains("Пакет не принят"), "{html}");
+            assert!(
+                !html.contains("id=\"application-id\""),
+                "a rejected package is not kept"
+            );
+            let goods_row = html.split("id=\"check-goods\"").nth(1).unwrap();
+            let goods_row = goods_row.split("</tr>").next().unwrap();
+            assert!(goods_row.contains("Не пройдена"), "{goods_row}");
+            assert!(
+                goods_row.contains("quantity is 2 in the application, 5 in the obligation"),
+                "{goods_row}"
+            );
+            assert!(goods_row.contains("class=\"differs\""), "{goods_row}");
+        }
+    }
 }

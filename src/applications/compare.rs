@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use super::{Check, Compared, DocumentReport, signs_by_bin};
-use crate::model::{ApplicationDocument, GuaranteeObligation, IncomingGoodsLine, Party};
+use crate::model::{
+    ApplicationDocument, Contract, Exporter, GuaranteeObligation, IncomingGoodsLine, Party,
+};
 use crate::pki::oid::{role, role_name};
 use crate::verify::{Indication, Report};
 
@@ -205,6 +207,56 @@ pub(super) fn obligation_signers(obligation: &GuaranteeObligation, report: &Repo
     checks
 }
 
+/// The other document compared with the application: its key in `compared` and its noun in
+/// problems.
+#[derive(Clone, Copy)]
+pub(super) struct Side {
+    key: &'static str,
+    noun: &'static str,
+}
+
+pub(super) const OBLIGATION_SIDE: Side = Side {
+    key: OBLIGATION,
+    noun: "obligation",
+};
+pub(super) const CERTIFICATE_SIDE: Side = Side {
+    key: "certificate",
+    noun: "certificate",
+};
+
+/// What the application asks for, and what the obligation or a certificate says, in the same
+/// terms.
+pub(super) struct Terms<'a> {
+    pub importer: &'a Party,
+    pub end_user: Option<&'a Party>,
+    pub exporter: &'a Exporter,
+    pub goods: Vec<IncomingGoodsLine>,
+    pub contract: &'a Contract,
+}
+
+impl<'a> Terms<'a> {
+    pub(super) fn of_request(application: &'a ApplicationDocument) -> Self {
+        let request = &application.request;
+        Terms {
+            importer: &request.importer,
+            end_user: request.end_user.as_ref(),
+            exporter: &request.exporter,
+            goods: request.goods.clone(),
+            contract: &request.contract,
+        }
+    }
+
+    fn of_obligation(obligation: &'a GuaranteeObligation) -> Self {
+        Terms {
+            importer: &obligation.importer,
+            end_user: obligation.end_user.as_ref(),
+            exporter: &obligation.exporter,
+            goods: obligation.goods.clone(),
+            contract: &obligation.contract,
+        }
+    }
+}
+
 /// Whether the obligation says what the application asks for: the certificate, the parties,
 /// the goods, the contract, and dates in order.
 pub(super) fn consistency(
@@ -231,21 +283,22 @@ pub(super) fn consistency(
             same,
         )],
     ));
-
-    checks.push(party_check(
-        "importer",
-        Some(&request.importer),
-        Some(&obligation.importer),
-    ));
+    let mut terms = terms_agree(
+        &Terms::of_request(application),
+        &Terms::of_obligation(obligation),
+        application.certificate.has_end_user() || obligation.end_user.is_some(),
+        OBLIGATION_SIDE,
+    );
     // The applicant is the importer (para 9: the importer applies).
-    if let Some(last) = checks.last_mut() {
+    if let Some(importer) = terms.iter_mut().find(|c| c.name == "importer") {
         let agree = application.applicant.bin_iin == request.importer.bin_iin;
         if !agree {
-            last.passed = false;
-            last.problems
+            importer.passed = false;
+            importer
+                .problems
                 .push("the applicant is not the importer it names".into());
         }
-        last.compared.push(compared(
+        importer.compared.push(compared(
             "applicant.bin_iin",
             &[
                 ("application.applicant", &application.applicant.bin_iin),
@@ -254,19 +307,39 @@ pub(super) fn consistency(
             agree,
         ));
     }
-    if application.certificate.has_end_user() || obligation.end_user.is_some() {
+    checks.extend(terms);
+    checks.push(dates_check(application, obligation));
+    checks
+}
+
+/// The checks `importer`, `end_user` (when `with_end_user`), `exporter`, `goods` and
+/// `contract` of `given` (the `side`) against what the application asks for.
+pub(super) fn terms_agree(
+    asked: &Terms<'_>,
+    given: &Terms<'_>,
+    with_end_user: bool,
+    side: Side,
+) -> Vec<Check> {
+    let mut checks = vec![party_check(
+        "importer",
+        Some(asked.importer),
+        Some(given.importer),
+        side,
+    )];
+    if with_end_user {
         checks.push(party_check(
             "end_user",
-            request.end_user.as_ref(),
-            obligation.end_user.as_ref(),
+            asked.end_user,
+            given.end_user,
+            side,
         ));
     }
 
     let mut problems = Vec::new();
-    let name_agrees = meaning(&request.exporter.name) == meaning(&obligation.exporter.name);
-    let country_agrees = request.exporter.country == obligation.exporter.country;
+    let name_agrees = meaning(&asked.exporter.name) == meaning(&given.exporter.name);
+    let country_agrees = asked.exporter.country == given.exporter.country;
     if !name_agrees || !country_agrees {
-        problems.push("the obligation names another exporter".into());
+        problems.push(format!("the {} names another exporter", side.noun));
     }
     checks.push(check(
         "exporter",
@@ -275,29 +348,29 @@ pub(super) fn consistency(
             compared(
                 "exporter.name",
                 &[
-                    (APPLICATION, &request.exporter.name),
-                    (OBLIGATION, &obligation.exporter.name),
+                    (APPLICATION, &asked.exporter.name),
+                    (side.key, &given.exporter.name),
                 ],
                 name_agrees,
             ),
             compared(
                 "exporter.country",
                 &[
-                    (APPLICATION, &request.exporter.country),
-                    (OBLIGATION, &obligation.exporter.country),
+                    (APPLICATION, &asked.exporter.country),
+                    (side.key, &given.exporter.country),
                 ],
                 country_agrees,
             ),
         ],
     ));
 
-    checks.push(goods_check(&request.goods, &obligation.goods));
+    checks.push(goods_check(&asked.goods, &given.goods, side));
 
-    let number_agrees = meaning(&request.contract.number) == meaning(&obligation.contract.number);
-    let date_agrees = request.contract.date == obligation.contract.date;
+    let number_agrees = meaning(&asked.contract.number) == meaning(&given.contract.number);
+    let date_agrees = asked.contract.date == given.contract.date;
     let mut problems = Vec::new();
     if !number_agrees || !date_agrees {
-        problems.push("the obligation names another contract (box 9)".into());
+        problems.push(format!("the {} names another contract", side.noun));
     }
     checks.push(check(
         "contract",
@@ -306,36 +379,35 @@ pub(super) fn consistency(
             compared(
                 "contract.number",
                 &[
-                    (APPLICATION, &request.contract.number),
-                    (OBLIGATION, &obligation.contract.number),
+                    (APPLICATION, &asked.contract.number),
+                    (side.key, &given.contract.number),
                 ],
                 number_agrees,
             ),
             compared(
                 "contract.date",
                 &[
-                    (APPLICATION, &request.contract.date),
-                    (OBLIGATION, &obligation.contract.date),
+                    (APPLICATION, &asked.contract.date),
+                    (side.key, &given.contract.date),
                 ],
                 date_agrees,
             ),
         ],
     ));
-
-    checks.push(dates_check(application, obligation));
     checks
 }
 
-fn party_check(name: &str, asked: Option<&Party>, given: Option<&Party>) -> Check {
+fn party_check(name: &str, asked: Option<&Party>, given: Option<&Party>, side: Side) -> Check {
+    let words = name.replace('_', " ");
     let (Some(asked), Some(given)) = (asked, given) else {
         let missing = if asked.is_none() {
-            APPLICATION
+            "application"
         } else {
-            OBLIGATION
+            side.noun
         };
         return check(
             name,
-            vec![format!("the {missing} names no {}", name.replace('_', " "))],
+            vec![format!("the {missing} names no {words}")],
             Vec::new(),
         );
     };
@@ -343,14 +415,11 @@ fn party_check(name: &str, asked: Option<&Party>, given: Option<&Party>) -> Chec
     let name_agrees = meaning(&asked.name) == meaning(&given.name);
     let mut problems = Vec::new();
     if !id_agrees {
-        problems.push(format!(
-            "the obligation's {} is another BIN/IIN",
-            name.replace('_', " ")
-        ));
+        problems.push(format!("the {}'s {words} is another BIN/IIN", side.noun));
     } else if !name_agrees {
         problems.push(format!(
-            "the obligation's {} has the same BIN/IIN but another name",
-            name.replace('_', " ")
+            "the {}'s {words} has the same BIN/IIN but another name",
+            side.noun
         ));
     }
     check(
@@ -359,12 +428,12 @@ fn party_check(name: &str, asked: Option<&Party>, given: Option<&Party>) -> Chec
         vec![
             compared(
                 &format!("{name}.bin_iin"),
-                &[(APPLICATION, &asked.bin_iin), (OBLIGATION, &given.bin_iin)],
+                &[(APPLICATION, &asked.bin_iin), (side.key, &given.bin_iin)],
                 id_agrees,
             ),
             compared(
                 &format!("{name}.name"),
-                &[(APPLICATION, &asked.name), (OBLIGATION, &given.name)],
+                &[(APPLICATION, &asked.name), (side.key, &given.name)],
                 name_agrees,
             ),
         ],
@@ -373,7 +442,7 @@ fn party_check(name: &str, asked: Option<&Party>, given: Option<&Party>) -> Chec
 
 /// Pairs goods lines by meaning: the same code and name first, then the same code alone when
 /// only one line has it; then compares what each pair says.
-fn goods_check(asked: &[IncomingGoodsLine], given: &[IncomingGoodsLine]) -> Check {
+fn goods_check(asked: &[IncomingGoodsLine], given: &[IncomingGoodsLine], side: Side) -> Check {
     let mut taken = vec![false; given.len()];
     let mut pairs: Vec<(usize, Option<usize>)> = Vec::new();
     for (i, line) in asked.iter().enumerate() {
@@ -399,10 +468,11 @@ fn goods_check(asked: &[IncomingGoodsLine], given: &[IncomingGoodsLine]) -> Chec
         let line = &asked[i];
         let Some(j) = found else {
             problems.push(format!(
-                "goods line {} ({}, {}) of the application is not in the obligation",
+                "goods line {} ({}, {}) of the application is not in the {}",
                 i + 1,
                 line.name,
-                line.hs_code
+                line.hs_code,
+                side.noun
             ));
             compared_fields.push(compared(
                 &format!("goods[{i}]"),
@@ -447,29 +517,31 @@ fn goods_check(asked: &[IncomingGoodsLine], given: &[IncomingGoodsLine]) -> Chec
         for (field, mine, theirs, agree) in fields {
             if !agree {
                 problems.push(format!(
-                    "goods line {} ({}): {field} is {mine} in the application, {theirs} in the obligation (line {})",
+                    "goods line {} ({}): {field} is {mine} in the application, {theirs} in the {} (line {})",
                     i + 1,
                     line.hs_code,
+                    side.noun,
                     j + 1
                 ));
             }
             compared_fields.push(compared(
                 &format!("goods[{i}].{field}"),
-                &[(APPLICATION, mine), (OBLIGATION, theirs)],
+                &[(APPLICATION, mine), (side.key, theirs)],
                 agree,
             ));
         }
     }
     for (j, other) in given.iter().enumerate().filter(|(j, _)| !taken[*j]) {
         problems.push(format!(
-            "goods line {} ({}, {}) of the obligation is not in the application",
+            "goods line {} ({}, {}) of the {} is not in the application",
             j + 1,
             other.name,
-            other.hs_code
+            other.hs_code,
+            side.noun
         ));
         compared_fields.push(compared(
-            &format!("guarantee_obligation.goods[{j}]"),
-            &[(OBLIGATION, &format!("{} {}", other.hs_code, other.name))],
+            &format!("{}.goods[{j}]", side.key),
+            &[(side.key, &format!("{} {}", other.hs_code, other.name))],
             false,
         ));
     }

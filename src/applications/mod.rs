@@ -132,6 +132,10 @@ pub struct PackageReport {
     pub documents: Vec<DocumentReport>,
     /// What the verdict means for the officer, one line.
     pub summary: String,
+    /// The application itself, for linking what is issued to it.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub application: Option<ApplicationDocument>,
 }
 
 impl PackageReport {
@@ -276,6 +280,7 @@ pub fn check_package(
         checks,
         documents,
         summary,
+        application: Some(application.document),
     })
 }
 
@@ -438,6 +443,7 @@ fn paper_only(application: &Submitted<ApplicationDocument>) -> PackageReport {
         applicant_name: document.applicant.name.clone(),
         checks: Vec::new(),
         documents: vec![document_report("application", application)],
+        application: Some(application.document.clone()),
         summary: "a defence-order import (para 12 of the Rules): the certificate is signed on paper on the exporting country's form by the first head of the authorised body for the state defence order; not processed electronically".into(),
     }
 }
@@ -492,4 +498,116 @@ fn page_count(bytes: &[u8]) -> Result<usize, String> {
 /// Whether the applicant is a legal entity (signs by BIN) or a person (by IIN).
 fn signs_by_bin(kind: ApplicantKind) -> bool {
     kind == ApplicantKind::LegalEntity
+}
+
+/// How a certificate about to be issued disagrees with the application it answers, with the
+/// same comparisons as the package's checks (empty: it matches): (what, why) pairs.
+pub fn certificate_mismatches(
+    application: &ApplicationDocument,
+    document: &model::Document,
+) -> Vec<(String, String)> {
+    use crate::model::{Document, IncomingGoodsLine};
+    let line =
+        |name: &str, description: Option<&str>, hs: &str, code: &str, unit: &str, q: &str| {
+            IncomingGoodsLine {
+                name: name.into(),
+                description: description.map(str::to_string),
+                hs_code: hs.into(),
+                control_list_code: code.into(),
+                unit: unit.into(),
+                quantity: q.into(),
+            }
+        };
+    let given = match document {
+        Document::EndUserCertificate(d) => compare::Terms {
+            importer: &d.importer,
+            end_user: Some(&d.end_user),
+            exporter: &d.exporter,
+            goods: d
+                .goods
+                .iter()
+                .map(|g| {
+                    line(
+                        &g.name,
+                        Some(&g.description),
+                        &g.hs_code,
+                        &g.control_list_code,
+                        &g.unit,
+                        &g.quantity,
+                    )
+                })
+                .collect(),
+            contract: &d.contract,
+        },
+        Document::ImportCertificate(d) => compare::Terms {
+            importer: &d.importer,
+            end_user: None,
+            exporter: &d.exporter,
+            goods: d
+                .goods
+                .iter()
+                .map(|g| {
+                    line(
+                        &g.name,
+                        None,
+                        &g.hs_code,
+                        &g.control_list_code,
+                        &g.unit,
+                        &g.quantity,
+                    )
+                })
+                .collect(),
+            contract: &d.contract,
+        },
+        Document::Refusal(_) => return Vec::new(),
+    };
+    let mut mismatches = Vec::new();
+    if document.form() != application.certificate.form() {
+        mismatches.push((
+            "form".to_string(),
+            format!(
+                "the application asks for {}, not {}",
+                application.certificate.form(),
+                document.form()
+            ),
+        ));
+    }
+    for check in compare::terms_agree(
+        &compare::Terms::of_request(application),
+        &given,
+        application.certificate.has_end_user(),
+        compare::CERTIFICATE_SIDE,
+    ) {
+        for problem in check.problems {
+            mismatches.push((check.name.clone(), problem));
+        }
+    }
+    mismatches
+}
+
+/// The package's files as one zip (stored, not deflated: PDFs are compressed already), each
+/// under its base name, numbered in the order sent.
+pub fn package_zip(files: &[PackageFile]) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (i, file) in files.iter().enumerate() {
+        let base = file.name.rsplit(['/', '\\']).next().unwrap_or("file");
+        let safe: String = base
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        writer
+            .start_file(format!("{:02}-{safe}", i + 1), options)
+            .map_err(|e| e.to_string())?;
+        writer.write_all(&file.bytes).map_err(|e| e.to_string())?;
+    }
+    Ok(writer.finish().map_err(|e| e.to_string())?.into_inner())
 }

@@ -240,6 +240,7 @@ mod tests {
             status: status.into(),
             revoked_at: (status == "revoked").then(|| "2026-10-01T05:00:00.000000Z".into()),
             revocation_reason: None,
+            application_id: None,
         }
     }
 

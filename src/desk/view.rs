@@ -442,6 +442,78 @@ pub struct AuditLine {
     pub detail: String,
 }
 
+/// An application package's report as the desk shows it: the verdict and each check's title
+/// in `lang`, what it compared, and the id it is kept under.
+pub fn package_view(
+    report: &crate::applications::PackageReport,
+    kept: Option<&str>,
+    lang: Lang,
+) -> serde_json::Value {
+    use crate::applications::Verdict;
+    let text = |key: &str| crate::desk::texts::text(lang, key, &[]);
+    let verdict = match report.verdict {
+        Verdict::Accepted => "accepted",
+        Verdict::Rejected => "rejected",
+        Verdict::PaperOnly => "paper_only",
+    };
+    let checks: Vec<serde_json::Value> = report
+        .checks
+        .iter()
+        .map(|check| {
+            let (signatures, signer) = (
+                text("application_check_signatures"),
+                text("application_check_signer"),
+            );
+            let (application, obligation) = (
+                text("application_doc_application"),
+                text("application_doc_obligation"),
+            );
+            let title = match check.name.as_str() {
+                "application.signatures" => format!("{signatures} — {application}"),
+                "guarantee_obligation.signatures" => format!("{signatures} — {obligation}"),
+                "application.signer" => format!("{signer} — {application}"),
+                "guarantee_obligation.importer_signer" => format!(
+                    "{signer} — {obligation} ({})",
+                    text("application_check_importer")
+                ),
+                "guarantee_obligation.end_user_signer" => format!(
+                    "{signer} — {obligation} ({})",
+                    text("application_check_end_user")
+                ),
+                other => text(&format!("application_check_{other}")),
+            };
+            serde_json::json!({
+                "name": check.name,
+                "title": title,
+                "passed": check.passed,
+                "problems": check.problems,
+                "compared": check.compared,
+            })
+        })
+        .collect();
+    let documents: Vec<serde_json::Value> = report
+        .documents
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "role": d.role,
+                "file": d.file,
+                "signature_file": d.signature_file,
+                "pages": d.pages,
+                "indication": d.verification.as_ref().map(|v| v.indication.name()),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "verdict": verdict,
+        "verdict_text": text(&format!("application_{verdict}")),
+        "summary": report.summary,
+        "application_id": kept,
+        "checks": checks,
+        "documents": documents,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,6 +563,7 @@ mod tests {
             status: String::new(),
             revoked_at: None,
             revocation_reason: None,
+            application_id: None,
         };
         for (status, kk) in [
             ("issued", "берілген"),

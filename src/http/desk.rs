@@ -23,7 +23,7 @@ use crate::registry::DeskSessionRecord;
 
 /// The desk's routes (and `/`, which leads to it). Their Content-Security-Policy allows this
 /// origin's styles and scripts only, and WebSocket connections to NCALayer at `ncalayer_url`.
-pub fn routes(ncalayer_url: &str) -> Router<AppState> {
+pub fn routes(ncalayer_url: &str, package_bytes: usize) -> Router<AppState> {
     let policy = format!(
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
          connect-src 'self' {ncalayer_url}; form-action 'self'; frame-ancestors 'none'; \
@@ -40,6 +40,12 @@ pub fn routes(ncalayer_url: &str) -> Router<AppState> {
         .route("/desk/check", post(check))
         .route("/desk/lang", get(set_language))
         .route("/desk/registry", get(registry))
+        .route(
+            "/desk/applications",
+            get(application_page)
+                .post(application_check)
+                .layer(axum::extract::DefaultBodyLimit::max(package_bytes)),
+        )
         .route("/desk/documents/{id}", get(document))
         .route("/desk/documents/{id}/pdf", get(document_pdf))
         .route("/desk/documents/{id}/preview.png", get(document_preview))
@@ -60,7 +66,11 @@ pub fn routes(ncalayer_url: &str) -> Router<AppState> {
 }
 
 /// The desk's templates, embedded.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
+    (
+        "application.html",
+        include_str!("../../templates-desk/application.html"),
+    ),
     (
         "draft.html",
         include_str!("../../templates-desk/draft.html"),
@@ -712,6 +722,100 @@ fn given(value: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The application package page: the upload form.
+async fn application_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (_, record) =
+        match officer_with(&state, &headers, Scope::Verify, "/desk/applications").await {
+            Ok(found) => found,
+            Err(answer) => return answer,
+        };
+    let page = Page {
+        lang: lang_of(&headers),
+        back: "/desk/applications",
+        officer: Some(&record.officer),
+        csrf: &record.csrf,
+    };
+    render(
+        StatusCode::OK,
+        "application.html",
+        &page,
+        minijinja::context! { message => None::<String>, package => None::<()> },
+    )
+}
+
+/// Checks an uploaded package (and keeps it when accepted, as `POST /v1/applications` does):
+/// the report as a page.
+async fn application_check(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some((_, record)) = session_of(&state, &headers).await else {
+        return to_sign_in(cookie_of(&headers, SESSION_COOKIE).map(|_| "expired"));
+    };
+    let page = Page {
+        lang,
+        back: "/desk/applications",
+        officer: Some(&record.officer),
+        csrf: &record.csrf,
+    };
+    let again = |status: StatusCode, message: String| {
+        render(
+            status,
+            "application.html",
+            &page,
+            minijinja::context! { message => message, package => None::<()> },
+        )
+    };
+    let (csrf, _, files) = match read_check_form(multipart).await {
+        Ok(read) => read,
+        Err(status) => return again(status, texts::text(lang, "no_files", &[])),
+    };
+    if !session::csrf_matches(&record.csrf, &csrf) {
+        return forbidden(&state, lang);
+    }
+    if !has_scope(&record, Scope::Verify) {
+        return again(StatusCode::FORBIDDEN, texts::text(lang, "no_scope", &[]));
+    }
+    if files.is_empty() {
+        return again(StatusCode::BAD_REQUEST, texts::text(lang, "no_files", &[]));
+    }
+    let files = files
+        .into_iter()
+        .map(|upload| crate::applications::PackageFile {
+            name: upload.name,
+            bytes: upload.bytes,
+        })
+        .collect();
+    match state
+        .service
+        .receive_application(files, false, &record.officer)
+        .await
+    {
+        Ok((report, kept)) => render(
+            StatusCode::OK,
+            "application.html",
+            &page,
+            minijinja::context! {
+                message => None::<String>,
+                package => view::package_view(&report, kept.as_ref().map(|k| k.id.as_str()), lang),
+            },
+        ),
+        Err(error) => {
+            let problem = super::problem::Problem::from(error);
+            let mut message = problem.detail.clone();
+            for field in &problem.errors {
+                message.push_str(&format!("; {}: {}", field.path, field.reason));
+            }
+            again(
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST),
+                message,
+            )
+        }
+    }
+}
+
 /// The registry: search by number, BIN, form and dates; 25 a page.
 async fn registry(
     State(state): State<AppState>,
@@ -734,6 +838,7 @@ async fn registry(
         number: given(&query.number),
         bin: given(&query.bin),
         form: given(&query.form),
+        application_id: None,
         from: given(&query.from),
         to: given(&query.to),
         cursor: given(&query.cursor),
@@ -1110,7 +1215,11 @@ async fn issue(
             ),
             Err(error) => plain_error(&error),
         },
-        "issue" => match state.service.issue(&body, None, &session.officer).await {
+        "issue" => match state
+            .service
+            .issue(&body, None, None, &session.officer)
+            .await
+        {
             Ok((issued, _)) => {
                 see_other(&format!("/desk/documents/{}?done=issued", issued.record.id))
             }

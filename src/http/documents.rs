@@ -43,6 +43,9 @@ pub struct DocumentView {
     pub revoked_at: Option<String>,
     /// Why revoked.
     pub revocation_reason: Option<String>,
+    /// The incoming application package it answers (`POST /v1/applications`), when issued
+    /// against one.
+    pub application_id: Option<String>,
     /// Where to find it.
     pub links: Links,
 }
@@ -84,16 +87,27 @@ impl DocumentView {
             size: record.pdf_size,
             revoked_at: record.revoked_at,
             revocation_reason: record.revocation_reason,
+            application_id: record.application_id,
             links,
         }
     }
+}
+
+/// The query of `POST /v1/documents`.
+#[derive(Debug, Deserialize)]
+pub struct IssueQuery {
+    /// The application package the document answers.
+    pub application_id: Option<String>,
 }
 
 /// Issue a document: validate, render, sign, register, archive.
 #[utoipa::path(
     post, path = "/v1/documents", tag = "documents",
     request_body(content = Object, description = "Input of one of the three forms (see `eucdoc schema FORM`)", content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body returns the same document")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key and body returns the same document"),
+        ("application_id" = Option<String>, Query, description = "The accepted application package (POST /v1/applications) this document answers: a certificate must match it (422 naming each mismatch); a refusal takes the application's number and date from it"),
+    ),
     responses(
         (status = 201, description = "Issued (or, with a known Idempotency-Key, issued before)", body = DocumentView),
         (status = 400, description = "Malformed request", body = Problem, content_type = "application/problem+json"),
@@ -110,8 +124,11 @@ pub async fn issue(
     State(state): State<AppState>,
     caller: Caller<IssueScope>,
     headers: HeaderMap,
+    query: Result<Query<IssueQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
+    let Query(query) =
+        query.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "bad-parameter", e.body_text()))?;
     let body = body_bytes(body, &state)?;
     let key = match headers.get("idempotency-key") {
         None => None,
@@ -129,7 +146,10 @@ pub async fn issue(
             })?)
         }
     };
-    let (issued, timings) = state.service.issue(&body, key, &caller.name).await?;
+    let (issued, timings) = state
+        .service
+        .issue(&body, key, query.application_id.as_deref(), &caller.name)
+        .await?;
     if !issued.replayed {
         state.metrics.issued(&issued.record.form, timings);
     }
@@ -248,6 +268,8 @@ pub struct ListQuery {
     pub bin: Option<String>,
     /// Form key.
     pub form: Option<String>,
+    /// Issued against this application package.
+    pub application_id: Option<String>,
     /// Issued at or after (date or RFC 3339).
     pub from: Option<String>,
     /// Issued before (date or RFC 3339).
@@ -299,6 +321,7 @@ pub async fn list(
             number: query.number,
             bin: query.bin,
             form: query.form,
+            application_id: query.application_id,
             from: query.from,
             to: query.to,
             cursor: query.cursor,

@@ -56,7 +56,7 @@ pub struct AppState {
         documents::issue, documents::get, documents::pdf, documents::package, documents::list,
         documents::revoke,
         drafts::create, drafts::get, drafts::pdf, drafts::sign,
-        verify::verify, applications::check, check::check, check::compare, oai::get, oai::post, healthz, readyz, metrics_text,
+        verify::verify, applications::check, applications::get, check::check, check::compare, oai::get, oai::post, healthz, readyz, metrics_text,
     ),
     components(schemas(
         documents::DocumentView, documents::Links, documents::DocumentPage,
@@ -191,11 +191,15 @@ pub fn router(state: AppState) -> Router {
             "/v1/applications",
             post(applications::check).layer(DefaultBodyLimit::max(limits.package_bytes)),
         )
+        .route("/v1/applications/{id}", get(applications::get))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi))
-        .merge(desk::routes(&state.service.config().desk.ncalayer_url))
+        .merge(desk::routes(
+            &state.service.config().desk.ncalayer_url,
+            limits.package_bytes,
+        ))
         .merge(check::routes(state.service.config().check.max_upload_bytes))
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi-ui.json", ApiDoc::openapi()),

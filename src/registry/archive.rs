@@ -151,12 +151,59 @@ impl Archive {
         Ok(sha256)
     }
 
+    fn package_location(sha256: &str, extension: &str) -> ObjectPath {
+        let prefix = sha256.get(..2).unwrap_or("00");
+        ObjectPath::from_iter([
+            "packages".to_string(),
+            prefix.to_string(),
+            format!("{sha256}.{extension}"),
+        ])
+    }
+
+    /// Stores an incoming application package (`zip`) with its `metadata` under
+    /// `packages/`, content-addressed like the PDFs; returns its SHA-256. Durable on return.
+    pub async fn put_package(
+        &self,
+        zip: Vec<u8>,
+        metadata: Vec<u8>,
+    ) -> Result<String, ArchiveError> {
+        let sha256 = hex::encode(openssl::sha::sha256(&zip));
+        let json = Self::package_location(&sha256, "json");
+        self.store
+            .put(&json, PutPayload::from(metadata))
+            .await
+            .map_err(store_error(&json))?;
+        let location = Self::package_location(&sha256, "zip");
+        self.store
+            .put(&location, PutPayload::from(zip))
+            .await
+            .map_err(store_error(&location))?;
+        Ok(sha256)
+    }
+
+    /// The package stored under `sha256`, checked against its name.
+    pub async fn get_package(&self, sha256: &str) -> Result<Vec<u8>, ArchiveError> {
+        self.get_checked(Self::package_location(sha256, "zip"), sha256)
+            .await
+    }
+
     /// The PDF stored under `sha256`, checked against its name.
     pub async fn get(&self, sha256: &str) -> Result<Vec<u8>, ArchiveError> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ArchiveError::Missing(sha256.into()));
         }
-        let location = Self::location(sha256, "pdf");
+        self.get_checked(Self::location(sha256, "pdf"), sha256)
+            .await
+    }
+
+    async fn get_checked(
+        &self,
+        location: ObjectPath,
+        sha256: &str,
+    ) -> Result<Vec<u8>, ArchiveError> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ArchiveError::Missing(sha256.into()));
+        }
         let bytes = match self.store.get(&location).await {
             Ok(found) => found.bytes().await.map_err(store_error(&location))?,
             Err(object_store::Error::NotFound { .. }) => {

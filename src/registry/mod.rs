@@ -88,6 +88,31 @@ pub struct DocumentRecord {
     pub revoked_at: Option<String>,
     /// Why it was revoked.
     pub revocation_reason: Option<String>,
+    /// The incoming application package it answers, when issued against one.
+    pub application_id: Option<String>,
+}
+
+/// An incoming application package that passed every check, kept with its report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApplicationRecord {
+    /// Opaque id (UUID): what documents reference as `application_id`.
+    pub id: String,
+    /// The application's incoming number, when it has one.
+    pub number: Option<String>,
+    /// The application's date (ISO 8601).
+    pub application_date: String,
+    /// The certificate applied for (`end_user_certificate` or `import_certificate`).
+    pub certificate: String,
+    /// The applicant's BIN or IIN.
+    pub applicant_bin: String,
+    /// When it was received (RFC 3339, UTC).
+    pub received_at: String,
+    /// SHA-256 of the package (a zip of its files) in the archive.
+    pub package_sha256: String,
+    /// The application's JSON (its data.json).
+    pub application_data: String,
+    /// The package report (JSON).
+    pub report: String,
 }
 
 /// What a build step returns for the registry to insert.
@@ -170,6 +195,8 @@ pub struct Search {
     pub bin: Option<String>,
     /// Form key.
     pub form: Option<String>,
+    /// Issued against this application package.
+    pub application_id: Option<String>,
     /// Issued at or after (RFC 3339 or a date).
     pub from: Option<String>,
     /// Issued before (RFC 3339 or a date).
@@ -195,7 +222,25 @@ pub struct ChangeWindow<'a> {
 }
 
 const COLUMNS: &str = "id, number, form, year, seq, issued_at, applicant_bin, data, data_sha256, \
-                       pdf_sha256, pdf_size, signer, status, revoked_at, revocation_reason";
+                       pdf_sha256, pdf_size, signer, status, revoked_at, revocation_reason, \
+                       application_id";
+
+const APPLICATION_COLUMNS: &str = "id, number, application_date, certificate, applicant_bin, \
+                                   received_at, package_sha256, application_data, report";
+
+fn application_record(row: &sqlx::any::AnyRow) -> Result<ApplicationRecord, sqlx::Error> {
+    Ok(ApplicationRecord {
+        id: row.try_get("id")?,
+        number: row.try_get("number")?,
+        application_date: row.try_get("application_date")?,
+        certificate: row.try_get("certificate")?,
+        applicant_bin: row.try_get("applicant_bin")?,
+        received_at: row.try_get("received_at")?,
+        package_sha256: row.try_get("package_sha256")?,
+        application_data: row.try_get("application_data")?,
+        report: row.try_get("report")?,
+    })
+}
 
 fn record(row: &sqlx::any::AnyRow) -> Result<DocumentRecord, sqlx::Error> {
     Ok(DocumentRecord {
@@ -214,6 +259,7 @@ fn record(row: &sqlx::any::AnyRow) -> Result<DocumentRecord, sqlx::Error> {
         status: row.try_get("status")?,
         revoked_at: row.try_get("revoked_at")?,
         revocation_reason: row.try_get("revocation_reason")?,
+        application_id: row.try_get("application_id")?,
     })
 }
 
@@ -474,7 +520,7 @@ impl Registry {
         let r = &built.record;
         sqlx::query(&format!(
             "INSERT INTO documents ({COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(&r.id)
         .bind(&r.number)
@@ -491,6 +537,7 @@ impl Registry {
         .bind(&r.status)
         .bind(r.revoked_at.clone())
         .bind(r.revocation_reason.clone())
+        .bind(r.application_id.clone())
         .execute(&mut *tx)
         .await?;
         if let Some(idempotency) = idempotency {
@@ -531,7 +578,12 @@ impl Registry {
                 "issue"
             },
             Some(&r.id),
-            &serde_json::json!({ "number": r.number, "pdf_sha256": r.pdf_sha256 }).to_string(),
+            &serde_json::json!({
+                "number": r.number,
+                "pdf_sha256": r.pdf_sha256,
+                "application_id": r.application_id,
+            })
+            .to_string(),
         )
         .await?;
         tx.commit().await?;
@@ -545,6 +597,59 @@ impl Registry {
         }
         lane.changed.notify_waiters();
         Ok(built.record)
+    }
+
+    /// Registers a checked application package (already in the archive), audited as
+    /// "receive-application" by `actor`.
+    pub async fn receive_application(
+        &self,
+        application: &ApplicationRecord,
+        actor: &str,
+    ) -> Result<(), RegistryError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!(
+            "INSERT INTO applications ({APPLICATION_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ))
+        .bind(&application.id)
+        .bind(application.number.clone())
+        .bind(&application.application_date)
+        .bind(&application.certificate)
+        .bind(&application.applicant_bin)
+        .bind(&application.received_at)
+        .bind(&application.package_sha256)
+        .bind(&application.application_data)
+        .bind(&application.report)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "receive-application",
+            None,
+            &serde_json::json!({
+                "application_id": application.id,
+                "number": application.number,
+                "applicant_bin": application.applicant_bin,
+                "package_sha256": application.package_sha256,
+            })
+            .to_string(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The application package with `id`.
+    pub async fn application(&self, id: &str) -> Result<ApplicationRecord, RegistryError> {
+        let row = sqlx::query(&format!(
+            "SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| RegistryError::NotFound(format!("application {id}")))?;
+        Ok(application_record(&row)?)
     }
 
     /// The document with `id`.
@@ -587,6 +692,9 @@ impl Registry {
         }
         if let Some(form) = &search.form {
             add("form = ?", form.clone());
+        }
+        if let Some(application_id) = &search.application_id {
+            add("application_id = ?", application_id.clone());
         }
         if let Some(from) = &search.from {
             add("issued_at >= ?", from.clone());
