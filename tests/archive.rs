@@ -487,7 +487,8 @@ with open(sys.argv[1], 'rb') as f:
 #[test]
 fn refresh_renews_every_document_resumably() {
     use std::io::BufRead;
-    const DOCUMENTS: usize = 40;
+    // The issue's scale: a thousand archived documents, the refresh killed after half.
+    const DOCUMENTS: usize = 1000;
     let data = tempfile::tempdir().unwrap();
     // The first start writes the development PKI, whose TSA key the test TSA uses.
     drop(serve(data.path(), &[]));
@@ -499,9 +500,23 @@ fn refresh_renews_every_document_resumably() {
         format!("[signing]\nlevel = \"b-t\"\ntsa_url = \"{}\"\n", tsa.url).as_bytes(),
     );
     let (server, base, token) = serve(data.path(), &[("EUCDOC_CONFIG", config.to_str().unwrap())]);
-    let issued: Vec<(serde_json::Value, Vec<u8>)> = (0..DOCUMENTS)
-        .map(|_| issue_example(&base, &token, "end-user-certificate.json"))
-        .collect();
+    const ISSUERS: usize = 8;
+    let issued: Vec<(serde_json::Value, Vec<u8>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..ISSUERS)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..DOCUMENTS / ISSUERS)
+                        .map(|_| issue_example(&base, &token, "end-user-certificate.json"))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap())
+            .collect()
+    });
+    assert_eq!(issued.len(), DOCUMENTS);
     drop(server);
 
     // The development TSA's certificate lasts a year: a longer horizon cannot be met.
