@@ -62,14 +62,23 @@ fn bytes(value: &Value) -> Vec<u8> {
 
 /// The PDF of an incoming document, signed (PAdES B-B) by each key store in turn.
 fn signed_pdf(value: &Value, signers: &[&str]) -> Vec<u8> {
-    let mut pdf = renderer().render_incoming(&bytes(value), now()).unwrap();
+    signed_pdf_of(pki().0.path(), value, signers)
+}
+
+/// As [`signed_pdf`], with the key stores of the development PKI in `pki`.
+fn signed_pdf_of(pki: &std::path::Path, value: &Value, signers: &[&str]) -> Vec<u8> {
+    let now = now();
+    let mut pdf = renderer().render_incoming(&bytes(value), now).unwrap();
     for (i, store) in signers.iter().enumerate() {
-        let signer =
-            sign::Pkcs12Signer::from_pkcs12(&key_store(store), PASSWORD, now().unix_timestamp())
-                .unwrap();
+        let signer = sign::Pkcs12Signer::from_pkcs12(
+            &std::fs::read(pki.join(store)).unwrap(),
+            PASSWORD,
+            now.unix_timestamp(),
+        )
+        .unwrap();
         let request = sign::SignRequest {
             field_name: format!("Signature{}", i + 1),
-            ..sign::SignRequest::basic(now())
+            ..sign::SignRequest::basic(now)
         };
         pdf = sign::sign_pdf(&pdf, &signer, &request).unwrap();
     }
@@ -633,22 +642,7 @@ fn post_v1_applications_checks_a_package() {
     // The service's own development PKI signs this package, so its root is the service's anchor.
     let (_server, base, token) = common::browser::serve(&data, &[]);
     let pki = data.join("dev-pki");
-    let p12 = |name: &str| std::fs::read(pki.join(name)).unwrap();
-    let now = now();
-    let sign_with = |value: &Value, stores: &[&str]| {
-        let mut pdf = renderer().render_incoming(&bytes(value), now).unwrap();
-        for (i, store) in stores.iter().enumerate() {
-            let signer =
-                sign::Pkcs12Signer::from_pkcs12(&p12(store), PASSWORD, now.unix_timestamp())
-                    .unwrap();
-            let request = sign::SignRequest {
-                field_name: format!("Signature{}", i + 1),
-                ..sign::SignRequest::basic(now)
-            };
-            pdf = sign::sign_pdf(&pdf, &signer, &request).unwrap();
-        }
-        pdf
-    };
+    let sign_with = |value: &Value, stores: &[&str]| signed_pdf_of(&pki, value, stores);
     let application = sign_with(
         &example("application.json"),
         &["applicant-company-head.p12"],
@@ -859,57 +853,49 @@ fn the_cli_renders_and_checks_a_package() {
     let dir = tempfile::tempdir().unwrap();
     let eucdoc = env!("CARGO_BIN_EXE_eucdoc");
     let rendered = dir.path().join("obligation.pdf");
-    let input = common::root().join("examples/incoming/guarantee-obligation.json");
-    let out = common::run(
-        eucdoc,
-        &[
-            "application",
-            "render",
-            input.to_str().unwrap(),
-            "-o",
-            rendered.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = common::fold(&common::pdf_text(&rendered, None));
-    for seed in [
-        "Импорттаушының (түпкілікті пайдаланушының) кепілдік міндеттемесі",
-        "9. Сыртқы сауда келісімінің (келісімшартының) немесе өзге де иеліктен шығару құжатының нөмірі, күні",
-        "5-бағанда көрсетілген мақсаттарда пайдалануға",
-        "Цифрлық осциллограф MM-8004",
-    ] {
-        assert!(text.contains(&common::fold(seed)), "{seed} not in {text}");
-    }
     let application = dir.path().join("application.pdf");
-    let input = common::root().join("examples/incoming/application.json");
-    let out = common::run(
-        eucdoc,
-        &[
-            "application",
-            "render",
-            input.to_str().unwrap(),
-            "-o",
-            application.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = common::fold(&common::pdf_text(&application, None));
-    for seed in [
-        "Түпкілікті пайдаланушысының сертификатын алуға өтініш",
-        "барлық қоса беріліп отырған құжаттар шындыққа сәйкес келеді және жарамды болып табылады",
-        "Толтыру күні 2026 жылғы \"10\" ақпан",
+    for (input, output, seeds) in [
+        (
+            "guarantee-obligation.json",
+            &rendered,
+            &[
+                "Импорттаушының (түпкілікті пайдаланушының) кепілдік міндеттемесі",
+                "9. Сыртқы сауда келісімінің (келісімшартының) немесе өзге де иеліктен шығару құжатының нөмірі, күні",
+                "5-бағанда көрсетілген мақсаттарда пайдалануға",
+                "Цифрлық осциллограф MM-8004",
+            ][..],
+        ),
+        (
+            "application.json",
+            &application,
+            &[
+                "Түпкілікті пайдаланушысының сертификатын алуға өтініш",
+                "барлық қоса беріліп отырған құжаттар шындыққа сәйкес келеді және жарамды болып табылады",
+                "Толтыру күні 2026 жылғы \"10\" ақпан",
+            ][..],
+        ),
     ] {
-        assert!(text.contains(&common::fold(seed)), "{seed} not in {text}");
+        let input = common::root().join("examples/incoming").join(input);
+        let out = common::run(
+            eucdoc,
+            &[
+                "application",
+                "render",
+                input.to_str().unwrap(),
+                "-o",
+                output.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = common::fold(&common::pdf_text(output, None));
+        for seed in seeds {
+            assert!(text.contains(&common::fold(seed)), "{seed} not in {text}");
+        }
     }
-
     for kind in ["application", "guarantee_obligation", "application-report"] {
         let out = common::run(eucdoc, &["schema", kind]);
         assert!(out.status.success(), "{kind}");
@@ -1035,24 +1021,7 @@ fn the_desk_shows_a_package_report() {
         .to_string();
 
     let pki = data.join("dev-pki");
-    let now = now();
-    let sign_with = |value: &Value, stores: &[&str]| {
-        let mut pdf = renderer().render_incoming(&bytes(value), now).unwrap();
-        for (i, store) in stores.iter().enumerate() {
-            let signer = sign::Pkcs12Signer::from_pkcs12(
-                &std::fs::read(pki.join(store)).unwrap(),
-                PASSWORD,
-                now.unix_timestamp(),
-            )
-            .unwrap();
-            let request = sign::SignRequest {
-                field_name: format!("Signature{}", i + 1),
-                ..sign::SignRequest::basic(now)
-            };
-            pdf = sign::sign_pdf(&pdf, &signer, &request).unwrap();
-        }
-        pdf
-    };
+    let sign_with = |value: &Value, stores: &[&str]| signed_pdf_of(&pki, value, stores);
     let mut quantity = example("guarantee-obligation.json");
     quantity["goods"][0]["quantity"] = json!("5");
     for (obligation, accepted) in [

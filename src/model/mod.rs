@@ -66,15 +66,7 @@ impl Input {
 
 /// Parses and validates one input document.
 pub fn parse(bytes: &[u8]) -> Result<Input, ValidationErrors> {
-    if bytes.len() > MAX_INPUT_BYTES {
-        return Err(ValidationErrors::single(
-            "$",
-            format!(
-                "input is {} bytes; the limit is {MAX_INPUT_BYTES}",
-                bytes.len()
-            ),
-        ));
-    }
+    within_size(bytes)?;
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ValidationErrors::single("$", format!("not valid JSON: {e}")))?;
     let form = form_of(&value)?;
@@ -91,13 +83,7 @@ pub fn parse(bytes: &[u8]) -> Result<Input, ValidationErrors> {
             typed(&known, &structural, validate::refusal).map(|(d, r)| (Document::Refusal(d), r))
         }
     }?;
-    // A rule's message is more precise than the schema's for the same field: keep the rule's.
-    let unexplained: Vec<FieldError> = structural
-        .into_iter()
-        .filter(|s| !rules.iter().any(|r| r.path == s.path))
-        .collect();
-    let mut errors = rules;
-    errors.extend(unexplained);
+    let errors = with_unexplained(rules, structural);
     if !errors.is_empty() {
         return Err(ValidationErrors(errors));
     }
@@ -113,15 +99,7 @@ pub fn parse(bytes: &[u8]) -> Result<Input, ValidationErrors> {
 /// Parses and validates an incoming document (an application or a guarantee obligation, by its
 /// `document` key), with every problem found at its path; the same stages as [`parse`].
 pub fn parse_incoming(bytes: &[u8]) -> Result<Incoming, ValidationErrors> {
-    if bytes.len() > MAX_INPUT_BYTES {
-        return Err(ValidationErrors::single(
-            "$",
-            format!(
-                "input is {} bytes; the limit is {MAX_INPUT_BYTES}",
-                bytes.len()
-            ),
-        ));
-    }
+    within_size(bytes)?;
     // serde_json refuses nesting deeper than 128 levels, so deep JSON is an error here, not a
     // stack overflow.
     let value: Value = serde_json::from_slice(bytes)
@@ -138,17 +116,37 @@ pub fn parse_incoming(bytes: &[u8]) -> Result<Incoming, ValidationErrors> {
                 .map(|(d, r)| (Incoming::GuaranteeObligation(d), r))
         }
     }?;
+    let errors = with_unexplained(rules, structural);
+    if errors.is_empty() {
+        Ok(incoming)
+    } else {
+        Err(ValidationErrors(errors))
+    }
+}
+
+fn within_size(bytes: &[u8]) -> Result<(), ValidationErrors> {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(ValidationErrors::single(
+            "$",
+            format!(
+                "input is {} bytes; the limit is {MAX_INPUT_BYTES}",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The rules' errors, and the structural ones no rule explains more precisely (a rule's message
+/// is more precise than the schema's for the same field: the rule's is kept).
+fn with_unexplained(rules: Vec<FieldError>, structural: Vec<FieldError>) -> Vec<FieldError> {
     let unexplained: Vec<FieldError> = structural
         .into_iter()
         .filter(|s| !rules.iter().any(|r| r.path == s.path))
         .collect();
     let mut errors = rules;
     errors.extend(unexplained);
-    if errors.is_empty() {
-        Ok(incoming)
-    } else {
-        Err(ValidationErrors(errors))
-    }
+    errors
 }
 
 fn incoming_kind_of(value: &Value) -> Result<IncomingKind, ValidationErrors> {

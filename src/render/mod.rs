@@ -246,15 +246,7 @@ impl Renderer {
         let incoming = model::parse_incoming(json).map_err(RenderError::InvalidInput)?;
         let template = world::incoming_template_path(incoming.kind());
         let document = self.compile(template, json.to_vec(), b"{}".to_vec(), Vec::new(), now)?;
-        let options = PdfOptions {
-            timestamp: Some(Timestamp::new_utc(Datetime::Datetime(
-                time::PrimitiveDateTime::new(now.date(), now.time()),
-            ))),
-            standards: PdfStandards::new(&[PdfStandard::A_3b])
-                .map_err(|e| RenderError::Export(format!("{e:?}")))?,
-            ..PdfOptions::default()
-        };
-        typst_pdf::pdf(&document, &options).map_err(|d| RenderError::Export(describe(&d)))
+        export_pdf_a(&document, now)
     }
 
     /// Renders the desk's verification report (`data`: texts, files and cards, see
@@ -274,15 +266,7 @@ impl Renderer {
             qr_svg.into_bytes(),
             now,
         )?;
-        let options = PdfOptions {
-            timestamp: Some(Timestamp::new_utc(Datetime::Datetime(
-                time::PrimitiveDateTime::new(now.date(), now.time()),
-            ))),
-            standards: PdfStandards::new(&[PdfStandard::A_3b])
-                .map_err(|e| RenderError::Export(format!("{e:?}")))?,
-            ..PdfOptions::default()
-        };
-        typst_pdf::pdf(&document, &options).map_err(|d| RenderError::Export(describe(&d)))
+        export_pdf_a(&document, now)
     }
 
     /// Renders the test watermark as a one-page PDF of `width` × `height` points.
@@ -406,4 +390,17 @@ fn length_pt(dict: &Dict, key: &str) -> Option<f64> {
         _ => None,
     }
     .filter(|pt| *pt > Abs::zero().to_pt())
+}
+
+/// A tagged PDF/A-3b of `document` created at `now`.
+fn export_pdf_a(document: &PagedDocument, now: time::UtcDateTime) -> Result<Vec<u8>, RenderError> {
+    let options = PdfOptions {
+        timestamp: Some(Timestamp::new_utc(Datetime::Datetime(
+            time::PrimitiveDateTime::new(now.date(), now.time()),
+        ))),
+        standards: PdfStandards::new(&[PdfStandard::A_3b])
+            .map_err(|e| RenderError::Export(format!("{e:?}")))?,
+        ..PdfOptions::default()
+    };
+    typst_pdf::pdf(document, &options).map_err(|d| RenderError::Export(describe(&d)))
 }
