@@ -743,6 +743,54 @@ fn post_v1_applications_checks_a_package() {
             .contains("quantity is 2 in the application, 3 in the certificate"),
         "{problem:#}"
     );
+    // A draft for the officer's own key names the package too, and must match it the same way.
+    let officer =
+        openssl::pkcs12::Pkcs12::from_der(&std::fs::read(pki.join("officer.p12")).unwrap())
+            .unwrap()
+            .parse2(PASSWORD)
+            .unwrap()
+            .cert
+            .unwrap()
+            .to_der()
+            .unwrap();
+    let draft = |document: &Value| {
+        use base64::Engine;
+        let body = json!({
+            "document": document,
+            "certificate": base64::engine::general_purpose::STANDARD.encode(&officer),
+            "application_id": application_id,
+        });
+        let mut response = common::browser::agent()
+            .post(format!("{base}/v1/drafts"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .send(&bytes(&body)[..])
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap();
+        (
+            status,
+            serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+        )
+    };
+    let (status, problem) = draft(&other);
+    assert_eq!(status, 422, "{problem:#}");
+    assert_eq!(
+        problem["errors"][0]["path"], "document.goods",
+        "{problem:#}"
+    );
+    let (status, drafted) = draft(&certificate);
+    assert_eq!(status, 201, "{drafted:#}");
+    let (_, drafted) = get(&format!(
+        "/v1/documents/{}",
+        drafted["id"].as_str().unwrap()
+    ));
+    assert_eq!(
+        drafted["application_id"],
+        application_id.as_str(),
+        "{drafted:#}"
+    );
+
     let (status, issued) = issue(&certificate, &linked);
     assert_eq!(status, 201, "{issued:#}");
     assert_eq!(issued["application_id"], application_id.as_str());
@@ -799,9 +847,10 @@ fn post_v1_applications_checks_a_package() {
 
     // Search and the package's record show the link.
     let (_, found) = get(&format!("/v1/documents?application_id={application_id}"));
-    assert_eq!(found["documents"].as_array().unwrap().len(), 2, "{found:#}");
+    // The certificate, its draft and the refusal.
+    assert_eq!(found["documents"].as_array().unwrap().len(), 3, "{found:#}");
     let (_, kept) = get(&format!("/v1/applications/{application_id}"));
-    assert_eq!(kept["documents"].as_array().unwrap().len(), 2, "{kept:#}");
+    assert_eq!(kept["documents"].as_array().unwrap().len(), 3, "{kept:#}");
 
     // A rejected package is answered, not kept.
     let (status, rejected) = post(&[
