@@ -471,15 +471,18 @@ impl Service {
         if let Some(issued) = self.replay(idempotency.as_ref()).await? {
             return Ok((issued, IssueTimings::default()));
         }
-        let linked;
-        let body = match application_id {
-            Some(id) => {
-                linked = self.linked_to_application(body, id).await?;
-                &linked[..]
-            }
-            None => body,
+        let application = match application_id {
+            Some(id) => Some((id, self.application_for(id).await?)),
+            None => None,
         };
-        let input = parse_input(body)?;
+        let filled = match &application {
+            Some((id, application)) => linked_refusal(body, application, id)?,
+            None => None,
+        };
+        let input = parse_input(filled.as_deref().unwrap_or(body))?;
+        if let Some((_, application)) = &application {
+            matches_application(application, &input)?;
+        }
         let application_id = application_id.map(str::to_string);
         let _admitted = self.admit()?;
         let form = input.document().form();
@@ -1306,11 +1309,8 @@ impl Service {
         ),
         ServiceError,
     > {
-        let zip = crate::applications::package_zip(&files).map_err(ServiceError::Internal)?;
-        let report = self.check_application(files, offline).await?;
-        let (crate::applications::Verdict::Accepted, Some(application)) =
-            (report.verdict, &report.application)
-        else {
+        let (report, zip) = self.check_application(files, offline).await?;
+        let (Some(zip), Some(application)) = (zip, &report.application) else {
             return Ok((report, None));
         };
         let id = uuid::Uuid::new_v4().to_string();
@@ -1343,111 +1343,48 @@ impl Service {
         Ok(self.registry.application(id).await?)
     }
 
-    /// `body` (a form's JSON) as issued against the application package `id`: a refusal gets
-    /// the application's number and date when it does not give them (and must agree when it
-    /// does, and be addressed to the applicant); a certificate must match what the application
-    /// asks for. Every mismatch is a 422 naming it.
-    async fn linked_to_application(&self, body: &[u8], id: &str) -> Result<Vec<u8>, ServiceError> {
-        let invalid =
-            |path: &str, reason: String| ServiceError::Invalid(vec![FieldError::new(path, reason)]);
+    /// The application of the accepted package `id` (422 at `application_id` when there is
+    /// none).
+    async fn application_for(&self, id: &str) -> Result<model::ApplicationDocument, ServiceError> {
         let record = match self.registry.application(id).await {
             Ok(record) => record,
             Err(RegistryError::NotFound(_)) => {
-                return Err(invalid(
+                return Err(ServiceError::Invalid(vec![FieldError::new(
                     "application_id",
                     format!("no accepted application package {id}"),
-                ));
+                )]));
             }
             Err(other) => return Err(other.into()),
         };
-        let application: model::ApplicationDocument =
-            serde_json::from_str(&record.application_data)
-                .map_err(|e| ServiceError::Internal(format!("stored application {id}: {e}")))?;
-        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
-            // Not JSON: the usual parse reports it.
-            return Ok(body.to_vec());
-        };
-        if value.get("form").and_then(|f| f.as_str()) == Some("refusal") {
-            let Some(object) = value.as_object_mut() else {
-                return Ok(body.to_vec());
-            };
-            let Some(number) = application.number.clone() else {
-                return Err(invalid(
-                    "application_id",
-                    "the application has no incoming number to refuse by".into(),
-                ));
-            };
-            match object.get("application") {
-                None => {
-                    object.insert(
-                        "application".into(),
-                        serde_json::json!({ "number": number, "date": application.date }),
-                    );
-                }
-                Some(given) => {
-                    if given.get("number").and_then(|n| n.as_str()) != Some(number.as_str()) {
-                        return Err(invalid(
-                            "application.number",
-                            format!("the application package {id} is No. {number}"),
-                        ));
-                    }
-                    if given.get("date").and_then(|n| n.as_str()) != Some(application.date.as_str())
-                    {
-                        return Err(invalid(
-                            "application.date",
-                            format!("the application package {id} is of {}", application.date),
-                        ));
-                    }
-                }
-            }
-            let recipient = object
-                .get("recipient")
-                .and_then(|r| r.get("bin_iin"))
-                .and_then(|b| b.as_str());
-            if recipient.is_some_and(|b| b != application.applicant.bin_iin) {
-                return Err(invalid(
-                    "recipient.bin_iin",
-                    format!(
-                        "the applicant of package {id} is {}",
-                        application.applicant.bin_iin
-                    ),
-                ));
-            }
-            return serde_json::to_vec_pretty(&value)
-                .map_err(|e| ServiceError::Internal(e.to_string()));
-        }
-        let input = parse_input(body)?;
-        let mismatches =
-            crate::applications::certificate_mismatches(&application, input.document());
-        if mismatches.is_empty() {
-            Ok(body.to_vec())
-        } else {
-            Err(ServiceError::Invalid(
-                mismatches
-                    .into_iter()
-                    .map(|(what, why)| FieldError::new(what, why))
-                    .collect(),
-            ))
-        }
+        serde_json::from_str(&record.application_data)
+            .map_err(|e| ServiceError::Internal(format!("stored application {id}: {e}")))
     }
 
     /// Checks an incoming application package ([`crate::applications::check_package`]) with
-    /// every verifier rule; `offline` fetches no revocation data. Nothing is kept.
-    pub async fn check_application(
+    /// every verifier rule on the bounded worker pool; `offline` fetches no revocation data. An
+    /// accepted package comes back with its files as one zip, made there too, for keeping.
+    async fn check_application(
         &self,
         files: Vec<crate::applications::PackageFile>,
         offline: bool,
-    ) -> Result<crate::applications::PackageReport, ServiceError> {
-        use crate::applications::PackageError;
+    ) -> Result<(crate::applications::PackageReport, Option<Vec<u8>>), ServiceError> {
+        use crate::applications::{PackageError, Verdict};
         let _admitted = self.admit()?;
         let options = VerifyOptions {
             offline,
             ..self.verify_options()
         };
-        let checked = self
-            .run_bounded(move || crate::applications::check_package(&files, &options))
+        let report = self
+            .run_bounded(move || {
+                let report = crate::applications::check_package(&files, &options)?;
+                let zip = match report.verdict {
+                    Verdict::Accepted => Some(crate::applications::package_zip(&files)),
+                    _ => None,
+                };
+                Ok((report, zip))
+            })
             .await?;
-        checked.map_err(|error| match error {
+        let (report, zip) = report.map_err(|error| match error {
             PackageError::Invalid { file, errors, .. } => ServiceError::Invalid(
                 errors
                     .0
@@ -1457,7 +1394,8 @@ impl Service {
             ),
             PackageError::Unreadable { .. } => ServiceError::Unreadable(error.to_string()),
             PackageError::Incomplete(reason) => ServiceError::IncompletePackage(reason),
-        })
+        })?;
+        Ok((report, zip.transpose().map_err(ServiceError::Internal)?))
     }
 
     /// The public check: genuine, revoked, voided or unknown; without the `sha256` of the
@@ -1767,30 +1705,23 @@ impl Service {
             })?;
         let mut document = serde_json::to_vec(&request.document)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        if let Some(id) = &request.application_id {
-            document = self
-                .linked_to_application(&document, id)
-                .await
-                .map_err(|e| match e {
-                    ServiceError::Invalid(fields) => ServiceError::Invalid(
-                        fields
-                            .into_iter()
-                            .map(|f| {
-                                if f.path == "application_id" {
-                                    f
-                                } else {
-                                    f.under("document")
-                                }
-                            })
-                            .collect(),
-                    ),
-                    other => other,
-                })?;
+        let application = match &request.application_id {
+            Some(id) => Some((id, self.application_for(id).await?)),
+            None => None,
+        };
+        if let Some((id, application)) = &application
+            && let Some(filled) =
+                linked_refusal(&document, application, id).map_err(under_document)?
+        {
+            document = filled;
         }
         let application_id = request.application_id.clone();
         let input = model::parse(&document).map_err(|errors| {
             ServiceError::Invalid(errors.0.into_iter().map(|e| e.under("document")).collect())
         })?;
+        if let Some((_, application)) = &application {
+            matches_application(application, &input).map_err(under_document)?;
+        }
         let now = time::UtcDateTime::now();
         let refuse =
             |message: String| ServiceError::Invalid(vec![FieldError::new("certificate", &message)]);
@@ -2021,6 +1952,110 @@ impl Service {
 }
 
 /// A form's input JSON, validated: not JSON at all is `Malformed`, invalid fields `Invalid`.
+/// A refusal (`body`, a form's JSON) issued against the package `id` of `application`: it
+/// takes the application's number and date when it does not give them (and must agree when it
+/// does) and is addressed to the applicant. The body to issue, or `None` when it is not a refusal
+/// (or not JSON: the usual parse reports it).
+fn linked_refusal(
+    body: &[u8],
+    application: &model::ApplicationDocument,
+    id: &str,
+) -> Result<Option<Vec<u8>>, ServiceError> {
+    let invalid =
+        |path: &str, reason: String| ServiceError::Invalid(vec![FieldError::new(path, reason)]);
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(None);
+    };
+    let Some(object) = value
+        .as_object_mut()
+        .filter(|o| o.get("form").and_then(|f| f.as_str()) == Some("refusal"))
+    else {
+        return Ok(None);
+    };
+    let Some(number) = application.number.clone() else {
+        return Err(invalid(
+            "application_id",
+            "the application has no incoming number to refuse by".into(),
+        ));
+    };
+    match object.get("application") {
+        None => {
+            object.insert(
+                "application".into(),
+                serde_json::json!({ "number": number, "date": application.date }),
+            );
+        }
+        Some(given) => {
+            if given.get("number").and_then(|n| n.as_str()) != Some(number.as_str()) {
+                return Err(invalid(
+                    "application.number",
+                    format!("the application package {id} is No. {number}"),
+                ));
+            }
+            if given.get("date").and_then(|n| n.as_str()) != Some(application.date.as_str()) {
+                return Err(invalid(
+                    "application.date",
+                    format!("the application package {id} is of {}", application.date),
+                ));
+            }
+        }
+    }
+    let recipient = object
+        .get("recipient")
+        .and_then(|r| r.get("bin_iin"))
+        .and_then(|b| b.as_str());
+    if recipient.is_some_and(|b| b != application.applicant.bin_iin) {
+        return Err(invalid(
+            "recipient.bin_iin",
+            format!(
+                "the applicant of package {id} is {}",
+                application.applicant.bin_iin
+            ),
+        ));
+    }
+    serde_json::to_vec_pretty(&value)
+        .map(Some)
+        .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// A certificate issued against an application must match what it asks for: 422 with every
+/// mismatch ([`crate::applications::certificate_mismatches`]).
+fn matches_application(
+    application: &model::ApplicationDocument,
+    input: &model::Input,
+) -> Result<(), ServiceError> {
+    let mismatches = crate::applications::certificate_mismatches(application, input.document());
+    if mismatches.is_empty() {
+        return Ok(());
+    }
+    Err(ServiceError::Invalid(
+        mismatches
+            .into_iter()
+            .map(|(what, why)| FieldError::new(what, why))
+            .collect(),
+    ))
+}
+
+/// A draft's problems with its document, at paths under `document` (the package's id keeps
+/// its own path).
+fn under_document(error: ServiceError) -> ServiceError {
+    match error {
+        ServiceError::Invalid(fields) => ServiceError::Invalid(
+            fields
+                .into_iter()
+                .map(|f| {
+                    if f.path == "application_id" {
+                        f
+                    } else {
+                        f.under("document")
+                    }
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 fn parse_input(body: &[u8]) -> Result<model::Input, ServiceError> {
     if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
         return Err(ServiceError::Malformed(format!(

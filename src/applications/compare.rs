@@ -3,6 +3,7 @@
 //! case, quotes and spacing; quantities as numbers; goods lines paired by code and name, not by
 //! position).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::{Check, Compared, DocumentReport, signs_by_bin};
@@ -67,8 +68,9 @@ fn quantity(text: &str) -> String {
     }
 }
 
-/// A signature that passed, by a signer the certificate identifies with `id` (BIN when
-/// `by_bin`, else IIN), and whether its roles let it sign for the party.
+/// A signature over intact bytes (whether or not it passed: that is the signatures check's
+/// to say) by a signer the certificate identifies with `id` (BIN when `by_bin`, else IIN), and
+/// whether its roles let it sign for the party.
 struct Found {
     full_name: String,
     roles: Vec<String>,
@@ -98,6 +100,14 @@ fn signatures_of(report: &Report, id: &str, by_bin: bool) -> Vec<Found> {
         .collect()
 }
 
+fn roles_text(roles: &[String]) -> String {
+    if roles.is_empty() {
+        "no role".to_string()
+    } else {
+        roles.join(", ")
+    }
+}
+
 /// Whether `report` has a signature for the party identified by `id` whose signer may sign for
 /// it; the problems and the comparison otherwise.
 fn signed_for(
@@ -118,11 +128,7 @@ fn signed_for(
             format!(
                 "{} ({})",
                 id.as_deref().unwrap_or("none"),
-                if s.roles.is_empty() {
-                    "no role".to_string()
-                } else {
-                    s.roles.join(", ")
-                }
+                roles_text(&s.roles)
             )
         })
         .collect();
@@ -143,11 +149,7 @@ fn signed_for(
         problems.push(format!(
             "{} signed for the {party} as {}: neither its first head nor a person with the right to sign",
             first.full_name,
-            if first.roles.is_empty() {
-                "no role".to_string()
-            } else {
-                first.roles.join(", ")
-            }
+            roles_text(&first.roles)
         ));
     }
     let agree = problems.is_empty();
@@ -230,7 +232,7 @@ pub(super) struct Terms<'a> {
     pub importer: &'a Party,
     pub end_user: Option<&'a Party>,
     pub exporter: &'a Exporter,
-    pub goods: Vec<IncomingGoodsLine>,
+    pub goods: Cow<'a, [IncomingGoodsLine]>,
     pub contract: &'a Contract,
 }
 
@@ -241,7 +243,7 @@ impl<'a> Terms<'a> {
             importer: &request.importer,
             end_user: request.end_user.as_ref(),
             exporter: &request.exporter,
-            goods: request.goods.clone(),
+            goods: Cow::Borrowed(&request.goods),
             contract: &request.contract,
         }
     }
@@ -251,7 +253,7 @@ impl<'a> Terms<'a> {
             importer: &obligation.importer,
             end_user: obligation.end_user.as_ref(),
             exporter: &obligation.exporter,
-            goods: obligation.goods.clone(),
+            goods: Cow::Borrowed(&obligation.goods),
             contract: &obligation.contract,
         }
     }

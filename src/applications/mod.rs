@@ -20,7 +20,7 @@ use crate::verify::{self, Indication, Report, VerifyOptions};
 
 /// Most files in one package: the two documents and their signatures, and the attachments.
 pub const MAX_FILES: usize = 32;
-/// Most pages counted in one attachment (a bounded page-tree walk).
+/// Most pages one file of a package may have.
 const MAX_PAGES: usize = 10_000;
 
 /// Why a package cannot be checked at all (the answer is 4xx; nothing is kept).
@@ -146,12 +146,16 @@ impl PackageReport {
 
     /// The names of the checks that failed.
     pub fn failed(&self) -> Vec<&str> {
-        self.checks
-            .iter()
-            .filter(|c| !c.passed)
-            .map(|c| c.name.as_str())
-            .collect()
+        failed_names(&self.checks)
     }
+}
+
+fn failed_names(checks: &[Check]) -> Vec<&str> {
+    checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.name.as_str())
+        .collect()
 }
 
 /// A document of the package read and verified.
@@ -182,14 +186,24 @@ pub fn check_package(
     let mut attachments = Vec::new();
     let (pdfs, jsons, signatures) = sort_files(files)?;
     for file in pdfs {
-        let (report, data) = verify::verify_pdf_and_attachment(
+        let verify::PdfExamined {
+            report,
+            attachment: data,
+            pages,
+        } = verify::verify_pdf_and_attachment(
             &file.bytes,
             options,
             "data.json",
             model::MAX_INPUT_BYTES,
         )
         .map_err(|e| unreadable(&file.name, e.to_string()))?;
-        let pages = Some(page_count(&file.bytes).map_err(|e| unreadable(&file.name, e))?);
+        if pages > MAX_PAGES {
+            return Err(unreadable(
+                &file.name,
+                format!("{pages} pages; the limit is {MAX_PAGES}"),
+            ));
+        }
+        let pages = Some(pages);
         match data.map(|data| incoming(&file.name, &data)).transpose()? {
             Some(document) => place(
                 document,
@@ -255,15 +269,7 @@ pub fn check_package(
     };
     let summary = match verdict {
         Verdict::Accepted => "every check passed".to_string(),
-        _ => format!(
-            "failed: {}",
-            checks
-                .iter()
-                .filter(|c| !c.passed)
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        _ => format!("failed: {}", failed_names(&checks).join(", ")),
     };
     let mut documents = vec![
         document_report("application", &application),
@@ -480,21 +486,6 @@ fn signatures_check(name: &str, report: &Report) -> Check {
     }
 }
 
-/// Pages of a PDF, by its page tree (bounded).
-fn page_count(bytes: &[u8]) -> Result<usize, String> {
-    let options = lopdf::LoadOptions {
-        max_decompressed_size: Some(verify::MAX_STREAM_BYTES),
-        ..Default::default()
-    };
-    let document =
-        lopdf::Document::load_mem_with_options(bytes, options).map_err(|e| e.to_string())?;
-    let pages = document.get_pages().len();
-    if pages > MAX_PAGES {
-        return Err(format!("{pages} pages; the limit is {MAX_PAGES}"));
-    }
-    Ok(pages)
-}
-
 /// Whether the applicant is a legal entity (signs by BIN) or a person (by IIN).
 fn signs_by_bin(kind: ApplicantKind) -> bool {
     kind == ApplicantKind::LegalEntity
@@ -523,40 +514,42 @@ pub fn certificate_mismatches(
             importer: &d.importer,
             end_user: Some(&d.end_user),
             exporter: &d.exporter,
-            goods: d
-                .goods
-                .iter()
-                .map(|g| {
-                    line(
-                        &g.name,
-                        Some(&g.description),
-                        &g.hs_code,
-                        &g.control_list_code,
-                        &g.unit,
-                        &g.quantity,
-                    )
-                })
-                .collect(),
+            goods: std::borrow::Cow::Owned(
+                d.goods
+                    .iter()
+                    .map(|g| {
+                        line(
+                            &g.name,
+                            Some(&g.description),
+                            &g.hs_code,
+                            &g.control_list_code,
+                            &g.unit,
+                            &g.quantity,
+                        )
+                    })
+                    .collect(),
+            ),
             contract: &d.contract,
         },
         Document::ImportCertificate(d) => compare::Terms {
             importer: &d.importer,
             end_user: None,
             exporter: &d.exporter,
-            goods: d
-                .goods
-                .iter()
-                .map(|g| {
-                    line(
-                        &g.name,
-                        None,
-                        &g.hs_code,
-                        &g.control_list_code,
-                        &g.unit,
-                        &g.quantity,
-                    )
-                })
-                .collect(),
+            goods: std::borrow::Cow::Owned(
+                d.goods
+                    .iter()
+                    .map(|g| {
+                        line(
+                            &g.name,
+                            None,
+                            &g.hs_code,
+                            &g.control_list_code,
+                            &g.unit,
+                            &g.quantity,
+                        )
+                    })
+                    .collect(),
+            ),
             contract: &d.contract,
         },
         Document::Refusal(_) => return Vec::new(),

@@ -41,7 +41,7 @@ pub fn examine(copy: &[u8], options: &VerifyOptions) -> Examined {
         DATA_ATTACHMENT,
         MAX_DATA_BYTES,
     ) {
-        Ok((report, attachment)) => (Ok(report), attachment),
+        Ok(examined) => (Ok(examined.report), examined.attachment),
         Err(error) => (Err(error.to_string()), None),
     };
     Examined {

@@ -51,13 +51,7 @@ pub async fn check(
     let bad = |code: &str, detail: String| Problem::new(StatusCode::BAD_REQUEST, code, detail);
     let Query(query) = query.map_err(|e| bad("bad-parameter", e.body_text()))?;
     let limit = state.service.config().limits.package_bytes;
-    let multipart_error = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::too_large(limit)
-        } else {
-            bad("bad-multipart", e.body_text())
-        }
-    };
+    let multipart_error = |e| super::multipart_problem(e, limit);
     let mut form = Multipart::from_request(request, &state)
         .await
         .map_err(|e| bad("bad-multipart", e.body_text()))?;

@@ -163,6 +163,18 @@ pub(crate) fn parse_time(text: &str) -> Result<time::UtcDateTime, time::error::P
 }
 
 /// 201 Created with `body` as JSON and `Location: location`.
+/// A multipart body's failure as a problem: 413 when it is over `limit`, else 400.
+pub(crate) fn multipart_problem(
+    error: axum::extract::multipart::MultipartError,
+    limit: usize,
+) -> Problem {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Problem::too_large(limit)
+    } else {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-multipart", error.body_text())
+    }
+}
+
 pub(crate) fn created(body: impl serde::Serialize, location: &str) -> Response {
     let mut response = (StatusCode::CREATED, axum::Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(location) {

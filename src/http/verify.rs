@@ -81,21 +81,17 @@ pub async fn verify(
             .await
             .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "bad-multipart", e.body_text()))?;
         let (mut signature, mut data) = (None, None);
-        while let Some(field) = form.next_field().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::too_large(state.service.config().limits.body_bytes)
-            } else {
-                Problem::new(StatusCode::BAD_REQUEST, "bad-multipart", e.body_text())
-            }
-        })? {
+        let limit = state.service.config().limits.body_bytes;
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| super::multipart_problem(e, limit))?
+        {
             let name = field.name().unwrap_or_default().to_string();
-            let bytes = field.bytes().await.map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Problem::too_large(state.service.config().limits.body_bytes)
-                } else {
-                    Problem::new(StatusCode::BAD_REQUEST, "bad-multipart", e.body_text())
-                }
-            })?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| super::multipart_problem(e, limit))?;
             match name.as_str() {
                 "signature" => signature = Some(bytes.to_vec()),
                 "data" => data = Some(bytes.to_vec()),

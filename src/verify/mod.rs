@@ -274,17 +274,32 @@ fn load_within_limits(
     Ok((anchors, document))
 }
 
-/// As [`verify_pdf`], and the embedded file `attachment` (at most `limit` bytes decoded) read
-/// from the same parse: the public check compares a copy's `data.json` with the registry.
+/// What [`verify_pdf_and_attachment`] read from one parse of a PDF.
+#[derive(Debug, Clone)]
+pub struct PdfExamined {
+    /// The verification of every signature.
+    pub report: Report,
+    /// The embedded file asked for, decoded, when it is there.
+    pub attachment: Option<Vec<u8>>,
+    /// Pages in the page tree.
+    pub pages: usize,
+}
+
+/// As [`verify_pdf`], and the embedded file `attachment` (at most `limit` bytes decoded) and the
+/// page count read from the same parse: the public check compares a copy's `data.json` with the
+/// registry; an application package compares its documents' and counts its attachments' pages.
 pub fn verify_pdf_and_attachment(
     file: &[u8],
     options: &VerifyOptions,
     attachment: &str,
     limit: usize,
-) -> Result<(Report, Option<Vec<u8>>), VerifyError> {
+) -> Result<PdfExamined, VerifyError> {
     let (anchors, document) = load_within_limits(file, options)?;
-    let found = pdf::embedded_file(&document, attachment, limit);
-    Ok((verify_loaded_pdf(file, &document, anchors, options), found))
+    Ok(PdfExamined {
+        attachment: pdf::embedded_file(&document, attachment, limit),
+        pages: document.get_pages().len(),
+        report: verify_loaded_pdf(file, &document, anchors, options),
+    })
 }
 
 fn verify_loaded_pdf(
