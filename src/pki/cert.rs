@@ -32,6 +32,12 @@ impl<V: Clone> Memo<V> {
         }
     }
 
+    /// The value for `inputs`, computed by `compute` when not known.
+    pub(crate) fn get_or(&self, inputs: &[&[u8]], compute: impl FnOnce() -> V) -> V {
+        let value: Result<V, std::convert::Infallible> = self.get_or_try(inputs, || Ok(compute()));
+        value.unwrap_or_else(|never| match never {})
+    }
+
     /// The value for `inputs`, computed by `compute` when not known; errors are not kept.
     pub(crate) fn get_or_try<E>(
         &self,
@@ -118,8 +124,11 @@ pub fn has_ocsp_nocheck(cert: &X509) -> bool {
 /// Whether a certificate (DER) is signed with GOST (Kazakh or TC 26 OIDs): OpenSSL cannot
 /// check it, [`crate::gost`] does.
 pub fn is_gost_signed(der: &[u8]) -> bool {
-    x509_cert::Certificate::from_der(der)
-        .is_ok_and(|c| crate::gost::is_gost(&c.signature_algorithm.oid.to_string()))
+    static CACHE: Memo<bool> = Memo::new();
+    CACHE.get_or(&[der], || {
+        x509_cert::Certificate::from_der(der)
+            .is_ok_and(|c| crate::gost::is_gost(&c.signature_algorithm.oid.to_string()))
+    })
 }
 
 /// The subject's distinguished name as text (RFC 4514 order), empty when unreadable.

@@ -186,45 +186,47 @@ fn sub_indication(error: X509VerifyResult, depth: u32) -> SubIndication {
 /// extended key usage (4.2.1.12), name constraints marked critical (4.2.1.10). (PKITS expects
 /// non-critical policy constraints to be accepted, so that rule is left to the issuers.)
 fn profile_check(chain: &[X509]) -> Result<(), PathFailure> {
-    use der::Decode;
+    // A pure function of each certificate, and the same CA certificates recur: memoised.
+    static CACHE: crate::pki::cert::Memo<Option<&'static str>> = crate::pki::cert::Memo::new();
     for (depth, cert) in chain.iter().enumerate() {
         let depth = depth as u32;
-        let fail = |reason: &str| PathFailure {
-            sub_indication: SubIndication::ChainConstraintsFailure,
-            reason: format!("{reason} (certificate {depth} of the path)"),
-            depth,
-            code: 0,
-        };
-        let serial_ok = cert
-            .serial_number()
-            .to_bn()
-            .is_ok_and(|n| !n.is_negative() && n.num_bits() > 0 && n.num_bytes() <= 20);
-        if !serial_ok {
-            return Err(fail(
-                "the serial number is not a positive integer of at most 20 octets",
-            ));
-        }
-        // OpenSSL parsed it; x509-cert is stricter about old encodings (PKITS has UTCTime
-        // dates before 2000 that it refuses), so an unparsed certificate skips the rest.
-        let Some(parsed) = cert
-            .to_der()
-            .ok()
-            .and_then(|der| x509_cert::Certificate::from_der(&der).ok())
-        else {
-            continue;
-        };
-        for extension in parsed.tbs_certificate.extensions.iter().flatten() {
-            let id = extension.extn_id;
-            if id == oid::ID_CE_NAME_CONSTRAINTS && !extension.critical {
-                return Err(fail("name constraints not marked critical"));
-            }
-            if id == oid::ID_CE_EXT_KEY_USAGE
-                && x509_cert::ext::pkix::ExtendedKeyUsage::from_der(extension.extn_value.as_bytes())
-                    .is_ok_and(|eku| eku.0.is_empty())
-            {
-                return Err(fail("an empty extended key usage"));
-            }
+        let der = cert.to_der().unwrap_or_default();
+        if let Some(reason) = CACHE.get_or(&[&der], || profile_problem(cert, &der)) {
+            return Err(PathFailure {
+                sub_indication: SubIndication::ChainConstraintsFailure,
+                reason: format!("{reason} (certificate {depth} of the path)"),
+                depth,
+                code: 0,
+            });
         }
     }
     Ok(())
+}
+
+/// What breaks RFC 5280's profile in one certificate, if anything.
+fn profile_problem(cert: &X509, der: &[u8]) -> Option<&'static str> {
+    use der::Decode;
+    let serial_ok = cert
+        .serial_number()
+        .to_bn()
+        .is_ok_and(|n| !n.is_negative() && n.num_bits() > 0 && n.num_bytes() <= 20);
+    if !serial_ok {
+        return Some("the serial number is not a positive integer of at most 20 octets");
+    }
+    // OpenSSL parsed it; x509-cert is stricter about old encodings (PKITS has UTCTime dates
+    // before 2000 that it refuses), so an unparsed certificate skips the rest.
+    let parsed = x509_cert::Certificate::from_der(der).ok()?;
+    for extension in parsed.tbs_certificate.extensions.iter().flatten() {
+        let id = extension.extn_id;
+        if id == oid::ID_CE_NAME_CONSTRAINTS && !extension.critical {
+            return Some("name constraints not marked critical");
+        }
+        if id == oid::ID_CE_EXT_KEY_USAGE
+            && x509_cert::ext::pkix::ExtendedKeyUsage::from_der(extension.extn_value.as_bytes())
+                .is_ok_and(|eku| eku.0.is_empty())
+        {
+            return Some("an empty extended key usage");
+        }
+    }
+    None
 }

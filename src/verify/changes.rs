@@ -5,8 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use lopdf::{Dictionary, Document, Object, ObjectId};
+use lopdf::{Dictionary, Object, ObjectId};
 
+use super::reader::{Location, PdfFile};
 use super::report::ModificationLevel;
 
 /// Keys a later revision may change in the catalog: validation data, extensions and version
@@ -58,8 +59,10 @@ impl Changes {
     }
 }
 
-/// What changed between the signed revision and the final document, and at which level.
-pub fn changes_after(signed: &Document, last: &Document) -> Changes {
+/// What changed between the signed revision and the final document, and at which level. Only
+/// the objects that a later cross-reference section put somewhere else are compared (all of them
+/// when either revision had to be loaded whole): an object left where it was is the same bytes.
+pub fn changes_after(signed: &PdfFile, last: &PdfFile) -> Changes {
     let mut review = Review {
         signed,
         last,
@@ -69,18 +72,19 @@ pub fn changes_after(signed: &Document, last: &Document) -> Changes {
         new_signature_fields: BTreeSet::new(),
     };
     let catalog_id = last
-        .trailer
+        .trailer()
         .get(b"Root")
         .ok()
         .and_then(|r| r.as_reference().ok());
+    let redefined = redefined(signed, last);
     // New signature fields and their values may appear; collect them first.
-    for (&id, object) in &last.objects {
-        if signed.objects.contains_key(&id) {
+    for &id in &redefined {
+        if signed.get(id).is_some() {
             continue;
         }
         // A new signature field is allowed when it holds a signature (verified on its own) or
         // shows nothing: an unsigned field with a visible appearance could overlay the page.
-        if let Object::Dictionary(dict) = object
+        if let Some(Object::Dictionary(dict)) = last.get(id)
             && dict.get(b"FT").ok().and_then(|f| f.as_name().ok()) == Some(&b"Sig"[..])
             && (dict.has(b"V") || !has_area(dict))
         {
@@ -89,32 +93,34 @@ pub fn changes_after(signed: &Document, last: &Document) -> Changes {
             review.raise(level);
         }
     }
-    let validation_data = validation_data(signed, last);
+    let mut validation_data = ValidationData {
+        signed,
+        last,
+        in_both: None,
+        seen_by_signer: None,
+    };
     // The document information dictionary (producer, dates) and XMP metadata streams are not
     // what the signer saw; signing software updates them.
     let info: BTreeSet<ObjectId> = [signed, last]
         .iter()
-        .filter_map(|d| d.trailer.get(b"Info").ok()?.as_reference().ok())
-        .chain(
-            signed
-                .objects
-                .iter()
-                .filter(|(_, o)| matches!(o, Object::Stream(s) if is_type(&s.dict, b"Metadata")))
-                .map(|(id, _)| *id),
-        )
+        .filter_map(|d| d.trailer().get(b"Info").ok()?.as_reference().ok())
         .collect();
-    for (&id, before) in &signed.objects {
-        // Cross-reference and object streams are the file's structure, rewritten by any
-        // incremental update; what they hold is compared object by object.
-        if is_structure(before) || validation_data.contains(&id) || info.contains(&id) {
-            continue;
-        }
-        let Some(after) = last.objects.get(&id) else {
-            review.refuse(format!("object {} {} was removed", id.0, id.1));
+    for &id in &redefined {
+        let Some(before) = signed.get(id) else {
             continue;
         };
-        if before != after {
-            review.changed(id, before, after, Some(id) == catalog_id);
+        // Cross-reference and object streams are the file's structure, rewritten by any
+        // incremental update; what they hold is compared object by object.
+        if is_structure(before) || is_type_stream(before, b"Metadata") || info.contains(&id) {
+            continue;
+        }
+        let after = last.get(id);
+        if after == Some(before) || validation_data.contains(id) {
+            continue;
+        }
+        match after {
+            None => review.refuse(format!("object {} {} was removed", id.0, id.1)),
+            Some(after) => review.changed(id, before, after, Some(id) == catalog_id),
         }
     }
     let level = if review.refused.is_empty() {
@@ -131,10 +137,96 @@ pub fn changes_after(signed: &Document, last: &Document) -> Changes {
     }
 }
 
+/// The objects either revision defines whose place the final cross-reference data changed:
+/// redefined, added or removed. An object stream's objects move with their stream.
+fn redefined(signed: &PdfFile, last: &PdfFile) -> Vec<ObjectId> {
+    let mut ids = signed.ids();
+    ids.extend(last.ids());
+    ids.sort_unstable();
+    ids.dedup();
+    if !(signed.is_indexed() && last.is_indexed()) {
+        return ids;
+    }
+    let in_place = |number: u32| -> bool {
+        match (signed.location(number), last.location(number)) {
+            (Some(a), Some(b)) if a == b => match a {
+                Location::Normal { offset, .. } => offset < signed.bytes().len(),
+                Location::Compressed { container, .. } => {
+                    let place = signed.location(container);
+                    matches!(place, Some(Location::Normal { offset, .. }) if offset < signed.bytes().len())
+                        && place == last.location(container)
+                }
+                Location::Free => true,
+            },
+            _ => false,
+        }
+    };
+    ids.retain(|id| !in_place(id.0));
+    ids
+}
+
+/// Objects that were validation data or extension declarations (reachable from /DSS or
+/// /Extensions) when signed and still are, and that nothing the signer saw (pages, form)
+/// reaches: a later revision may rewrite them, as updating a DSS with indirect arrays does.
+/// Worked out when first asked, and the walk over what the signer saw only for an object that
+/// is validation data in both revisions.
+struct ValidationData<'a, 'f> {
+    signed: &'a PdfFile<'f>,
+    last: &'a PdfFile<'f>,
+    in_both: Option<BTreeSet<ObjectId>>,
+    seen_by_signer: Option<BTreeSet<ObjectId>>,
+}
+
+impl ValidationData<'_, '_> {
+    const ALLOWED_ROOTS: [&'static [u8]; 2] = [b"DSS", b"Extensions"];
+
+    fn contains(&mut self, id: ObjectId) -> bool {
+        let (signed, last) = (self.signed, self.last);
+        let in_both = self.in_both.get_or_insert_with(|| {
+            let entry = |document: &PdfFile, key: &[u8]| -> BTreeSet<ObjectId> {
+                let start = document.catalog().and_then(|c| c.get(key).ok());
+                reachable(document, start.into_iter().collect())
+            };
+            Self::ALLOWED_ROOTS
+                .iter()
+                .flat_map(|key| {
+                    entry(signed, key)
+                        .intersection(&entry(last, key))
+                        .copied()
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        });
+        if !in_both.contains(&id) {
+            return false;
+        }
+        let seen_by_signer = self.seen_by_signer.get_or_insert_with(|| {
+            // Everything reachable from the signed revision's catalog and trailer by any
+            // other path.
+            let mut other_paths: Vec<&Object> = signed
+                .trailer()
+                .iter()
+                .filter(|(key, _)| key.as_slice() != b"Root")
+                .map(|(_, value)| value)
+                .collect();
+            if let Some(catalog) = signed.catalog() {
+                other_paths.extend(
+                    catalog
+                        .iter()
+                        .filter(|(key, _)| !Self::ALLOWED_ROOTS.contains(&key.as_slice()))
+                        .map(|(_, value)| value),
+                );
+            }
+            reachable(signed, other_paths)
+        });
+        !seen_by_signer.contains(&id)
+    }
+}
+
 /// The comparison of one signed revision with the final document.
-struct Review<'a> {
-    signed: &'a Document,
-    last: &'a Document,
+struct Review<'a, 'f> {
+    signed: &'a PdfFile<'f>,
+    last: &'a PdfFile<'f>,
     /// The highest level of the allowed changes so far.
     level: ModificationLevel,
     refused: Vec<String>,
@@ -142,7 +234,7 @@ struct Review<'a> {
     new_signature_fields: BTreeSet<ObjectId>,
 }
 
-impl Review<'_> {
+impl Review<'_, '_> {
     fn raise(&mut self, level: ModificationLevel) {
         self.level = self.level.max(level);
     }
@@ -276,8 +368,8 @@ impl Review<'_> {
         if kept_before != kept_after {
             return false;
         }
-        let markup_in = |document: &Document, id: &ObjectId| {
-            document.get_dictionary(*id).is_ok_and(is_markup_annotation)
+        let markup_in = |document: &PdfFile, id: &ObjectId| {
+            dictionary(document, *id).is_some_and(is_markup_annotation)
         };
         let removed: Vec<ObjectId> = before
             .iter()
@@ -297,7 +389,7 @@ impl Review<'_> {
             if self.new_signature_fields.contains(id) {
                 continue;
             }
-            if self.signed.objects.contains_key(id) || !markup_in(self.last, id) {
+            if self.signed.get(*id).is_some() || !markup_in(self.last, id) {
                 return false;
             }
             annotations.push(*id);
@@ -326,7 +418,7 @@ impl Review<'_> {
             .get(b"Parent")
             .ok()
             .and_then(|p| p.as_reference().ok())
-            .and_then(|id| signed.get_dictionary(id).ok());
+            .and_then(|id| dictionary(signed, id));
         let field = if dict.has(b"FT") {
             dict
         } else if is_widget(dict) {
@@ -352,8 +444,8 @@ impl Review<'_> {
 
 /// The DocMDP permission /P of the certification signature the catalog's /Perms names
 /// (default 2, ISO 32000-1, table 254).
-fn docmdp_permission(signed: &Document) -> Option<i64> {
-    let catalog = signed.catalog().ok()?;
+fn docmdp_permission(signed: &PdfFile) -> Option<i64> {
+    let catalog = signed.catalog()?;
     let perms = resolve(signed, catalog.get(b"Perms").ok())?
         .as_dict()
         .ok()?;
@@ -401,46 +493,9 @@ fn is_structure(object: &Object) -> bool {
     matches!(object, Object::Stream(s) if is_type(&s.dict, b"XRef") || is_type(&s.dict, b"ObjStm"))
 }
 
-/// Objects that were validation data or extension declarations (reachable from /DSS or
-/// /Extensions) when signed and still are, and that nothing the signer saw (pages, form)
-/// reaches: a later revision may rewrite them, as updating a DSS with indirect arrays does.
-fn validation_data(signed: &Document, last: &Document) -> BTreeSet<ObjectId> {
-    const ALLOWED_ROOTS: [&[u8]; 2] = [b"DSS", b"Extensions"];
-    let entry = |document: &Document, key: &[u8]| -> BTreeSet<ObjectId> {
-        let start = document.catalog().ok().and_then(|c| c.get(key).ok());
-        reachable(document, start.into_iter().collect())
-    };
-    // Everything reachable from the signed revision's catalog and trailer by any other path.
-    let mut other_paths: Vec<&Object> = signed
-        .trailer
-        .iter()
-        .filter(|(key, _)| key.as_slice() != b"Root")
-        .map(|(_, value)| value)
-        .collect();
-    if let Ok(catalog) = signed.catalog() {
-        other_paths.extend(
-            catalog
-                .iter()
-                .filter(|(key, _)| !ALLOWED_ROOTS.contains(&key.as_slice()))
-                .map(|(_, value)| value),
-        );
-    }
-    let seen_by_signer = reachable(signed, other_paths);
-    let mut allowed = BTreeSet::new();
-    for key in ALLOWED_ROOTS {
-        allowed.extend(
-            entry(signed, key)
-                .intersection(&entry(last, key))
-                .filter(|id| !seen_by_signer.contains(id))
-                .copied(),
-        );
-    }
-    allowed
-}
-
 /// Objects reachable from `start` (stream contents are not read). Bounded: hostile files may
 /// hold cycles or huge graphs.
-fn reachable<'a>(document: &'a Document, start: Vec<&'a Object>) -> BTreeSet<ObjectId> {
+fn reachable<'a>(document: &'a PdfFile, start: Vec<&'a Object>) -> BTreeSet<ObjectId> {
     const MAX_STEPS: usize = 200_000;
     let mut seen = BTreeSet::new();
     let mut queue = start;
@@ -453,7 +508,7 @@ fn reachable<'a>(document: &'a Document, start: Vec<&'a Object>) -> BTreeSet<Obj
         match object {
             Object::Reference(id) => {
                 if seen.insert(*id)
-                    && let Ok(target) = document.get_object(*id)
+                    && let Some(target) = document.get(*id)
                 {
                     queue.push(target);
                 }
@@ -473,14 +528,23 @@ fn is_unsigned_signature_field(dict: &Dictionary) -> bool {
 
 /// A widget annotation whose parent is a signature field without a value in the signed
 /// revision.
-fn is_signature_widget(signed: &Document, dict: &Dictionary) -> bool {
+fn is_signature_widget(signed: &PdfFile, dict: &Dictionary) -> bool {
     is_widget(dict)
         && dict
             .get(b"Parent")
             .ok()
             .and_then(|p| p.as_reference().ok())
-            .and_then(|id| signed.get_dictionary(id).ok())
+            .and_then(|id| dictionary(signed, id))
             .is_some_and(is_unsigned_signature_field)
+}
+
+fn is_type_stream(object: &Object, kind: &[u8]) -> bool {
+    matches!(object, Object::Stream(s) if is_type(&s.dict, kind))
+}
+
+/// The dictionary `id` is (not a stream's).
+fn dictionary<'a>(document: &'a PdfFile, id: ObjectId) -> Option<&'a Dictionary> {
+    document.get(id)?.as_dict().ok()
 }
 
 fn is_type(dict: &Dictionary, kind: &[u8]) -> bool {
@@ -519,13 +583,13 @@ fn only_keys_changed(before: &Dictionary, after: &Dictionary, allowed: &[&[u8]])
         .all(|k| before.get(k).ok() == after.get(k).ok())
 }
 
-fn resolve<'a>(document: &'a Document, object: Option<&'a Object>) -> Option<&'a Object> {
-    document.dereference(object?).ok().map(|(_, o)| o)
+fn resolve<'a>(document: &'a PdfFile, object: Option<&'a Object>) -> Option<&'a Object> {
+    document.resolve(object?)
 }
 
 /// The later array holds the earlier one's items, plus new signature fields only.
 fn array_only_adds(
-    last: &Document,
+    last: &PdfFile,
     before: Option<&Object>,
     after: Option<&Object>,
     new_fields: &BTreeSet<ObjectId>,
@@ -544,8 +608,8 @@ fn array_only_adds(
 }
 
 fn acro_form_grows(
-    signed: &Document,
-    last: &Document,
+    signed: &PdfFile,
+    last: &PdfFile,
     before: &Dictionary,
     after: &Dictionary,
     new_fields: &BTreeSet<ObjectId>,
@@ -649,9 +713,17 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../shared/corpora/pyhanko/pdf/certified-with-indirect-refs-in-dir.pdf"
         );
-        let document = Document::load(path).expect("corpus file");
+        let bytes = std::fs::read(path).expect("corpus file");
+        let document = PdfFile::open(&bytes, 1 << 20).expect("readable");
         assert!(matches!(docmdp_permission(&document), Some(1..=3)));
-        let unsigned = Document::with_version("1.7");
+        let head = "%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n";
+        let unsigned = format!(
+            "{head}xref\n0 2\n0000000000 65535 f \n0000000009 00000 n \n\
+             trailer << /Root 1 0 R /Size 2 >>\nstartxref\n{}\n%%EOF\n",
+            head.len()
+        );
+        let unsigned = PdfFile::open(unsigned.as_bytes(), 1 << 20).expect("readable");
+        assert!(unsigned.is_indexed());
         assert_eq!(docmdp_permission(&unsigned), None);
     }
 }

@@ -26,6 +26,7 @@ mod gost_path;
 pub mod many;
 mod outcome;
 mod pdf;
+mod reader;
 pub mod report;
 mod revocation;
 mod signature;
@@ -37,8 +38,9 @@ use signature::{Kind, assess, mark_b_lta, verify_pdf_signature};
 pub use signer::signer_from_certificate;
 pub use trust::check_certificate;
 
-use lopdf::{Document, Object};
+use lopdf::Object;
 use openssl::x509::X509;
+use reader::PdfFile;
 
 pub use report::{
     CertificateStatus, Coverage, Indication, ModificationLevel, Report, Revocation,
@@ -200,14 +202,11 @@ fn anchors_of(options: &VerifyOptions) -> Result<Vec<X509>, VerifyError> {
         .collect()
 }
 
-fn read_dss(document: &Document) -> Evidence {
+fn read_dss(document: &PdfFile) -> Evidence {
     let mut dss = Evidence::default();
-    let Some(dict) = document
+    let Some(Object::Dictionary(dict)) = document
         .catalog()
-        .ok()
-        .and_then(|c| c.get(b"DSS").ok())
-        .and_then(|d| document.dereference(d).ok())
-        .and_then(|(_, d)| d.as_dict().ok())
+        .and_then(|c| document.resolve_key(c, b"DSS"))
     else {
         return dss;
     };
@@ -216,13 +215,11 @@ fn read_dss(document: &Document) -> Evidence {
         (b"OCSPs", &mut dss.ocsps),
         (b"CRLs", &mut dss.crls),
     ] {
-        let Some(Ok((_, Object::Array(items)))) =
-            dict.get(key).ok().map(|a| document.dereference(a))
-        else {
+        let Some(Object::Array(items)) = document.resolve_key(dict, key) else {
             continue;
         };
         for item in items {
-            if let Ok((_, Object::Stream(stream))) = document.dereference(item)
+            if let Some(Object::Stream(stream)) = document.resolve(item)
                 && let Ok(content) = stream.get_plain_content_with_limit(MAX_STREAM_BYTES)
             {
                 out.push(content);
@@ -232,17 +229,12 @@ fn read_dss(document: &Document) -> Evidence {
     dss
 }
 
-fn load_pdf(bytes: &[u8]) -> Result<Document, String> {
-    let options = lopdf::LoadOptions {
-        max_decompressed_size: Some(MAX_STREAM_BYTES),
-        ..Default::default()
-    };
-    let document = Document::load_mem_with_options(bytes, options).map_err(|e| e.to_string())?;
-    if document.objects.len() > MAX_OBJECTS {
-        return Err(format!(
-            "{} objects; the limit is {MAX_OBJECTS}",
-            document.objects.len()
-        ));
+/// Opens a PDF for reading (objects parsed as checks ask for them), within the object limit.
+fn load_pdf(bytes: &[u8]) -> Result<PdfFile<'_>, String> {
+    let document = PdfFile::open(bytes, MAX_STREAM_BYTES)?;
+    let objects = document.object_count();
+    if objects > MAX_OBJECTS {
+        return Err(format!("{objects} objects; the limit is {MAX_OBJECTS}"));
     }
     Ok(document)
 }
@@ -255,10 +247,10 @@ pub fn verify_pdf(file: &[u8], options: &VerifyOptions) -> Result<Report, Verify
 
 /// The trust anchors and the parsed PDF, or why the file is refused before any signature is
 /// looked at (size, header, revisions, objects).
-fn load_within_limits(
-    file: &[u8],
+fn load_within_limits<'a>(
+    file: &'a [u8],
     options: &VerifyOptions,
-) -> Result<(Vec<X509>, Document), VerifyError> {
+) -> Result<(Vec<X509>, PdfFile<'a>), VerifyError> {
     check_size(file.len())?;
     if !looks_like_pdf(file) {
         return Err(VerifyError::Unreadable("no %PDF- header".into()));
@@ -297,14 +289,14 @@ pub fn verify_pdf_and_attachment(
     let (anchors, document) = load_within_limits(file, options)?;
     Ok(PdfExamined {
         attachment: pdf::embedded_file(&document, attachment, limit),
-        pages: document.get_pages().len(),
+        pages: document.page_count(),
         report: verify_loaded_pdf(file, &document, anchors, options),
     })
 }
 
 fn verify_loaded_pdf(
     file: &[u8],
-    document: &Document,
+    document: &PdfFile,
     anchors: Vec<X509>,
     options: &VerifyOptions,
 ) -> Report {

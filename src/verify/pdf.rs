@@ -3,7 +3,9 @@
 //! string, within the file, reaching its end or the end of a revision, only zero padding after
 //! the DER.
 
-use lopdf::{Dictionary, Document, Object};
+use lopdf::{Dictionary, Object};
+
+use super::reader::PdfFile;
 
 /// One signature dictionary as found.
 #[derive(Debug, Clone)]
@@ -39,20 +41,17 @@ pub(super) fn text(dict: &Dictionary, key: &[u8]) -> Option<String> {
 
 /// Every signature field with a value, walking /AcroForm /Fields and their /Kids (bounded:
 /// hostile forms may loop).
-pub fn find_signatures(document: &Document) -> Vec<FoundSignature> {
+pub fn find_signatures(document: &PdfFile) -> Vec<FoundSignature> {
     const MAX_FIELDS: usize = 10_000;
     let mut found = Vec::new();
-    let Some(form) = document
+    let Some(Object::Dictionary(form)) = document
         .catalog()
-        .ok()
-        .and_then(|c| c.get(b"AcroForm").ok())
-        .and_then(|f| document.dereference(f).ok())
-        .and_then(|(_, f)| f.as_dict().ok().cloned())
+        .and_then(|c| document.resolve_key(c, b"AcroForm"))
     else {
         return found;
     };
-    let mut queue: Vec<Object> = match form.get(b"Fields").ok().map(|f| document.dereference(f)) {
-        Some(Ok((_, Object::Array(items)))) => items.clone(),
+    let mut queue: Vec<&Object> = match document.resolve_key(form, b"Fields") {
+        Some(Object::Array(items)) => items.iter().rev().collect(),
         _ => Vec::new(),
     };
     let mut seen = std::collections::HashSet::new();
@@ -63,36 +62,24 @@ pub fn find_signatures(document: &Document) -> Vec<FoundSignature> {
             break;
         }
         if let Object::Reference(id) = item
-            && !seen.insert(id)
+            && !seen.insert(*id)
         {
             continue;
         }
-        let Ok((_, Object::Dictionary(field))) = document.dereference(&item) else {
+        let Some(Object::Dictionary(field)) = document.resolve(item) else {
             continue;
         };
-        if let Ok(kids) = field
-            .get(b"Kids")
-            .and_then(|k| document.dereference(k).map(|(_, o)| o))
-            && let Ok(kids) = kids.as_array()
-        {
-            queue.extend(kids.iter().cloned());
+        if let Some(Object::Array(kids)) = document.resolve_key(field, b"Kids") {
+            queue.extend(kids.iter().rev());
         }
         if name(field, b"FT").as_deref() != Some("Sig") {
             continue;
         }
-        let Some(Ok((_, Object::Dictionary(value)))) =
-            field.get(b"V").ok().map(|v| document.dereference(v))
-        else {
+        let Some(Object::Dictionary(value)) = document.resolve_key(field, b"V") else {
             continue;
         };
-        let byte_range = match value
-            .get(b"ByteRange")
-            .ok()
-            .map(|b| document.dereference(b))
-        {
-            Some(Ok((_, Object::Array(items)))) => {
-                items.iter().map(|i| i.as_i64().unwrap_or(-1)).collect()
-            }
+        let byte_range = match document.resolve_key(value, b"ByteRange") {
+            Some(Object::Array(items)) => items.iter().map(|i| i.as_i64().unwrap_or(-1)).collect(),
             _ => Vec::new(),
         };
         let contents = match value.get(b"Contents") {
@@ -200,13 +187,16 @@ fn check_strictly(
         return Err("the /ByteRange gap is not exactly the /Contents string".into());
     }
     let hex_text = &file[a + 1..b - 1];
-    let in_gap = hex::decode(hex_text)
-        .map_err(|_| "the /ByteRange gap is not one hex string".to_string())?;
-    if in_gap != signature.contents {
+    if !hex_text.len().is_multiple_of(2) || !hex_text.iter().all(u8::is_ascii_hexdigit) {
+        return Err("the /ByteRange gap is not one hex string".into());
+    }
+    // Digits only, so decoding cannot skip anything: equal bytes mean the same string.
+    if super::reader::decode_hex(hex_text).as_ref() != Some(&signature.contents) {
         return Err("the /ByteRange gap is not this signature's /Contents".into());
     }
+    let in_gap = &signature.contents;
     // RFC 5652 allows BER: read as such, passed on as DER.
-    let (der, used) = crate::pki::ber::to_der(&in_gap)
+    let (der, used) = crate::pki::ber::to_der(in_gap)
         .map_err(|e| format!("/Contents does not hold a CMS: {e}"))?;
     if in_gap[used..].iter().any(|b| *b != 0) {
         return Err("/Contents has bytes other than zero padding after the CMS".into());
@@ -242,36 +232,33 @@ fn ends_a_revision(file: &[u8], end: usize) -> bool {
 /// The embedded file named `name` (its bytes, at most `limit` decoded), found through the
 /// catalog's /AF (PDF/A-3 associated files) or the /EmbeddedFiles name tree (ISO 32000-1,
 /// 7.11.4). The walk is bounded: hostile name trees may loop.
-pub fn embedded_file(document: &Document, name: &str, limit: usize) -> Option<Vec<u8>> {
+pub fn embedded_file(document: &PdfFile, name: &str, limit: usize) -> Option<Vec<u8>> {
     const MAX_NODES: usize = 10_000;
-    let catalog = document.catalog().ok()?;
-    let resolve = |object: &Object| document.dereference(object).ok().map(|(_, o)| o.clone());
+    let catalog = document.catalog()?;
     let spec_named = |spec: &Object| -> Option<Vec<u8>> {
-        let spec = resolve(spec)?;
-        let spec = spec.as_dict().ok()?;
+        let spec = document.resolve(spec)?.as_dict().ok()?;
         let spec_name = text(spec, b"UF").or_else(|| text(spec, b"F"))?;
         if spec_name != name {
             return None;
         }
-        let files = resolve(spec.get(b"EF").ok()?)?;
-        let file = files.as_dict().ok()?;
-        let stream = resolve(file.get(b"F").or_else(|_| file.get(b"UF")).ok()?)?;
+        let file = document.resolve_key(spec, b"EF")?.as_dict().ok()?;
+        let stream = document
+            .resolve_key(file, b"F")
+            .or_else(|| document.resolve_key(file, b"UF"))?;
         stream
             .as_stream()
             .ok()?
             .get_plain_content_with_limit(limit)
             .ok()
     };
-    if let Some(Object::Array(specs)) = catalog.get(b"AF").ok().and_then(resolve)
+    if let Some(Object::Array(specs)) = document.resolve_key(catalog, b"AF")
         && let Some(found) = specs.iter().find_map(spec_named)
     {
         return Some(found);
     }
-    let mut nodes: Vec<Object> = catalog
-        .get(b"Names")
-        .ok()
-        .and_then(resolve)
-        .and_then(|names| names.as_dict().ok()?.get(b"EmbeddedFiles").ok().cloned())
+    let mut nodes: Vec<&Object> = document
+        .resolve_key(catalog, b"Names")
+        .and_then(|names| names.as_dict().ok()?.get(b"EmbeddedFiles").ok())
         .into_iter()
         .collect();
     let mut visited = 0;
@@ -280,7 +267,7 @@ pub fn embedded_file(document: &Document, name: &str, limit: usize) -> Option<Ve
         if visited > MAX_NODES {
             return None;
         }
-        let Some(Object::Dictionary(node)) = resolve(&node) else {
+        let Some(Object::Dictionary(node)) = document.resolve(node) else {
             continue;
         };
         if let Ok(Object::Array(pairs)) = node.get(b"Names") {
@@ -289,7 +276,7 @@ pub fn embedded_file(document: &Document, name: &str, limit: usize) -> Option<Ve
                 return Some(found);
             }
         }
-        if let Some(Object::Array(kids)) = node.get(b"Kids").ok().and_then(resolve) {
+        if let Some(Object::Array(kids)) = document.resolve_key(node, b"Kids") {
             nodes.extend(kids);
         }
     }

@@ -1,7 +1,7 @@
 //! One PDF signature from its dictionary to its report: the /ByteRange, the CMS, changes after
 //! signing, the PAdES level, then who signed and whether they are trusted.
 
-use lopdf::Document;
+use super::reader::PdfFile;
 use openssl::x509::X509;
 
 use super::outcome::Outcome;
@@ -79,7 +79,7 @@ impl Kind {
 
 pub(super) fn verify_pdf_signature(
     file: &[u8],
-    last: &Document,
+    last: &PdfFile,
     signature: &pdf::FoundSignature,
     dss: &Evidence,
     anchors: &[X509],

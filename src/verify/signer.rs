@@ -8,8 +8,14 @@ use crate::pki::cert;
 
 /// Who a certificate (DER) names, per kz-pki.md, and warnings about the identity (IIN/BIN
 /// check digits: NCA test certificates fail them, so this is a warning, never silent and never a
-/// failure). `None` when it is not a readable certificate.
+/// failure). `None` when it is not a readable certificate. Memoised: the same signers recur,
+/// and reading one parses the certificate four times and prints two names.
 pub fn signer_from_certificate(der: &[u8]) -> Option<(Signer, Vec<String>)> {
+    static CACHE: cert::Memo<Option<(Signer, Vec<String>)>> = cert::Memo::new();
+    CACHE.get_or(&[der], || read(der))
+}
+
+fn read(der: &[u8]) -> Option<(Signer, Vec<String>)> {
     let identity = crate::pki::identity::SignerIdentity::from_der(der).ok()?;
     let cert = x509_cert::Certificate::from_der(der).ok()?;
     let roles = cert::eku_of(der)
