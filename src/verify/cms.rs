@@ -85,16 +85,11 @@ impl Parsed {
     }
 }
 
-/// Parses a ContentInfo holding a SignedData.
+/// Parses a ContentInfo holding a SignedData, in DER: every caller has brought a CMS that may be
+/// BER (RFC 5652) to DER already ([`crate::pki::ber::to_der`]), and a token inside it is DER.
 pub fn parse(der: &[u8]) -> Result<Parsed, Failure> {
-    // A CMS straight from a file may be BER (RFC 5652): read as DER; DER passes unchanged.
-    let (normalized, used) =
-        crate::pki::ber::to_der(der).map_err(|e| format(format!("not a CMS ContentInfo: {e}")))?;
-    if used != der.len() {
-        return Err(format("not a CMS ContentInfo: bytes follow it"));
-    }
-    let info = ContentInfo::from_der(&normalized)
-        .map_err(|e| format(format!("not a CMS ContentInfo: {e}")))?;
+    let info =
+        ContentInfo::from_der(der).map_err(|e| format(format!("not a CMS ContentInfo: {e}")))?;
     if info.content_type != ID_SIGNED_DATA {
         return Err(format(format!(
             "the CMS holds {}, not SignedData",

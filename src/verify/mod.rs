@@ -163,13 +163,7 @@ pub fn verify(
         }
         return verify_pdf(input, options);
     }
-    let (der, was_ber) =
-        crate::pki::cms_der_noting_ber(input).map_err(VerifyError::UnknownFormat)?;
-    let mut report = verify_cms(&der, detached, options)?;
-    if was_ber {
-        report.warnings.push(BER_NOTE.into());
-    }
-    Ok(report)
+    verify_cms(input, detached, options)
 }
 
 /// Said of a CMS in BER: legal, and read with its signed attributes checked over their DER.
@@ -328,17 +322,23 @@ fn memchr_count(haystack: &[u8], needle: &[u8]) -> usize {
     memchr::memmem::find_iter(haystack, needle).count()
 }
 
-/// Verifies every SignerInfo of a CMS SignedData over its encapsulated content or `detached`.
+/// Verifies every SignerInfo of a CMS SignedData (DER, BER, PEM or bare base64) over its
+/// encapsulated content or `detached`.
 pub fn verify_cms(
-    der: &[u8],
+    input: &[u8],
     detached: Option<&[u8]>,
     options: &VerifyOptions,
 ) -> Result<Report, VerifyError> {
-    check_size(der.len())?;
+    check_size(input.len())?;
     let anchors = anchors_of(options)?;
-    let parsed = cms::parse(der).map_err(|(_, reason)| VerifyError::UnknownFormat(reason))?;
+    let (der, was_ber) =
+        crate::pki::cms_der_noting_ber(input).map_err(VerifyError::UnknownFormat)?;
+    let parsed = cms::parse(&der).map_err(|(_, reason)| VerifyError::UnknownFormat(reason))?;
     let encapsulated = parsed.encapsulated();
     let mut warnings = Vec::new();
+    if was_ber {
+        warnings.push(BER_NOTE.into());
+    }
     let content: Option<&[u8]> = match (&encapsulated, detached) {
         (Some(inner), Some(outer)) => {
             if inner.as_slice() != outer {

@@ -889,8 +889,12 @@ const HEX_TABLE: [u8; 256] = {
 
 /// The bytes of a hex string's text (between `<` and `>`): white space skipped, an odd last
 /// digit read as followed by 0 (ISO 32000-1, 7.3.4.3). A signature's /Contents is tens of
-/// kilobytes of digits, so this is a table lookup per byte.
+/// kilobytes of digits without white space: that is decoded with SIMD (`faster-hex`), anything
+/// else with a table lookup per byte.
 pub fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
+    if let Some(bytes) = decode_hex_digits(text) {
+        return Some(bytes);
+    }
     let mut out = Vec::with_capacity(text.len() / 2 + 1);
     let mut high: Option<u8> = None;
     let mut pairs = text.chunks_exact(2);
@@ -924,6 +928,14 @@ pub fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
     if let Some(h) = high {
         out.push(h << 4);
     }
+    Some(out)
+}
+
+/// The bytes of an even number of hex digits with nothing else between them; `None` for any
+/// other text.
+pub fn decode_hex_digits(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = vec![0; text.len() / 2];
+    faster_hex::hex_decode(text, &mut out).ok()?;
     Some(out)
 }
 
