@@ -147,13 +147,17 @@ fn redefined(signed: &PdfFile, last: &PdfFile) -> Vec<ObjectId> {
     if !(signed.is_indexed() && last.is_indexed()) {
         return ids;
     }
-    let in_place = |number: u32| -> bool {
-        match (signed.location(number), last.location(number)) {
+    // Left where it was, an object is the same bytes; it reads the same only when its reading
+    // in the signed revision did not depend on where that revision ends (a stream with a wrong
+    // /Length could take its data from bytes appended later).
+    let in_place = |id: ObjectId| -> bool {
+        match (signed.location(id.0), last.location(id.0)) {
             (Some(a), Some(b)) if a == b => match a {
-                Location::Normal { offset, .. } => offset < signed.bytes().len(),
+                Location::Normal { .. } => signed.self_contained(id),
                 Location::Compressed { container, .. } => {
                     let place = signed.location(container);
-                    matches!(place, Some(Location::Normal { offset, .. }) if offset < signed.bytes().len())
+                    matches!(place, Some(Location::Normal { generation, .. })
+                        if signed.self_contained((container, generation)))
                         && place == last.location(container)
                 }
                 Location::Free => true,
@@ -161,7 +165,7 @@ fn redefined(signed: &PdfFile, last: &PdfFile) -> Vec<ObjectId> {
             _ => false,
         }
     };
-    ids.retain(|id| !in_place(id.0));
+    ids.retain(|id| !in_place(*id));
     ids
 }
 
@@ -725,5 +729,73 @@ mod tests {
         let unsigned = PdfFile::open(unsigned.as_bytes(), 1 << 20).expect("readable");
         assert!(unsigned.is_indexed());
         assert_eq!(docmdp_permission(&unsigned), None);
+    }
+
+    /// A classic cross-reference section for objects `first..` at `offsets`, with its trailer.
+    fn xref_section(first: u32, offsets: &[usize], trailer: &str, at: usize) -> String {
+        let mut text = format!(
+            "xref\n0 1\n0000000000 65535 f \n{first} {}\n",
+            offsets.len()
+        );
+        for offset in offsets {
+            text.push_str(&format!("{offset:010} 00000 n \n"));
+        }
+        text + &format!("trailer << {trailer} >>\nstartxref\n{at}\n%%EOF\n")
+    }
+
+    /// A content stream whose /Length runs past the end of the signed revision reads as
+    /// "BT ET" there (its data recovered up to `endstream`), but as other content once bytes are
+    /// appended that put an `endstream` where its /Length ends. It stays where it was in the
+    /// cross-reference data, so only its reading tells the change.
+    #[test]
+    fn a_stream_whose_length_reaches_into_appended_bytes_is_compared() {
+        let mut file = String::from("%PDF-1.7\n");
+        let mut offsets = Vec::new();
+        for object in [
+            "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n",
+            "2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n",
+            "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Contents 4 0 R >> endobj\n",
+        ] {
+            offsets.push(file.len());
+            file.push_str(object);
+        }
+        offsets.push(file.len());
+        // /Length is written once the file's size is known, in a fixed width so that no
+        // offset moves.
+        let stream_head = "4 0 obj << /Length ______ >> stream\n";
+        let data_start = file.len() + stream_head.len();
+        file.push_str(stream_head);
+        file.push_str("BT ET\nendstream\nendobj\n");
+        let at = file.len();
+        file += &xref_section(1, &offsets, "/Size 5 /Root 1 0 R", at);
+        let appended_content = "\n0 0 1 rg 0 0 100 100 re f";
+        let signed_end = file.len();
+        let length = signed_end + appended_content.len() - data_start;
+        let file = file.replace("______", &format!("{length:06}"));
+        let mut whole = file.clone() + appended_content + "\nendstream\nendobj\n";
+        let fifth = whole.len();
+        whole.push_str("5 0 obj 1 endobj\n");
+        let fifth_xref = whole.len();
+        whole += &xref_section(
+            5,
+            &[fifth],
+            &format!("/Size 6 /Root 1 0 R /Prev {at}"),
+            fifth_xref,
+        );
+
+        let signed = PdfFile::open(&whole.as_bytes()[..signed_end], 1 << 20).expect("signed");
+        let last = PdfFile::open(whole.as_bytes(), 1 << 20).expect("last");
+        assert!(signed.is_indexed() && last.is_indexed());
+        let content = |file: &PdfFile| match file.get((4, 0)) {
+            Some(Object::Stream(stream)) => stream.content.clone(),
+            other => panic!("object 4: {other:?}"),
+        };
+        assert_eq!(content(&signed), b"BT ET");
+        assert!(content(&last).ends_with(appended_content.as_bytes()));
+        assert!(!signed.self_contained((4, 0)));
+        assert!(signed.self_contained((3, 0)));
+        let found = changes_after(&signed, &last);
+        assert_eq!(found.level, ModificationLevel::Other, "{:?}", found.changes);
+        assert!(found.refusal().is_some());
     }
 }

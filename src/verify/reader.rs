@@ -205,9 +205,43 @@ impl<'a> PdfFile<'a> {
         }
     }
 
-    /// The file's bytes.
-    pub fn bytes(&self) -> &'a [u8] {
-        self.bytes
+    /// Whether object `id`, at a byte offset, reads the same whatever bytes are appended to this
+    /// file: it parses and ends in `endobj`, and a stream's data is found through a direct
+    /// /Length followed by `endstream`. A stream whose /Length is wrong (its data recovered) or
+    /// indirect, or an object cut off at the end, could read otherwise in a longer file.
+    pub fn self_contained(&self, id: ObjectId) -> bool {
+        let Source::Indexed(index) = &self.source else {
+            return false;
+        };
+        let Some(Location::Normal { offset, generation }) =
+            index.slots.get(&id.0).map(|slot| slot.location)
+        else {
+            return false;
+        };
+        let mut lexer = Lexer::at(self.bytes, offset);
+        if generation != id.1 || lexer.object_header() != Some(id) {
+            return false;
+        }
+        let Some(object) = lexer.object(MAX_DEPTH) else {
+            return false;
+        };
+        if matches!(object, Object::Dictionary(_)) && lexer.stream_keyword() {
+            let start = lexer.position;
+            let data_length = match object.as_dict().ok().and_then(|d| d.get(b"Length").ok()) {
+                Some(Object::Integer(length)) => usize::try_from(*length).ok(),
+                _ => None,
+            };
+            let Some(data) = data_length.and_then(|l| stream_data_at(self.bytes, start, l)) else {
+                return false;
+            };
+            lexer.position = start + data.len();
+            lexer.skip_space();
+            if !lexer.keyword(b"endstream") {
+                return false;
+            }
+        }
+        lexer.skip_space();
+        lexer.keyword(b"endobj")
     }
 
     /// Pages in the page tree (bounded: hostile trees may loop).
