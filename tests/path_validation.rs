@@ -326,3 +326,69 @@ fn pkits_crl_scope() {
     assert_eq!(checked, 21);
     assert_eq!(disagreements, known_stricter);
 }
+
+/// A valid path is remembered for its certificates, but only ever given again at a time inside
+/// all their validity periods: validating the same PKITS path (4.1.1) before, inside, after and
+/// inside them again gives what OpenSSL gives each time.
+#[test]
+fn a_remembered_path_is_valid_only_inside_its_certificates_validity() {
+    let base = corpora().join("pyhanko/nist_pkits/certs");
+    let cert = |name: &str| X509::from_der(&std::fs::read(base.join(name)).unwrap()).unwrap();
+    let anchor = cert("TrustAnchorRootCertificate.crt");
+    let intermediate = cert("GoodCACert.crt");
+    let leaf = cert("ValidCertificatePathTest1EE.crt");
+    let validate = |time: &str| {
+        let options = PathOptions {
+            time: unix(time),
+            ..Default::default()
+        };
+        validate_path(
+            std::slice::from_ref(&anchor),
+            std::slice::from_ref(&intermediate),
+            &leaf,
+            &options,
+        )
+    };
+    let inside = validate("2022-01-01T00:00:00Z").expect("valid in 2022");
+    assert_eq!(inside.len(), 3);
+    // PKITS certificates are valid from 2010 to 2030.
+    let after = validate("2031-06-01T00:00:00Z").expect_err("expired in 2031");
+    // X509_V_ERR_CERT_HAS_EXPIRED (OpenSSL names the anchor first: all expire together).
+    assert_eq!(after.code, 10, "{after:?}");
+    let before = validate("2009-01-01T00:00:00Z").expect_err("not yet valid in 2009");
+    // X509_V_ERR_CERT_NOT_YET_VALID.
+    assert_eq!(before.code, 9, "{before:?}");
+    let again = validate("2025-03-01T12:00:00Z").expect("valid in 2025");
+    let ders =
+        |path: &[X509]| -> Vec<Vec<u8>> { path.iter().map(|c| c.to_der().unwrap()).collect() };
+    assert_eq!(ders(&again), ders(&inside));
+    // The leaf's own last second: OpenSSL holds it expired at its notAfter.
+    let not_after = leaf.not_after().to_string();
+    let parsed = time::PrimitiveDateTime::parse(
+        &not_after,
+        &time::macros::format_description!(
+            "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
+        ),
+    )
+    .expect("notAfter")
+    .assume_utc();
+    // Given the intermediate twice, the inputs differ, so OpenSSL answers afresh: the
+    // remembered path and OpenSSL agree on both sides of the edge.
+    let at_end = |offset: i64, intermediates: &[X509]| {
+        validate_path(
+            std::slice::from_ref(&anchor),
+            intermediates,
+            &leaf,
+            &PathOptions {
+                time: parsed.unix_timestamp() + offset,
+                ..Default::default()
+            },
+        )
+        .is_ok()
+    };
+    let twice = [intermediate.clone(), intermediate.clone()];
+    assert!(at_end(-1, &twice));
+    assert!(!at_end(0, &twice));
+    assert!(at_end(-1, std::slice::from_ref(&intermediate)));
+    assert!(!at_end(0, std::slice::from_ref(&intermediate)));
+}

@@ -36,6 +36,15 @@ pub enum BerError {
 /// The first element of `input` in DER, and how many bytes of `input` it took (what follows,
 /// e.g. the zero padding of a PDF's /Contents, is the caller's).
 pub fn to_der(input: &[u8]) -> Result<(Vec<u8>, usize), BerError> {
+    // Most CMS are DER already: checked without rewriting.
+    if let Some(used) = unchanged_span(input, 0, 0) {
+        return Ok((input[..used].to_vec(), used));
+    }
+    rewritten(input)
+}
+
+/// The first element of `input` rewritten in DER, and how many bytes it took.
+fn rewritten(input: &[u8]) -> Result<(Vec<u8>, usize), BerError> {
     let mut out = Vec::with_capacity(input.len());
     let used = element(input, 0, 0, &mut out)?;
     Ok((out, used))
@@ -43,7 +52,36 @@ pub fn to_der(input: &[u8]) -> Result<(Vec<u8>, usize), BerError> {
 
 /// Whether `input` starts with an element that is already DER (nothing to rewrite).
 pub fn is_der(input: &[u8]) -> bool {
-    to_der(input).is_ok_and(|(der, used)| der[..] == input[..used])
+    unchanged_span(input, 0, 0).is_some()
+}
+
+/// How many bytes the element at `at` takes when [`element`] would write it unchanged (it is
+/// DER: definite lengths in the fewest octets, no constructed universal strings, BOOLEAN TRUE
+/// as 0xFF); `None` when anything would change or it cannot be read.
+fn unchanged_span(input: &[u8], at: usize, depth: usize) -> Option<usize> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let header = header(input, at).ok()?;
+    let length = header.length?;
+    let minimal = der::Length::try_from(length).ok()?.encoded_len().ok()?;
+    if header.content - at != header.identifier.len() + usize::try_from(minimal).ok()? {
+        return None;
+    }
+    let end = header.content.checked_add(length)?;
+    let content = input.get(header.content..end)?;
+    if !header.constructed() {
+        let boolean_not_der = header.identifier == [0x01] && content.len() == 1 && content[0] != 0;
+        return (!boolean_not_der || content[0] == 0xff).then_some(end - at);
+    }
+    if header.string_type().is_some() {
+        return None;
+    }
+    let mut position = header.content;
+    while position < end {
+        position += unchanged_span(input, position, depth + 1)?;
+    }
+    (position == end).then_some(end - at)
 }
 
 /// A read element header: its identifier octets, where its content starts, its length (None:
@@ -114,16 +152,14 @@ fn header(input: &[u8], at: usize) -> Result<Header<'_>, BerError> {
     let octets = input
         .get(length_at + 1..length_at + 1 + count)
         .ok_or(BerError::Truncated(length_at))?;
-    let significant: Vec<u8> = octets.iter().copied().skip_while(|b| *b == 0).collect();
-    if count == 0x7f || significant.len() > 4 {
+    let significant = octets.iter().skip_while(|b| **b == 0);
+    if count == 0x7f || significant.clone().count() > 4 {
         return Err(BerError::Invalid {
             what: "length too large",
             at: length_at,
         });
     }
-    let length = significant
-        .iter()
-        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    let length = significant.fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
     Ok(Header {
         identifier,
         content: length_at + 1 + count,
@@ -376,7 +412,59 @@ mod tests {
         assert_eq!(to_der(&deep), Err(BerError::TooDeep));
     }
 
+    /// The shortcut of [`to_der`] (DER checked, not rewritten) is taken exactly when the
+    /// rewrite would give the input back.
+    fn shortcut_agrees_with_rewrite(input: &[u8]) {
+        let unchanged = rewritten(input)
+            .ok()
+            .filter(|(der, used)| der[..] == input[..*used])
+            .map(|(_, used)| used);
+        assert_eq!(unchanged_span(input, 0, 0), unchanged, "{input:02x?}");
+    }
+
+    #[test]
+    fn der_is_recognised_without_rewriting_exactly_when_rewriting_changes_nothing() {
+        let folder = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/corpora/kz-nca/ncanode-test"
+        );
+        let mut files = 0;
+        for sub in ["tsp", "ocsp"] {
+            for entry in std::fs::read_dir(format!("{folder}/{sub}")).expect("corpus") {
+                let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+                shortcut_agrees_with_rewrite(&bytes);
+                // Each byte changed in turn, in the first 300.
+                for at in 0..bytes.len().min(300) {
+                    let mut changed = bytes.clone();
+                    changed[at] ^= 0x80;
+                    shortcut_agrees_with_rewrite(&changed);
+                }
+                files += 1;
+            }
+        }
+        assert!(files > 3, "{files} corpus files");
+        for input in [
+            &[0x01, 0x01, 0xff][..],
+            &[0x01, 0x01, 0x01],
+            &[0x01, 0x01, 0x00],
+            &[0x04, 0x81, 0x01, 0x61],
+            &[0x30, 0x80, 0x00, 0x00],
+            &[0x24, 0x03, 0x04, 0x01, 0x61],
+            &[0x30, 0x03, 0x02, 0x01, 0x05, 0x00],
+            &[0x30, 0x02, 0x02, 0x01, 0x05],
+        ] {
+            shortcut_agrees_with_rewrite(input);
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn the_shortcut_agrees_with_the_rewrite_on_any_bytes(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)
+        ) {
+            shortcut_agrees_with_rewrite(&bytes);
+        }
+
         #[test]
         fn any_bytes_give_der_or_an_error(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
             if let Ok((der, used)) = to_der(&bytes) {

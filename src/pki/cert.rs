@@ -44,24 +44,40 @@ impl<V: Clone> Memo<V> {
         inputs: &[&[u8]],
         compute: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
+        let key = Self::key(inputs);
+        if let Some(value) = self.get(&key) {
+            return Ok(value);
+        }
+        let value = compute()?;
+        self.put(key, value.clone());
+        Ok(value)
+    }
+
+    /// The key of `inputs`: SHA-256 over each input with its length.
+    pub(crate) fn key(inputs: &[&[u8]]) -> [u8; 32] {
         let mut hasher = openssl::sha::Sha256::new();
         for input in inputs {
             hasher.update(&(input.len() as u64).to_be_bytes());
             hasher.update(input);
         }
-        let key = hasher.finish();
+        hasher.finish()
+    }
+
+    /// The value kept for `key`, if any.
+    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<V> {
         let map = self.map.get_or_init(Default::default);
-        if let Some(value) = map.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(value);
-        }
-        let value = compute()?;
+        map.lock().ok().and_then(|m| m.get(key).cloned())
+    }
+
+    /// Keeps `value` for `key` (the memo is cleared when full).
+    pub(crate) fn put(&self, key: [u8; 32], value: V) {
+        let map = self.map.get_or_init(Default::default);
         if let Ok(mut map) = map.lock() {
             if map.len() >= Self::CAPACITY {
                 map.clear();
             }
-            map.insert(key, value.clone());
+            map.insert(key, value);
         }
-        Ok(value)
     }
 }
 
@@ -86,11 +102,14 @@ pub fn extensions_of(der: &[u8]) -> Vec<Extension> {
 /// Whether the key usage allows nonRepudiation (contentCommitment): a SIGN key, in Kazakh
 /// terms, rather than an AUTH key.
 pub fn has_non_repudiation(der: &[u8]) -> bool {
-    extensions_of(der)
-        .iter()
-        .find(|e| e.extn_id == oid::ID_CE_KEY_USAGE)
-        .and_then(|e| x509_cert::ext::pkix::KeyUsage::from_der(e.extn_value.as_bytes()).ok())
-        .is_some_and(|usage| usage.non_repudiation())
+    static CACHE: Memo<bool> = Memo::new();
+    CACHE.get_or(&[der], || {
+        extensions_of(der)
+            .iter()
+            .find(|e| e.extn_id == oid::ID_CE_KEY_USAGE)
+            .and_then(|e| x509_cert::ext::pkix::KeyUsage::from_der(e.extn_value.as_bytes()).ok())
+            .is_some_and(|usage| usage.non_repudiation())
+    })
 }
 
 /// The extended key usage OIDs (dotted), in order; the first extension only (RFC 5280 forbids
@@ -114,10 +133,13 @@ pub fn has_time_stamping_eku(der: &[u8]) -> bool {
 
 /// RFC 6960, 4.2.2.2.1: a responder certificate with id-pkix-ocsp-nocheck needs no check.
 pub fn has_ocsp_nocheck(cert: &X509) -> bool {
+    static CACHE: Memo<bool> = Memo::new();
     cert.to_der().is_ok_and(|der| {
-        extensions_of(&der)
-            .iter()
-            .any(|e| e.extn_id == oid::ID_PKIX_OCSP_NOCHECK)
+        CACHE.get_or(&[&der], || {
+            extensions_of(&der)
+                .iter()
+                .any(|e| e.extn_id == oid::ID_PKIX_OCSP_NOCHECK)
+        })
     })
 }
 

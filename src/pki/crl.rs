@@ -78,48 +78,21 @@ pub fn status(
     crls: &[Vec<u8>],
     time: i64,
 ) -> Result<(usize, Option<CrlEntry>), String> {
-    let issuer_name = x509_cert::Certificate::from_der(issuer_der)
-        .map_err(|e| format!("unreadable issuer: {e}"))?
-        .tbs_certificate
-        .subject;
-    let certificate = x509_cert::Certificate::from_der(certificate_der)
-        .map_err(|e| format!("unreadable certificate: {e}"))?;
     let mut reasons = Vec::new();
     for (index, given) in crls.iter().enumerate() {
-        // DER is read once; PEM is brought to DER first.
-        let (crl, list) = match CertificateList::from_der(given) {
-            Ok(list) => (std::borrow::Cow::Borrowed(given.as_slice()), list),
-            Err(_) => match der_of(given).and_then(|der| {
-                Ok((
-                    CertificateList::from_der(&der).map_err(|e| e.to_string())?,
-                    der,
-                ))
-            }) {
-                Ok((list, der)) => (std::borrow::Cow::Owned(der), list),
-                Err(_) => {
-                    reasons.push("a CRL cannot be read".to_string());
+        match judge(certificate_der, issuer_der, given)? {
+            Judgement::Unreadable => reasons.push("a CRL cannot be read".to_string()),
+            Judgement::OtherIssuer => {}
+            Judgement::Judged { next_update, said } => {
+                if next_update.is_some_and(|next| next < time) {
+                    reasons.push("its issuer's CRL is past its nextUpdate".into());
                     continue;
                 }
-            },
-        };
-        if list.tbs_cert_list.issuer != issuer_name {
-            continue;
-        }
-        if list
-            .tbs_cert_list
-            .next_update
-            .is_some_and(|next| (next.to_unix_duration().as_secs() as i64) < time)
-        {
-            reasons.push("its issuer's CRL is past its nextUpdate".into());
-            continue;
-        }
-        if let Err(reason) = covers(&list, &certificate) {
-            reasons.push(reason);
-            continue;
-        }
-        match checked_entry(&list, &crl, &certificate, issuer_der) {
-            Ok(entry) => return Ok((index, entry)),
-            Err(reason) => reasons.push(reason),
+                match said {
+                    Ok(entry) => return Ok((index, entry)),
+                    Err(reason) => reasons.push(reason),
+                }
+            }
         }
     }
     reasons.dedup();
@@ -127,6 +100,58 @@ pub fn status(
         return Err("no CRL of its issuer".into());
     }
     Err(reasons.join("; "))
+}
+
+/// What one CRL says of a certificate, whatever the time.
+#[derive(Clone)]
+enum Judgement {
+    Unreadable,
+    /// Issued by another issuer: silent on the certificate.
+    OtherIssuer,
+    /// Its nextUpdate (Unix seconds), and its entry for the certificate if it is usable for it
+    /// (scope and signature checked), else why not.
+    Judged {
+        next_update: Option<i64>,
+        said: Result<Option<CrlEntry>, String>,
+    },
+}
+
+/// What `given` (a CRL, DER or PEM) says of the certificate apart from the time; an unreadable
+/// certificate or issuer is an error. Memoised: the same CRLs judge the same certificates in
+/// every document, and a CRL can be large to parse.
+fn judge(certificate_der: &[u8], issuer_der: &[u8], given: &[u8]) -> Result<Judgement, String> {
+    static CACHE: super::cert::Memo<Result<Judgement, String>> = super::cert::Memo::new();
+    CACHE.get_or(&[certificate_der, issuer_der, given], || {
+        let issuer_name = x509_cert::Certificate::from_der(issuer_der)
+            .map_err(|e| format!("unreadable issuer: {e}"))?
+            .tbs_certificate
+            .subject;
+        let certificate = x509_cert::Certificate::from_der(certificate_der)
+            .map_err(|e| format!("unreadable certificate: {e}"))?;
+        // DER is read once; PEM is brought to DER first.
+        let (crl, list) = match CertificateList::from_der(given) {
+            Ok(list) => (std::borrow::Cow::Borrowed(given), list),
+            Err(_) => match der_of(given).and_then(|der| {
+                Ok((
+                    CertificateList::from_der(&der).map_err(|e| e.to_string())?,
+                    der,
+                ))
+            }) {
+                Ok((list, der)) => (std::borrow::Cow::Owned(der), list),
+                Err(_) => return Ok(Judgement::Unreadable),
+            },
+        };
+        if list.tbs_cert_list.issuer != issuer_name {
+            return Ok(Judgement::OtherIssuer);
+        }
+        let next_update = list
+            .tbs_cert_list
+            .next_update
+            .map(|next| next.to_unix_duration().as_secs() as i64);
+        let said = covers(&list, &certificate)
+            .and_then(|()| checked_entry(&list, &crl, &certificate, issuer_der));
+        Ok(Judgement::Judged { next_update, said })
+    })
 }
 
 /// RFC 5280, 5.2 and 6.3.3: whether `list` is a complete CRL whose scope includes the

@@ -125,21 +125,44 @@ pub fn is_sha1(name: &str) -> bool {
 /// Whether the SignerInfo's identifier names `certificate`: by issuer and serial number, or by
 /// subject key identifier.
 pub fn names_certificate(sid: &SignerIdentifier, certificate: &Certificate) -> bool {
-    match sid {
-        SignerIdentifier::IssuerAndSerialNumber(id) => {
-            id.issuer == certificate.tbs_certificate.issuer
-                && id.serial_number == certificate.tbs_certificate.serial_number
+    CertificateId::of(certificate).is_named_by(sid)
+}
+
+/// What a SignerIdentifier can name a certificate by.
+#[derive(Clone)]
+struct CertificateId {
+    issuer: x509_cert::name::Name,
+    serial_number: x509_cert::serial_number::SerialNumber,
+    subject_key_identifier: Option<x509_cert::ext::pkix::SubjectKeyIdentifier>,
+}
+
+impl CertificateId {
+    fn of(certificate: &Certificate) -> Self {
+        let tbs = &certificate.tbs_certificate;
+        CertificateId {
+            issuer: tbs.issuer.clone(),
+            serial_number: tbs.serial_number.clone(),
+            subject_key_identifier: tbs
+                .extensions
+                .iter()
+                .flatten()
+                .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
+                .and_then(|e| {
+                    x509_cert::ext::pkix::SubjectKeyIdentifier::from_der(e.extn_value.as_bytes())
+                        .ok()
+                }),
         }
-        SignerIdentifier::SubjectKeyIdentifier(ski) => certificate
-            .tbs_certificate
-            .extensions
-            .iter()
-            .flatten()
-            .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)
-            .and_then(|e| {
-                x509_cert::ext::pkix::SubjectKeyIdentifier::from_der(e.extn_value.as_bytes()).ok()
-            })
-            .is_some_and(|own| own == *ski),
+    }
+
+    fn is_named_by(&self, sid: &SignerIdentifier) -> bool {
+        match sid {
+            SignerIdentifier::IssuerAndSerialNumber(id) => {
+                id.issuer == self.issuer && id.serial_number == self.serial_number
+            }
+            SignerIdentifier::SubjectKeyIdentifier(ski) => {
+                self.subject_key_identifier.as_ref() == Some(ski)
+            }
+        }
     }
 }
 
@@ -148,9 +171,18 @@ pub fn signer_certificate<'a>(
     sid: &SignerIdentifier,
     certificates: &'a [Vec<u8>],
 ) -> Option<&'a [u8]> {
+    // The same signer, CA and TSA certificates come in every document: read once.
+    static IDS: cert::Memo<Option<CertificateId>> = cert::Memo::new();
     certificates
         .iter()
-        .find(|der| Certificate::from_der(der).is_ok_and(|cert| names_certificate(sid, &cert)))
+        .find(|der| {
+            IDS.get_or(&[der], || {
+                Certificate::from_der(der)
+                    .ok()
+                    .map(|c| CertificateId::of(&c))
+            })
+            .is_some_and(|id| id.is_named_by(sid))
+        })
         .map(Vec::as_slice)
 }
 

@@ -69,9 +69,114 @@ fn setup_failure(error: impl ToString) -> PathFailure {
     }
 }
 
+/// A path found valid, and the times at which it stays so: inside every certificate's validity.
+#[derive(Clone)]
+struct RememberedPath {
+    path: Vec<X509>,
+    /// The first and last second at which all its certificates are valid.
+    valid_from: i64,
+    valid_until: i64,
+}
+
 /// Validates the path from `leaf` through `intermediates` to one of `anchors` (which need not
 /// be self-signed: a trusted intermediate ends the path). Returns the path, leaf first.
+///
+/// Without revocation checking, whether a path is valid depends on the time only through the
+/// certificates' validity periods; so a path found for the same certificates and inputs is
+/// remembered (process-wide, bounded) and given again for any time inside all its
+/// certificates' validity periods. Failures and other times go through OpenSSL.
 pub fn validate_path(
+    anchors: &[X509],
+    intermediates: &[X509],
+    leaf: &X509,
+    options: &PathOptions,
+) -> Result<Vec<X509>, PathFailure> {
+    static PATHS: crate::pki::cert::Memo<RememberedPath> = crate::pki::cert::Memo::new();
+    let rememberable = options.revocation == Revocation::Off
+        && options.crls.is_empty()
+        && !options.skip_time_checks;
+    let key = rememberable
+        .then(|| path_key(anchors, intermediates, leaf, options))
+        .flatten();
+    if let Some(remembered) = key.as_ref().and_then(|key| PATHS.get(key))
+        && (remembered.valid_from..=remembered.valid_until).contains(&options.time)
+    {
+        return Ok(remembered.path);
+    }
+    let path = validate_path_now(anchors, intermediates, leaf, options)?;
+    if let Some(key) = key
+        && let Some((valid_from, valid_until)) = common_validity(&path)
+    {
+        PATHS.put(
+            key,
+            RememberedPath {
+                path: path.clone(),
+                valid_from,
+                valid_until,
+            },
+        );
+    }
+    Ok(path)
+}
+
+/// What a path's validity depends on besides the time: every certificate, in order, and the
+/// policy inputs.
+fn path_key(
+    anchors: &[X509],
+    intermediates: &[X509],
+    leaf: &X509,
+    options: &PathOptions,
+) -> Option<[u8; 32]> {
+    let mut ders = Vec::with_capacity(anchors.len() + intermediates.len() + 1);
+    for (group, certs) in [anchors, intermediates, std::slice::from_ref(leaf)]
+        .into_iter()
+        .enumerate()
+    {
+        ders.push(vec![group as u8]);
+        for cert in certs {
+            ders.push(cert.to_der().ok()?);
+        }
+    }
+    let PathOptions {
+        time: _,
+        crls: _,
+        revocation: _,
+        skip_time_checks: _,
+        initial_policies,
+        explicit_policy,
+        inhibit_policy_mapping,
+        inhibit_any_policy,
+        max_intermediates,
+    } = options;
+    ders.push(
+        format!(
+            "{initial_policies:?} {explicit_policy} {inhibit_policy_mapping} \
+             {inhibit_any_policy} {max_intermediates:?}"
+        )
+        .into_bytes(),
+    );
+    let inputs: Vec<&[u8]> = ders.iter().map(Vec::as_slice).collect();
+    Some(crate::pki::cert::Memo::<RememberedPath>::key(&inputs))
+}
+
+/// The times, Unix seconds, at which all of `path`'s certificates are valid.
+fn common_validity(path: &[X509]) -> Option<(i64, i64)> {
+    use der::Decode;
+    let mut window = (i64::MIN, i64::MAX);
+    for cert in path {
+        let parsed = x509_cert::Certificate::from_der(&cert.to_der().ok()?).ok()?;
+        let validity = parsed.tbs_certificate.validity;
+        let seconds =
+            |time: x509_cert::time::Time| i64::try_from(time.to_unix_duration().as_secs()).ok();
+        window.0 = window.0.max(seconds(validity.not_before)?);
+        // OpenSSL holds a certificate expired at its notAfter itself.
+        window.1 = window.1.min(seconds(validity.not_after)? - 1);
+    }
+    Some(window)
+}
+
+/// [`validate_path`] through OpenSSL, every time.
+fn validate_path_now(
     anchors: &[X509],
     intermediates: &[X509],
     leaf: &X509,

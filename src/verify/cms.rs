@@ -4,10 +4,9 @@
 //! revocation data a CMS may carry (its `crls` field and Adobe's revocation-info-archival
 //! attribute).
 
-use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::revocation::RevocationInfoChoice;
-use cms::signed_data::{SignedData, SignerInfo};
+use cms::signed_data::SignerInfo;
 use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use der::{Decode, Encode, Sequence};
@@ -57,7 +56,7 @@ fn der_error(e: impl std::fmt::Display) -> Failure {
 
 /// A parsed SignedData with what it carries besides the signatures.
 pub struct Parsed {
-    signed: SignedData,
+    signed: SignedDataCertificatesAsRead,
     /// Every certificate (DER).
     pub certificates: Vec<Vec<u8>>,
     /// CRLs from the `crls` field (DER).
@@ -85,6 +84,21 @@ impl Parsed {
     }
 }
 
+/// SignedData (RFC 5652, 5.1) with its certificates kept as read: each is decoded where it is
+/// used, by its DER, through the process-wide caches (the same CA and signer certificates come
+/// in every document), instead of every certificate's names here on every parse.
+#[derive(Sequence)]
+struct SignedDataCertificatesAsRead {
+    version: cms::content_info::CmsVersion,
+    digest_algorithms: cms::signed_data::DigestAlgorithmIdentifiers,
+    encap_content_info: cms::signed_data::EncapsulatedContentInfo,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    certificates: Option<der::asn1::SetOfVec<der::Any>>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    crls: Option<cms::revocation::RevocationInfoChoices>,
+    signer_infos: cms::signed_data::SignerInfos,
+}
+
 /// Parses a ContentInfo holding a SignedData, in DER: every caller has brought a CMS that may be
 /// BER (RFC 5652) to DER already ([`crate::pki::ber::to_der`]), and a token inside it is DER.
 pub fn parse(der: &[u8]) -> Result<Parsed, Failure> {
@@ -98,14 +112,14 @@ pub fn parse(der: &[u8]) -> Result<Parsed, Failure> {
     }
     let signed_der = info.content.to_der().map_err(der_error)?;
     let mut warnings = Vec::new();
-    let signed = match SignedData::from_der(&signed_der) {
+    let signed = match SignedDataCertificatesAsRead::from_der(&signed_der) {
         Ok(signed) => signed,
         // Equal elements in a SET OF outside what was signed are legal DER the `der` crate
         // refuses: drop the copies, say so, and read it again.
         Err(e) => crate::pki::ber::without_repeats(&signed_der)
             .and_then(|(fixed, notes)| {
                 warnings = notes;
-                SignedData::from_der(&fixed).ok()
+                SignedDataCertificatesAsRead::from_der(&fixed).ok()
             })
             .ok_or_else(|| format(format!("not a CMS SignedData: {e}")))?,
     };
@@ -116,9 +130,11 @@ pub fn parse(der: &[u8]) -> Result<Parsed, Failure> {
         )));
     }
     let mut certificates = Vec::new();
-    for choice in signed.certificates.iter().flat_map(|set| set.0.iter()) {
-        if let CertificateChoices::Certificate(cert) = choice {
-            certificates.push(cert.to_der().map_err(der_error)?);
+    // CertificateChoices: a certificate is a SEQUENCE; the other choices are tagged [0]..[3]
+    // (attribute and other certificates) and play no part here.
+    for choice in signed.certificates.iter().flat_map(|set| set.iter()) {
+        if der::Tagged::tag(choice) == der::Tag::Sequence {
+            certificates.push(choice.to_der().map_err(der_error)?);
         }
     }
     let mut crls = Vec::new();
@@ -215,14 +231,8 @@ fn check_inner(
         .ok_or_else(|| format("no SignerInfo"))?;
     let signer_der = find_signer(parsed, signer_info)?;
     check.signer = Some(signer_der.clone());
-    let signer = Certificate::from_der(&signer_der).map_err(der_error)?;
     let digest_oid = signer_info.digest_alg.oid;
-    let key_algorithm = signer
-        .tbs_certificate
-        .subject_public_key_info
-        .algorithm
-        .oid
-        .to_string();
+    let key_algorithm = key_algorithm_of(&signer_der)?;
     let algorithm = signer_info.signature_algorithm.oid.to_string();
     // GOST 34.10-2015 512 with Streebog-512 is verified (Kazakh or TC 26 OIDs); other GOST
     // variants (the 2004 generation, 256-bit keys) are not.
@@ -316,6 +326,7 @@ fn check_inner(
     };
 
     if gost_signature {
+        let signer = Certificate::from_der(&signer_der).map_err(der_error)?;
         let key = gost::public_key_of(&signer.tbs_certificate.subject_public_key_info)
             .map_err(|e| (SubIndication::CryptoConstraintsFailure, e.to_string()))?;
         let signature = signer_info.signature.as_bytes();
@@ -416,6 +427,23 @@ fn record_validity(check: &mut CmsCheck, valid: bool) {
 }
 
 /// The certificate the SignerInfo names, by issuer and serial or by subject key identifier.
+/// A certificate's public-key algorithm (dotted), by its DER; memoised, as the same signers
+/// recur.
+fn key_algorithm_of(certificate_der: &[u8]) -> Result<String, Failure> {
+    static CACHE: crate::pki::cert::Memo<String> = crate::pki::cert::Memo::new();
+    CACHE.get_or_try(&[certificate_der], || {
+        Certificate::from_der(certificate_der)
+            .map(|c| {
+                c.tbs_certificate
+                    .subject_public_key_info
+                    .algorithm
+                    .oid
+                    .to_string()
+            })
+            .map_err(der_error)
+    })
+}
+
 fn find_signer(parsed: &Parsed, signer_info: &SignerInfo) -> Result<Vec<u8>, Failure> {
     crate::pki::signer_certificate(&signer_info.sid, &parsed.certificates)
         .map(<[u8]>::to_vec)

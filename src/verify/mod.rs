@@ -225,7 +225,16 @@ fn read_dss(document: &PdfFile) -> Evidence {
 
 /// Opens a PDF for reading (objects parsed as checks ask for them), within the object limit.
 fn load_pdf(bytes: &[u8]) -> Result<PdfFile<'_>, String> {
-    let document = PdfFile::open(bytes, MAX_STREAM_BYTES)?;
+    within_object_limit(PdfFile::open(bytes, MAX_STREAM_BYTES)?)
+}
+
+/// The revision of `document` that ends at byte `end` (what a signature signed), within the
+/// same limits.
+fn load_revision<'a>(document: &PdfFile<'a>, end: usize) -> Result<PdfFile<'a>, String> {
+    within_object_limit(document.revision(end)?)
+}
+
+fn within_object_limit(document: PdfFile<'_>) -> Result<PdfFile<'_>, String> {
     let objects = document.object_count();
     if objects > MAX_OBJECTS {
         return Err(format!("{objects} objects; the limit is {MAX_OBJECTS}"));

@@ -16,6 +16,9 @@ use lopdf::{Dictionary, Document, Object, ObjectId, ObjectStream, Stream, String
 const MAX_DEPTH: usize = 100;
 /// Cross-reference sections followed through /Prev.
 const MAX_SECTIONS: usize = 1_000;
+/// Most cross-reference entries read, all sections together (the verifier refuses files of more
+/// than 2,000,000 objects): memory stays bounded whatever the tables' counts say.
+const MAX_ENTRIES: usize = 4_000_000;
 /// References followed from one value to what it names.
 const MAX_HOPS: usize = 32;
 
@@ -36,6 +39,9 @@ struct Slot {
 }
 
 struct Index {
+    /// The cross-reference chain as read, newest first, when it was read to its end; a
+    /// revision of the file reuses it ([`PdfFile::revision`]).
+    sections: Option<Vec<Section>>,
     slots: HashMap<u32, Slot>,
     trailer: Dictionary,
     /// Decoded object streams, by container number.
@@ -56,7 +62,7 @@ impl Index {
 }
 
 enum Source {
-    Indexed(Index),
+    Indexed(Box<Index>),
     Loaded(Box<Document>),
 }
 
@@ -73,7 +79,7 @@ impl<'a> PdfFile<'a> {
     /// stream decoded (object and cross-reference streams included).
     pub fn open(bytes: &'a [u8], stream_limit: usize) -> Result<Self, String> {
         let source = match index(bytes, stream_limit) {
-            Some(index) => Source::Indexed(index),
+            Some(index) => Source::Indexed(Box::new(index)),
             None => {
                 let options = lopdf::LoadOptions {
                     max_decompressed_size: Some(stream_limit),
@@ -88,6 +94,41 @@ impl<'a> PdfFile<'a> {
             bytes,
             source,
             stream_limit,
+        })
+    }
+
+    /// The revision of this file that ends at byte `end` (a signed revision), opened as
+    /// [`PdfFile::open`] opens `bytes[..end]`, with the same result: when that revision's
+    /// cross-reference chain is the end of this file's, and every section of it was read from
+    /// bytes before `end`, those sections are not read again.
+    pub fn revision(&self, end: usize) -> Result<PdfFile<'a>, String> {
+        let bytes = self
+            .bytes
+            .get(..end)
+            .ok_or("the revision ends past the file")?;
+        match self.revision_from_sections(end) {
+            Some(revision) => Ok(revision),
+            None => PdfFile::open(bytes, self.stream_limit),
+        }
+    }
+
+    /// [`PdfFile::revision`] from the sections this file's reading kept, when it can be.
+    fn revision_from_sections(&self, end: usize) -> Option<PdfFile<'a>> {
+        let bytes = self.bytes.get(..end)?;
+        let Source::Indexed(index) = &self.source else {
+            return None;
+        };
+        let sections = index.sections.as_ref()?;
+        let start = startxref(bytes)?;
+        let first = sections.iter().position(|s| s.offset == start)?;
+        if sections[first..].iter().any(|s| s.end > end) {
+            return None;
+        }
+        let index = index_of_sections(bytes, sections[first..].to_vec(), true)?;
+        Some(PdfFile {
+            bytes,
+            source: Source::Indexed(Box::new(index)),
+            stream_limit: self.stream_limit,
         })
     }
 
@@ -222,15 +263,15 @@ impl<'a> PdfFile<'a> {
         if generation != id.1 || lexer.object_header() != Some(id) {
             return false;
         }
-        let Some(object) = lexer.object(MAX_DEPTH) else {
+        // Skipped, not built: every in-place object of the signed revision passes here.
+        let Some(skipped) = lexer.skip_object(MAX_DEPTH, &mut Vec::new()) else {
             return false;
         };
-        if matches!(object, Object::Dictionary(_)) && lexer.stream_keyword() {
+        if let Skipped::Dictionary { length } = skipped
+            && lexer.stream_keyword()
+        {
             let start = lexer.position;
-            let data_length = match object.as_dict().ok().and_then(|d| d.get(b"Length").ok()) {
-                Some(Object::Integer(length)) => usize::try_from(*length).ok(),
-                _ => None,
-            };
+            let data_length = length.and_then(|l| usize::try_from(l).ok());
             let Some(data) = data_length.and_then(|l| stream_data_at(self.bytes, start, l)) else {
                 return false;
             };
@@ -381,36 +422,60 @@ fn recover_stream_data(region: &[u8]) -> Option<&[u8]> {
     found
 }
 
+/// One cross-reference section as read: where it starts, the end of the bytes its reading
+/// looked at (its hybrid stream's included), its entries and its trailer.
+#[derive(Clone)]
+struct Section {
+    offset: usize,
+    end: usize,
+    entries: Vec<(u32, Location)>,
+    trailer: Dictionary,
+}
+
 /// Reads the cross-reference chain; `None` when it does not lead exactly to the objects.
 fn index(bytes: &[u8], stream_limit: usize) -> Option<Index> {
     let start = startxref(bytes)?;
-    let mut sections: Vec<(Vec<(u32, Location)>, Dictionary)> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
     let mut visited = HashSet::new();
     let mut next = Some(start);
+    let mut read_to_the_end = true;
+    let mut entry_count = 0;
     while let Some(offset) = next {
         if !visited.insert(offset) || sections.len() >= MAX_SECTIONS {
+            read_to_the_end = false;
             break;
         }
-        let (mut entries, trailer) = section_at(bytes, offset, stream_limit)?;
+        let mut section = section_at(bytes, offset, stream_limit)?;
         // A hybrid file (ISO 32000-1, 7.5.8.4): the table's objects, then its cross-reference
         // stream's, which the table lists as free for older readers.
-        if let Ok(Object::Integer(stream_offset)) = trailer.get(b"XRefStm") {
-            let (extra, _) =
-                section_at(bytes, usize::try_from(*stream_offset).ok()?, stream_limit)?;
-            let (free, used): (Vec<_>, Vec<_>) = entries
+        if let Ok(Object::Integer(stream_offset)) = section.trailer.get(b"XRefStm") {
+            let extra = section_at(bytes, usize::try_from(*stream_offset).ok()?, stream_limit)?;
+            section.end = section.end.max(extra.end);
+            let (free, used): (Vec<_>, Vec<_>) = std::mem::take(&mut section.entries)
                 .into_iter()
                 .partition(|(_, location)| *location == Location::Free);
-            entries = used.into_iter().chain(extra).chain(free).collect();
+            section.entries = used.into_iter().chain(extra.entries).chain(free).collect();
         }
-        next = match trailer.get(b"Prev") {
+        next = match section.trailer.get(b"Prev") {
             Ok(Object::Integer(prev)) => Some(usize::try_from(*prev).ok()?),
             Ok(_) => return None,
             Err(_) => None,
         };
-        sections.push((entries, trailer));
+        entry_count += section.entries.len();
+        if entry_count > MAX_ENTRIES {
+            return None;
+        }
+        sections.push(section);
     }
-    let mut slots: HashMap<u32, Slot> = HashMap::new();
-    for (entries, _) in &sections {
+    index_of_sections(bytes, sections, read_to_the_end)
+}
+
+/// The index of a file whose cross-reference chain is `sections` (newest first); `None` when
+/// they do not lead exactly to its objects.
+fn index_of_sections(bytes: &[u8], sections: Vec<Section>, read_to_the_end: bool) -> Option<Index> {
+    let entry_count = sections.iter().map(|s| s.entries.len()).sum();
+    let mut slots: HashMap<u32, Slot> = HashMap::with_capacity(entry_count);
+    for Section { entries, .. } in &sections {
         for (number, location) in entries {
             slots.entry(*number).or_insert(Slot {
                 location: *location,
@@ -419,7 +484,11 @@ fn index(bytes: &[u8], stream_limit: usize) -> Option<Index> {
         }
     }
     let mut trailer = Dictionary::new();
-    for (_, section_trailer) in &sections {
+    for Section {
+        trailer: section_trailer,
+        ..
+    } in &sections
+    {
         for (key, value) in section_trailer.iter() {
             if !trailer.has(key) {
                 trailer.set(key.clone(), value.clone());
@@ -431,7 +500,7 @@ fn index(bytes: &[u8], stream_limit: usize) -> Option<Index> {
         return None;
     }
     // Every object must sit where the table says: its header names it.
-    let mut offsets = Vec::new();
+    let mut offsets = Vec::with_capacity(slots.len());
     let mut object_streams = HashMap::new();
     for (&number, slot) in &slots {
         match slot.location {
@@ -451,6 +520,7 @@ fn index(bytes: &[u8], stream_limit: usize) -> Option<Index> {
     }
     offsets.sort_unstable();
     Some(Index {
+        sections: read_to_the_end.then_some(sections),
         slots,
         trailer,
         object_streams,
@@ -468,18 +538,21 @@ fn startxref(bytes: &[u8]) -> Option<usize> {
 }
 
 /// One cross-reference section at `offset`: a table and its trailer, or a stream.
-fn section_at(
-    bytes: &[u8],
-    offset: usize,
-    stream_limit: usize,
-) -> Option<(Vec<(u32, Location)>, Dictionary)> {
+/// The section at `offset`; its reading depends on no byte after its `end`.
+fn section_at(bytes: &[u8], offset: usize, stream_limit: usize) -> Option<Section> {
     let mut lexer = Lexer::at(bytes, offset);
     lexer.skip_space();
-    if lexer.keyword(b"xref") {
-        table(&mut lexer)
+    let (entries, trailer) = if lexer.keyword(b"xref") {
+        table(&mut lexer)?
     } else {
-        xref_stream(&mut lexer, stream_limit)
-    }
+        xref_stream(&mut lexer, stream_limit)?
+    };
+    Some(Section {
+        offset,
+        end: lexer.position,
+        entries,
+        trailer,
+    })
 }
 
 fn table(lexer: &mut Lexer) -> Option<(Vec<(u32, Location)>, Dictionary)> {
@@ -495,9 +568,10 @@ fn table(lexer: &mut Lexer) -> Option<(Vec<(u32, Location)>, Dictionary)> {
         }
         let first = u32::try_from(lexer.unsigned()?).ok()?;
         lexer.skip_space();
+        // Each entry read takes bytes, so a count beyond what the file holds fails when the
+        // bytes run out (the reading depends on no byte after the table).
         let count = u32::try_from(lexer.unsigned()?).ok()?;
-        // Each entry takes 20 bytes: a count beyond what is left is not a table.
-        if count as usize > lexer.remaining() / 18 {
+        if entries.len() + count as usize > MAX_ENTRIES {
             return None;
         }
         for number in first..first.checked_add(count)? {
@@ -532,6 +606,10 @@ fn xref_stream(
     }
     let length = usize::try_from(dict.get(b"Length").ok()?.as_i64().ok()?).ok()?;
     let data = stream_data_at(lexer.bytes, lexer.position, length)?;
+    // Past the data, its end of line and `endstream`: all stream_data_at looked at.
+    lexer.position += data.len();
+    lexer.skip_eol();
+    lexer.position += b"endstream".len();
     let stream = Stream::new(dict, data.to_vec());
     let content = stream.get_plain_content_with_limit(stream_limit).ok()?;
     let dict = stream.dict;
@@ -568,6 +646,9 @@ fn xref_stream(
         let first = u32::try_from(pair[0]).ok()?;
         let count = u32::try_from(pair[1]).ok()?;
         for number in first..first.checked_add(count)? {
+            if entries.len() >= MAX_ENTRIES {
+                return None;
+            }
             let row = rows.next()?;
             let kind = if w1 == 0 { 1 } else { field(&row[..w1]) };
             let second = field(&row[w1..w1 + w2]);
@@ -597,11 +678,21 @@ struct Lexer<'b> {
     position: usize,
 }
 
-fn is_space(byte: u8) -> bool {
+/// What [`Lexer::skip_object`] passed over.
+enum Skipped {
+    /// A dictionary, with its /Length when that is a direct integer.
+    Dictionary {
+        length: Option<i64>,
+    },
+    Integer(i64),
+    Other,
+}
+
+const fn is_space(byte: u8) -> bool {
     matches!(byte, 0 | 9 | 10 | 12 | 13 | 32)
 }
 
-fn is_delimiter(byte: u8) -> bool {
+const fn is_delimiter(byte: u8) -> bool {
     matches!(
         byte,
         b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
@@ -609,8 +700,19 @@ fn is_delimiter(byte: u8) -> bool {
 }
 
 fn is_regular(byte: u8) -> bool {
-    !is_space(byte) && !is_delimiter(byte)
+    REGULAR[byte as usize]
 }
+
+/// Whether each byte is a regular character (neither white space nor a delimiter).
+const REGULAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = !is_space(byte as u8) && !is_delimiter(byte as u8);
+        byte += 1;
+    }
+    table
+};
 
 impl<'b> Lexer<'b> {
     fn at(bytes: &'b [u8], position: usize) -> Self {
@@ -627,8 +729,14 @@ impl<'b> Lexer<'b> {
         Some(byte)
     }
 
-    fn remaining(&self) -> usize {
-        self.bytes.len().saturating_sub(self.position)
+    /// An end of line as a stream's data ends with one (CR LF, LF or CR), if there.
+    fn skip_eol(&mut self) {
+        let after = self.bytes.get(self.position..).unwrap_or_default();
+        if after.starts_with(b"\r\n") {
+            self.position += 2;
+        } else if after.starts_with(b"\n") || after.starts_with(b"\r") {
+            self.position += 1;
+        }
     }
 
     /// White space and comments.
@@ -766,30 +874,51 @@ impl<'b> Lexer<'b> {
     }
 
     fn name(&mut self) -> Option<Vec<u8>> {
-        self.position += 1;
         let mut name = Vec::new();
-        while let Some(byte) = self.peek().filter(|b| is_regular(*b)) {
-            if byte == b'#' {
-                let escape = self
-                    .bytes
-                    .get(self.position + 1..self.position + 3)
-                    .and_then(|h| Some(hex_digit(h[0])? << 4 | hex_digit(h[1])?));
-                match escape {
-                    Some(value) => {
-                        name.push(value);
-                        self.position += 3;
-                        continue;
-                    }
-                    None => break,
-                }
-            }
-            name.push(byte);
-            self.position += 1;
-        }
+        self.name_into(&mut name)?;
         Some(name)
     }
 
-    fn number_or_reference(&mut self) -> Option<Object> {
+    /// A name's bytes, escapes decoded, into `name` (cleared first).
+    fn name_into(&mut self, name: &mut Vec<u8>) -> Option<()> {
+        name.clear();
+        let text = self.name_text();
+        let mut rest = text;
+        while let Some(at) = memchr::memchr(b'#', rest) {
+            name.extend_from_slice(&rest[..at]);
+            // name_text took only valid escapes.
+            name.push(hex_digit(rest[at + 1])? << 4 | hex_digit(rest[at + 2])?);
+            rest = &rest[at + 3..];
+        }
+        name.extend_from_slice(rest);
+        Some(())
+    }
+
+    /// The text of a name after its `/`, the lexer moved past it: regular characters, where
+    /// `#` must start a two-digit escape (a name ends before one that does not).
+    fn name_text(&mut self) -> &'b [u8] {
+        self.position += 1;
+        let start = self.position;
+        while let Some(&byte) = self.bytes.get(self.position) {
+            if !REGULAR[byte as usize] {
+                break;
+            }
+            if byte == b'#' {
+                let escape = self.bytes.get(self.position + 1..self.position + 3);
+                if !escape.is_some_and(|h| hex_digit(h[0]).is_some() && hex_digit(h[1]).is_some()) {
+                    break;
+                }
+                self.position += 3;
+                continue;
+            }
+            self.position += 1;
+        }
+        &self.bytes[start.min(self.position)..self.position]
+    }
+
+    /// A number's text (sign, digits and at most one dot), the lexer moved past it, and whether
+    /// it has a dot (a real: every such text reads as one, see below).
+    fn number_text(&mut self) -> (&'b [u8], bool) {
         let start = self.position;
         if matches!(self.peek(), Some(b'+' | b'-')) {
             self.position += 1;
@@ -803,21 +932,35 @@ impl<'b> Lexer<'b> {
             }
             self.position += 1;
         }
-        let text = std::str::from_utf8(&self.bytes[start..self.position]).ok()?;
-        if dot {
-            // "4." and ".5" are reals; "-." is not a number.
-            return text
-                .parse::<f32>()
-                .ok()
-                .or_else(|| format!("{text}0").parse().ok())
-                .map(Object::Real);
-        }
-        let value: i64 = match text.parse() {
-            Ok(value) => value,
-            Err(_) => return text.parse::<f32>().ok().map(Object::Real),
+        (&self.bytes[start..self.position], dot)
+    }
+
+    fn number_or_reference(&mut self) -> Option<Object> {
+        let (digits, dot) = self.number_text();
+        // Most numbers are short runs of digits (object numbers, generations, widths): read
+        // without going through text.
+        let value = if !dot && (1..=18).contains(&digits.len()) && digits[0].is_ascii_digit() {
+            digits
+                .iter()
+                .fold(0i64, |value, digit| value * 10 + i64::from(digit - b'0'))
+        } else {
+            let text = std::str::from_utf8(digits).ok()?;
+            if dot {
+                // "4." and ".5" are reals.
+                return text
+                    .parse::<f32>()
+                    .ok()
+                    .or_else(|| format!("{text}0").parse().ok())
+                    .map(Object::Real);
+            }
+            match text.parse() {
+                Ok(value) => value,
+                // Too long for 64 bits: a real.
+                Err(_) => return text.parse::<f32>().ok().map(Object::Real),
+            }
         };
-        // "n g R": a reference.
-        if text.bytes().all(|b| b.is_ascii_digit()) {
+        // "n g R": a reference (a number without sign).
+        if digits[0].is_ascii_digit() {
             let saved = self.position;
             self.skip_space();
             if let Some(generation) = self.unsigned() {
@@ -835,8 +978,15 @@ impl<'b> Lexer<'b> {
     }
 
     fn literal_string(&mut self) -> Option<Vec<u8>> {
-        self.position += 1;
         let mut out = Vec::new();
+        self.literal_string_into(&mut out)?;
+        Some(out)
+    }
+
+    /// A literal string's bytes, escapes decoded, into `out` (cleared first).
+    fn literal_string_into(&mut self, out: &mut Vec<u8>) -> Option<()> {
+        out.clear();
+        self.position += 1;
         let mut open = 1usize;
         loop {
             let byte = self.next()?;
@@ -848,7 +998,7 @@ impl<'b> Lexer<'b> {
                 b')' => {
                     open -= 1;
                     if open == 0 {
-                        return Some(out);
+                        return Some(());
                     }
                     out.push(byte);
                 }
@@ -893,12 +1043,97 @@ impl<'b> Lexer<'b> {
     }
 
     fn hex_string(&mut self) -> Option<Vec<u8>> {
+        decode_hex(self.hex_string_text()?)
+    }
+
+    /// The text of a hex string (between `<` and `>`), the lexer moved past it.
+    fn hex_string_text(&mut self) -> Option<&'b [u8]> {
         self.position += 1;
         let rest = &self.bytes[self.position..];
         let end = memchr::memchr(b'>', rest)?;
-        let decoded = decode_hex(&rest[..end])?;
         self.position += end + 1;
-        Some(decoded)
+        Some(&rest[..end])
+    }
+
+    /// One direct object passed over as [`Lexer::object`] reads it (the same token scanners,
+    /// so the same end and the same failures) without building it: for objects that are only
+    /// checked, not used. A dictionary gives its direct integer /Length (the last one, as
+    /// `Dictionary::set` keeps it); `scratch` holds names and strings on the way.
+    fn skip_object(&mut self, depth: usize, scratch: &mut Vec<u8>) -> Option<Skipped> {
+        let depth = depth.checked_sub(1)?;
+        self.skip_space();
+        let skipped = match self.peek()? {
+            b'/' => {
+                self.name_text();
+                Skipped::Other
+            }
+            b'(' => self.literal_string_into(scratch).map(|()| Skipped::Other)?,
+            b'<' if self.bytes.get(self.position + 1) == Some(&b'<') => {
+                self.position += 2;
+                let mut length = None;
+                loop {
+                    self.skip_space();
+                    if self.bytes.get(self.position..self.position + 2)? == b">>" {
+                        self.position += 2;
+                        break Skipped::Dictionary { length };
+                    }
+                    if self.peek()? != b'/' {
+                        return None;
+                    }
+                    let key = self.name_text();
+                    // "Length", however escaped.
+                    let is_length = key == b"Length"
+                        || (key.contains(&b'#') && {
+                            let mut decoded = Lexer::at(self.bytes, self.position - key.len() - 1);
+                            decoded.name_into(scratch).is_some() && scratch.as_slice() == b"Length"
+                        });
+                    let value = self.skip_object(depth, scratch)?;
+                    if is_length {
+                        length = match value {
+                            Skipped::Integer(value) => Some(value),
+                            _ => None,
+                        };
+                    }
+                }
+            }
+            b'<' => {
+                let text = self.hex_string_text()?;
+                // What makes decode_hex refuse a text; a signature's /Contents, tens of
+                // kilobytes of digits, is checked with SIMD.
+                let valid = faster_hex::hex_check(text)
+                    || text.iter().all(|b| HEX_TABLE[*b as usize] != HEX_INVALID);
+                valid.then_some(Skipped::Other)?
+            }
+            b'[' => {
+                self.position += 1;
+                loop {
+                    self.skip_space();
+                    if self.peek()? == b']' {
+                        self.position += 1;
+                        break Skipped::Other;
+                    }
+                    self.skip_object(depth, scratch)?;
+                }
+            }
+            b'0'..=b'9' | b'+' | b'-' | b'.' => {
+                let start = self.position;
+                if self.number_text().1 {
+                    // A real: its value is not needed, and every such text reads.
+                    Skipped::Other
+                } else {
+                    self.position = start;
+                    match self.number_or_reference()? {
+                        Object::Integer(value) => Skipped::Integer(value),
+                        _ => Skipped::Other,
+                    }
+                }
+            }
+            _ if self.keyword(b"true") || self.keyword(b"false") || self.keyword(b"null") => {
+                Skipped::Other
+            }
+            _ => return None,
+        };
+        Some(skipped)
     }
 }
 
@@ -1022,6 +1257,101 @@ mod tests {
         );
     }
 
+    /// `skip_object` ends where `object` ends, fails where it fails, and finds the /Length it
+    /// reads.
+    pub(super) fn skip_agrees_with_object(text: &[u8]) {
+        let mut built = Lexer::at(text, 0);
+        let object = built.object(MAX_DEPTH);
+        let mut skipping = Lexer::at(text, 0);
+        let skipped = skipping.skip_object(MAX_DEPTH, &mut Vec::new());
+        match (&object, &skipped) {
+            (None, None) => {}
+            (Some(object), Some(skipped)) => {
+                assert_eq!(built.position, skipping.position, "{text:?}");
+                let length = |dict: &Dictionary| match dict.get(b"Length") {
+                    Ok(Object::Integer(value)) => Some(*value),
+                    _ => None,
+                };
+                match (object, skipped) {
+                    (Object::Dictionary(dict), Skipped::Dictionary { length: found }) => {
+                        assert_eq!(length(dict), *found, "{text:?}")
+                    }
+                    (Object::Integer(a), Skipped::Integer(b)) => assert_eq!(a, b),
+                    (Object::Dictionary(_) | Object::Integer(_), _)
+                    | (_, Skipped::Dictionary { .. } | Skipped::Integer(_)) => {
+                        panic!("{text:?}: {object:?}")
+                    }
+                    _ => {}
+                }
+            }
+            _ => panic!("{text:?}: built {object:?}, skipped {}", skipped.is_some()),
+        }
+    }
+
+    #[test]
+    fn skipping_an_object_reads_its_syntax_as_parsing_it_does() {
+        for text in [
+            &b"<< /Length 12 /Filter /FlateDecode >>"[..],
+            b"<< /Length 12 /Length 7 0 R >>",
+            b"<< /Length 3 0 R /Length 12 >>",
+            b"<< /Len#67th 5 >>",
+            b"<< /Length 5.0 >>",
+            b"<< /Length -5 >>",
+            b"<< /A (x\\) /Length (9) >>",
+            b"<< /A (a(b)c) /B <41 4> /C [1 2 R] /D << /Length 4 >> >>",
+            b"<< /A <4G> >>",
+            b"<< /A (unclosed >>",
+            b"<< /A 1 2 >>",
+            b"[ /a#zz ]",
+            b"-.",
+            b"+.",
+            b".",
+            b"4.",
+            b"[1.5 -.25 +.]",
+            b"+",
+            b"truex",
+            b"12 0 R",
+            b"99999999999999999999",
+        ] {
+            skip_agrees_with_object(text);
+        }
+    }
+
+    proptest::proptest! {
+        /// On any run of PDF syntax, inside a dictionary or not, the two agree.
+        #[test]
+        fn skipping_agrees_with_parsing_on_any_syntax(
+            tokens in proptest::collection::vec(proptest::sample::select(vec![
+                "<<", ">>", "[", "]", "(", ")", "\\", "<", ">", "/Length", "/L#65ngth", "/A",
+                "#", "0", "12", "-3", ".5", "R", " ", "\r\n", "%c\n", "true", "null", "4G",
+                "+", "-", ".", "4.", "-.", "+.", "99999999999999999999",
+                "/Length 5 ", "/Length 2 0 R ", "/Length /N ", "/Length (x) ", "/A 1 ", "/B [1] ",
+                "/C << /Length 9 >> ",
+            ]), 0..40),
+            in_dictionary in proptest::bool::ANY,
+        ) {
+            let text = tokens.concat();
+            let text = if in_dictionary { format!("<< {text} >>") } else { text };
+            skip_agrees_with_object(text.as_bytes());
+        }
+
+        /// In dictionaries of any keys and values, well formed or not, the two agree and find
+        /// the same /Length.
+        #[test]
+        fn skipping_finds_the_length_parsing_finds(
+            entries in proptest::collection::vec((
+                proptest::sample::select(vec!["/Length", "/L#65ngth", "/A", "/Lengt"]),
+                proptest::sample::select(vec![
+                    "5", "2 0 R", "/N", "(x)", "[1 (a) <41>]", "<< /Length 9 >>", "-3", ".5",
+                    "true", "<4G>", "(open", "12 0", "",
+                ]),
+            ), 0..6)
+        ) {
+            let body: Vec<String> = entries.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            skip_agrees_with_object(format!("<< {} >>", body.join(" ")).as_bytes());
+        }
+    }
+
     #[test]
     fn hostile_syntax_is_refused_not_a_crash() {
         let deep = [b"[".repeat(10_000), b"]".repeat(10_000)].concat();
@@ -1047,6 +1377,94 @@ mod tests {
 #[cfg(test)]
 mod differential {
     use super::*;
+
+    fn corpus_files() -> Vec<std::path::PathBuf> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/pyhanko/pdf");
+        let mut folders = vec![std::path::PathBuf::from(root)];
+        let mut files = Vec::new();
+        while let Some(folder) = folders.pop() {
+            for path in std::fs::read_dir(folder)
+                .expect("corpus folder")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+            {
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "pdf") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// A revision that ends inside a section of the whole file's chain is not taken from it:
+    /// read alone, that section is cut short.
+    #[test]
+    fn a_revision_ending_inside_a_section_is_read_alone() {
+        let head = "%PDF-1.7\n1 0 obj\n<< >>\nendobj\n";
+        let table_at = head.len() + "%startxref\nNNN\n".len();
+        let comment = format!("%startxref\n{table_at:03}\n");
+        let body = format!(
+            "{head}{comment}xref\n0 2\n0000000000 65535 f \n{:010} 00000 n \n\
+             trailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n{table_at}\n%%EOF\n",
+            "%PDF-1.7\n".len()
+        );
+        let bytes = body.as_bytes();
+        let whole = PdfFile::open(bytes, 1 << 20).expect("readable");
+        assert!(whole.is_indexed());
+        // Cut inside the table: the only `startxref` before the cut is the comment's, naming
+        // the table.
+        let cut = table_at + 20;
+        assert_eq!(startxref(&bytes[..cut]), Some(table_at));
+        assert!(whole.revision_from_sections(cut).is_none());
+        let alone = PdfFile::open(&bytes[..cut], 1 << 20);
+        assert!(alone.as_ref().map_or(true, |file| !file.is_indexed()));
+        assert_eq!(
+            whole.revision(cut).map(|file| file.is_indexed()).ok(),
+            alone.map(|file| file.is_indexed()).ok()
+        );
+    }
+
+    /// A revision taken from the whole file's reading (its sections not read again) reads as
+    /// those bytes opened alone: at and around every `%%EOF` of every corpus PDF.
+    #[test]
+    fn a_revision_reads_as_its_bytes_read_alone() {
+        let (mut reused, mut compared) = (0, 0);
+        for path in corpus_files() {
+            let bytes = std::fs::read(&path).expect("read");
+            let Ok(whole) = PdfFile::open(&bytes, 64 << 20) else {
+                continue;
+            };
+            for at in memchr::memmem::find_iter(&bytes, b"%%EOF") {
+                for end in [at, at + 5, at + 6, at + 7, at.saturating_sub(40)] {
+                    let Some(revision) = whole.revision_from_sections(end.min(bytes.len())) else {
+                        continue;
+                    };
+                    reused += 1;
+                    let alone = PdfFile::open(&bytes[..end.min(bytes.len())], 64 << 20)
+                        .expect("a revision read from sections reads alone");
+                    assert!(alone.is_indexed(), "{}: {end}", path.display());
+                    assert_eq!(revision.ids(), alone.ids(), "{}: {end}", path.display());
+                    assert_eq!(revision.trailer(), alone.trailer());
+                    for id in alone.ids() {
+                        compared += 1;
+                        assert_eq!(
+                            revision.get(id),
+                            alone.get(id),
+                            "{}: {end}: {id:?}",
+                            path.display()
+                        );
+                        assert_eq!(revision.location(id.0), alone.location(id.0));
+                    }
+                }
+            }
+        }
+        assert!(
+            reused > 50 && compared > 1000,
+            "{reused} revisions, {compared} objects"
+        );
+    }
 
     /// Every object of every corpus PDF the reader indexes is what lopdf loads from the whole
     /// file (streams by dictionary and data), and the reader finds no object lopdf does not.
@@ -1082,6 +1500,18 @@ mod differential {
                 continue;
             };
             indexed += 1;
+            // Skipping each object reads the same syntax as building it.
+            if let Source::Indexed(index) = &file.source {
+                for slot in index.slots.values() {
+                    if let Location::Normal { offset, .. } = slot.location {
+                        let mut lexer = Lexer::at(&bytes, offset);
+                        if lexer.object_header().is_some() {
+                            let end = bytes.len().min(lexer.position + 4096);
+                            tests::skip_agrees_with_object(&bytes[lexer.position..end]);
+                        }
+                    }
+                }
+            }
             let ours: HashSet<ObjectId> = file.ids().into_iter().collect();
             for (id, expected) in &document.objects {
                 objects += 1;

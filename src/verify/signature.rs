@@ -8,7 +8,8 @@ use super::outcome::Outcome;
 use super::report::{Coverage, Indication, ModificationLevel, SignatureReport, SubIndication};
 use super::trust::{assess_path, timestamp_is_trusted};
 use super::{
-    BER_NOTE, Evidence, VerifyOptions, changes, cms, load_pdf, pdf, rfc3339, validation_time_of,
+    BER_NOTE, Evidence, VerifyOptions, changes, cms, load_revision, pdf, rfc3339,
+    validation_time_of,
 };
 use crate::pki::cert;
 
@@ -199,7 +200,7 @@ pub(super) fn verify_pdf_signature(
     };
     // Changes after signing, before anything else can pass the signature.
     if !range.whole_file && check.outcome.is_ok() {
-        let signed = match load_pdf(&file[..b + c]) {
+        let signed = match load_revision(last, b + c) {
             Ok(signed) => signed,
             Err(e) => {
                 return outcome.fail(
