@@ -1378,6 +1378,7 @@ mod tests {
 mod differential {
     use super::*;
 
+    /// Every PDF of pyHanko's corpus, in a fixed order.
     fn corpus_files() -> Vec<std::path::PathBuf> {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/pyhanko/pdf");
         let mut folders = vec![std::path::PathBuf::from(root)];
@@ -1470,22 +1471,7 @@ mod differential {
     /// file (streams by dictionary and data), and the reader finds no object lopdf does not.
     #[test]
     fn every_indexed_object_is_what_lopdf_loads() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/pyhanko/pdf");
-        let mut folders = vec![std::path::PathBuf::from(root)];
-        let mut files = Vec::new();
-        while let Some(folder) = folders.pop() {
-            for path in std::fs::read_dir(folder)
-                .expect("corpus folder")
-                .filter_map(|e| e.ok().map(|e| e.path()))
-            {
-                if path.is_dir() {
-                    folders.push(path);
-                } else if path.extension().is_some_and(|e| e == "pdf") {
-                    files.push(path);
-                }
-            }
-        }
-        files.sort();
+        let files = corpus_files();
         let (mut indexed, mut objects) = (0, 0);
         for path in &files {
             let bytes = std::fs::read(path).expect("read");
