@@ -71,8 +71,12 @@ fn unchanged_span(input: &[u8], at: usize, depth: usize) -> Option<usize> {
     let end = header.content.checked_add(length)?;
     let content = input.get(header.content..end)?;
     if !header.constructed() {
-        let boolean_not_der = header.identifier == [0x01] && content.len() == 1 && content[0] != 0;
-        return (!boolean_not_der || content[0] == 0xff).then_some(end - at);
+        // BOOLEAN TRUE other than 0xFF is rewritten.
+        let rewritten_boolean = header.identifier == [0x01]
+            && content.len() == 1
+            && content[0] != 0
+            && content[0] != 0xff;
+        return (!rewritten_boolean).then_some(end - at);
     }
     if header.string_type().is_some() {
         return None;

@@ -426,7 +426,6 @@ fn record_validity(check: &mut CmsCheck, valid: bool) {
     }
 }
 
-/// The certificate the SignerInfo names, by issuer and serial or by subject key identifier.
 /// A certificate's public-key algorithm (dotted), by its DER; memoised, as the same signers
 /// recur.
 fn key_algorithm_of(certificate_der: &[u8]) -> Result<String, Failure> {
@@ -444,6 +443,7 @@ fn key_algorithm_of(certificate_der: &[u8]) -> Result<String, Failure> {
     })
 }
 
+/// The certificate the SignerInfo names, by issuer and serial or by subject key identifier.
 fn find_signer(parsed: &Parsed, signer_info: &SignerInfo) -> Result<Vec<u8>, Failure> {
     crate::pki::signer_certificate(&signer_info.sid, &parsed.certificates)
         .map(<[u8]>::to_vec)
