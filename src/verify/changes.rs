@@ -3,7 +3,7 @@
 //! signature: validation data (DSS, the ESIC extension), further signature fields and document
 //! timestamps with their widgets. Anything else that changed is reported, naming the object.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use lopdf::{Dictionary, Object, ObjectId};
 
@@ -150,15 +150,19 @@ fn redefined(signed: &PdfFile, last: &PdfFile) -> Vec<ObjectId> {
     // Left where it was, an object is the same bytes; it reads the same only when its reading
     // in the signed revision did not depend on where that revision ends (a stream with a wrong
     // /Length could take its data from bytes appended later).
-    let in_place = |id: ObjectId| -> bool {
+    // An object stream holds many objects: its own check is made once.
+    let mut containers_in_place: HashMap<u32, bool> = HashMap::new();
+    let mut in_place = |id: ObjectId| -> bool {
         match (signed.location(id.0), last.location(id.0)) {
             (Some(a), Some(b)) if a == b => match a {
                 Location::Normal { .. } => signed.self_contained(id),
                 Location::Compressed { container, .. } => {
-                    let place = signed.location(container);
-                    matches!(place, Some(Location::Normal { generation, .. })
-                        if signed.self_contained((container, generation)))
-                        && place == last.location(container)
+                    *containers_in_place.entry(container).or_insert_with(|| {
+                        let place = signed.location(container);
+                        matches!(place, Some(Location::Normal { generation, .. })
+                            if signed.self_contained((container, generation)))
+                            && place == last.location(container)
+                    })
                 }
                 Location::Free => true,
             },

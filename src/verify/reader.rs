@@ -881,17 +881,8 @@ impl<'b> Lexer<'b> {
 
     /// A name's bytes, escapes decoded, into `name` (cleared first).
     fn name_into(&mut self, name: &mut Vec<u8>) -> Option<()> {
-        name.clear();
         let text = self.name_text();
-        let mut rest = text;
-        while let Some(at) = memchr::memchr(b'#', rest) {
-            name.extend_from_slice(&rest[..at]);
-            // name_text took only valid escapes.
-            name.push(hex_digit(rest[at + 1])? << 4 | hex_digit(rest[at + 2])?);
-            rest = &rest[at + 3..];
-        }
-        name.extend_from_slice(rest);
-        Some(())
+        decode_name(text, name)
     }
 
     /// The text of a name after its `/`, the lexer moved past it: regular characters, where
@@ -913,7 +904,7 @@ impl<'b> Lexer<'b> {
             }
             self.position += 1;
         }
-        &self.bytes[start.min(self.position)..self.position]
+        &self.bytes[start..self.position]
     }
 
     /// A number's text (sign, digits and at most one dot), the lexer moved past it, and whether
@@ -937,6 +928,11 @@ impl<'b> Lexer<'b> {
 
     fn number_or_reference(&mut self) -> Option<Object> {
         let (digits, dot) = self.number_text();
+        self.number_or_reference_from(digits, dot)
+    }
+
+    /// The number whose text [`Lexer::number_text`] just took, or the reference it starts.
+    fn number_or_reference_from(&mut self, digits: &[u8], dot: bool) -> Option<Object> {
         // Most numbers are short runs of digits (object numbers, generations, widths): read
         // without going through text.
         let value = if !dot && (1..=18).contains(&digits.len()) && digits[0].is_ascii_digit() {
@@ -1083,10 +1079,9 @@ impl<'b> Lexer<'b> {
                     let key = self.name_text();
                     // "Length", however escaped.
                     let is_length = key == b"Length"
-                        || (key.contains(&b'#') && {
-                            let mut decoded = Lexer::at(self.bytes, self.position - key.len() - 1);
-                            decoded.name_into(scratch).is_some() && scratch.as_slice() == b"Length"
-                        });
+                        || (key.contains(&b'#')
+                            && decode_name(key, scratch).is_some()
+                            && scratch.as_slice() == b"Length");
                     let value = self.skip_object(depth, scratch)?;
                     if is_length {
                         length = match value {
@@ -1115,19 +1110,14 @@ impl<'b> Lexer<'b> {
                     self.skip_object(depth, scratch)?;
                 }
             }
-            b'0'..=b'9' | b'+' | b'-' | b'.' => {
-                let start = self.position;
-                if self.number_text().1 {
-                    // A real: its value is not needed, and every such text reads.
-                    Skipped::Other
-                } else {
-                    self.position = start;
-                    match self.number_or_reference()? {
-                        Object::Integer(value) => Skipped::Integer(value),
-                        _ => Skipped::Other,
-                    }
-                }
-            }
+            b'0'..=b'9' | b'+' | b'-' | b'.' => match self.number_text() {
+                // A real: its value is not needed, and every such text reads.
+                (_, true) => Skipped::Other,
+                (digits, false) => match self.number_or_reference_from(digits, false)? {
+                    Object::Integer(value) => Skipped::Integer(value),
+                    _ => Skipped::Other,
+                },
+            },
             _ if self.keyword(b"true") || self.keyword(b"false") || self.keyword(b"null") => {
                 Skipped::Other
             }
@@ -1206,6 +1196,20 @@ pub fn decode_hex_digits(text: &[u8]) -> Option<Vec<u8>> {
     let mut out = vec![0; text.len() / 2];
     faster_hex::hex_decode(text, &mut out).ok()?;
     Some(out)
+}
+
+/// A name's text as [`Lexer::name_text`] took it, escapes decoded, into `name` (cleared first).
+fn decode_name(text: &[u8], name: &mut Vec<u8>) -> Option<()> {
+    name.clear();
+    let mut rest = text;
+    while let Some(at) = memchr::memchr(b'#', rest) {
+        name.extend_from_slice(&rest[..at]);
+        // name_text took only valid escapes.
+        name.push(hex_digit(*rest.get(at + 1)?)? << 4 | hex_digit(*rest.get(at + 2)?)?);
+        rest = &rest[at + 3..];
+    }
+    name.extend_from_slice(rest);
+    Some(())
 }
 
 /// A hex digit's value.
