@@ -9,6 +9,7 @@ mod qr;
 mod world;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 use typst::diag::SourceDiagnostic;
@@ -36,6 +37,12 @@ pub const SIGNATURE_PLACE_LABEL: &str = "eucdoc-signature";
 /// evaluation, shaped labels, the compressed ICC profile) are refreshed on each hit and stay;
 /// one document's own entries age out, so memory stays flat (tests/memory.rs).
 const CACHE_MAX_AGE: usize = 16;
+
+/// Compiles between two evictions of Typst's caches.
+const EVICT_EVERY: usize = 4;
+
+/// Compiles so far, in this process (for [`EVICT_EVERY`]).
+static COMPILES: AtomicUsize = AtomicUsize::new(0);
 
 /// Rendering errors. Input problems are [`ValidationErrors`] from [`model::parse`]; what is left
 /// here is a bad registry number or a defect of the bundle, never something to retry.
@@ -179,13 +186,21 @@ impl Renderer {
         });
         let form = input.document().form();
         let template = template_path(form);
-        let document = self.compile(
+        let mut document = self.compile(
             template,
             input.json().to_vec(),
             context.to_string().into_bytes(),
             qr_svg.into_bytes(),
             now,
         )?;
+        // The template's title is the form's; the number joins it here rather than in a set
+        // rule (see document-frame in common.typ).
+        let info = document.info_mut();
+        info.title = info
+            .title
+            .as_ref()
+            .map(|title| format!("{title} № {number}").into());
+        info.keywords = vec![number.into()];
         let signature_place =
             signature_place(&document).ok_or(RenderError::NoSignaturePlace(template))?;
         let options = PdfOptions {
@@ -338,13 +353,18 @@ pub struct Stamp {
     pub test: bool,
 }
 
-/// Evicts Typst's memoisation caches when a compile ends, whichever way it ends. Uses typst's
-/// re-export of comemo: a separately declared comemo could be another instance.
+/// Evicts Typst's memoisation caches when a compile ends (every [`EVICT_EVERY`]th compile),
+/// whichever way it ends. Uses typst's re-export of comemo: a separately declared comemo could
+/// be another instance.
 struct EvictOnDrop;
 
 impl Drop for EvictOnDrop {
     fn drop(&mut self) {
-        typst::comemo::evict(CACHE_MAX_AGE);
+        // Eviction walks every cache: done once every EVICT_EVERY compiles, with the age
+        // scaled to match, it keeps the same entries for a fraction of the work.
+        if COMPILES.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
+            typst::comemo::evict(CACHE_MAX_AGE / EVICT_EVERY);
+        }
     }
 }
 

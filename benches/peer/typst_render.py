@@ -1,0 +1,93 @@
+"""The peer for `cargo bench --bench render`: Typst's own PyPI binding compiling eucdoc's
+templates on the same document, warm (one Compiler, reused), each compile with a different
+registry number, as PDF/A-3b with tags (what eucdoc writes).
+
+The QR code is a fixed 45-module SVG in eucdoc's path syntax (one rectangle per run of dark
+modules): the peer is spared encoding it, which eucdoc's figure includes.
+
+Usage: python typst_render.py REPO_ROOT JSON N
+Prints the median, mean and fastest milliseconds per compile of N, after 5 warm-up compiles.
+"""
+
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import typst
+
+
+def qr_like_svg(modules: int = 45, quiet: int = 4) -> str:
+    rng = random.Random(18004)
+    path = []
+    for y in range(modules):
+        x = 0
+        while x < modules:
+            if rng.random() < 0.5:
+                x += 1
+                continue
+            start = x
+            while x < modules and rng.random() < 0.5:
+                x += 1
+            x = max(x, start + 1)
+            path.append(f"M{start + quiet} {y + quiet}h{x - start}v1h-{x - start}z")
+    full = modules + 2 * quiet
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{full}" height="{full}" '
+        f'viewBox="0 0 {full} {full}" shape-rendering="crispEdges">'
+        f'<rect width="{full}" height="{full}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(path)}"/></svg>'
+    )
+
+
+def main() -> None:
+    repo, data_path, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    data = json.loads(data_path.read_text())
+    template = {
+        "end_user_certificate": "end-user-certificate.typ",
+        "import_certificate": "import-certificate.typ",
+        "refusal": "refusal.typ",
+    }[data["form"]]
+    root = Path(tempfile.mkdtemp(prefix="typst-peer-"))
+    try:
+        for typ in (repo / "templates-typst").glob("*.typ"):
+            shutil.copy(typ, root / typ.name)
+        shutil.copy(data_path, root / "data.json")
+        (root / "qr.svg").write_text(qr_like_svg())
+        compiler = typst.Compiler(
+            root / template,
+            root=root,
+            font_paths=[repo / "fonts"],
+            ignore_system_fonts=True,
+        )
+        times = []
+        for i in range(runs + 5):
+            number = f"KZ-EUC-2026-{i:06d}"
+            context = {
+                "number": number,
+                "check_url": f"http://127.0.0.1:8080/v1/check/{number}?sha256=" + "0" * 64,
+                "sha256": "0" * 64,
+                "test_document": False,
+            }
+            (root / "context.json").write_text(json.dumps(context))
+            started = time.perf_counter()
+            pdf = compiler.compile(format="pdf", pdf_standards="a-3b")
+            elapsed = time.perf_counter() - started
+            assert len(pdf) > 10_000, "the peer rendered nothing"
+            if i >= 5:
+                times.append(elapsed * 1000)
+        print(
+            f"typst (PyPI {typst.__version__ if hasattr(typst, '__version__') else '?'}) "
+            f"{template}: median {statistics.median(times):.2f} ms, "
+            f"mean {statistics.mean(times):.2f} ms, fastest {min(times):.2f} ms over {runs}"
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
