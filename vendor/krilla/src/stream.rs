@@ -356,8 +356,8 @@ fn deflate_encode_memoized(data: &[u8]) -> Vec<u8> {
 }
 
 /// eucdoc: content streams differ in every document, so they are compressed at zlib's fastest
-/// level: level 6 cost about 0.3 ms more per one-page certificate (5 % of rendering it) to save
-/// about 2 KB.
+/// level: level 6 cost about 0.3 ms more per one-page certificate (5 % of rendering it); level 1
+/// makes that page's content stream about 6 KB larger (16 KB instead of 10 KB).
 #[cfg_attr(feature = "comemo", comemo::memoize)]
 fn deflate_encode_fast_memoized(data: &[u8]) -> Vec<u8> {
     deflate_encode_at(data, 1)
