@@ -137,24 +137,30 @@ impl CIDFont {
         let charmap = skrifa::MetadataProvider::charmap(cid_font.font.font_ref());
         let digits: Vec<GlyphId> = ('0'..='9')
             .filter_map(|digit| charmap.map(digit))
+            // A glyph id beyond u16 is left to `add_glyph`, as before this change.
+            .filter(|glyph| u16::try_from(glyph.to_u32()).is_ok())
             .map(|glyph| GlyphId::new(glyph.to_u32()))
             .collect();
         for glyph in digits {
-            cid_font.reserve_glyph(glyph);
+            cid_font.assign_cid(glyph);
         }
         cid_font
     }
 
-    /// Adds a glyph to the subset without counting it as used.
-    fn reserve_glyph(&mut self, glyph_id: GlyphId) {
-        let Ok(glyph) = u16::try_from(glyph_id.to_u32()) else {
-            return;
-        };
-        let new_id = self.glyph_remapper.remap(glyph);
+    /// eucdoc: the CID of a glyph, given on first sight with its width; unlike `add_glyph`,
+    /// this does not count the glyph as used.
+    fn assign_cid(&mut self, glyph_id: GlyphId) -> Cid {
+        let new_id = self
+            .glyph_remapper
+            .remap(u16::try_from(glyph_id.to_u32()).unwrap());
+
+        // This means that the glyph ID has been newly assigned, and thus we need to add its width.
         if new_id as usize >= self.widths.len() {
             self.widths
                 .push(self.font.advance_width(glyph_id).unwrap_or(0.0));
         }
+
+        new_id
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -180,18 +186,7 @@ impl CIDFont {
     #[inline]
     pub(crate) fn add_glyph(&mut self, glyph_id: GlyphId) -> Cid {
         self.is_empty = false;
-
-        let new_id = self
-            .glyph_remapper
-            .remap(u16::try_from(glyph_id.to_u32()).unwrap());
-
-        // This means that the glyph ID has been newly assigned, and thus we need to add its width.
-        if new_id as usize >= self.widths.len() {
-            self.widths
-                .push(self.font.advance_width(glyph_id).unwrap_or(0.0));
-        }
-
-        new_id
+        self.assign_cid(glyph_id)
     }
 
     #[inline]
