@@ -209,6 +209,55 @@ fn identical_input_and_time_give_identical_bytes() {
 }
 
 #[test]
+fn a_repeated_stamp_is_the_stamp_rendered_anew() {
+    let stamp = |time: &str| eucdoc::render::Stamp {
+        width: 220.0,
+        height: 70.0,
+        full_name: "ТЕСТОВ ТЕСТ".into(),
+        position: Some("Төраға / Председатель".into()),
+        iin: Some("123456789011".into()),
+        bin: None,
+        serial: "01AB".into(),
+        time: time.into(),
+        test: true,
+    };
+    let now = fixed_time();
+    let shared = renderer();
+    let first = shared
+        .render_stamp(&stamp("02.03.2026 14:30:00"), now)
+        .unwrap();
+    let again = shared
+        .render_stamp(&stamp("02.03.2026 14:30:00"), now)
+        .unwrap();
+    let fresh = renderer()
+        .render_stamp(&stamp("02.03.2026 14:30:00"), now)
+        .unwrap();
+    assert_eq!(first, again);
+    assert_eq!(
+        again, fresh,
+        "a kept stamp must be the bytes a new render gives"
+    );
+    // Another second, or other data, is rendered anew: never an older stamp's bytes.
+    let next_second = shared
+        .render_stamp(
+            &stamp("02.03.2026 14:30:00"),
+            now + time::Duration::seconds(1),
+        )
+        .unwrap();
+    assert_ne!(first, next_second);
+    let other_time = shared
+        .render_stamp(&stamp("02.03.2026 14:30:01"), now)
+        .unwrap();
+    assert_ne!(first, other_time);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_temp(dir.path(), "stamp.pdf", &other_time);
+    assert!(
+        pdf_text(&path, None).contains("02.03.2026 14:30:01"),
+        "the stamp prints its own time"
+    );
+}
+
+#[test]
 fn hostile_strings_print_literally() {
     let hostile = r#"#eval("1+1") ]$x$ <b> @x \ #import "@preview/x:1.0.0" <script>alert(1)</script> {{x}} %PDF"#;
     let mut value: serde_json::Value =

@@ -439,7 +439,7 @@ fn stamp_request(
         widget: pdf::Widget {
             page: place.page,
             rect: place.pdf_rect(),
-            appearance: Some(appearance::import_first_page(&stamp_pdf)?),
+            appearance: Some(appearance::import_stamp(&stamp_pdf)?),
         },
         tsa: levels.tsa.clone(),
         validation: levels.validation.clone(),
