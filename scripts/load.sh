@@ -5,6 +5,8 @@
 # Usage: scripts/load.sh [ISSUE_REQUESTS] [VERIFY_REQUESTS] [CONCURRENCY] [ROUNDS]
 # ROUNDS repeats the issuing ROUNDS times and prints the server's RSS after each (memory over
 # many documents: 10000 20000 16 10 issues 100,000).
+# EUCDOC_BIN=path runs that binary instead of building one: to compare two builds in one session,
+# run them in turn with the same arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 issue_n="${1:-3000}"
@@ -12,22 +14,32 @@ verify_n="${2:-20000}"
 conc="${3:-16}"
 rounds="${4:-1}"
 command -v oha >/dev/null || cargo install oha --locked
-cargo build --release --quiet
+bin="${EUCDOC_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --release --quiet
+  bin="${CARGO_TARGET_DIR:-target}/release/eucdoc"
+fi
 work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 port=18080
 EUCDOC_DATA_DIR="$work/data" EUCDOC_LOG=warn \
-  "${CARGO_TARGET_DIR:-target}/release/eucdoc" serve --listen "127.0.0.1:$port" >"$work/stdout" 2>"$work/stderr" &
+  "$bin" serve --listen "127.0.0.1:$port" >"$work/stdout" 2>"$work/stderr" &
 server=$!
 until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.2; done
 token="$(cat "$work/data/dev-token")"
-rss() { awk '/VmRSS/ {print $2 / 1024 " MB"}' "/proc/$server/status"; }
+# RSS, and its anonymous part (the heap; the rest is mapped files such as the binary).
+rss() { awk '/VmRSS/ {r = $2} /RssAnon/ {a = $2} END {print r / 1024 " MB (anonymous " a / 1024 " MB)"}' "/proc/$server/status"; }
+# The server's CPU time (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+ticks_per_second="$(getconf CLK_TCK)"
 echo "RSS at start: $(rss)"
 for round in $(seq 1 "$rounds"); do
   echo "== issue (round $round of $rounds): $issue_n one-page certificates, $conc connections"
+  before="$(cpu_ticks)"
   oha --no-tui -n "$issue_n" -c "$conc" -m POST -H "Authorization: Bearer $token" \
     -T application/json -D examples/end-user-certificate.json "http://127.0.0.1:$port/v1/documents" \
     | grep -E "Success rate|Requests/sec|Slowest|Fastest|Average|50.00%|99.00%|\[2|\[4|\[5"
+  echo "CPU per document: $(awk -v t="$(( $(cpu_ticks) - before ))" -v n="$issue_n" -v hz="$ticks_per_second" 'BEGIN {printf "%.1f ms", 1000 * t / hz / n}')"
   echo "RSS after $((round * issue_n)) documents: $(rss)"
 done
 id="$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/documents?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"][0]["id"])')"
