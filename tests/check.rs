@@ -568,6 +568,36 @@ fn uploads_are_limited_in_size_and_rate() {
     assert_eq!(page.status, 200);
 }
 
+/// A browser sends the whole file before it reads the answer: an upload over the limit is read
+/// to its end and dropped, so the refusal arrives, not a connection reset under the client.
+#[test]
+fn a_refused_upload_is_read_to_its_end_and_answered() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, _token) = serve(&dir.path().join("data"), &[]);
+    let address = base.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let body = vec![b'%'; 3_000_000];
+    write!(
+        stream,
+        "POST /v1/check/KZ-EUC-2026-000001 HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: application/pdf\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    // Slowly enough that a server which answered and closed at once would reset the upload.
+    for (i, chunk) in body.chunks(64 * 1024).enumerate() {
+        stream
+            .write_all(chunk)
+            .unwrap_or_else(|e| panic!("the server stopped reading at chunk {i}: {e}"));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(response.contains("copy-too-large"), "{response}");
+}
+
 /// No number oracle: a known number asked with the wrong hash, or compared with another
 /// document, answers in the same time as an unknown number (medians of 200 interleaved
 /// requests each, within noise).

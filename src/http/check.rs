@@ -4,13 +4,15 @@
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
+use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
+use futures_util::StreamExt;
 use minijinja::Environment;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -220,8 +222,57 @@ enum CopyProblem {
     Missing(String),
 }
 
+/// How much more than its limit a refused upload is still read (and dropped), and for how
+/// long. Browsers send the whole body before they read the answer: a connection closed under
+/// them loses the refusal and shows a reset instead of the page that says why.
+const DRAIN_BYTES: usize = 32 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
+/// The request with its body read whole, when it holds at most `limit` bytes. A larger body is
+/// read on and dropped up to [`DRAIN_BYTES`] more within [`DRAIN_TIME`] (not at all when its
+/// Content-Length says it is larger still), and refused.
+async fn buffer_body(request: Request, limit: usize) -> Result<Request, CopyProblem> {
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let drain_limit = limit.saturating_add(DRAIN_BYTES);
+    if declared.is_some_and(|length| length > drain_limit as u64) {
+        return Err(CopyProblem::TooLarge);
+    }
+    let unreadable =
+        |e: axum::Error| CopyProblem::Missing(format!("the body could not be read: {e}"));
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut read = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        read = read.saturating_add(chunk.len());
+        if read > limit {
+            break;
+        }
+        kept.extend_from_slice(&chunk);
+    }
+    if read <= limit {
+        return Ok(Request::from_parts(parts, Body::from(kept)));
+    }
+    drop(kept);
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    while read <= drain_limit {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(chunk))) => read = read.saturating_add(chunk.len()),
+            // The end of the body, a broken connection or the time is up: refuse either way.
+            Ok(None | Some(Err(_))) | Err(_) => break,
+        }
+    }
+    Err(CopyProblem::TooLarge)
+}
+
 /// The copy: the multipart part `copy`, or the whole body.
 async fn read_copy(request: Request, limit: usize) -> Result<Vec<u8>, CopyProblem> {
+    let request = buffer_body(request, limit.saturating_add(MULTIPART_ROOM)).await?;
     let too_large = |status: StatusCode, text: String| {
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             CopyProblem::TooLarge

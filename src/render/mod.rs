@@ -8,9 +8,8 @@
 mod qr;
 mod world;
 
-use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 use typst::diag::SourceDiagnostic;
@@ -138,37 +137,6 @@ pub struct Rendered {
 pub struct Renderer {
     bundle: Arc<Bundle>,
     config: Arc<RenderConfig>,
-    stamps: Arc<Mutex<RecentStamps>>,
-}
-
-/// How many rendered stamps are kept. Stamps printed in the same second for the same signer are
-/// the same bytes; under load many documents share a second, and a few entries cover the
-/// signers of one second.
-const RECENT_STAMPS: usize = 8;
-
-/// Everything a stamp's bytes depend on: its data (JSON) and its creation time in whole seconds
-/// (Unix time).
-type StampKey = (Vec<u8>, i64);
-
-/// The last [`RECENT_STAMPS`] stamps rendered, newest last.
-#[derive(Default)]
-struct RecentStamps(VecDeque<(StampKey, Arc<[u8]>)>);
-
-impl RecentStamps {
-    fn get(&self, key: &StampKey) -> Option<Arc<[u8]>> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, pdf)| pdf.clone())
-    }
-
-    fn put(&mut self, key: StampKey, pdf: Arc<[u8]>) {
-        if self.0.len() == RECENT_STAMPS {
-            self.0.pop_front();
-        }
-        self.0.push_back((key, pdf));
-    }
 }
 
 impl Renderer {
@@ -178,7 +146,6 @@ impl Renderer {
         Ok(Self {
             bundle: Arc::new(bundle),
             config: Arc::new(config),
-            stamps: Arc::default(),
         })
     }
 
@@ -352,33 +319,20 @@ impl Renderer {
     }
 
     /// Renders the visible signature stamp as a one-page PDF of exactly `stamp.width` ×
-    /// `stamp.height` points (the signer imports its page as the widget's appearance).
-    ///
-    /// A stamp with the same data and the same second as one of the last few is not compiled
-    /// again: its bytes would be the same (the PDF's dates have whole seconds).
+    /// `stamp.height` points (the signer imports its page as the widget's appearance). Its bytes
+    /// depend only on `stamp` and `now` in whole seconds (the PDF's dates have whole seconds).
     pub fn render_stamp(
         &self,
         stamp: &Stamp,
         now: time::UtcDateTime,
-    ) -> Result<Arc<[u8]>, RenderError> {
+    ) -> Result<Vec<u8>, RenderError> {
         let data = serde_json::to_vec(stamp).map_err(|e| RenderError::Setup(e.to_string()))?;
-        let key = (data, now.unix_timestamp());
-        // A poisoned lock only means another thread panicked mid-update of a cache: render.
-        if let Some(pdf) = self.stamps.lock().ok().and_then(|recent| recent.get(&key)) {
-            return Ok(pdf);
-        }
-        let pdf: Arc<[u8]> = self
-            .export_plain(world::STAMP_TEMPLATE, key.0.clone(), now)?
-            .into();
-        if let Ok(mut recent) = self.stamps.lock() {
-            recent.put(key, pdf.clone());
-        }
-        Ok(pdf)
+        self.export_plain(world::STAMP_TEMPLATE, data, now)
     }
 }
 
 /// What the visible signature stamp says.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Stamp {
     /// Width in points.
     pub width: f64,

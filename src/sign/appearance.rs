@@ -2,34 +2,49 @@
 //! imported as the widget's Form XObject, fonts embedded (as PDF/A requires of appearances).
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use lopdf::{Document, Object, ObjectId};
 
 use super::SignError;
 use super::pdf::Appearance;
+use crate::render::{Renderer, Stamp};
 
 fn stamp_error(e: lopdf::Error) -> SignError {
     SignError::Pdf(format!("stamp: {e}"))
 }
 
-/// The last stamp imported by [`import_stamp`], with its appearance.
-static LAST_STAMP: Mutex<Option<(Arc<[u8]>, Appearance)>> = Mutex::new(None);
+/// How many stamps' appearances are kept. Under load many documents are signed in the same
+/// second, so they print the same stamp; a few entries cover the signers of one second.
+const RECENT_STAMPS: usize = 8;
 
-/// [`import_first_page`] of a stamp. Documents signed by one signer in the same second share
-/// the stamp's bytes (see `Renderer::render_stamp`), and then its import: a clone of the last
-/// appearance costs a fraction of parsing the stamp again.
-pub fn import_stamp(stamp_pdf: &Arc<[u8]>) -> Result<Appearance, SignError> {
-    // A poisoned lock only means a thread panicked while swapping the entry: import anew.
-    if let Ok(last) = LAST_STAMP.lock()
-        && let Some((pdf, appearance)) = last.as_ref()
-        && (Arc::ptr_eq(pdf, stamp_pdf) || pdf[..] == stamp_pdf[..])
+/// The last [`RECENT_STAMPS`] stamps and their appearances, newest last.
+static RECENT: Mutex<VecDeque<(Stamp, Appearance)>> = Mutex::new(VecDeque::new());
+
+/// The appearance of `stamp` signed at `time`: its page rendered by `renderer` and imported.
+/// A stamp equal to one of the last few is neither rendered nor imported again. The appearance
+/// is the page's content and resources only, which depend on what the stamp says (its printed
+/// time included), not on the stamp PDF's own dates.
+pub fn stamp_appearance(
+    renderer: &Renderer,
+    stamp: &Stamp,
+    time: time::UtcDateTime,
+) -> Result<Appearance, SignError> {
+    // A poisoned lock only means a thread panicked while updating the list: render anew.
+    if let Ok(recent) = RECENT.lock()
+        && let Some((_, appearance)) = recent.iter().rev().find(|(kept, _)| kept == stamp)
     {
         return Ok(appearance.clone());
     }
-    let appearance = import_first_page(stamp_pdf)?;
-    if let Ok(mut last) = LAST_STAMP.lock() {
-        *last = Some((stamp_pdf.clone(), appearance.clone()));
+    let pdf = renderer
+        .render_stamp(stamp, time)
+        .map_err(|e| SignError::Pdf(format!("stamp: {e}")))?;
+    let appearance = import_first_page(&pdf)?;
+    if let Ok(mut recent) = RECENT.lock() {
+        if recent.len() == RECENT_STAMPS {
+            recent.pop_front();
+        }
+        recent.push_back((stamp.clone(), appearance.clone()));
     }
     Ok(appearance)
 }
@@ -91,10 +106,10 @@ fn collect_references(object: &Object, queue: &mut VecDeque<ObjectId>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::{RenderConfig, Renderer, Stamp};
+    use crate::render::RenderConfig;
 
-    fn stamp(renderer: &Renderer, time: &str) -> Arc<[u8]> {
-        let stamp = Stamp {
+    fn stamp(time: &str) -> Stamp {
+        Stamp {
             width: 220.0,
             height: 70.0,
             full_name: "ТЕСТОВ ТЕСТ".into(),
@@ -104,23 +119,41 @@ mod tests {
             serial: "01AB".into(),
             time: time.into(),
             test: true,
-        };
-        let now = time::macros::utc_datetime!(2026-03-02 09:30:00);
-        renderer.render_stamp(&stamp, now).unwrap()
+        }
     }
 
     #[test]
-    fn a_kept_import_is_the_import_of_the_same_stamp() {
-        let renderer = Renderer::new(RenderConfig::default()).unwrap();
-        let first = stamp(&renderer, "02.03.2026 14:30:00");
-        let second = stamp(&renderer, "02.03.2026 14:30:01");
-        let imported = |pdf: &Arc<[u8]>| format!("{:?}", import_stamp(pdf).unwrap());
-        let fresh = |pdf: &Arc<[u8]>| format!("{:?}", import_first_page(pdf).unwrap());
-        assert_eq!(imported(&first), fresh(&first));
-        assert_eq!(imported(&first), fresh(&first), "kept");
-        // Equal bytes in another allocation are the same stamp.
-        assert_eq!(imported(&Arc::from(first.to_vec())), fresh(&first));
-        assert_eq!(imported(&second), fresh(&second));
-        assert_ne!(imported(&second), fresh(&first), "another stamp's import");
+    fn a_kept_appearance_is_the_stamp_rendered_and_imported_anew() {
+        let now = time::macros::utc_datetime!(2026-03-02 09:30:00);
+        let shared = Renderer::new(RenderConfig::default()).unwrap();
+        let kept =
+            |stamp: &Stamp, at| format!("{:?}", stamp_appearance(&shared, stamp, at).unwrap());
+        let fresh = |stamp: &Stamp, at| {
+            let renderer = Renderer::new(RenderConfig::default()).unwrap();
+            format!(
+                "{:?}",
+                import_first_page(&renderer.render_stamp(stamp, at).unwrap()).unwrap()
+            )
+        };
+        let first = stamp("02.03.2026 14:30:00");
+        assert_eq!(kept(&first, now), fresh(&first, now));
+        assert_eq!(kept(&first, now), fresh(&first, now), "kept");
+        // Rendered at another second, the stamp PDF's dates differ but not its page.
+        let next_second = now + time::Duration::seconds(1);
+        assert_eq!(kept(&first, next_second), fresh(&first, next_second));
+        // Another stamp is rendered anew: never an older stamp's appearance.
+        let other = stamp("02.03.2026 14:30:01");
+        assert_eq!(kept(&other, now), fresh(&other, now));
+        assert_ne!(
+            kept(&other, now),
+            fresh(&first, now),
+            "another stamp's appearance"
+        );
+        let other_signer = Stamp {
+            serial: "01AC".into(),
+            ..stamp("02.03.2026 14:30:00")
+        };
+        assert_eq!(kept(&other_signer, now), fresh(&other_signer, now));
+        assert_ne!(kept(&other_signer, now), fresh(&first, now));
     }
 }

@@ -430,16 +430,13 @@ fn stamp_request(
         time: astana_time_text(time),
         test: is_test_signer(signer),
     };
-    let stamp_pdf = renderer
-        .render_stamp(&stamp, time)
-        .map_err(|e| SignError::Pdf(format!("stamp: {e}")))?;
     Ok(SignRequest {
         field_name: "Signature1".into(),
         time,
         widget: pdf::Widget {
             page: place.page,
             rect: place.pdf_rect(),
-            appearance: Some(appearance::import_stamp(&stamp_pdf)?),
+            appearance: Some(appearance::stamp_appearance(renderer, &stamp, time)?),
         },
         tsa: levels.tsa.clone(),
         validation: levels.validation.clone(),
