@@ -568,34 +568,44 @@ fn uploads_are_limited_in_size_and_rate() {
     assert_eq!(page.status, 200);
 }
 
-/// A browser sends the whole file before it reads the answer: an upload over the limit is read
-/// to its end and dropped, so the refusal arrives, not a connection reset under the client.
+/// A browser sends the whole file before it reads the answer: an upload refused (too large, or
+/// too many) is read to its end and dropped, so the refusal arrives, not a connection reset under
+/// the client.
 #[test]
 fn a_refused_upload_is_read_to_its_end_and_answered() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let (_server, base, _token) = serve(&dir.path().join("data"), &[]);
+    let (_server, base, _token) = serve(
+        &dir.path().join("data"),
+        &[("EUCDOC_CHECK_COMPARES_PER_MINUTE", "1")],
+    );
     let address = base.strip_prefix("http://").unwrap();
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    let body = vec![b'%'; 3_000_000];
-    write!(
-        stream,
-        "POST /v1/check/KZ-EUC-2026-000001 HTTP/1.1\r\nHost: {address}\r\n\
-         Content-Type: application/pdf\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    // Slowly enough that a server which answered and closed at once would reset the upload.
-    for (i, chunk) in body.chunks(64 * 1024).enumerate() {
-        stream
-            .write_all(chunk)
-            .unwrap_or_else(|e| panic!("the server stopped reading at chunk {i}: {e}"));
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
-    assert!(response.contains("copy-too-large"), "{response}");
+    let slow_upload = |length: usize| {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "POST /v1/check/KZ-EUC-2026-000001 HTTP/1.1\r\nHost: {address}\r\n\
+             Content-Type: application/pdf\r\nContent-Length: {length}\r\n\
+             Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        // Slowly enough that a server which answered and closed at once would reset the upload.
+        for (i, chunk) in vec![b'%'; length].chunks(64 * 1024).enumerate() {
+            stream
+                .write_all(chunk)
+                .unwrap_or_else(|e| panic!("the server stopped reading at chunk {i}: {e}"));
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    let too_large = slow_upload(3_000_000);
+    assert!(too_large.starts_with("HTTP/1.1 413"), "{too_large}");
+    assert!(too_large.contains("copy-too-large"), "{too_large}");
+    let too_many = slow_upload(1_500_000);
+    assert!(too_many.starts_with("HTTP/1.1 429"), "{too_many}");
+    assert!(too_many.contains("too-many-comparisons"), "{too_many}");
 }
 
 /// No number oracle: a known number asked with the wrong hash, or compared with another

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -125,7 +125,7 @@ pub async fn compare(
         Err(rejection) => return bad_query(rejection).into_response(),
     };
     let asked = asked(&state, &query, &headers);
-    // The limit comes first: a refused upload is not even read.
+    // The rate limit comes first: a refused upload is read only to be dropped.
     let config = &state.service.config().check;
     let forwarded = config
         .client_address_header
@@ -149,6 +149,11 @@ pub async fn compare(
             "rate_limited",
             &[("seconds", &seconds.to_string())],
         );
+        drain_refused(
+            request,
+            config.max_upload_bytes.saturating_add(MULTIPART_ROOM),
+        )
+        .await;
         return refusal(&state, &number, asked, html, problem, message).await;
     }
     let copy = match read_copy(request, config.max_upload_bytes).await {
@@ -228,46 +233,60 @@ enum CopyProblem {
 const DRAIN_BYTES: usize = 32 * 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(10);
 
-/// The request with its body read whole, when it holds at most `limit` bytes. A larger body is
-/// read on and dropped up to [`DRAIN_BYTES`] more within [`DRAIN_TIME`] (not at all when its
-/// Content-Length says it is larger still), and refused.
-async fn buffer_body(request: Request, limit: usize) -> Result<Request, CopyProblem> {
-    let (parts, body) = request.into_parts();
-    let declared = parts
-        .headers
+/// The body's length as its Content-Length header declares it.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+        .and_then(|v| v.parse().ok())
+}
+
+/// Reads and drops the rest of `stream` while at most `up_to` bytes have been read in all
+/// (`read` so far), within [`DRAIN_TIME`].
+async fn drain(stream: &mut BodyDataStream, mut read: usize, up_to: usize) {
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    while read <= up_to {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(chunk))) => read = read.saturating_add(chunk.len()),
+            // The end of the body, a broken connection or the time is up.
+            Ok(None | Some(Err(_))) | Err(_) => break,
+        }
+    }
+}
+
+/// Reads and drops the body of an upload refused before it was read (too many comparisons),
+/// when it is no larger than an upload may be, so that a browser gets the page that says why.
+async fn drain_refused(request: Request, limit: usize) {
+    if declared_length(request.headers()).is_some_and(|length| length > limit as u64) {
+        return;
+    }
+    drain(&mut request.into_body().into_data_stream(), 0, limit).await;
+}
+
+/// The request with its body read whole, when it holds at most `limit` bytes. A larger body is
+/// read on and dropped up to [`DRAIN_BYTES`] more (not at all when its Content-Length says it
+/// is larger still), and refused.
+async fn buffer_body(request: Request, limit: usize) -> Result<Request, CopyProblem> {
+    let (parts, body) = request.into_parts();
     let drain_limit = limit.saturating_add(DRAIN_BYTES);
-    if declared.is_some_and(|length| length > drain_limit as u64) {
+    if declared_length(&parts.headers).is_some_and(|length| length > drain_limit as u64) {
         return Err(CopyProblem::TooLarge);
     }
     let unreadable =
         |e: axum::Error| CopyProblem::Missing(format!("the body could not be read: {e}"));
     let mut stream = body.into_data_stream();
     let mut kept = Vec::new();
-    let mut read = 0usize;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(unreadable)?;
-        read = read.saturating_add(chunk.len());
-        if read > limit {
-            break;
+        if kept.len() + chunk.len() > limit {
+            let read = kept.len() + chunk.len();
+            drop(kept);
+            drain(&mut stream, read, drain_limit).await;
+            return Err(CopyProblem::TooLarge);
         }
         kept.extend_from_slice(&chunk);
     }
-    if read <= limit {
-        return Ok(Request::from_parts(parts, Body::from(kept)));
-    }
-    drop(kept);
-    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
-    while read <= drain_limit {
-        match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(Ok(chunk))) => read = read.saturating_add(chunk.len()),
-            // The end of the body, a broken connection or the time is up: refuse either way.
-            Ok(None | Some(Err(_))) | Err(_) => break,
-        }
-    }
-    Err(CopyProblem::TooLarge)
+    Ok(Request::from_parts(parts, Body::from(kept)))
 }
 
 /// The copy: the multipart part `copy`, or the whole body.
