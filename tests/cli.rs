@@ -188,6 +188,22 @@ fn batch_renders_good_lines_and_reports_bad_ones() {
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 3);
 }
 
+/// The binary allocates with jemalloc, two arenas (`.cargo/config.toml`): what keeps the
+/// service's memory flat under load. jemalloc prints its options at exit when asked.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_binary_allocates_with_jemalloc_in_two_arenas() {
+    let output = eucdoc()
+        .arg("--version")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stats = String::from_utf8_lossy(&output.stderr);
+    assert!(stats.contains("jemalloc"), "{stats}");
+    assert!(stats.contains("opt.narenas: 2\n"), "{stats}");
+}
+
 #[test]
 fn schema_prints_json_schema() {
     let result = eucdoc()
