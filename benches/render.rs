@@ -16,6 +16,12 @@ use eucdoc::batch::parallel_map;
 use eucdoc::model::{self, Input};
 use eucdoc::render::{RenderConfig, Renderer};
 
+/// The allocator of the `eucdoc` binary (src/main.rs), so the bench measures what the service
+/// and the CLI run.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn example_with_goods(lines: usize) -> Input {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
