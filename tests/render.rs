@@ -223,27 +223,18 @@ fn a_stamp_depends_only_on_its_data_and_second() {
         time: time.into(),
         test: true,
     };
+    // Each render by a new renderer, so nothing kept between them could make them agree.
+    let render = |time: &str, at| renderer().render_stamp(&stamp(time), at).unwrap();
     let now = fixed_time();
-    let first = renderer()
-        .render_stamp(&stamp("02.03.2026 14:30:00"), now)
-        .unwrap();
-    let later_in_the_second = renderer()
-        .render_stamp(
-            &stamp("02.03.2026 14:30:00"),
-            now + time::Duration::milliseconds(999),
-        )
-        .unwrap();
+    let first = render("02.03.2026 14:30:00", now);
+    let later_in_the_second = render(
+        "02.03.2026 14:30:00",
+        now + time::Duration::milliseconds(999),
+    );
     assert_eq!(first, later_in_the_second);
-    let next_second = renderer()
-        .render_stamp(
-            &stamp("02.03.2026 14:30:00"),
-            now + time::Duration::seconds(1),
-        )
-        .unwrap();
+    let next_second = render("02.03.2026 14:30:00", now + time::Duration::seconds(1));
     assert_ne!(first, next_second);
-    let other_time = renderer()
-        .render_stamp(&stamp("02.03.2026 14:30:01"), now)
-        .unwrap();
+    let other_time = render("02.03.2026 14:30:01", now);
     assert_ne!(first, other_time);
     let dir = tempfile::tempdir().unwrap();
     let path = write_temp(dir.path(), "stamp.pdf", &other_time);

@@ -278,8 +278,8 @@ async fn buffer_body(request: Request, limit: usize) -> Result<Request, CopyProb
     let mut kept = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(unreadable)?;
-        if kept.len() + chunk.len() > limit {
-            let read = kept.len() + chunk.len();
+        let read = kept.len() + chunk.len();
+        if read > limit {
             drop(kept);
             drain(&mut stream, read, drain_limit).await;
             return Err(CopyProblem::TooLarge);
