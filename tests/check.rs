@@ -573,33 +573,14 @@ fn uploads_are_limited_in_size_and_rate() {
 /// the client.
 #[test]
 fn a_refused_upload_is_read_to_its_end_and_answered() {
-    use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let (_server, base, _token) = serve(
         &dir.path().join("data"),
         &[("EUCDOC_CHECK_COMPARES_PER_MINUTE", "1")],
     );
     let address = base.strip_prefix("http://").unwrap();
-    let slow_upload = |length: usize| {
-        let mut stream = std::net::TcpStream::connect(address).unwrap();
-        write!(
-            stream,
-            "POST /v1/check/KZ-EUC-2026-000001 HTTP/1.1\r\nHost: {address}\r\n\
-             Content-Type: application/pdf\r\nContent-Length: {length}\r\n\
-             Connection: close\r\n\r\n"
-        )
-        .unwrap();
-        // Slowly enough that a server which answered and closed at once would reset the upload.
-        for (i, chunk) in vec![b'%'; length].chunks(64 * 1024).enumerate() {
-            stream
-                .write_all(chunk)
-                .unwrap_or_else(|e| panic!("the server stopped reading at chunk {i}: {e}"));
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response
-    };
+    let head = "POST /v1/check/KZ-EUC-2026-000001 HTTP/1.1\r\nContent-Type: application/pdf";
+    let slow_upload = |length: usize| common::slow_upload(address, head, length);
     let too_large = slow_upload(3_000_000);
     assert!(too_large.starts_with("HTTP/1.1 413"), "{too_large}");
     assert!(too_large.contains("copy-too-large"), "{too_large}");

@@ -1590,3 +1590,45 @@ async fn desk_sessions_expire_and_end_on_both_databases() {
         registry.close().await;
     }
 }
+
+/// Every route reads a body it refuses to its end (within bounds) before it answers, so a
+/// client that sends the whole body first gets the answer, not a reset: a request not signed in
+/// (401), one over the API's body limit (413), a package that is not multipart (400). A client
+/// that waits for `100 Continue` is answered without sending its body.
+#[test]
+fn a_refused_body_is_read_to_its_end_on_every_route() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"), None);
+    let address = server.base.strip_prefix("http://").unwrap().to_string();
+    let bearer = format!("Authorization: Bearer {}", server.token);
+
+    let head = "POST /v1/verify HTTP/1.1\r\nContent-Type: application/pdf";
+    let not_signed_in = common::slow_upload(&address, head, 1_500_000);
+    assert!(not_signed_in.starts_with("HTTP/1.1 401"), "{not_signed_in}");
+
+    let head = format!("POST /v1/verify HTTP/1.1\r\nContent-Type: application/pdf\r\n{bearer}");
+    let too_large = common::slow_upload(&address, &head, 3_000_000);
+    assert!(too_large.starts_with("HTTP/1.1 413"), "{too_large}");
+
+    let head =
+        format!("POST /v1/applications HTTP/1.1\r\nContent-Type: application/zip\r\n{bearer}");
+    let not_multipart = common::slow_upload(&address, &head, 1_500_000);
+    assert!(not_multipart.starts_with("HTTP/1.1 400"), "{not_multipart}");
+    assert!(not_multipart.contains("bad-multipart"), "{not_multipart}");
+
+    // Headers only, then the answer: the server must not wait for the body it refused.
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /v1/verify HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/pdf\r\n\
+         Content-Length: 1500000\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+}

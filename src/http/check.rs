@@ -4,15 +4,13 @@
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
-use std::time::Duration;
 
-use axum::body::{Body, BodyDataStream, Bytes};
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use futures_util::StreamExt;
 use minijinja::Environment;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -149,11 +147,6 @@ pub async fn compare(
             "rate_limited",
             &[("seconds", &seconds.to_string())],
         );
-        drain_refused(
-            request,
-            config.max_upload_bytes.saturating_add(MULTIPART_ROOM),
-        )
-        .await;
         return refusal(&state, &number, asked, html, problem, message).await;
     }
     let copy = match read_copy(request, config.max_upload_bytes).await {
@@ -227,71 +220,8 @@ enum CopyProblem {
     Missing(String),
 }
 
-/// How much more than its limit a refused upload is still read (and dropped), and for how
-/// long. Browsers send the whole body before they read the answer: a connection closed under
-/// them loses the refusal and shows a reset instead of the page that says why.
-const DRAIN_BYTES: usize = 32 * 1024 * 1024;
-const DRAIN_TIME: Duration = Duration::from_secs(10);
-
-/// The body's length as its Content-Length header declares it.
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-}
-
-/// Reads and drops the rest of `stream` while at most `up_to` bytes have been read in all
-/// (`read` so far), within [`DRAIN_TIME`].
-async fn drain(stream: &mut BodyDataStream, mut read: usize, up_to: usize) {
-    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
-    while read <= up_to {
-        match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(Ok(chunk))) => read = read.saturating_add(chunk.len()),
-            // The end of the body, a broken connection or the time is up.
-            Ok(None | Some(Err(_))) | Err(_) => break,
-        }
-    }
-}
-
-/// Reads and drops the body of an upload refused before it was read (too many comparisons),
-/// when it is no larger than an upload may be, so that a browser gets the page that says why.
-async fn drain_refused(request: Request, limit: usize) {
-    if declared_length(request.headers()).is_some_and(|length| length > limit as u64) {
-        return;
-    }
-    drain(&mut request.into_body().into_data_stream(), 0, limit).await;
-}
-
-/// The request with its body read whole, when it holds at most `limit` bytes. A larger body is
-/// read on and dropped up to [`DRAIN_BYTES`] more (not at all when its Content-Length says it
-/// is larger still), and refused.
-async fn buffer_body(request: Request, limit: usize) -> Result<Request, CopyProblem> {
-    let (parts, body) = request.into_parts();
-    let drain_limit = limit.saturating_add(DRAIN_BYTES);
-    if declared_length(&parts.headers).is_some_and(|length| length > drain_limit as u64) {
-        return Err(CopyProblem::TooLarge);
-    }
-    let unreadable =
-        |e: axum::Error| CopyProblem::Missing(format!("the body could not be read: {e}"));
-    let mut stream = body.into_data_stream();
-    let mut kept = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(unreadable)?;
-        let read = kept.len() + chunk.len();
-        if read > limit {
-            drop(kept);
-            drain(&mut stream, read, drain_limit).await;
-            return Err(CopyProblem::TooLarge);
-        }
-        kept.extend_from_slice(&chunk);
-    }
-    Ok(Request::from_parts(parts, Body::from(kept)))
-}
-
 /// The copy: the multipart part `copy`, or the whole body.
 async fn read_copy(request: Request, limit: usize) -> Result<Vec<u8>, CopyProblem> {
-    let request = buffer_body(request, limit.saturating_add(MULTIPART_ROOM)).await?;
     let too_large = |status: StatusCode, text: String| {
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             CopyProblem::TooLarge

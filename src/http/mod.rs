@@ -9,6 +9,7 @@ mod check;
 mod desk;
 mod documents;
 mod drafts;
+mod drain;
 mod metrics;
 mod oai;
 pub mod problem;
@@ -223,7 +224,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             Duration::from_secs(limits.request_seconds),
             time_limit,
-        ));
+        ))
+        // Outside the time limit: draining has bounds of its own.
+        .layer(middleware::from_fn(drain::read_unread_bodies));
     api.with_state(state)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

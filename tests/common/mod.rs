@@ -15,6 +15,29 @@ use eucdoc::render::{RenderConfig, Rendered, Renderer};
 
 pub const BASE_URL: &str = "https://eucdoc.test.kz";
 
+/// Sends `head` (a request line and headers, without the blank line) with a body of `length`
+/// bytes over a raw socket, slowly: 64 KiB chunks 2 ms apart, as a browser uploading a file
+/// sends it whole before it reads the answer. Returns the answer as text. A server that answers
+/// and closes with the body unread makes this panic ("stopped reading") instead.
+pub fn slow_upload(address: &str, head: &str, length: usize) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "{head}\r\nHost: {address}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    for (i, chunk) in vec![b'%'; length].chunks(64 * 1024).enumerate() {
+        stream
+            .write_all(chunk)
+            .unwrap_or_else(|e| panic!("the server stopped reading at chunk {i}: {e}"));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
 /// A loopback port free now (for a server the test starts).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
