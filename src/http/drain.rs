@@ -21,9 +21,9 @@ use axum::response::Response;
 use futures_util::StreamExt;
 
 /// How much of an unread body is still read after the handler answered.
-pub const DRAIN_BYTES: u64 = 32 * 1024 * 1024;
+const DRAIN_BYTES: u64 = 32 * 1024 * 1024;
 /// How long it is read for.
-pub const DRAIN_TIME: Duration = Duration::from_secs(10);
+const DRAIN_TIME: Duration = Duration::from_secs(10);
 
 /// The request body as the handler reads it, shared with the layer that drains its rest.
 struct Unread {

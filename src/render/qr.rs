@@ -160,7 +160,7 @@ fn mask_penalty(code: &QrCode) -> u32 {
         .abs_diff(total * 10)
         .div_ceil(total)
         .saturating_sub(1);
-    penalty + u32::try_from(k).unwrap_or(u32::MAX) * PENALTY_BALANCE
+    penalty + u32::try_from(k).map_or(u32::MAX, |k| k.saturating_mul(PENALTY_BALANCE))
 }
 
 /// Penalties of one line: runs of five or more of one colour, and finder-like patterns
