@@ -180,11 +180,11 @@ fn line_penalty(line: &Line, size: usize, pairs: &Line) -> u32 {
     }
     let mut penalty = 0;
     let mut start = 0;
-    let mut add_run = |runs: &mut [u32], end: &mut usize, length: u32| {
+    let mut add_run = |length: u32| {
         // Branch-free: which runs are long is what the processor cannot predict.
         penalty += u32::from(length >= 5) * (PENALTY_RUN + length.saturating_sub(5));
-        runs[*end] += length;
-        *end += 1;
+        runs[end] += length;
+        end += 1;
     };
     let next = next_modules(line);
     for word in 0..3 {
@@ -192,18 +192,19 @@ fn line_penalty(line: &Line, size: usize, pairs: &Line) -> u32 {
         while changes != 0 {
             let stop = 64 * word + changes.trailing_zeros() as usize + 1;
             changes &= changes - 1;
-            add_run(&mut runs, &mut end, (stop - start) as u32);
+            add_run((stop - start) as u32);
             start = stop;
         }
     }
-    add_run(&mut runs, &mut end, (size - start) as u32);
+    add_run((size - start) as u32);
     if line[(size - 1) / 64] >> ((size - 1) % 64) & 1 == 1 {
         runs[end] = border;
         end += 1;
     } else {
         runs[end - 1] += border;
     }
-    // After each light run, the run before it is the pattern's centre module width.
+    // At each light run, the six runs before it are tested for a dark 1:1:3:1:1 pattern whose
+    // module width is the dark run just before it, with four widths of light on one side.
     for light in (HISTORY..end).step_by(2) {
         let run = |back: usize| runs[light - back];
         let n = run(1);
