@@ -1,8 +1,8 @@
 //! Batch rendering: one JSON document per line, rendered in parallel on all cores.
 //!
 //! A bad line never stops the batch: every line gets an outcome, failures carry their line
-//! number. Output files are written atomically (temporary file, then rename), so a file named
-//! after a document is always complete.
+//! number. Output files are written atomically (temporary file, synced, then renamed), so a file
+//! named after a document is always complete; one thread writes them while the others render.
 
 use std::collections::HashMap;
 use std::fs;
@@ -114,18 +114,82 @@ pub fn render_jsonl(
             (line, result)
         })
         .collect();
-    parallel_map(claimed, |(line, claimed)| {
-        let result = claimed.and_then(|(input, number)| {
-            let pdf = render_and_sign(renderer, &input, &number, now, signing)?;
-            let path = out_dir.join(format!("{number}.pdf"));
-            write_atomically(&path, &pdf).map_err(|source| LineError::Write {
-                path: path.clone(),
-                source,
-            })?;
-            Ok(path)
+    // One thread writes the files while the others render: each file is fsynced, and a render
+    // thread that waited for the disk would leave its core idle (on one core, about 1 ms of every
+    // 10 ms document).
+    let (queue, queued) = std::sync::mpsc::sync_channel::<(usize, PathBuf, Vec<u8>)>(WRITE_QUEUE);
+    let write_queued = || {
+        let mut written = HashMap::new();
+        for (line, path, pdf) in queued {
+            written.insert(line, write_or_fail(&path, &pdf));
+            progress();
+        }
+        written
+    };
+    let (rendered, mut written) = std::thread::scope(|scope| {
+        let writer = std::thread::Builder::new()
+            .name("eucdoc-write".into())
+            .spawn_scoped(scope, write_queued);
+        // Without a writer thread each render thread writes its own files.
+        let queue = writer.is_ok().then_some(queue);
+        let rendered = parallel_map(claimed, |(line, claimed)| {
+            let mut handed_over = false;
+            let result = claimed.and_then(|(input, number)| {
+                let pdf = render_and_sign(renderer, &input, &number, now, signing)?;
+                let path = out_dir.join(format!("{number}.pdf"));
+                let pdf = match &queue {
+                    Some(queue) => match queue.send((line, path.clone(), pdf)) {
+                        Ok(()) => {
+                            handed_over = true;
+                            return Ok(path);
+                        }
+                        // The writer has stopped (a panic): this thread writes.
+                        Err(std::sync::mpsc::SendError((_, _, pdf))) => pdf,
+                    },
+                    None => pdf,
+                };
+                write_or_fail(&path, &pdf)?;
+                Ok(path)
+            });
+            if !handed_over {
+                progress();
+            }
+            (LineOutcome { line, result }, handed_over)
         });
-        progress();
-        LineOutcome { line, result }
+        // The writer ends when the last sender is gone.
+        drop(queue);
+        let written = writer
+            .ok()
+            .and_then(|writer| writer.join().ok())
+            .unwrap_or_default();
+        (rendered, written)
+    });
+    rendered
+        .into_iter()
+        .map(|(mut outcome, handed_over)| {
+            if handed_over {
+                // A file the writer never reached (it stopped) is not reported as written.
+                let write = written.remove(&outcome.line).unwrap_or_else(|| {
+                    Err(LineError::Write {
+                        path: outcome.result.as_ref().cloned().unwrap_or_default(),
+                        source: std::io::Error::other("the writing thread stopped first"),
+                    })
+                });
+                outcome.result = write.and(outcome.result);
+            }
+            outcome
+        })
+        .collect()
+}
+
+/// Rendered documents waiting for the writer thread: enough to keep the renderers busy while
+/// one file is synced, few enough that a slow disk holds back rendering, not memory.
+const WRITE_QUEUE: usize = 4;
+
+fn write_or_fail(path: &Path, pdf: &[u8]) -> Result<(), LineError> {
+    write_atomically(path, pdf).map_err(|source| LineError::Write {
+        path: path.to_path_buf(),
+        source,
     })
 }
 

@@ -188,6 +188,49 @@ fn batch_renders_good_lines_and_reports_bad_ones() {
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 3);
 }
 
+/// Files are written by their own thread while the next documents render; a file that cannot
+/// be written fails its own line, names the file, and nothing else.
+#[test]
+fn batch_reports_a_file_it_cannot_write_on_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..4)
+        .map(|i| {
+            let mut v: serde_json::Value =
+                serde_json::from_slice(&example("refusal.json")).unwrap();
+            v["number"] = format!("WRITE-{i}").into();
+            serde_json::to_string(&v).unwrap()
+        })
+        .collect();
+    let jsonl = dir.path().join("in.jsonl");
+    std::fs::write(&jsonl, lines.join("\n")).unwrap();
+    let out_dir = dir.path().join("out");
+    // A folder (not empty) where line 3's file would go: the rename onto it fails.
+    let blocked = out_dir.join("WRITE-2.pdf");
+    std::fs::create_dir_all(blocked.join("inside")).unwrap();
+    let result = eucdoc()
+        .args(["render", "--jsonl"])
+        .arg(&jsonl)
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        stderr.contains(&format!("line 3: cannot write {}", blocked.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 of 4 document(s) written"), "{stderr}");
+    for i in [0, 1, 3] {
+        let pdf = out_dir.join(format!("WRITE-{i}.pdf"));
+        let text = fold(&common::pdf_text(&pdf, None));
+        assert!(text.contains(&format!("WRITE-{i}")), "{text}");
+    }
+    assert!(blocked.join("inside").is_dir());
+    // Only the three documents and the folder: no temporary file is left behind.
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 4);
+}
+
 /// The binary allocates with jemalloc, two arenas (`.cargo/config.toml`): what keeps the
 /// service's memory flat under load. jemalloc prints its options at exit when asked.
 #[cfg(target_os = "linux")]
