@@ -2,7 +2,8 @@
 //! which certificate a CMS SignerInfo names, the ESS signing-certificate attributes that bind it
 //! (RFC 2634, RFC 5035), RFC 3161 timestamp tokens (RSA/ECDSA through OpenSSL, GOST 2015
 //! through [`crate::gost`]), BER, who a Kazakh certificate names, and revocation data fetched
-//! under a budget.
+//! under a budget, and the xref-driven PDF reader (the verifier's checks and the signer's
+//! incremental update both read only the objects they need).
 
 pub mod ber;
 pub mod cert;
@@ -13,6 +14,7 @@ pub mod identity;
 pub mod ocsp;
 pub mod oid;
 pub(crate) mod ossl;
+pub mod pdf_reader;
 pub mod timestamp;
 
 use cms::signed_data::SignerIdentifier;

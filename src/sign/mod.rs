@@ -507,7 +507,7 @@ pub fn astana_time_text(time: time::UtcDateTime) -> String {
 /// the last page, 15 mm from the edges.
 pub fn default_place(pdf: &[u8]) -> Result<crate::render::SignaturePlace, SignError> {
     const MM: f64 = 72.0 / 25.4;
-    let document = lopdf::Document::load_mem(pdf).map_err(|e| SignError::Pdf(e.to_string()))?;
+    let document = pdf::load_for_update(pdf)?.into_document();
     let pages = document.get_pages();
     let (&number, &page_id) = pages
         .iter()

@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use lopdf::{Dictionary, Object, ObjectId};
 
-use super::reader::{Location, PdfFile};
 use super::report::ModificationLevel;
+use crate::pki::pdf_reader::{Location, PdfFile};
 
 /// Keys a later revision may change in the catalog: validation data, extensions and version
 /// (ISO 32000-2 needs them for DSS), the form (new signature fields, checked below) and the XMP

@@ -26,7 +26,6 @@ mod gost_path;
 pub mod many;
 mod outcome;
 mod pdf;
-mod reader;
 pub mod report;
 mod revocation;
 mod signature;
@@ -38,9 +37,9 @@ use signature::{Kind, assess, mark_b_lta, verify_pdf_signature};
 pub use signer::signer_from_certificate;
 pub use trust::check_certificate;
 
+use crate::pki::pdf_reader::PdfFile;
 use lopdf::Object;
 use openssl::x509::X509;
-use reader::PdfFile;
 
 pub use report::{
     CertificateStatus, Coverage, Indication, ModificationLevel, Report, Revocation,

@@ -5,7 +5,7 @@
 
 use lopdf::{Dictionary, Object};
 
-use super::reader::PdfFile;
+use crate::pki::pdf_reader::PdfFile;
 
 /// One signature dictionary as found.
 #[derive(Debug, Clone)]
@@ -188,7 +188,7 @@ fn check_strictly(
     }
     let hex_text = &file[a + 1..b - 1];
     // Digits only, so decoding cannot skip anything: equal bytes mean the same string.
-    let in_gap = super::reader::decode_hex_digits(hex_text)
+    let in_gap = crate::pki::pdf_reader::decode_hex_digits(hex_text)
         .ok_or("the /ByteRange gap is not one hex string")?;
     if in_gap != signature.contents {
         return Err("the /ByteRange gap is not this signature's /Contents".into());

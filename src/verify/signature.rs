@@ -1,7 +1,7 @@
 //! One PDF signature from its dictionary to its report: the /ByteRange, the CMS, changes after
 //! signing, the PAdES level, then who signed and whether they are trusted.
 
-use super::reader::PdfFile;
+use crate::pki::pdf_reader::PdfFile;
 use openssl::x509::X509;
 
 use super::outcome::Outcome;

@@ -22,6 +22,17 @@ const MAX_ENTRIES: usize = 4_000_000;
 /// References followed from one value to what it names.
 const MAX_HOPS: usize = 32;
 
+/// The newest cross-reference section of a file, a table ([`PdfFile::newest_table`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewestTable<'f> {
+    /// Its byte offset (what `startxref` names, and an update's /Prev).
+    pub offset: usize,
+    /// Its own trailer, as written (with /Prev and /XRefStm when it has them).
+    pub trailer: &'f Dictionary,
+    /// The highest object number any section lists, free entries included.
+    pub highest_number: u32,
+}
+
 /// Where the cross-reference data puts an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
@@ -135,6 +146,29 @@ impl<'a> PdfFile<'a> {
     /// Whether the cross-reference data was followed (rather than the whole file loaded).
     pub fn is_indexed(&self) -> bool {
         matches!(self.source, Source::Indexed(_))
+    }
+
+    /// The newest cross-reference section when it is a table, as an incremental update goes on
+    /// from it: `None` when the file was loaded whole, its chain was not read to its end, or the
+    /// newest section is a cross-reference stream.
+    pub fn newest_table(&self) -> Option<NewestTable<'_>> {
+        let Source::Indexed(index) = &self.source else {
+            return None;
+        };
+        let newest = index.sections.as_ref()?.first()?;
+        newest.table.then_some(NewestTable {
+            offset: newest.offset,
+            trailer: &newest.trailer,
+            highest_number: index.slots.keys().copied().max()?,
+        })
+    }
+
+    /// The whole document, when the file was loaded whole (not [`PdfFile::is_indexed`]).
+    pub fn into_loaded(self) -> Option<Document> {
+        match self.source {
+            Source::Loaded(document) => Some(*document),
+            Source::Indexed(_) => None,
+        }
     }
 
     /// Objects the file defines.
@@ -428,6 +462,8 @@ fn recover_stream_data(region: &[u8]) -> Option<&[u8]> {
 struct Section {
     offset: usize,
     end: usize,
+    /// A cross-reference table (with its trailer), not a stream.
+    table: bool,
     entries: Vec<(u32, Location)>,
     trailer: Dictionary,
 }
@@ -542,7 +578,8 @@ fn startxref(bytes: &[u8]) -> Option<usize> {
 fn section_at(bytes: &[u8], offset: usize, stream_limit: usize) -> Option<Section> {
     let mut lexer = Lexer::at(bytes, offset);
     lexer.skip_space();
-    let (entries, trailer) = if lexer.keyword(b"xref") {
+    let is_table = lexer.keyword(b"xref");
+    let (entries, trailer) = if is_table {
         table(&mut lexer)?
     } else {
         xref_stream(&mut lexer, stream_limit)?
@@ -550,6 +587,7 @@ fn section_at(bytes: &[u8], offset: usize, stream_limit: usize) -> Option<Sectio
     Some(Section {
         offset,
         end: lexer.position,
+        table: is_table,
         entries,
         trailer,
     })
