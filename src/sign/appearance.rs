@@ -83,6 +83,9 @@ pub fn import_first_page(stamp_pdf: &[u8]) -> Result<Appearance, SignError> {
         collect_references(&object, &mut queue);
         objects.insert(id, object);
     }
+    let mut content = lopdf::Stream::new(lopdf::Dictionary::new(), content);
+    // Compression is an optimisation; an uncompressed appearance is still valid.
+    let _ = content.compress();
     Ok(Appearance {
         content,
         resources,

@@ -39,8 +39,9 @@ impl Widget {
 /// A Form XObject for the widget's normal appearance, with objects it refers to.
 #[derive(Debug, Clone)]
 pub struct Appearance {
-    /// The content stream.
-    pub content: Vec<u8>,
+    /// The content stream, compressed once when it is smaller so (a kept stamp is drawn into
+    /// many signatures); the Form XObject's own entries are added to a copy of its dictionary.
+    pub content: Stream,
     /// The resource dictionary; its references point into `objects`.
     pub resources: Dictionary,
     /// Objects the resources refer to, by the ids used in `resources` and in each other.
@@ -589,17 +590,18 @@ fn add_appearance(
                 .unwrap_or(base)
                 .max(base);
             dict.set("Resources", resources);
-            appearance.content.clone()
+            let mut stream = appearance.content.clone();
+            for (key, value) in dict {
+                stream.dict.set(key, value);
+            }
+            stream
         }
         None => {
             dict.set("Resources", Object::Dictionary(Dictionary::new()));
-            Vec::new()
+            Stream::new(dict, Vec::new())
         }
     };
-    let mut stream = Stream::new(dict, content);
-    // Compression is an optimisation; an uncompressed appearance is still valid.
-    let _ = stream.compress();
-    document.add_object(stream)
+    document.add_object(content)
 }
 
 /// Puts `background` behind the content of every page, centred on its media box. The signature
@@ -1012,7 +1014,7 @@ mod tests {
         assert!(files.len() > own + 100, "corpus not found at {corpus:?}");
         let background = PageBackground {
             appearance: Appearance {
-                content: b"0 0 1 rg 0 0 10 10 re f".to_vec(),
+                content: Stream::new(Dictionary::new(), b"0 0 1 rg 0 0 10 10 re f".to_vec()),
                 resources: Dictionary::new(),
                 objects: Vec::new(),
             },
