@@ -170,9 +170,13 @@ pub const DEV_MARKER: &str = "EUCDOC DEV";
 
 /// Whether a certificate comes from the development PKI (documents signed with it must say
 /// they are test documents).
+/// Memoised: the signer's certificate and chain are asked about for every issued document.
 pub fn is_development_certificate(der: &[u8]) -> bool {
-    x509_cert::Certificate::from_der(der).is_ok_and(|c| {
-        c.tbs_certificate.issuer.to_string().contains(DEV_MARKER)
-            || c.tbs_certificate.subject.to_string().contains(DEV_MARKER)
+    static CACHE: Memo<bool> = Memo::new();
+    CACHE.get_or(&[der], || {
+        x509_cert::Certificate::from_der(der).is_ok_and(|c| {
+            c.tbs_certificate.issuer.to_string().contains(DEV_MARKER)
+                || c.tbs_certificate.subject.to_string().contains(DEV_MARKER)
+        })
     })
 }

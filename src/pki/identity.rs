@@ -24,8 +24,14 @@ pub struct SignerIdentity {
 }
 
 impl SignerIdentity {
-    /// Reads the identity of a DER certificate.
+    /// Reads the identity of a DER certificate. Memoised: the signer's certificate is read for
+    /// the stamp of every issued document.
     pub fn from_der(der: &[u8]) -> Result<Self, der::Error> {
+        static CACHE: super::cert::Memo<SignerIdentity> = super::cert::Memo::new();
+        CACHE.get_or_try(&[der], || Self::read(der))
+    }
+
+    fn read(der: &[u8]) -> Result<Self, der::Error> {
         let cert = Certificate::from_der(der)?;
         let mut identity = SignerIdentity {
             serial_hex: hex::encode_upper(cert.tbs_certificate.serial_number.as_bytes()),

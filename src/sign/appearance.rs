@@ -2,7 +2,7 @@
 //! imported as the widget's Form XObject, fonts embedded (as PDF/A requires of appearances).
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use lopdf::{Document, Object, ObjectId};
 
@@ -19,32 +19,33 @@ fn stamp_error(e: lopdf::Error) -> SignError {
 const RECENT_STAMPS: usize = 8;
 
 /// The last [`RECENT_STAMPS`] stamps and their appearances, newest last.
-static RECENT: Mutex<VecDeque<(Stamp, Appearance)>> = Mutex::new(VecDeque::new());
+static RECENT: Mutex<VecDeque<(Stamp, Arc<Appearance>)>> = Mutex::new(VecDeque::new());
 
 /// The appearance of `stamp` signed at `time`: its page rendered by `renderer` and imported.
 /// A stamp equal to one of the last few is neither rendered nor imported again. The appearance
 /// is the page's content and resources only, which depend on what the stamp says (its printed
-/// time included), not on the stamp PDF's own dates.
+/// time included), not on the stamp PDF's own dates. Shared, not copied: its fonts are tens of
+/// kilobytes.
 pub fn stamp_appearance(
     renderer: &Renderer,
     stamp: &Stamp,
     time: time::UtcDateTime,
-) -> Result<Appearance, SignError> {
+) -> Result<Arc<Appearance>, SignError> {
     // A poisoned lock only means a thread panicked while updating the list: render anew.
     if let Ok(recent) = RECENT.lock()
         && let Some((_, appearance)) = recent.iter().rev().find(|(kept, _)| kept == stamp)
     {
-        return Ok(appearance.clone());
+        return Ok(Arc::clone(appearance));
     }
     let pdf = renderer
         .render_stamp(stamp, time)
         .map_err(|e| SignError::Pdf(format!("stamp: {e}")))?;
-    let appearance = import_first_page(&pdf)?;
+    let appearance = Arc::new(import_first_page(&pdf)?);
     if let Ok(mut recent) = RECENT.lock() {
         if recent.len() == RECENT_STAMPS {
             recent.pop_front();
         }
-        recent.push_back((stamp.clone(), appearance.clone()));
+        recent.push_back((stamp.clone(), Arc::clone(&appearance)));
     }
     Ok(appearance)
 }

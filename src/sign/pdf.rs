@@ -22,7 +22,7 @@ pub struct Widget {
     pub rect: [f64; 4],
     /// The appearance: a Form XObject's content stream and its resources, drawn in
     /// `[0 0 width height]`. `None` draws nothing.
-    pub appearance: Option<Appearance>,
+    pub appearance: Option<std::sync::Arc<Appearance>>,
 }
 
 impl Widget {
@@ -418,7 +418,7 @@ fn prepare_from(
     if width * height > 0.0 || widget.appearance.is_some() {
         let appearance_id = add_appearance(
             &mut update.new_document,
-            widget.appearance.as_ref(),
+            widget.appearance.as_deref(),
             width,
             height,
         );
