@@ -141,6 +141,17 @@ fn missing_number_and_unreadable_input_exit_2() {
     assert!(!out.exists());
 }
 
+/// `eucdoc render --jsonl JSONL --out-dir OUT_DIR`.
+fn render_batch(jsonl: &std::path::Path, out_dir: &std::path::Path) -> std::process::Output {
+    eucdoc()
+        .args(["render", "--jsonl"])
+        .arg(jsonl)
+        .arg("--out-dir")
+        .arg(out_dir)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn batch_renders_good_lines_and_reports_bad_ones() {
     let dir = tempfile::tempdir().unwrap();
@@ -165,13 +176,7 @@ fn batch_renders_good_lines_and_reports_bad_ones() {
     let jsonl = dir.path().join("in.jsonl");
     std::fs::write(&jsonl, lines.join("\n")).unwrap();
     let out_dir = dir.path().join("out");
-    let result = eucdoc()
-        .args(["render", "--jsonl"])
-        .arg(&jsonl)
-        .arg("--out-dir")
-        .arg(&out_dir)
-        .output()
-        .unwrap();
+    let result = render_batch(&jsonl, &out_dir);
     assert_eq!(result.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(stderr.contains("line 2: $: not valid JSON"), "{stderr}");
@@ -207,13 +212,7 @@ fn batch_reports_a_file_it_cannot_write_on_its_line() {
     // A folder (not empty) where line 3's file would go: the rename onto it fails.
     let blocked = out_dir.join("WRITE-2.pdf");
     std::fs::create_dir_all(blocked.join("inside")).unwrap();
-    let result = eucdoc()
-        .args(["render", "--jsonl"])
-        .arg(&jsonl)
-        .arg("--out-dir")
-        .arg(&out_dir)
-        .output()
-        .unwrap();
+    let result = render_batch(&jsonl, &out_dir);
     assert_eq!(result.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(

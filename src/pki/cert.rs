@@ -169,8 +169,8 @@ pub fn subject_of(der: &[u8]) -> String {
 pub const DEV_MARKER: &str = "EUCDOC DEV";
 
 /// Whether a certificate comes from the development PKI (documents signed with it must say
-/// they are test documents).
-/// Memoised: the signer's certificate and chain are asked about for every issued document.
+/// they are test documents). Memoised: the signer's certificate and chain are asked about for
+/// every issued document.
 pub fn is_development_certificate(der: &[u8]) -> bool {
     static CACHE: Memo<bool> = Memo::new();
     CACHE.get_or(&[der], || {

@@ -14,7 +14,7 @@ pub mod identity;
 pub mod ocsp;
 pub mod oid;
 pub(crate) mod ossl;
-pub mod pdf_reader;
+pub(crate) mod pdf_reader;
 pub mod timestamp;
 
 use cms::signed_data::SignerIdentifier;

@@ -1,7 +1,8 @@
 //! An xref-driven PDF reader: it reads the cross-reference sections (tables, streams and hybrid
-//! files, ISO 32000-1, 7.5.4 and 7.5.8) and parses an object only when a check asks for it. A
+//! files, ISO 32000-1, 7.5.4 and 7.5.8) and parses an object only when it is asked for. A
 //! one-page signed certificate has hundreds of objects; finding and checking its signatures,
-//! DSS and changes after signing touches about a dozen, so the reader does not parse the rest.
+//! DSS and changes after signing touches about a dozen, and the signer's incremental update
+//! about five, so the reader does not parse the rest.
 //!
 //! A file whose cross-reference data does not lead exactly to its objects (a wrong offset, a
 //! broken table, encryption) is loaded whole by lopdf instead, which rebuilds the table by
