@@ -1,5 +1,7 @@
 //! The QR code that takes a reader to the public check page, drawn as vector graphics.
 
+use std::fmt::Write;
+
 use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
 
 /// The check URL: `{base_url}/v1/check/{number}?sha256={hex}`. The hash of the canonical input
@@ -33,13 +35,15 @@ pub fn svg(text: &str) -> Result<String, qrcodegen::DataTooLong> {
             while x < size && code.get_module(x, y) {
                 x += 1;
             }
-            path.push_str(&format!(
+            // Written in place: a String per run cost about 1 % of rendering a page.
+            let _ = write!(
+                path,
                 "M{} {}h{}v1h-{}z",
                 start + QUIET_ZONE,
                 y + QUIET_ZONE,
                 x - start,
                 x - start
-            ));
+            );
         }
     }
     Ok(format!(
