@@ -21,7 +21,7 @@ const MAX_SECTIONS: usize = 1_000;
 /// than 2,000,000 objects): memory stays bounded whatever the tables' counts say.
 const MAX_ENTRIES: usize = 4_000_000;
 /// References followed from one value to what it names.
-const MAX_HOPS: usize = 32;
+pub(crate) const MAX_HOPS: usize = 32;
 
 /// The newest cross-reference section of a file, a table ([`PdfFile::newest_table`]).
 #[derive(Debug, Clone, Copy)]

@@ -419,6 +419,7 @@ fn stamp_request(
     } = *options;
     let identity = SignerIdentity::from_der(signer.certificate_der())
         .map_err(|e| SignError::KeyStore(format!("unreadable certificate: {e}")))?;
+    let test = is_test_signer(signer);
     let stamp = crate::render::Stamp {
         width: place.width,
         height: place.height,
@@ -428,7 +429,7 @@ fn stamp_request(
         bin: identity.bin,
         serial: identity.serial_hex,
         time: astana_time_text(time),
-        test: is_test_signer(signer),
+        test,
     };
     Ok(SignRequest {
         field_name: "Signature1".into(),
@@ -441,7 +442,7 @@ fn stamp_request(
         tsa: levels.tsa.clone(),
         validation: levels.validation.clone(),
         archive_timestamp: levels.archive_timestamp,
-        background: if watermark_pages && is_test_signer(signer) {
+        background: if watermark_pages && test {
             Some(test_watermark(renderer, time)?)
         } else {
             None

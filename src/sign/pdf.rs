@@ -300,8 +300,8 @@ impl PartialReading<'_, '_> {
 
     /// `value` with its references followed, each object on the way copied into the document.
     fn take(&mut self, mut value: Object) -> Option<Object> {
-        // lopdf's own bound on following references.
-        for _ in 0..32 {
+        // The reader's own bound on following references.
+        for _ in 0..crate::pki::pdf_reader::MAX_HOPS {
             let Object::Reference(id) = value else {
                 return Some(value);
             };
