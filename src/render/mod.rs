@@ -425,3 +425,25 @@ fn export_pdf_a(document: &PagedDocument, now: time::UtcDateTime) -> Result<Vec<
     };
     typst_pdf::pdf(document, &options).map_err(|d| RenderError::Export(describe(&d)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// common.typ must read no per-document file at its top level, or Typst evaluates it again
+    /// for every document (see its header). Compiled on its own with files that are not JSON,
+    /// any such read fails the compile.
+    #[test]
+    fn common_typ_reads_no_document_file_when_evaluated() {
+        let renderer = Renderer::new(RenderConfig::default()).expect("renderer");
+        let not_json = b"not json".to_vec();
+        let compiled = renderer.compile(
+            "/common.typ",
+            not_json.clone(),
+            not_json,
+            b"not svg".to_vec(),
+            time::UtcDateTime::UNIX_EPOCH,
+        );
+        assert!(compiled.is_ok(), "{:?}", compiled.err());
+    }
+}
