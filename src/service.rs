@@ -1463,15 +1463,11 @@ impl Service {
 
 const BUSY: &str = "busy";
 
-/// The input with `number` set (a validated input stays valid: the number is free text).
+/// The input with `number` set (a validated input stays valid: only the number is checked).
 fn with_number(input: &model::Input, number: &str) -> Result<model::Input, String> {
-    let mut value: serde_json::Value =
-        serde_json::from_slice(input.json()).map_err(|e| e.to_string())?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("number".into(), serde_json::Value::String(number.into()));
-    }
-    let bytes = serde_json::to_vec_pretty(&value).map_err(|e| e.to_string())?;
-    model::parse(&bytes).map_err(|e| format!("the numbered input is invalid: {e}"))
+    input
+        .with_number(number)
+        .map_err(|e| format!("the numbered input is invalid: {e}"))
 }
 
 /// Why [`Service::export`] stopped: the document it could not export and the reason.

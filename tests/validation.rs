@@ -529,3 +529,37 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn numbering_an_input_is_parsing_the_numbered_json() {
+    // `Input::with_number` skips validating again; it must give exactly what `parse` gives for
+    // the numbered JSON, for each form, with and without a number in the input.
+    for file in [
+        "end-user-certificate.json",
+        "import-certificate.json",
+        "refusal.json",
+    ] {
+        for carried in [None, Some(Value::Null), Some(json!("KZ-OLD-1"))] {
+            let mut value = base(file);
+            match &carried {
+                Some(number) => value["number"] = number.clone(),
+                None => _ = value.as_object_mut().unwrap().remove("number"),
+            }
+            let input = model::parse(&serde_json::to_vec(&value).unwrap()).unwrap();
+            let numbered = input.with_number("KZ-EUC-2026-000042").unwrap();
+            let parsed = model::parse(numbered.json()).unwrap();
+            assert_eq!(numbered.document(), parsed.document(), "{file} {carried:?}");
+            assert_eq!(numbered.document().number(), Some("KZ-EUC-2026-000042"));
+            assert_eq!(numbered.canonical_sha256(), parsed.canonical_sha256());
+            assert_ne!(numbered.canonical_sha256(), input.canonical_sha256());
+            let json: Value = serde_json::from_slice(numbered.json()).unwrap();
+            assert_eq!(json["number"], "KZ-EUC-2026-000042", "{file}");
+            value["number"] = json!("KZ-EUC-2026-000042");
+            assert_eq!(json, value);
+        }
+    }
+    // The number is still checked: it is part of the check URL.
+    let input = model::parse(&example("end-user-certificate.json")).unwrap();
+    let error = input.with_number("KZ/../x").unwrap_err();
+    assert_eq!(error.errors()[0].path, "number");
+}

@@ -296,6 +296,16 @@ impl Document {
         }
     }
 
+    /// Sets the registry number (see [`super::Input::with_number`]).
+    pub(super) fn set_number(&mut self, number: &str) {
+        let slot = match self {
+            Document::EndUserCertificate(d) => &mut d.number,
+            Document::ImportCertificate(d) => &mut d.number,
+            Document::Refusal(d) => &mut d.number,
+        };
+        *slot = Some(number.to_string());
+    }
+
     /// The signing officer's position as the document states it.
     pub fn signer_position(&self) -> Option<&str> {
         Some(match self {
