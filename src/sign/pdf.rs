@@ -570,7 +570,7 @@ fn add_appearance(
             Object::Real(height as f32),
         ]),
     );
-    let content = match appearance {
+    let form = match appearance {
         Some(appearance) => {
             // Renumber the appearance's objects into this document.
             let base = document.max_id;
@@ -601,7 +601,7 @@ fn add_appearance(
             Stream::new(dict, Vec::new())
         }
     };
-    document.add_object(content)
+    document.add_object(form)
 }
 
 /// Puts `background` behind the content of every page, centred on its media box. The signature
