@@ -226,9 +226,9 @@ fn revision_hashes(copy: &[u8]) -> Vec<(usize, [u8; 32])> {
 /// The canonical SHA-256 (RFC 8785, as the QR code's) of a data.json, and the number it names.
 fn data_identity(json: &[u8]) -> Option<(String, Option<String>)> {
     let value: serde_json::Value = serde_json::from_slice(json).ok()?;
-    let canonical = serde_json_canonicalizer::to_vec(&value).ok()?;
+    let sha256 = crate::model::canonical_sha256(&value).ok()?;
     let number = value["number"].as_str().map(str::to_string);
-    Some((hex::encode(openssl::sha::sha256(&canonical)), number))
+    Some((hex::encode(sha256), number))
 }
 
 fn copy_signature(

@@ -89,8 +89,9 @@ impl Input {
     }
 }
 
-/// SHA-256 of `value` in RFC 8785 canonical JSON.
-fn canonical_sha256(value: &Value) -> Result<[u8; 32], ValidationErrors> {
+/// SHA-256 of `value` in RFC 8785 canonical JSON: an input's [`Input::canonical_sha256`], the
+/// hash the QR code carries. The check page computes it with this for a data.json it is given.
+pub fn canonical_sha256(value: &Value) -> Result<[u8; 32], ValidationErrors> {
     let canonical = serde_json_canonicalizer::to_vec(value)
         .map_err(|e| ValidationErrors::single("$", format!("cannot canonicalise: {e}")))?;
     Ok(Sha256::digest(&canonical).into())
