@@ -7,6 +7,12 @@ modules): the peer is spared encoding it, which eucdoc's figure includes.
 
 Usage: python typst_render.py REPO_ROOT JSON N
 Prints the median, mean and fastest milliseconds per compile of N, after 5 warm-up compiles.
+
+Or: python typst_render.py REPO_ROOT --jsonl FILE
+compiles each line of FILE (distinct documents, benches/peer/distinct_documents.py) once, with
+its own number, after 5 warm-up compiles of the first line, and prints the milliseconds per
+document (all compiles' time over their count) and the median, as eucdoc's `render --jsonl`
+is measured on the same file (scripts/bench-batch.sh).
 """
 
 import json
@@ -44,9 +50,27 @@ def qr_like_svg(modules: int = 45, quiet: int = 4) -> str:
     )
 
 
+def context_json(number: str) -> str:
+    return json.dumps(
+        {
+            "number": number,
+            "check_url": f"http://127.0.0.1:8080/v1/check/{number}?sha256=" + "0" * 64,
+            "sha256": "0" * 64,
+            "test_document": False,
+        }
+    )
+
+
 def main() -> None:
-    repo, data_path, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-    data = json.loads(data_path.read_text())
+    repo = Path(sys.argv[1])
+    if sys.argv[2] == "--jsonl":
+        lines = [line for line in Path(sys.argv[3]).read_text().splitlines() if line.strip()]
+        documents = [json.loads(line) for line in lines]
+        runs, data = len(documents), documents[0]
+    else:
+        data_path, runs = Path(sys.argv[2]), int(sys.argv[3])
+        data = json.loads(data_path.read_text())
+        documents = None
     template = {
         "end_user_certificate": "end-user-certificate.typ",
         "import_certificate": "import-certificate.typ",
@@ -56,7 +80,10 @@ def main() -> None:
     try:
         for typ in (repo / "templates-typst").glob("*.typ"):
             shutil.copy(typ, root / typ.name)
-        shutil.copy(data_path, root / "data.json")
+        if documents is None:
+            shutil.copy(data_path, root / "data.json")
+        else:
+            (root / "data.json").write_text(json.dumps(data, ensure_ascii=False))
         (root / "qr.svg").write_text(qr_like_svg())
         compiler = typst.Compiler(
             root / template,
@@ -67,19 +94,23 @@ def main() -> None:
         times = []
         for i in range(runs + 5):
             number = f"KZ-EUC-2026-{i:06d}"
-            context = {
-                "number": number,
-                "check_url": f"http://127.0.0.1:8080/v1/check/{number}?sha256=" + "0" * 64,
-                "sha256": "0" * 64,
-                "test_document": False,
-            }
-            (root / "context.json").write_text(json.dumps(context))
+            if documents is not None and i >= 5:
+                document = documents[i - 5]
+                number = document["number"]
+                (root / "data.json").write_text(json.dumps(document, ensure_ascii=False))
+            (root / "context.json").write_text(context_json(number))
             started = time.perf_counter()
             pdf = compiler.compile(format="pdf", pdf_standards="a-3b")
             elapsed = time.perf_counter() - started
             assert len(pdf) > 10_000, "the peer rendered nothing"
             if i >= 5:
                 times.append(elapsed * 1000)
+        if documents is not None:
+            print(
+                f"typst (PyPI) {template}, {runs} distinct documents: "
+                f"{sum(times) / runs:.2f} ms per document, median {statistics.median(times):.2f} ms"
+            )
+            return
         print(
             f"typst (PyPI {typst.__version__ if hasattr(typst, '__version__') else '?'}) "
             f"{template}: median {statistics.median(times):.2f} ms, "

@@ -135,7 +135,6 @@ impl<'a> StreamBuilder<'a> {
 #[derive(Debug, Copy, Clone)]
 pub(crate) enum StreamFilter {
     Flate,
-    FlateMemoized,
     FlateFast,
     AsciiHex,
     #[cfg(feature = "raster-images")]
@@ -147,7 +146,6 @@ impl StreamFilter {
         match self {
             Self::AsciiHex => Name(b"ASCIIHexDecode"),
             Self::Flate => Name(b"FlateDecode"),
-            Self::FlateMemoized => Name(b"FlateDecode"),
             Self::FlateFast => Name(b"FlateDecode"),
             #[cfg(feature = "raster-images")]
             Self::Dct => Name(b"DCTDecode"),
@@ -157,7 +155,6 @@ impl StreamFilter {
     pub(crate) fn is_binary(&self) -> bool {
         match self {
             StreamFilter::Flate => true,
-            StreamFilter::FlateMemoized => true,
             StreamFilter::FlateFast => true,
             StreamFilter::AsciiHex => false,
             #[cfg(feature = "raster-images")]
@@ -171,7 +168,6 @@ impl StreamFilter {
     pub(crate) fn apply(&self, content: &[u8]) -> Vec<u8> {
         match self {
             StreamFilter::Flate => deflate_encode(content),
-            StreamFilter::FlateMemoized => deflate_encode_memoized(content),
             StreamFilter::FlateFast => deflate_encode_fast_memoized(content),
             StreamFilter::AsciiHex => hex_encode(content),
             // Note: We don't actually encode manually with DCT, because
@@ -262,10 +258,12 @@ impl<'a> FilterStreamBuilder<'a> {
     }
 
     /// As [`Self::new_from_binary_data`], with the compressed bytes memoised: for data that
-    /// recurs across documents (eucdoc: font subsets).
+    /// recurs across documents (eucdoc: font subsets). At zlib's fastest level, as content
+    /// streams: a subset recurs only while the documents use the same glyphs, and documents
+    /// with different names and goods miss the memo (see `deflate_encode_fast_memoized`).
     pub(crate) fn new_from_binary_data_memoized(content: &'a [u8]) -> Self {
         let mut filter_stream = Self::binary(content);
-        filter_stream.add_filter(StreamFilter::FlateMemoized);
+        filter_stream.add_filter(StreamFilter::FlateFast);
 
         filter_stream
     }
@@ -350,14 +348,13 @@ impl FilterStream<'_> {
     }
 }
 
-#[cfg_attr(feature = "comemo", comemo::memoize)]
-fn deflate_encode_memoized(data: &[u8]) -> Vec<u8> {
-    deflate_encode(data)
-}
-
 /// eucdoc: content streams differ in every document, so they are compressed at zlib's fastest
 /// level: level 6 cost about 0.3 ms more per one-page certificate (5 % of rendering it); level 1
 /// makes that page's content stream about 6 KB larger (16 KB instead of 10 KB).
+///
+/// Font subsets too: distinct certificates (scripts/bench-batch.sh) each have a subset of their
+/// own, and level 6 spent 9 % of a document's instructions deflating them (callgrind); level 1
+/// makes the two subsets of a one-page certificate about 6 KB larger (40 KB instead of 34 KB).
 #[cfg_attr(feature = "comemo", comemo::memoize)]
 fn deflate_encode_fast_memoized(data: &[u8]) -> Vec<u8> {
     deflate_encode_at(data, 1)
