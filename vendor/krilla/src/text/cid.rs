@@ -463,6 +463,17 @@ fn subset_font(font: Font, glyph_remapper: &GlyphRemapper) -> KrillaResult<(Font
         .iter()
         .map(|v| (subsetter::Tag::new(v.0.get()), v.1.get()))
         .collect::<Vec<_>>();
+    // eucdoc: a glyph's outline is the same in a subset as in the font it came from unless the
+    // subset is an instance of variable axes. So each glyph's box is computed on the original
+    // font, where `compute_bbox` stays memoised from one document to the next, not on this
+    // subset, which is new for every set of glyphs (drawing each glyph of every subset again
+    // took about 5 % of rendering a certificate with names and goods of its own).
+    let original = font.clone();
+    let original_glyphs: Vec<u16> = if variation_coordinates.is_empty() {
+        glyph_remapper.remapped_gids().collect()
+    } else {
+        Vec::new()
+    };
     let font = subsetter::subset_with_variations(
         font.font_data().as_ref(),
         font.index(),
@@ -479,7 +490,13 @@ fn subset_font(font: Font, glyph_remapper: &GlyphRemapper) -> KrillaResult<(Font
     let global_bbox = font.bbox();
 
     for g in 0..font.num_glyphs() {
-        if let Some(path_bbox) = compute_bbox(&font, skrifa::GlyphId::new(g)) {
+        // The subset's glyph `g` is the original's `original_glyphs[g]` (the remapper's order);
+        // glyphs the subsetter added beyond them are measured in the subset.
+        let path_bbox = match original_glyphs.get(g as usize) {
+            Some(&old) => compute_bbox(&original, skrifa::GlyphId::new(old.into())),
+            None => compute_bbox(&font, skrifa::GlyphId::new(g)),
+        };
+        if let Some(path_bbox) = path_bbox {
             bbox = bbox
                 .map(|mut r| {
                     r.expand(&path_bbox);
