@@ -65,6 +65,13 @@ const REFUSAL_LABELS: &[&str] = &[
     HEADER_RU,
 ];
 
+/// The three examples, one per form.
+const EXAMPLES: [&str; 3] = [
+    "end-user-certificate.json",
+    "import-certificate.json",
+    "refusal.json",
+];
+
 fn check_example(file: &str, labels: &[&str]) {
     let json = example(file);
     let rendered = render_bytes(&json);
@@ -327,11 +334,7 @@ fn five_hundred_goods_lines_paginate_consistently() {
 
 #[test]
 fn signature_place_is_inside_the_page() {
-    for file in [
-        "end-user-certificate.json",
-        "import-certificate.json",
-        "refusal.json",
-    ] {
+    for file in EXAMPLES {
         let rendered = render_bytes(&example(file));
         let place = rendered.signature_place;
         assert!(
@@ -355,5 +358,68 @@ fn number_is_validated_before_it_reaches_the_url() {
             renderer().render(&input, bad, fixed_time()).is_err(),
             "number {bad:?} should be refused"
         );
+    }
+}
+
+/// Each embedded font's /FontBBox is the union of the boxes of the glyphs actually embedded, read
+/// back from the subset with ttf-parser (krilla's own numbers, with the vendored krilla measuring
+/// each glyph on the original font: vendor/krilla/EUCDOC.md, change 4).
+#[test]
+fn font_boxes_are_the_union_of_the_embedded_glyphs() {
+    for file in EXAMPLES {
+        let rendered = render_bytes(&example(file));
+        let pdf = lopdf::Document::load_mem(&rendered.pdf).expect("the PDF parses");
+        let mut fonts = 0;
+        for object in pdf.objects.values() {
+            let Ok(descriptor) = object.as_dict() else {
+                continue;
+            };
+            if descriptor.get(b"Type").and_then(|t| t.as_name()).ok()
+                != Some(&b"FontDescriptor"[..])
+            {
+                continue;
+            }
+            let stated: Vec<f32> = descriptor
+                .get(b"FontBBox")
+                .and_then(|b| b.as_array())
+                .expect("a FontBBox")
+                .iter()
+                .map(|v| v.as_float().expect("a number"))
+                .collect();
+            let subset = descriptor
+                .get(b"FontFile2")
+                .and_then(|r| r.as_reference())
+                .and_then(|id| pdf.get_object(id))
+                .and_then(|o| o.as_stream())
+                .and_then(|s| s.decompressed_content())
+                .expect("an embedded TrueType subset");
+            let face = ttf_parser::Face::parse(&subset, 0).expect("the subset parses");
+            let per_mille = 1000.0 / f32::from(face.units_per_em());
+            let boxes: Vec<ttf_parser::Rect> = (0..face.number_of_glyphs())
+                .filter_map(|g| face.glyph_bounding_box(ttf_parser::GlyphId(g)))
+                .collect();
+            assert!(
+                boxes.len() > 20,
+                "{file}: {} glyphs with outlines",
+                boxes.len()
+            );
+            let union = [
+                boxes.iter().map(|b| b.x_min).min(),
+                boxes.iter().map(|b| b.y_min).min(),
+                boxes.iter().map(|b| b.x_max).max(),
+                boxes.iter().map(|b| b.y_max).max(),
+            ]
+            .map(|v| f32::from(v.expect("glyphs")) * per_mille);
+            assert_eq!(stated.len(), 4, "{file}: {stated:?}");
+            for (stated, union) in stated.iter().zip(union) {
+                assert!(
+                    (stated - union).abs() < 0.5,
+                    "{file}: FontBBox {stated:?} against the glyphs' union {union:?}"
+                );
+            }
+            fonts += 1;
+        }
+        // Regular and bold at least.
+        assert!(fonts >= 2, "{file}: {fonts} font descriptors");
     }
 }
