@@ -5,6 +5,10 @@
 # Usage: scripts/load.sh [ISSUE_REQUESTS] [VERIFY_REQUESTS] [CONCURRENCY] [ROUNDS]
 # ROUNDS repeats the issuing ROUNDS times and prints the server's RSS after each (memory over
 # many documents: 10000 20000 16 10 issues 100,000).
+# The certificates differ as real ones do (benches/peer/distinct_documents.py: up to 10,000
+# distinct ones; oha sends a line taken at random for each request). EUCDOC_LOAD_DOCUMENTS=same
+# sends examples/end-user-certificate.json every time instead, which Typst lays out once: the
+# figure the render bench corresponds to.
 # EUCDOC_BIN=path runs that binary instead of building one: to compare two builds in one session,
 # run them in turn with the same arguments.
 set -euo pipefail
@@ -13,6 +17,7 @@ issue_n="${1:-3000}"
 verify_n="${2:-20000}"
 conc="${3:-16}"
 rounds="${4:-1}"
+documents="${EUCDOC_LOAD_DOCUMENTS:-distinct}"
 command -v oha >/dev/null || cargo install oha --locked
 bin="${EUCDOC_BIN:-}"
 if [ -z "$bin" ]; then
@@ -20,7 +25,19 @@ if [ -z "$bin" ]; then
   bin="${CARGO_TARGET_DIR:-target}/release/eucdoc"
 fi
 work="$(mktemp -d)"
+server=""
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+case "$documents" in
+  distinct)
+    distinct_n=$(( issue_n < 10000 ? issue_n : 10000 ))
+    python3 benches/peer/distinct_documents.py examples/end-user-certificate.json "$distinct_n" \
+      >"$work/documents.jsonl"
+    # One request body per line.
+    bodies=(-Z "$work/documents.jsonl")
+    ;;
+  same) bodies=(-D examples/end-user-certificate.json) ;;
+  *) echo "EUCDOC_LOAD_DOCUMENTS must be distinct or same, not $documents" >&2; exit 2 ;;
+esac
 port=18080
 EUCDOC_DATA_DIR="$work/data" EUCDOC_LOG=warn \
   "$bin" serve --listen "127.0.0.1:$port" >"$work/stdout" 2>"$work/stderr" &
@@ -34,10 +51,10 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 ticks_per_second="$(getconf CLK_TCK)"
 echo "RSS at start: $(rss)"
 for round in $(seq 1 "$rounds"); do
-  echo "== issue (round $round of $rounds): $issue_n one-page certificates, $conc connections"
+  echo "== issue (round $round of $rounds): $issue_n one-page certificates ($documents), $conc connections"
   before="$(cpu_ticks)"
   oha --no-tui -n "$issue_n" -c "$conc" -m POST -H "Authorization: Bearer $token" \
-    -T application/json -D examples/end-user-certificate.json "http://127.0.0.1:$port/v1/documents" \
+    -T application/json "${bodies[@]}" "http://127.0.0.1:$port/v1/documents" \
     | grep -E "Success rate|Requests/sec|Slowest|Fastest|Average|50.00%|99.00%|\[2|\[4|\[5"
   echo "CPU per document: $(awk -v t="$(( $(cpu_ticks) - before ))" -v n="$issue_n" -v hz="$ticks_per_second" 'BEGIN {printf "%.1f ms", 1000 * t / hz / n}')"
   echo "RSS after $((round * issue_n)) documents: $(rss)"
