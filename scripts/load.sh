@@ -44,8 +44,9 @@ EUCDOC_DATA_DIR="$work/data" EUCDOC_LOG=warn \
 server=$!
 until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.2; done
 token="$(cat "$work/data/dev-token")"
-# RSS, and its anonymous part (the heap; the rest is mapped files such as the binary).
-rss() { awk '/VmRSS/ {r = $2} /RssAnon/ {a = $2} END {print r / 1024 " MB (anonymous " a / 1024 " MB)"}' "/proc/$server/status"; }
+# RSS, its anonymous part (the heap; the rest is mapped files such as the binary), and the
+# highest RSS so far: the reading after a round comes once the requests in flight are done.
+rss() { awk '/VmHWM/ {p = $2} /VmRSS/ {r = $2} /RssAnon/ {a = $2} END {print r / 1024 " MB (anonymous " a / 1024 " MB; peak so far " p / 1024 " MB)"}' "/proc/$server/status"; }
 # The server's CPU time (user + system), in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 ticks_per_second="$(getconf CLK_TCK)"

@@ -13,8 +13,8 @@ use eucdoc::model::{self, Form};
 use eucdoc::render::{DEFAULT_BASE_URL, RenderConfig, Renderer};
 
 /// jemalloc, not glibc's malloc: under load glibc keeps a heap per busy thread, and the
-/// service's memory stayed over its 100 MB budget; jemalloc with two arenas
-/// (`.cargo/config.toml`) stays under it and spends less time allocating (README, "Speed").
+/// service's memory stayed over its 100 MB budget; jemalloc with two arenas and small thread
+/// caches (`.cargo/config.toml`) stays under it and spends less time allocating (README, "Speed").
 #[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

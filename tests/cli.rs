@@ -230,11 +230,12 @@ fn batch_reports_a_file_it_cannot_write_on_its_line() {
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 4);
 }
 
-/// The binary allocates with jemalloc, two arenas (`.cargo/config.toml`): what keeps the
-/// service's memory flat under load. jemalloc prints its options at exit when asked.
+/// The binary allocates with jemalloc, two arenas and thread caches up to 4 KiB
+/// (`.cargo/config.toml`): what keeps the service's memory flat under load. jemalloc prints its
+/// options at exit when asked.
 #[cfg(target_os = "linux")]
 #[test]
-fn the_binary_allocates_with_jemalloc_in_two_arenas() {
+fn the_binary_allocates_with_jemalloc_in_two_arenas_and_small_thread_caches() {
     let output = eucdoc()
         .arg("--version")
         .env("_RJEM_MALLOC_CONF", "stats_print:true")
@@ -244,6 +245,7 @@ fn the_binary_allocates_with_jemalloc_in_two_arenas() {
     let stats = String::from_utf8_lossy(&output.stderr);
     assert!(stats.contains("jemalloc"), "{stats}");
     assert!(stats.contains("opt.narenas: 2\n"), "{stats}");
+    assert!(stats.contains("opt.tcache_max: 4096\n"), "{stats}");
 }
 
 #[test]
