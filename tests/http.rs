@@ -475,6 +475,24 @@ fn idempotency(server: &Server) {
     assert_eq!(conflict.json()["code"], "idempotency-conflict");
 }
 
+/// The test servers' ports (`common::free_port`) are never drawn twice in a process and lie
+/// below the ephemeral range, where no client connection or `bind(0)` takes them before the
+/// server binds.
+#[test]
+fn test_servers_get_distinct_ports_outside_the_ephemeral_range() {
+    let ephemeral_low: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ports: Vec<u16> = (0..200).map(|_| common::free_port()).collect();
+    let distinct: std::collections::HashSet<u16> = ports.iter().copied().collect();
+    assert_eq!(distinct.len(), ports.len(), "{ports:?}");
+    assert!(ports.iter().all(|&port| port < ephemeral_low), "{ports:?}");
+}
+
 fn postgres_url() -> String {
     std::env::var("EUCDOC_TEST_POSTGRES")
         .expect("EUCDOC_TEST_POSTGRES must name a PostgreSQL server (scripts/test.sh starts one)")

@@ -38,13 +38,34 @@ pub fn slow_upload(address: &str, head: &str, length: usize) -> String {
     response
 }
 
-/// A loopback port free now (for a server the test starts).
+/// A loopback port free now, for a server the test starts as a child process.
+///
+/// Not the kernel's choice (`bind` to port 0): the port is released before the child binds
+/// it, and in that gap another test's `bind(0)` or a client's connection, both drawn from the
+/// ephemeral range, could take it; a test then found another test's server (or chromedriver)
+/// answering on "its" port. So ports come from below the ephemeral range, a different one at
+/// each call in this process (its tests run in parallel threads), starting at an offset of
+/// this process's own so that two test binaries walk different ports.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const SPAN: u32 = 10_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    let first = ephemeral_low.saturating_sub(SPAN).max(1_024);
+    let span = ephemeral_low.saturating_sub(first).max(1);
+    let offset = (std::process::id() * 97) % span;
+    for _ in 0..span {
+        let port = first + (offset + NEXT.fetch_add(1, Ordering::Relaxed)) % span;
+        if let Ok(port) = u16::try_from(port)
+            && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+        {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {first}..{}", first + span);
 }
 
 pub fn root() -> PathBuf {
