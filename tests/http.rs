@@ -480,13 +480,7 @@ fn idempotency(server: &Server) {
 /// server binds.
 #[test]
 fn test_servers_get_distinct_ports_outside_the_ephemeral_range() {
-    let ephemeral_low: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let ephemeral_low = common::ephemeral_ports_start();
     let ports: Vec<u16> = (0..200).map(|_| common::free_port()).collect();
     let distinct: std::collections::HashSet<u16> = ports.iter().copied().collect();
     assert_eq!(distinct.len(), ports.len(), "{ports:?}");

@@ -50,10 +50,7 @@ pub fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU32, Ordering};
     const SPAN: u32 = 10_000;
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
-        .unwrap_or(32_768);
+    let ephemeral_low = u32::from(ephemeral_ports_start());
     let first = ephemeral_low.saturating_sub(SPAN).max(1_024);
     let span = ephemeral_low.saturating_sub(first).max(1);
     let offset = (std::process::id() * 97) % span;
@@ -66,6 +63,14 @@ pub fn free_port() -> u16 {
         }
     }
     panic!("no free loopback port in {first}..{}", first + span);
+}
+
+/// The first port of the kernel's ephemeral range (Linux's default where it cannot be read).
+pub fn ephemeral_ports_start() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
 }
 
 pub fn root() -> PathBuf {
