@@ -2,8 +2,9 @@
 templates on the same document, warm (one Compiler, reused), each compile with a different
 registry number, as PDF/A-3b with tags (what eucdoc writes).
 
-The QR code is a fixed 45-module SVG in eucdoc's path syntax (one rectangle per run of dark
-modules): the peer is spared encoding it, which eucdoc's figure includes.
+The QR code is a fixed SVG of 45 random modules a side (one rectangle per run of dark modules),
+the same file in every compile, so Typst parses it once: the peer is spared encoding and parsing
+a new one per document, which eucdoc's figure includes.
 
 Usage: python typst_render.py REPO_ROOT JSON N
 Prints the median, mean and fastest milliseconds per compile of N, after 5 warm-up compiles.

@@ -1,6 +1,6 @@
 //! The QR code that takes a reader to the public check page, drawn as vector graphics.
 
-use std::fmt::Write;
+use std::sync::{Arc, Mutex};
 
 use qrcodegen::{Mask, QrCode, QrCodeEcc, QrSegment, Version};
 
@@ -14,38 +14,15 @@ pub fn check_url(base_url: &str, number: &str, sha256_hex: &str) -> String {
 }
 
 /// The four-module quiet zone that ISO/IEC 18004 requires around the symbol.
-const QUIET_ZONE: i32 = 4;
+const QUIET_ZONE: usize = 4;
 
-/// The QR code of `text` as an SVG, one unit per module, quiet zone included. Each run of dark
-/// modules in a row is one rectangle of the path, which keeps the SVG small and quick to parse.
+/// The QR code of `text` as an SVG, one unit per module, quiet zone included. The dark modules
+/// are one path of their outlines (see [`outline`]), which keeps the SVG small and quick to
+/// parse and draw.
 pub fn svg(text: &str) -> Result<String, qrcodegen::DataTooLong> {
     // Level M survives a fold or a stamp over ~15 % of the symbol.
-    let code = encode(text, QrCodeEcc::Medium)?;
-    let size = code.size();
-    let full = size + 2 * QUIET_ZONE;
-    let mut path = String::with_capacity(16 * (size * size / 4) as usize);
-    for y in 0..size {
-        let mut x = 0;
-        while x < size {
-            if !code.get_module(x, y) {
-                x += 1;
-                continue;
-            }
-            let start = x;
-            while x < size && code.get_module(x, y) {
-                x += 1;
-            }
-            // Written in place: a String per run cost about 1 % of rendering a page.
-            let _ = write!(
-                path,
-                "M{} {}h{}v1h-{}z",
-                start + QUIET_ZONE,
-                y + QUIET_ZONE,
-                x - start,
-                x - start
-            );
-        }
-    }
+    let modules = encode(text, QrCodeEcc::Medium)?;
+    let full = modules.size + 2 * QUIET_ZONE;
     Ok(format!(
         concat!(
             r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{full}" height="{full}" "#,
@@ -53,18 +30,83 @@ pub fn svg(text: &str) -> Result<String, qrcodegen::DataTooLong> {
             r##"<rect width="{full}" height="{full}" fill="#fff"/><path fill="#000" d="{path}"/></svg>"##
         ),
         full = full,
-        path = path
+        path = outline(&modules)
     ))
 }
 
-/// `text` as `QrCode::encode_text` encodes it, the same symbol, with the mask chosen here.
+/// A symbol's modules, a bit each, by rows and by columns (the penalty score reads both).
+#[derive(Clone, Debug, PartialEq)]
+struct Modules {
+    size: usize,
+    rows: Vec<Line>,
+    columns: Vec<Line>,
+}
+
+impl Modules {
+    fn light(size: usize) -> Self {
+        Self {
+            size,
+            rows: vec![[0; 3]; size],
+            columns: vec![[0; 3]; size],
+        }
+    }
+
+    fn of(code: &QrCode) -> Self {
+        let size = usize::try_from(code.size()).unwrap_or(0);
+        let mut modules = Self::light(size);
+        for (y, row) in modules.rows.iter_mut().enumerate() {
+            for (x, column) in modules.columns.iter_mut().enumerate() {
+                // Coordinates below 177 fit an i32.
+                let dark = u64::from(code.get_module(x as i32, y as i32));
+                row[x / 64] |= dark << (x % 64);
+                column[y / 64] |= dark << (y % 64);
+            }
+        }
+        modules
+    }
+
+    fn is_dark(&self, x: usize, y: usize) -> bool {
+        self.rows[y][x / 64] >> (x % 64) & 1 == 1
+    }
+
+    /// `self` with the modules of `changes` flipped, written into `into`.
+    fn flipped_into(&self, changes: &Modules, into: &mut Modules) {
+        let flip = |a: &[Line], b: &[Line], out: &mut [Line]| {
+            for ((a, b), out) in a.iter().zip(b).zip(out) {
+                *out = std::array::from_fn(|word| a[word] ^ b[word]);
+            }
+        };
+        into.size = self.size;
+        flip(&self.rows, &changes.rows, &mut into.rows);
+        flip(&self.columns, &changes.columns, &mut into.columns);
+    }
+}
+
+/// For one version and level: the modules that differ between a symbol under mask 0 and the
+/// same symbol under mask `i` (entry `i`).
+struct MaskChanges {
+    version: Version,
+    level: QrCodeEcc,
+    changes: Vec<Modules>,
+}
+
+/// Learnt once per version and level: at most 40 × 4 entries, of 17 KB for the check URL's
+/// symbol (45 modules a side) and 68 KB for the largest.
+static MASK_CHANGES: Mutex<Vec<Arc<MaskChanges>>> = Mutex::new(Vec::new());
+
+/// The modules of `text` as `QrCode::encode_text` encodes it, the same symbol, with the mask
+/// chosen here.
 ///
-/// qrcodegen scores each mask module by module, with a branch on every module's colour that the
-/// processor cannot predict: 0.53 ms for the check URL's symbol, about 8 % of a one-page
-/// document's rendering. The same score computed on runs found with bit operations gives the
-/// same choice (the tests compare it with qrcodegen's own on hundreds of texts) in 0.35 ms,
-/// most of it qrcodegen encoding the symbol once per mask.
-fn encode(text: &str, level: QrCodeEcc) -> Result<QrCode, qrcodegen::DataTooLong> {
+/// qrcodegen chooses the mask by encoding the symbol under each of the eight and scoring each
+/// module by module: 0.53 ms for the check URL's symbol, about 8 % of a one-page document's
+/// rendering. Here the symbol is encoded once, under mask 0. A mask flips the same modules
+/// whatever the data (the data area's, by its pattern) and rewrites the format bits, which
+/// depend only on the level and the mask; so the modules that change from mask 0 to mask `i`
+/// depend only on the version and the level, and are learnt from the first symbol of each
+/// (qrcodegen encoding it under all eight). Each mask's symbol is then mask 0's with those
+/// modules flipped, and its score is computed on runs found with bit operations. The choice and
+/// the symbol are qrcodegen's own: the tests compare them on hundreds of texts.
+fn encode(text: &str, level: QrCodeEcc) -> Result<Modules, qrcodegen::DataTooLong> {
     let segments = QrSegment::make_segments(text);
     let encode_with = |mask| {
         QrCode::encode_segments_advanced(
@@ -76,17 +118,141 @@ fn encode(text: &str, level: QrCodeEcc) -> Result<QrCode, qrcodegen::DataTooLong
             true,
         )
     };
-    let mut best = encode_with(0)?;
+    let under_mask_0 = encode_with(0)?;
+    let version = under_mask_0.version();
+    let final_level = under_mask_0.error_correction_level();
+    let base = Modules::of(&under_mask_0);
+    let known = lock_mask_changes()
+        .iter()
+        .find(|known| known.version == version && known.level == final_level)
+        .cloned();
+    let mask_changes = match known {
+        Some(known) => known,
+        None => {
+            let mut changes = vec![Modules::light(base.size)];
+            for mask in 1..8 {
+                let mut change = Modules::light(base.size);
+                Modules::of(&encode_with(mask)?).flipped_into(&base, &mut change);
+                changes.push(change);
+            }
+            let learnt = Arc::new(MaskChanges {
+                version,
+                level: final_level,
+                changes,
+            });
+            lock_mask_changes().push(Arc::clone(&learnt));
+            learnt
+        }
+    };
+    let mut best = base.clone();
     let mut lowest = mask_penalty(&best);
-    for mask in 1..8 {
-        let code = encode_with(mask)?;
-        let penalty = mask_penalty(&code);
+    let mut candidate = Modules::light(base.size);
+    for changes in &mask_changes.changes[1..] {
+        base.flipped_into(changes, &mut candidate);
+        let penalty = mask_penalty(&candidate);
         // The first mask with the lowest score wins, as in qrcodegen.
         if penalty < lowest {
-            (best, lowest) = (code, penalty);
+            std::mem::swap(&mut best, &mut candidate);
+            lowest = penalty;
         }
     }
     Ok(best)
+}
+
+fn lock_mask_changes() -> std::sync::MutexGuard<'static, Vec<Arc<MaskChanges>>> {
+    // The list is only ever pushed to whole, so a panic elsewhere cannot leave it half-written.
+    MASK_CHANGES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The outlines of the dark modules as SVG path data, quiet zone included: one closed
+/// rectilinear loop per boundary (holes too), a command per corner. Each dark module's sides
+/// that face a light module become edges running clockwise around it, so the loops wind
+/// clockwise around dark areas and anticlockwise around holes, and the default (nonzero) fill
+/// covers exactly the dark modules. A path of rectangles, one per run of a row, took 2,495
+/// commands for a check URL's symbol against 1,533 here, and Typst's parsing and krilla's
+/// drawing of them cost more than encoding the symbol.
+fn outline(modules: &Modules) -> String {
+    const RIGHT: u8 = 1;
+    const DOWN: u8 = 2;
+    const LEFT: u8 = 4;
+    const UP: u8 = 8;
+    let size = modules.size;
+    // Corners of the modules, (size + 1)², with the directions of the edges leaving each.
+    let side = size + 1;
+    let mut leaving = vec![0u8; side * side];
+    let dark = |x: usize, y: usize| x < size && y < size && modules.is_dark(x, y);
+    for y in 0..size {
+        for x in 0..size {
+            if !modules.is_dark(x, y) {
+                continue;
+            }
+            if y == 0 || !dark(x, y - 1) {
+                leaving[y * side + x] |= RIGHT;
+            }
+            if !dark(x + 1, y) {
+                leaving[y * side + x + 1] |= DOWN;
+            }
+            if !dark(x, y + 1) {
+                leaving[(y + 1) * side + x + 1] |= LEFT;
+            }
+            if x == 0 || !dark(x - 1, y) {
+                leaving[(y + 1) * side + x] |= UP;
+            }
+        }
+    }
+    let mut path = String::with_capacity(8 * size * size / 2);
+    // Numbers written by hand: `write!` was a fifth of the QR code's cost.
+    let mut digits = itoa::Buffer::new();
+    let mut push = |path: &mut String, command: &str, number: usize| {
+        path.push_str(command);
+        path.push_str(digits.format(number));
+    };
+    for start in 0..leaving.len() {
+        while leaving[start] != 0 {
+            // A corner where edges only start and end in pairs: a walk from here can only end
+            // back here.
+            push(&mut path, "M", start % side + QUIET_ZONE);
+            push(&mut path, " ", start / side + QUIET_ZONE);
+            let mut corner = start;
+            let mut heading = leaving[start] & leaving[start].wrapping_neg();
+            let mut length = 0usize;
+            loop {
+                leaving[corner] &= !heading;
+                corner = match heading {
+                    RIGHT => corner + 1,
+                    DOWN => corner + side,
+                    LEFT => corner - 1,
+                    _ => corner - side,
+                };
+                length += 1;
+                if corner == start {
+                    // The last edge is the close.
+                    path.push('z');
+                    break;
+                }
+                // Straight on where the boundary goes on; at a corner where two dark modules
+                // touch diagonally either turn keeps the loops closed.
+                let next = if leaving[corner] & heading != 0 {
+                    heading
+                } else {
+                    leaving[corner] & leaving[corner].wrapping_neg()
+                };
+                if next != heading {
+                    let command = match heading {
+                        RIGHT => "h",
+                        DOWN => "v",
+                        LEFT => "h-",
+                        _ => "v-",
+                    };
+                    push(&mut path, command, length);
+                    (heading, length) = (next, 0);
+                }
+            }
+        }
+    }
+    path
 }
 
 /// Modules of one row or column, a bit each (bit `i` of word `i / 64`); a symbol has at most
@@ -120,26 +286,21 @@ fn first_bits(n: usize) -> Line {
 /// qrcodegen's penalty score of a finished symbol (its `get_penalty_score`): runs of five or
 /// more, 2×2 blocks, finder-like patterns counted on runs with a light border of the symbol's
 /// size either side, and the balance of dark and light.
-fn mask_penalty(code: &QrCode) -> u32 {
-    let size = usize::try_from(code.size()).unwrap_or(0);
+fn mask_penalty(modules: &Modules) -> u32 {
+    let Modules {
+        size,
+        rows,
+        columns,
+    } = modules;
+    let size = *size;
     if size == 0 {
         return 0;
-    }
-    let mut rows = vec![[0u64; 3]; size];
-    let mut columns = vec![[0u64; 3]; size];
-    for (y, row) in rows.iter_mut().enumerate() {
-        for (x, column) in columns.iter_mut().enumerate() {
-            // Coordinates below 177 fit an i32.
-            let dark = u64::from(code.get_module(x as i32, y as i32));
-            row[x / 64] |= dark << (x % 64);
-            column[y / 64] |= dark << (y % 64);
-        }
     }
     // Pairs (i, i + 1) inside the line.
     let pairs = first_bits(size - 1);
     let mut penalty: u32 = rows
         .iter()
-        .chain(&columns)
+        .chain(columns)
         .map(|line| line_penalty(line, size, &pairs))
         .sum();
     for (upper, lower) in rows.iter().zip(&rows[1..]) {
@@ -276,14 +437,9 @@ mod tests {
                 continue;
             };
             let ours = encode(text, level).unwrap();
-            assert_eq!(ours.mask(), expected.mask(), "{text:?} at {level:?}");
-            assert_eq!(ours.version(), expected.version());
-            let size = expected.size();
-            for y in 0..size {
-                for x in 0..size {
-                    assert_eq!(ours.get_module(x, y), expected.get_module(x, y));
-                }
-            }
+            // The same modules: the same size (version), and the same format bits (level and
+            // mask).
+            assert_eq!(ours, Modules::of(&expected), "{text:?} at {level:?}");
             versions.insert(expected.version().value());
         }
         // Sizes that use one, two and three words of a line.
@@ -303,13 +459,89 @@ mod tests {
         );
     }
 
+    /// The modules inside the loops of `path` (as [`outline`] writes it), by their winding
+    /// numbers: what a nonzero fill paints.
+    fn painted(path: &str, size: usize) -> Vec<Vec<bool>> {
+        // Vertical edges as (x, top, bottom, +1 downwards or −1 upwards).
+        let mut edges = Vec::new();
+        let (mut start, mut at) = ((0i64, 0i64), (0i64, 0i64));
+        let mut rest = path;
+        while let Some(command) = rest.chars().next() {
+            let end = rest[1..]
+                .find(|c: char| c.is_ascii_alphabetic())
+                .map_or(rest.len(), |i| i + 1);
+            let numbers: Vec<i64> = rest[1..end]
+                .split(' ')
+                .filter(|n| !n.is_empty())
+                .map(|n| n.parse().unwrap())
+                .collect();
+            let to = match command {
+                'M' => {
+                    start = (numbers[0], numbers[1]);
+                    start
+                }
+                'h' => (at.0 + numbers[0], at.1),
+                'v' => (at.0, at.1 + numbers[0]),
+                'z' => start,
+                other => panic!("unexpected command {other} in {path}"),
+            };
+            assert!(to.0 == at.0 || to.1 == at.1 || command == 'M', "{path}");
+            if command != 'M' && to.0 == at.0 && to.1 != at.1 {
+                edges.push((at.0, at.1.min(to.1), at.1.max(to.1), (to.1 - at.1).signum()));
+            }
+            at = to;
+            rest = &rest[end..];
+        }
+        (0..size)
+            .map(|y| {
+                (0..size)
+                    .map(|x| {
+                        // A ray from the module's centre to the right.
+                        let (cx, cy) =
+                            ((x + QUIET_ZONE) as f64 + 0.5, (y + QUIET_ZONE) as f64 + 0.5);
+                        let winding: i64 = edges
+                            .iter()
+                            .filter(|&&(ex, top, bottom, _)| {
+                                ex as f64 > cx && (top as f64) < cy && cy < bottom as f64
+                            })
+                            .map(|edge| edge.3)
+                            .sum();
+                        winding != 0
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     #[test]
-    fn svg_is_vector_with_merged_runs() {
+    fn the_outline_paints_exactly_the_dark_modules() {
+        for (i, text) in sample_texts().iter().take(120).enumerate() {
+            let Ok(modules) = encode(text, QrCodeEcc::Medium) else {
+                continue;
+            };
+            let path = outline(&modules);
+            let painted = painted(&path, modules.size);
+            for (y, row) in painted.iter().enumerate() {
+                for (x, &paint) in row.iter().enumerate() {
+                    assert_eq!(paint, modules.is_dark(x, y), "text {i}, module ({x}, {y})");
+                }
+            }
+            // A loop's straight sides are one command each: never two in one direction.
+            for pair in ["h1h", "v1v", "h2h", "v2v"] {
+                assert!(!path.contains(pair), "{pair} in {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn svg_is_vector_with_one_command_per_corner() {
         let svg = svg("https://eucdoc.example.kz/v1/check/X?sha256=00").unwrap();
         assert!(svg.contains("<path"));
         assert!(!svg.contains("<image"));
-        // The finder pattern's top edge is one run of seven modules at the quiet-zone offset.
-        assert!(svg.contains("M4 4h7v1h-7z"), "{svg}");
+        // The top-left finder pattern: its outer square, seven modules a side, at the quiet
+        // zone's offset, then the light ring inside it, walked the other way round.
+        assert!(svg.contains(r#"d="M4 4h7v7h-7z"#), "{svg}");
+        assert!(svg.contains("M5 5v5h5v-5z"), "{svg}");
     }
 
     #[test]
