@@ -140,7 +140,14 @@ fn encode(text: &str, level: QrCodeEcc) -> Result<Modules, qrcodegen::DataTooLon
                 level: final_level,
                 changes,
             });
-            lock_mask_changes().push(Arc::clone(&learnt));
+            let mut known = lock_mask_changes();
+            // Another thread may have learnt the same meanwhile: one entry per key.
+            if !known
+                .iter()
+                .any(|entry| entry.version == version && entry.level == final_level)
+            {
+                known.push(Arc::clone(&learnt));
+            }
             learnt
         }
     };
