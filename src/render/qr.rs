@@ -173,8 +173,8 @@ fn lock_mask_changes() -> std::sync::MutexGuard<'static, Vec<Arc<MaskChanges>>> 
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The outlines of the dark modules as SVG path data, quiet zone included: one closed
-/// rectilinear loop per boundary (holes too), a command per corner. Each dark module's sides
+/// The outlines of the dark modules as SVG path data, quiet zone included: closed rectilinear
+/// loops along every boundary (of holes too), a command per corner. Each dark module's sides
 /// that face a light module become edges running clockwise around it, so the loops wind
 /// clockwise around dark areas and anticlockwise around holes, and the default (nonzero) fill
 /// covers exactly the dark modules. A path of rectangles, one per run of a row, took 2,495
@@ -218,8 +218,8 @@ fn outline(modules: &Modules) -> String {
     };
     for start in 0..leaving.len() {
         while leaving[start] != 0 {
-            // A corner where edges only start and end in pairs: a walk from here can only end
-            // back here.
+            // As many edges arrive at every corner as leave it, so a walk from here can only
+            // end back here.
             push(&mut path, "M", start % side + QUIET_ZONE);
             push(&mut path, " ", start / side + QUIET_ZONE);
             let mut corner = start;
