@@ -66,7 +66,7 @@ impl Modules {
     }
 
     fn is_dark(&self, x: usize, y: usize) -> bool {
-        self.rows[y][x / 64] >> (x % 64) & 1 == 1
+        is_dark_at(&self.rows[y], x)
     }
 
     /// `self` with the modules of `changes` flipped, written into `into`.
@@ -83,15 +83,21 @@ impl Modules {
 }
 
 /// For one version and level: the modules that differ between a symbol under mask 0 and the
-/// same symbol under mask `i` (entry `i`).
+/// same symbol under mask `i` (entry `i - 1`, for masks 1 to 7).
 struct MaskChanges {
     version: Version,
     level: QrCodeEcc,
     changes: Vec<Modules>,
 }
 
-/// Learnt once per version and level: at most 40 × 4 entries, of 17 KB for the check URL's
-/// symbol (45 modules a side) and 68 KB for the largest.
+impl MaskChanges {
+    fn is_for(&self, version: Version, level: QrCodeEcc) -> bool {
+        self.version == version && self.level == level
+    }
+}
+
+/// Learnt once per version and level: at most 40 × 4 entries, of 15 KB for the check URL's
+/// symbol (45 modules a side) and 59 KB for the largest.
 static MASK_CHANGES: Mutex<Vec<Arc<MaskChanges>>> = Mutex::new(Vec::new());
 
 /// The modules of `text` as `QrCode::encode_text` encodes it, the same symbol, with the mask
@@ -124,12 +130,12 @@ fn encode(text: &str, level: QrCodeEcc) -> Result<Modules, qrcodegen::DataTooLon
     let base = Modules::of(&under_mask_0);
     let known = lock_mask_changes()
         .iter()
-        .find(|known| known.version == version && known.level == final_level)
+        .find(|known| known.is_for(version, final_level))
         .cloned();
     let mask_changes = match known {
         Some(known) => known,
         None => {
-            let mut changes = vec![Modules::light(base.size)];
+            let mut changes = Vec::with_capacity(7);
             for mask in 1..8 {
                 let mut change = Modules::light(base.size);
                 Modules::of(&encode_with(mask)?).flipped_into(&base, &mut change);
@@ -142,10 +148,7 @@ fn encode(text: &str, level: QrCodeEcc) -> Result<Modules, qrcodegen::DataTooLon
             });
             let mut known = lock_mask_changes();
             // Another thread may have learnt the same meanwhile: one entry per key.
-            if !known
-                .iter()
-                .any(|entry| entry.version == version && entry.level == final_level)
-            {
+            if !known.iter().any(|entry| entry.is_for(version, final_level)) {
                 known.push(Arc::clone(&learnt));
             }
             learnt
@@ -154,7 +157,7 @@ fn encode(text: &str, level: QrCodeEcc) -> Result<Modules, qrcodegen::DataTooLon
     let mut best = base.clone();
     let mut lowest = mask_penalty(&best);
     let mut candidate = Modules::light(base.size);
-    for changes in &mask_changes.changes[1..] {
+    for changes in &mask_changes.changes {
         base.flipped_into(changes, &mut candidate);
         let penalty = mask_penalty(&candidate);
         // The first mask with the lowest score wins, as in qrcodegen.
@@ -223,7 +226,7 @@ fn outline(modules: &Modules) -> String {
             push(&mut path, "M", start % side + QUIET_ZONE);
             push(&mut path, " ", start / side + QUIET_ZONE);
             let mut corner = start;
-            let mut heading = leaving[start] & leaving[start].wrapping_neg();
+            let mut heading = any_direction(leaving[start]);
             let mut length = 0usize;
             loop {
                 leaving[corner] &= !heading;
@@ -244,7 +247,7 @@ fn outline(modules: &Modules) -> String {
                 let next = if leaving[corner] & heading != 0 {
                     heading
                 } else {
-                    leaving[corner] & leaving[corner].wrapping_neg()
+                    any_direction(leaving[corner])
                 };
                 if next != heading {
                     let command = match heading {
@@ -262,9 +265,19 @@ fn outline(modules: &Modules) -> String {
     path
 }
 
+/// One of the directions set in `directions` (its lowest bit).
+fn any_direction(directions: u8) -> u8 {
+    directions & directions.wrapping_neg()
+}
+
 /// Modules of one row or column, a bit each (bit `i` of word `i / 64`); a symbol has at most
 /// 177 modules a side.
 type Line = [u64; 3];
+
+/// Module `i` of `line` is dark.
+fn is_dark_at(line: &Line, i: usize) -> bool {
+    line[i / 64] >> (i % 64) & 1 == 1
+}
 
 // ISO/IEC 18004's penalty weights, as qrcodegen uses them.
 const PENALTY_RUN: u32 = 3;
@@ -347,7 +360,7 @@ fn line_penalty(line: &Line, size: usize, pairs: &Line) -> u32 {
     let border = size as u32;
     let mut end = HISTORY;
     runs[end] = border;
-    if line[0] & 1 == 1 {
+    if is_dark_at(line, 0) {
         end += 1;
     }
     let mut penalty = 0;
@@ -369,7 +382,7 @@ fn line_penalty(line: &Line, size: usize, pairs: &Line) -> u32 {
         }
     }
     add_run((size - start) as u32);
-    if line[(size - 1) / 64] >> ((size - 1) % 64) & 1 == 1 {
+    if is_dark_at(line, size - 1) {
         runs[end] = border;
         end += 1;
     } else {
