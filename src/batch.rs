@@ -196,11 +196,12 @@ fn write_or_fail(path: &Path, pdf: &[u8]) -> Result<(), LineError> {
 /// Stack of each worker thread: a Typst compile of a long document recurses deeply.
 pub const WORKER_STACK_BYTES: usize = 32 * 1024 * 1024;
 
-/// Maps `items` through `f` on one plain thread per core, keeping the order.
+/// Maps `items` through `f` on one thread per core, keeping the order.
 ///
-/// Not rayon: Typst uses rayon inside a compile, and a rayon worker that waits there steals
-/// other queued jobs onto its own stack, so renders nested inside renders overflow it. From plain
-/// threads Typst's parallel work goes to rayon's pool and nothing nests.
+/// Each thread is the one thread of a rayon pool of its own (crate::workers), so Typst's
+/// parallel work inside a render runs in place instead of going to rayon's global pool and
+/// back; and no thread ever picks up another thread's item while it waits inside Typst, which
+/// on a shared pool nests renders inside renders until the stack overflows.
 pub fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let count = items.len();
     let threads = std::thread::available_parallelism()
@@ -226,10 +227,15 @@ pub fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) 
                     }
                 }
             };
-            let spawned = std::thread::Builder::new()
-                .name("eucdoc-render".into())
-                .stack_size(WORKER_STACK_BYTES)
-                .spawn_scoped(scope, work);
+            // The scoped thread waits while its pool's thread works.
+            let spawned =
+                crate::workers::one_thread_pool("eucdoc-render".into(), WORKER_STACK_BYTES)
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+                    .and_then(|pool| {
+                        std::thread::Builder::new()
+                            .name("eucdoc-render-wait".into())
+                            .spawn_scoped(scope, move || pool.install(work))
+                    });
             if spawned.is_err() {
                 // No thread to be had: the caller's thread does the rest.
                 work();

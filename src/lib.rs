@@ -35,6 +35,7 @@ pub mod service;
 pub mod sign;
 pub mod texts;
 pub mod verify;
+pub mod workers;
 
 // Issuing: input → PDF → signature; the service ties them to the registry.
 pub use config::Config;
@@ -47,3 +48,11 @@ pub use verify::{
     Indication, Report, SignatureReport, SubIndication, VerifyError, VerifyOptions, verify,
     verify_pdf,
 };
+
+/// A std mutex's guard, also after a thread panicked holding it: for data that is only ever
+/// changed whole (a list of entries), which a panic cannot leave half-written.
+pub(crate) fn lock_unpoisoned<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -163,8 +163,8 @@ pub struct Service {
     trust_anchors: Vec<Vec<u8>>,
     /// CRLs `verify` has at hand (the development PKI's, in development mode).
     verify_crls: Vec<Vec<u8>>,
-    /// Render/sign and verify jobs running at once.
-    workers: Arc<Semaphore>,
+    /// The threads render/sign and verify jobs run on.
+    workers: crate::workers::Workers,
     /// Jobs admitted (running or waiting); beyond it, Busy.
     admitted: Arc<Semaphore>,
     development: bool,
@@ -269,7 +269,8 @@ impl Service {
             archive,
             trust_anchors,
             verify_crls,
-            workers: Arc::new(Semaphore::new(workers)),
+            workers: crate::workers::Workers::new(workers, crate::batch::WORKER_STACK_BYTES)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
             admitted: Arc::new(Semaphore::new(workers + queue)),
             development,
             new_dev_token,
@@ -435,20 +436,15 @@ impl Service {
             .map_err(|_| ServiceError::Busy)
     }
 
-    /// Runs `job` on the blocking pool, at most `workers` at once.
+    /// Runs `job` on a worker thread, at most `workers` at once.
     async fn run_bounded<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ServiceError> {
-        let _running = self
-            .workers
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| ServiceError::Busy)?;
-        tokio::task::spawn_blocking(job)
-            .await
-            .map_err(|e| ServiceError::Internal(format!("worker: {e}")))
+        self.workers.run(job).await.map_err(|e| match e {
+            crate::workers::WorkersError::Closed => ServiceError::Busy,
+            other => ServiceError::Internal(format!("worker: {other}")),
+        })
     }
 
     /// Validates, renders, signs, archives and registers one document. With an idempotency key,

@@ -171,9 +171,7 @@ fn encode(text: &str, level: QrCodeEcc) -> Result<Modules, qrcodegen::DataTooLon
 
 fn lock_mask_changes() -> std::sync::MutexGuard<'static, Vec<Arc<MaskChanges>>> {
     // The list is only ever pushed to whole, so a panic elsewhere cannot leave it half-written.
-    MASK_CHANGES
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    crate::lock_unpoisoned(&MASK_CHANGES)
 }
 
 /// The outlines of the dark modules as SVG path data, quiet zone included: closed rectilinear
