@@ -6,12 +6,15 @@
 //! document with it (render, sign, archive — the archive write is fsynced first), insert the
 //! document, the idempotency key and the audit record, commit. A failure anywhere rolls the
 //! number back, so numbers are gapless: a number is taken only by a document that commits.
+//! Documents built while the one before them commits join the next transaction (group
+//! commit: one sync for several), each in a savepoint, so each keeps all of its rows or none.
 
 pub mod archive;
 pub mod bag;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -267,15 +270,46 @@ fn record(row: &sqlx::any::AnyRow) -> Result<DocumentRecord, sqlx::Error> {
 type Lanes = Mutex<HashMap<(String, i64), Arc<Lane>>>;
 
 /// Documents of one (form, year) are built in parallel, each with the number it will most
-/// likely get (its guess), and committed one at a time in guess order. The database's counter
-/// decides: a document whose guess turns out wrong (an earlier one failed, or another process
-/// issued) is built again with the right number before it commits, so numbers stay gapless.
+/// likely get (its guess), and committed in guess order. The database's counter decides: a
+/// document whose guess turns out wrong (an earlier one failed, or another process issued) is
+/// built again with the right number before it commits, so numbers stay gapless. The document
+/// whose turn it is commits, in the same transaction, the built documents waiting with the
+/// guesses that follow its number: while one transaction syncs, the next group gathers.
 #[derive(Default)]
 struct Lane {
     state: tokio::sync::Mutex<LaneState>,
     changed: tokio::sync::Notify,
     commit: tokio::sync::Mutex<()>,
+    /// Built documents waiting to commit, by (guess, ticket): two may share a guess across a
+    /// failure. Whoever commits takes those whose guesses follow its number.
+    waiting: Mutex<BTreeMap<(i64, u64), Waiting>>,
+    tickets: AtomicU64,
 }
+
+/// A built document waiting to commit, and where its outcome goes when another document's
+/// transaction commits it.
+struct Waiting {
+    built: Built,
+    idempotency: Option<Idempotency>,
+    actor: String,
+    done: tokio::sync::oneshot::Sender<Result<DocumentRecord, RegistryError>>,
+}
+
+/// Takes a document out of its lane's waiting list when its issuing ends, however it ends.
+struct WaitingEntry<'a> {
+    lane: &'a Lane,
+    key: (i64, u64),
+}
+
+impl Drop for WaitingEntry<'_> {
+    fn drop(&mut self) {
+        crate::lock_unpoisoned(&self.lane.waiting).remove(&self.key);
+    }
+}
+
+/// The most documents one transaction commits: bounds the transaction, not the speed (a
+/// group forms from the documents built while the previous commit synced).
+const MAX_GROUP: usize = 64;
 
 #[derive(Default)]
 struct LaneState {
@@ -298,6 +332,12 @@ pub struct Registry {
     /// One issuing lane per (form, year) in this process: the database's row lock makes it
     /// correct across processes, this keeps waiting out of the connection pool.
     lanes: Lanes,
+    /// Issuing transactions committed, and documents that failed inside another's
+    /// transaction: for the tests of group commit.
+    #[cfg(test)]
+    issue_commits: AtomicU64,
+    #[cfg(test)]
+    follower_failures: AtomicU64,
 }
 
 fn now_rfc3339() -> String {
@@ -350,6 +390,10 @@ impl Registry {
             pool,
             postgres,
             lanes: Mutex::new(HashMap::new()),
+            #[cfg(test)]
+            issue_commits: AtomicU64::new(0),
+            #[cfg(test)]
+            follower_failures: AtomicU64::new(0),
         })
     }
 
@@ -370,10 +414,7 @@ impl Registry {
     }
 
     fn lane(&self, form: &str, year: i64) -> Arc<Lane> {
-        let mut lanes = match self.lanes.lock() {
-            Ok(lanes) => lanes,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut lanes = crate::lock_unpoisoned(&self.lanes);
         lanes.entry((form.to_string(), year)).or_default().clone()
     }
 
@@ -469,10 +510,28 @@ impl Registry {
         F: Fn(i64) -> Fut,
         Fut: Future<Output = Result<Built, String>>,
     {
-        let mut built = build(guess).await.map_err(RegistryError::Build)?;
-        // Wait for the documents guessed before this one.
+        let built = build(guess).await.map_err(RegistryError::Build)?;
+        let key = (guess, lane.tickets.fetch_add(1, Ordering::Relaxed));
+        let (done, mut answer) = tokio::sync::oneshot::channel();
+        crate::lock_unpoisoned(&lane.waiting).insert(
+            key,
+            Waiting {
+                built,
+                idempotency: idempotency.cloned(),
+                actor: actor.to_string(),
+                done,
+            },
+        );
+        // Out of the waiting list when this returns or is dropped: a document whose caller
+        // went away is not committed by another.
+        let _waiting = WaitingEntry { lane, key };
+        // Wait for the documents guessed before this one; the one just before may commit
+        // this one with it.
         loop {
             let notified = lane.changed.notified();
+            if let Ok(answer) = answer.try_recv() {
+                return answer;
+            }
             {
                 let state = lane.state.lock().await;
                 if state.committed >= guess - 1 || state.epoch != epoch {
@@ -484,32 +543,22 @@ impl Registry {
             }
         }
         let _commit = lane.commit.lock().await;
+        // A committer answers the documents it took before it lets go of the lock.
+        if let Ok(answer) = answer.try_recv() {
+            return answer;
+        }
+        let Some(mut own) = crate::lock_unpoisoned(&lane.waiting).remove(&key) else {
+            return Err(RegistryError::Build(
+                "internal: a document left the commit queue unanswered".to_string(),
+            ));
+        };
         let mut tx = self.pool.begin().await?;
         // Taking the number first holds the counter row (and in SQLite the write lock) until
         // commit or rollback.
-        sqlx::query(
-            "INSERT INTO counters (form, year, last_value) VALUES ($1, $2, 0) \
-             ON CONFLICT (form, year) DO NOTHING",
-        )
-        .bind(form)
-        .bind(year)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE counters SET last_value = last_value + 1 WHERE form = $1 AND year = $2",
-        )
-        .bind(form)
-        .bind(year)
-        .execute(&mut *tx)
-        .await?;
-        let seq: i64 = sqlx::query("SELECT last_value FROM counters WHERE form = $1 AND year = $2")
-            .bind(form)
-            .bind(year)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("last_value")?;
-        if seq != guess {
-            built = match build(seq).await {
+        let seq = take_number(&mut tx, form, year).await?;
+        let guessed_right = seq == guess;
+        if !guessed_right {
+            own.built = match build(seq).await {
                 Ok(built) => built,
                 Err(reason) => {
                     tx.rollback().await?;
@@ -517,86 +566,63 @@ impl Registry {
                 }
             };
         }
-        let r = &built.record;
-        sqlx::query(&format!(
-            "INSERT INTO documents ({COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-        ))
-        .bind(&r.id)
-        .bind(&r.number)
-        .bind(&r.form)
-        .bind(r.year)
-        .bind(r.seq)
-        .bind(&r.issued_at)
-        .bind(&r.applicant_bin)
-        .bind(&r.data)
-        .bind(&r.data_sha256)
-        .bind(&r.pdf_sha256)
-        .bind(r.pdf_size)
-        .bind(&r.signer)
-        .bind(&r.status)
-        .bind(r.revoked_at.clone())
-        .bind(r.revocation_reason.clone())
-        .bind(r.application_id.clone())
-        .execute(&mut *tx)
-        .await?;
-        if let Some(idempotency) = idempotency {
-            sqlx::query(
-                "INSERT INTO idempotency_keys \
-                 (token_name, idempotency_key, request_sha256, document_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&idempotency.token_name)
-            .bind(&idempotency.key)
-            .bind(&idempotency.request_sha256)
-            .bind(&r.id)
-            .bind(&r.issued_at)
-            .execute(&mut *tx)
-            .await?;
+        insert_document(&mut tx, &own.built, own.idempotency.as_ref(), &own.actor).await?;
+        // Group commit: documents already built with the numbers that follow go into the same
+        // transaction, one sync for all. Each in a savepoint: one that fails is answered with
+        // its error and ends the group; the later ones were built with numbers that may now
+        // be wrong, so they commit on their own and build again if need be.
+        let mut taken: Vec<Waiting> = Vec::new();
+        let mut last = seq;
+        let mut follower_failed = false;
+        while guessed_right && taken.len() < MAX_GROUP {
+            let next = {
+                let mut waiting = crate::lock_unpoisoned(&lane.waiting);
+                let found = waiting
+                    .range((last + 1, 0)..(last + 2, 0))
+                    .next()
+                    .map(|(key, _)| *key);
+                found.and_then(|key| waiting.remove(&key))
+            };
+            let Some(follower) = next else {
+                break;
+            };
+            match commit_follower(&mut tx, form, year, last + 1, &follower).await {
+                Ok(()) => {
+                    last += 1;
+                    taken.push(follower);
+                }
+                Err(error) => {
+                    #[cfg(test)]
+                    self.follower_failures.fetch_add(1, Ordering::Relaxed);
+                    let _ = follower.done.send(Err(error));
+                    follower_failed = true;
+                    break;
+                }
+            }
         }
-        if let Some(d) = &built.draft {
-            sqlx::query(
-                "INSERT INTO drafts (id, certificate, digest, digest_algorithm, draft_sha256, \
-                 created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&d.id)
-            .bind(&d.certificate)
-            .bind(&d.digest)
-            .bind(&d.digest_algorithm)
-            .bind(&d.draft_sha256)
-            .bind(&d.created_at)
-            .bind(&d.expires_at)
-            .execute(&mut *tx)
-            .await?;
+        if let Err(error) = tx.commit().await {
+            for follower in taken {
+                let _ = follower.done.send(Err(RegistryError::Build(format!(
+                    "registry database: {error}"
+                ))));
+            }
+            return Err(error.into());
         }
-        audit(
-            &mut tx,
-            actor,
-            if built.draft.is_some() {
-                "draft"
-            } else {
-                "issue"
-            },
-            Some(&r.id),
-            &serde_json::json!({
-                "number": r.number,
-                "pdf_sha256": r.pdf_sha256,
-                "application_id": r.application_id,
-            })
-            .to_string(),
-        )
-        .await?;
-        tx.commit().await?;
+        #[cfg(test)]
+        self.issue_commits.fetch_add(1, Ordering::Relaxed);
         {
             let mut state = lane.state.lock().await;
-            state.committed = state.committed.max(seq);
-            if seq != guess {
+            state.committed = state.committed.max(last);
+            if !guessed_right || follower_failed {
                 state.epoch += 1;
                 state.next_guess = None;
             }
         }
+        for follower in taken {
+            let _ = follower.done.send(Ok(follower.built.record));
+        }
         lane.changed.notify_waiters();
-        Ok(built.record)
+        Ok(own.built.record)
     }
 
     /// Registers a checked application package (already in the archive), audited as
@@ -1152,6 +1178,141 @@ impl Registry {
     }
 }
 
+/// Inserts a built document, its idempotency key and draft if any, and its audit record.
+async fn insert_document(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    built: &Built,
+    idempotency: Option<&Idempotency>,
+    actor: &str,
+) -> Result<(), RegistryError> {
+    let r = &built.record;
+    sqlx::query(&format!(
+        "INSERT INTO documents ({COLUMNS}) VALUES \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    ))
+    .bind(&r.id)
+    .bind(&r.number)
+    .bind(&r.form)
+    .bind(r.year)
+    .bind(r.seq)
+    .bind(&r.issued_at)
+    .bind(&r.applicant_bin)
+    .bind(&r.data)
+    .bind(&r.data_sha256)
+    .bind(&r.pdf_sha256)
+    .bind(r.pdf_size)
+    .bind(&r.signer)
+    .bind(&r.status)
+    .bind(r.revoked_at.clone())
+    .bind(r.revocation_reason.clone())
+    .bind(r.application_id.clone())
+    .execute(&mut **tx)
+    .await?;
+    if let Some(idempotency) = idempotency {
+        sqlx::query(
+            "INSERT INTO idempotency_keys \
+             (token_name, idempotency_key, request_sha256, document_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&idempotency.token_name)
+        .bind(&idempotency.key)
+        .bind(&idempotency.request_sha256)
+        .bind(&r.id)
+        .bind(&r.issued_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some(d) = &built.draft {
+        sqlx::query(
+            "INSERT INTO drafts (id, certificate, digest, digest_algorithm, draft_sha256, \
+             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&d.id)
+        .bind(&d.certificate)
+        .bind(&d.digest)
+        .bind(&d.digest_algorithm)
+        .bind(&d.draft_sha256)
+        .bind(&d.created_at)
+        .bind(&d.expires_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    audit(
+        tx,
+        actor,
+        if built.draft.is_some() {
+            "draft"
+        } else {
+            "issue"
+        },
+        Some(&r.id),
+        &serde_json::json!({
+            "number": r.number,
+            "pdf_sha256": r.pdf_sha256,
+            "application_id": r.application_id,
+        })
+        .to_string(),
+    )
+    .await
+}
+
+/// Takes the next number of (form, year) in `tx`.
+async fn take_number(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    form: &str,
+    year: i64,
+) -> Result<i64, RegistryError> {
+    sqlx::query(
+        "INSERT INTO counters (form, year, last_value) VALUES ($1, $2, 0) \
+         ON CONFLICT (form, year) DO NOTHING",
+    )
+    .bind(form)
+    .bind(year)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE counters SET last_value = last_value + 1 WHERE form = $1 AND year = $2")
+        .bind(form)
+        .bind(year)
+        .execute(&mut **tx)
+        .await?;
+    Ok(
+        sqlx::query("SELECT last_value FROM counters WHERE form = $1 AND year = $2")
+            .bind(form)
+            .bind(year)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("last_value")?,
+    )
+}
+
+/// Commits `follower`, built with number `expected`, in a savepoint of `tx`: undone whole if
+/// any part fails.
+async fn commit_follower(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    form: &str,
+    year: i64,
+    expected: i64,
+    follower: &Waiting,
+) -> Result<(), RegistryError> {
+    let mut savepoint = sqlx::Acquire::begin(&mut **tx).await?;
+    let seq = take_number(&mut savepoint, form, year).await?;
+    if seq != expected {
+        // Cannot happen while the counter row is held; refuse rather than mis-number.
+        return Err(RegistryError::Build(format!(
+            "internal: number {seq} taken for a document built as {expected}"
+        )));
+    }
+    insert_document(
+        &mut savepoint,
+        &follower.built,
+        follower.idempotency.as_ref(),
+        &follower.actor,
+    )
+    .await?;
+    savepoint.commit().await?;
+    Ok(())
+}
+
 async fn audit(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: &str,
@@ -1187,4 +1348,235 @@ fn decode_cursor(cursor: &str) -> Result<(String, String), RegistryError> {
     let text = String::from_utf8(bytes).map_err(|_| RegistryError::BadCursor)?;
     let (issued_at, id) = text.split_once('\n').ok_or(RegistryError::BadCursor)?;
     Ok((issued_at.to_string(), id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(seq: i64, number: &str) -> DocumentRecord {
+        DocumentRecord {
+            id: format!("00000000-0000-4000-8000-{seq:012}"),
+            number: number.to_string(),
+            form: "end_user_certificate".to_string(),
+            year: 2026,
+            seq,
+            issued_at: "2026-12-03T00:00:00Z".to_string(),
+            applicant_bin: "000000000000".to_string(),
+            data: "{}".to_string(),
+            data_sha256: format!("{seq:064}"),
+            pdf_sha256: format!("{seq:064}"),
+            pdf_size: 1,
+            signer: "{}".to_string(),
+            status: "issued".to_string(),
+            revoked_at: None,
+            revocation_reason: None,
+            application_id: None,
+        }
+    }
+
+    /// Issues `count` documents at once. Document `i`'s build, given number `seq`, takes
+    /// `build_ms(i, seq)` milliseconds, fails when `fails(i)`, and stamps the number into the
+    /// record, as rendering does into the PDF. Its idempotency key is `key(i)`. Returns each
+    /// outcome with the numbers its builds were given.
+    async fn issue_at_once(
+        registry: &Arc<Registry>,
+        count: usize,
+        build_ms: fn(usize, i64) -> u64,
+        fails: fn(usize) -> bool,
+        key: fn(usize) -> Option<String>,
+    ) -> Vec<(Result<DocumentRecord, RegistryError>, Vec<i64>)> {
+        let tasks: Vec<_> = (0..count)
+            .map(|i| {
+                let registry = registry.clone();
+                tokio::spawn(async move {
+                    let given = Arc::new(Mutex::new(Vec::new()));
+                    let idempotency = key(i).map(|key| Idempotency {
+                        token_name: "test".to_string(),
+                        key,
+                        request_sha256: format!("{i}"),
+                    });
+                    let outcome = registry
+                        .issue(
+                            "end_user_certificate",
+                            2026,
+                            idempotency.as_ref(),
+                            "test",
+                            |seq| {
+                                let given = given.clone();
+                                async move {
+                                    given.lock().unwrap().push(seq);
+                                    let ms = build_ms(i, seq);
+                                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                                    if fails(i) {
+                                        return Err(format!("document {i} cannot be built"));
+                                    }
+                                    Ok(Built {
+                                        record: record(seq, &format!("KZ-EUC-2026-{seq:06}")),
+                                        draft: None,
+                                    })
+                                }
+                            },
+                        )
+                        .await;
+                    let given = given.lock().unwrap().clone();
+                    (outcome, given)
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(task.await.unwrap());
+        }
+        outcomes
+    }
+
+    async fn sqlite_registry(folder: &tempfile::TempDir) -> Arc<Registry> {
+        let url = format!("sqlite://{}?mode=rwc", folder.path().join("r.db").display());
+        Arc::new(Registry::connect(&url).await.unwrap())
+    }
+
+    /// Every committed document carries the number it was built with, the numbers run from 1
+    /// without a gap, and the registry holds exactly them.
+    async fn assert_gapless(
+        registry: &Registry,
+        outcomes: &[(Result<DocumentRecord, RegistryError>, Vec<i64>)],
+    ) -> usize {
+        let mut numbers: Vec<i64> = Vec::new();
+        for (outcome, given) in outcomes {
+            if let Ok(record) = outcome {
+                assert_eq!(record.number, format!("KZ-EUC-2026-{:06}", record.seq));
+                assert_eq!(
+                    given.last(),
+                    Some(&record.seq),
+                    "built last with its number"
+                );
+                let stored = registry.get(&record.id).await.unwrap();
+                assert_eq!(&stored, record);
+                numbers.push(record.seq);
+            }
+        }
+        numbers.sort_unstable();
+        let expected: Vec<i64> = (1..=numbers.len() as i64).collect();
+        assert_eq!(numbers, expected);
+        numbers.len()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn documents_built_meanwhile_commit_together_with_gapless_numbers() {
+        let folder = tempfile::tempdir().unwrap();
+        let registry = sqlite_registry(&folder).await;
+        // Builds of 1-5 ms, finishing out of order.
+        let outcomes = issue_at_once(
+            &registry,
+            120,
+            |i, _| 1 + (i * 7 % 5) as u64,
+            |_| false,
+            |_| None,
+        )
+        .await;
+        assert!(outcomes.iter().all(|(outcome, _)| outcome.is_ok()));
+        assert_eq!(assert_gapless(&registry, &outcomes).await, 120);
+        let transactions = registry.issue_commits.load(Ordering::Relaxed);
+        assert!(
+            transactions < 120,
+            "{transactions} transactions for 120 documents: none were grouped"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failures_take_no_number() {
+        let folder = tempfile::tempdir().unwrap();
+        let registry = sqlite_registry(&folder).await;
+        // Every 9th build fails; every 10th document reuses one idempotency key, so its insert
+        // fails inside the transaction, except for the first to commit.
+        let outcomes = issue_at_once(
+            &registry,
+            150,
+            |i, _| 1 + (i * 7 % 5) as u64,
+            |i| i % 9 == 4,
+            |i| {
+                Some(if i % 10 == 0 {
+                    "shared".to_string()
+                } else {
+                    format!("key-{i}")
+                })
+            },
+        )
+        .await;
+        let build_failures = outcomes
+            .iter()
+            .filter(|(outcome, _)| {
+                matches!(outcome, Err(RegistryError::Build(reason)) if reason.contains("cannot be built"))
+            })
+            .count();
+        let key_failures = outcomes
+            .iter()
+            .filter(|(outcome, _)| matches!(outcome, Err(RegistryError::Database(_))))
+            .count();
+        assert_eq!(build_failures, (0..150).filter(|i| i % 9 == 4).count());
+        let shared_built = (0..150).filter(|i| i % 10 == 0 && i % 9 != 4).count();
+        assert_eq!(key_failures, shared_built - 1);
+        let committed = assert_gapless(&registry, &outcomes).await;
+        assert_eq!(committed, 150 - build_failures - key_failures);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_follower_that_fails_ends_its_group_and_the_rest_renumber() {
+        let folder = tempfile::tempdir().unwrap();
+        let registry = sqlite_registry(&folder).await;
+        let mut all =
+            issue_at_once(&registry, 1, |_, _| 0, |_| false, |_| Some("shared".into())).await;
+        assert!(all[0].0.is_ok());
+        // Number 2's build is slow, so that the documents started after it are built and
+        // waiting when it commits: they follow it into its transaction. The one started
+        // second reuses the taken key, and its insert fails there.
+        let slow_second = |_, seq| if seq == 2 { 1000 } else { 1 };
+        let after = |ms| tokio::time::sleep(std::time::Duration::from_millis(ms));
+        let (before, failing, later) = tokio::join!(
+            issue_at_once(
+                &registry,
+                30,
+                slow_second,
+                |_| false,
+                |i| Some(format!("a{i}"))
+            ),
+            async {
+                after(50).await;
+                issue_at_once(
+                    &registry,
+                    1,
+                    slow_second,
+                    |_| false,
+                    |_| Some("shared".into()),
+                )
+                .await
+            },
+            async {
+                after(100).await;
+                issue_at_once(
+                    &registry,
+                    29,
+                    slow_second,
+                    |_| false,
+                    |i| Some(format!("b{i}")),
+                )
+                .await
+            },
+        );
+        assert!(matches!(failing[0].0, Err(RegistryError::Database(_))));
+        assert_eq!(registry.follower_failures.load(Ordering::Relaxed), 1);
+        assert!(
+            before
+                .iter()
+                .all(|(outcome, given)| outcome.is_ok() && given.len() == 1)
+        );
+        // The later ones had guessed one number too high: they commit on their own, in the
+        // order they get the lock, each built again unless its guess came right again.
+        assert!(later.iter().all(|(outcome, _)| outcome.is_ok()));
+        assert!(later.iter().any(|(_, given)| given.len() == 2));
+        all.extend(before);
+        all.extend(later);
+        assert_eq!(assert_gapless(&registry, &all).await, 60);
+    }
 }
