@@ -1,5 +1,6 @@
 //! Rendering speed, warm (renderer built once), on one core unless stated:
 //! - `form1_3_lines`: a one-page End-User Certificate with 3 goods lines (target ≤ 3 ms);
+//!   `form1_3_lines_on_worker` the same on a one-thread rayon pool, as the service renders;
 //! - `form1_500_lines`: the same with 500 goods lines (target ≤ 150 ms);
 //! - `batch_64`: 64 different one-page documents through `parallel_map`, one thread per core,
 //!   against the same 64 rendered one after another (scaling with cores).
@@ -59,6 +60,24 @@ fn bench(c: &mut Criterion) {
                     .render(&one_page, &next_number(), now)
                     .expect("render"),
             )
+        })
+    });
+    // The same on a worker thread, a one-thread rayon pool, as the service and the batch render
+    // (src/workers.rs): Typst's rayon work stays on the thread. One hand-off per sample.
+    let worker = eucdoc::workers::one_thread_pool("bench-worker".into(), 32 << 20).expect("pool");
+    c.bench_function("form1_3_lines_on_worker", |b| {
+        b.iter_custom(|iterations| {
+            worker.install(|| {
+                let started = std::time::Instant::now();
+                for _ in 0..iterations {
+                    black_box(
+                        renderer
+                            .render(&one_page, &next_number(), now)
+                            .expect("render"),
+                    );
+                }
+                started.elapsed()
+            })
         })
     });
     let mut group = c.benchmark_group("form1_500_lines");
