@@ -624,7 +624,11 @@ fn known_and_unknown_numbers_answer_in_the_same_time() {
     type Places = [(Vec<Duration>, Vec<Duration>); 2];
     let in_pairs = |round: usize, places: &mut Places, known: Duration, unknown: Duration| {
         if round >= 20 {
-            let (known_place, unknown_place) = if round % 2 == 0 { (0, 1) } else { (1, 0) };
+            let (known_place, unknown_place) = if round.is_multiple_of(2) {
+                (0, 1)
+            } else {
+                (1, 0)
+            };
             places[known_place].0.push(known);
             places[unknown_place].1.push(unknown);
         }
@@ -645,7 +649,7 @@ fn known_and_unknown_numbers_answer_in_the_same_time() {
     };
     // Asks both, known first on even rounds: (known's time and answer, unknown's).
     let both = |round: usize, known: &dyn Fn() -> Answer, unknown: &dyn Fn() -> Answer| {
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             let k = time_of(known);
             (k, time_of(unknown))
         } else {
