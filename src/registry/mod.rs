@@ -1431,9 +1431,17 @@ mod tests {
         outcomes
     }
 
-    async fn sqlite_registry(folder: &tempfile::TempDir) -> Arc<Registry> {
+    /// A new SQLite registry, in a folder that lives as long as the returned guard.
+    async fn sqlite_registry() -> (tempfile::TempDir, Arc<Registry>) {
+        let folder = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", folder.path().join("r.db").display());
-        Arc::new(Registry::connect(&url).await.unwrap())
+        let registry = Arc::new(Registry::connect(&url).await.unwrap());
+        (folder, registry)
+    }
+
+    /// Builds of 1–5 ms, so that documents started in order finish out of order.
+    fn out_of_order(i: usize, _seq: i64) -> u64 {
+        1 + (i * 7 % 5) as u64
     }
 
     /// Every committed document carries the number it was built with, the numbers run from 1
@@ -1464,17 +1472,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn documents_built_meanwhile_commit_together_with_gapless_numbers() {
-        let folder = tempfile::tempdir().unwrap();
-        let registry = sqlite_registry(&folder).await;
-        // Builds of 1-5 ms, finishing out of order.
-        let outcomes = issue_at_once(
-            &registry,
-            120,
-            |i, _| 1 + (i * 7 % 5) as u64,
-            |_| false,
-            |_| None,
-        )
-        .await;
+        let (_folder, registry) = sqlite_registry().await;
+        let outcomes = issue_at_once(&registry, 120, out_of_order, |_| false, |_| None).await;
         assert!(outcomes.iter().all(|(outcome, _)| outcome.is_ok()));
         assert_eq!(assert_gapless(&registry, &outcomes).await, 120);
         let transactions = registry.issue_commits.load(Ordering::Relaxed);
@@ -1486,14 +1485,13 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn failures_take_no_number() {
-        let folder = tempfile::tempdir().unwrap();
-        let registry = sqlite_registry(&folder).await;
+        let (_folder, registry) = sqlite_registry().await;
         // Every 9th build fails; every 10th document reuses one idempotency key, so its insert
         // fails inside the transaction, except for the first to commit.
         let outcomes = issue_at_once(
             &registry,
             150,
-            |i, _| 1 + (i * 7 % 5) as u64,
+            out_of_order,
             |i| i % 9 == 4,
             |i| {
                 Some(if i % 10 == 0 {
@@ -1523,8 +1521,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_follower_that_fails_ends_its_group_and_the_rest_renumber() {
-        let folder = tempfile::tempdir().unwrap();
-        let registry = sqlite_registry(&folder).await;
+        let (_folder, registry) = sqlite_registry().await;
         let mut all =
             issue_at_once(&registry, 1, |_, _| 0, |_| false, |_| Some("shared".into())).await;
         assert!(all[0].0.is_ok());
