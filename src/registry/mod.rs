@@ -338,6 +338,17 @@ pub struct Registry {
     issue_commits: AtomicU64,
     #[cfg(test)]
     follower_failures: AtomicU64,
+    /// Where the next committer with followers stops for good, telling the test it got there.
+    #[cfg(test)]
+    stop_committer: Mutex<Option<(CommitPoint, tokio::sync::oneshot::Sender<()>)>>,
+}
+
+/// Points of a group's commit where a test stops the committer, as if its caller went away.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommitPoint {
+    BeforeCommit,
+    AfterCommit,
 }
 
 fn now_rfc3339() -> String {
@@ -394,6 +405,8 @@ impl Registry {
             issue_commits: AtomicU64::new(0),
             #[cfg(test)]
             follower_failures: AtomicU64::new(0),
+            #[cfg(test)]
+            stop_committer: Mutex::new(None),
         })
     }
 
@@ -511,6 +524,7 @@ impl Registry {
         Fut: Future<Output = Result<Built, String>>,
     {
         let built = build(guess).await.map_err(RegistryError::Build)?;
+        let id = built.record.id.clone();
         let key = (guess, lane.tickets.fetch_add(1, Ordering::Relaxed));
         let (done, mut answer) = tokio::sync::oneshot::channel();
         crate::lock_unpoisoned(&lane.waiting).insert(
@@ -529,8 +543,11 @@ impl Registry {
         // this one with it.
         loop {
             let notified = lane.changed.notified();
-            if let Ok(answer) = answer.try_recv() {
-                return answer;
+            match answer.try_recv() {
+                Ok(answer) => return answer,
+                // The committer that took this document went away before answering.
+                Err(tokio::sync::oneshot::error::TryRecvError::Closed) => break,
+                Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
             }
             {
                 let state = lane.state.lock().await;
@@ -547,26 +564,38 @@ impl Registry {
         if let Ok(answer) = answer.try_recv() {
             return answer;
         }
-        let Some(mut own) = crate::lock_unpoisoned(&lane.waiting).remove(&key) else {
-            return Err(RegistryError::Build(
-                "internal: a document left the commit queue unanswered".to_string(),
-            ));
-        };
+        let kept = crate::lock_unpoisoned(&lane.waiting)
+            .remove(&key)
+            .map(|waiting| waiting.built);
         let mut tx = self.pool.begin().await?;
         // Taking the number first holds the counter row (and in SQLite the write lock) until
-        // commit or rollback.
+        // commit or rollback: a transaction left by a committer that went away is over by now.
         let seq = take_number(&mut tx, form, year).await?;
+        if kept.is_none() {
+            // That committer took this document: it is registered if its commit went through.
+            let committed = sqlx::query(&format!("SELECT {COLUMNS} FROM documents WHERE id = $1"))
+                .bind(&id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = committed {
+                let committed = record(&row)?;
+                tx.rollback().await?;
+                return Ok(committed);
+            }
+        }
         let guessed_right = seq == guess;
-        if !guessed_right {
-            own.built = match build(seq).await {
+        let built = match kept {
+            Some(built) if guessed_right => built,
+            // Built with a number now wrong, or taken away and never committed: build again.
+            _ => match build(seq).await {
                 Ok(built) => built,
                 Err(reason) => {
                     tx.rollback().await?;
                     return Err(RegistryError::Build(reason));
                 }
-            };
-        }
-        insert_document(&mut tx, &own.built, own.idempotency.as_ref(), &own.actor).await?;
+            },
+        };
+        insert_document(&mut tx, &built, idempotency, actor).await?;
         // Group commit: documents already built with the numbers that follow go into the same
         // transaction, one sync for all. Each in a savepoint: one that fails is answered with
         // its error and ends the group; the later ones were built with numbers that may now
@@ -600,6 +629,9 @@ impl Registry {
                 }
             }
         }
+        #[cfg(test)]
+        self.maybe_stop(CommitPoint::BeforeCommit, taken.len())
+            .await;
         if let Err(error) = tx.commit().await {
             for follower in taken {
                 let _ = follower.done.send(Err(RegistryError::Build(format!(
@@ -607,6 +639,12 @@ impl Registry {
                 ))));
             }
             return Err(error.into());
+        }
+        #[cfg(test)]
+        self.maybe_stop(CommitPoint::AfterCommit, taken.len()).await;
+        // Answered before the next await, where this task could be dropped.
+        for follower in taken {
+            let _ = follower.done.send(Ok(follower.built.record));
         }
         #[cfg(test)]
         self.issue_commits.fetch_add(1, Ordering::Relaxed);
@@ -618,11 +656,27 @@ impl Registry {
                 state.next_guess = None;
             }
         }
-        for follower in taken {
-            let _ = follower.done.send(Ok(follower.built.record));
-        }
         lane.changed.notify_waiters();
-        Ok(own.built.record)
+        Ok(built.record)
+    }
+
+    /// Stops here for good when a test asked for this point and the group has followers.
+    #[cfg(test)]
+    async fn maybe_stop(&self, point: CommitPoint, followers: usize) {
+        let stop = {
+            let mut asked = crate::lock_unpoisoned(&self.stop_committer);
+            match asked.take() {
+                Some((at, reached)) if at == point && followers > 0 => Some(reached),
+                other => {
+                    *asked = other;
+                    None
+                }
+            }
+        };
+        if let Some(reached) = stop {
+            let _ = reached.send(());
+            std::future::pending::<()>().await;
+        }
     }
 
     /// Registers a checked application package (already in the archive), audited as
@@ -1356,7 +1410,8 @@ mod tests {
 
     fn record(seq: i64, number: &str) -> DocumentRecord {
         DocumentRecord {
-            id: format!("00000000-0000-4000-8000-{seq:012}"),
+            // A new id per build, as the service gives.
+            id: uuid::Uuid::new_v4().to_string(),
             number: number.to_string(),
             form: "end_user_certificate".to_string(),
             year: 2026,
@@ -1517,6 +1572,86 @@ mod tests {
         assert_eq!(key_failures, shared_built - 1);
         let committed = assert_gapless(&registry, &outcomes).await;
         assert_eq!(committed, 150 - build_failures - key_failures);
+    }
+
+    /// The committer of a group goes away (its caller dropped) before or after its commit:
+    /// every follower ends up registered exactly once, with a gapless number, and answered.
+    async fn committer_goes_away(point: CommitPoint) {
+        let (_folder, registry) = sqlite_registry().await;
+        let (reached, stopped) = tokio::sync::oneshot::channel();
+        *crate::lock_unpoisoned(&registry.stop_committer) = Some((point, reached));
+        // The committer: number 1, built slowly, so that the others wait for it.
+        let committer = tokio::spawn({
+            let registry = registry.clone();
+            async move {
+                registry
+                    .issue(
+                        "end_user_certificate",
+                        2026,
+                        None,
+                        "test",
+                        |seq| async move {
+                            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                            Ok(Built {
+                                record: record(seq, &format!("KZ-EUC-2026-{seq:06}")),
+                                draft: None,
+                            })
+                        },
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let followers = tokio::spawn({
+            let registry = registry.clone();
+            async move {
+                issue_at_once(
+                    &registry,
+                    20,
+                    |_, _| 1,
+                    |_| false,
+                    |i| Some(format!("f{i}")),
+                )
+                .await
+            }
+        });
+        stopped.await.unwrap();
+        committer.abort();
+        let outcomes = followers.await.unwrap();
+        assert!(outcomes.iter().all(|(outcome, _)| outcome.is_ok()));
+        let committed_with_them = point == CommitPoint::AfterCommit;
+        let expected = 20 + usize::from(committed_with_them);
+        let mut numbers: Vec<i64> = outcomes
+            .iter()
+            .filter_map(|(outcome, _)| outcome.as_ref().ok().map(|r| r.seq))
+            .collect();
+        if committed_with_them {
+            numbers.push(1);
+        }
+        numbers.sort_unstable();
+        assert_eq!(numbers, (1..=expected as i64).collect::<Vec<_>>());
+        for (outcome, _) in &outcomes {
+            let record = outcome.as_ref().unwrap();
+            assert_eq!(&registry.get(&record.id).await.unwrap(), record);
+        }
+        let (listed, _) = registry
+            .search(&Search {
+                limit: 100,
+                ..Search::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), expected, "each document registered once");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn followers_of_a_committer_gone_before_its_commit_commit_themselves() {
+        committer_goes_away(CommitPoint::BeforeCommit).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn followers_of_a_committer_gone_after_its_commit_find_themselves_registered() {
+        committer_goes_away(CommitPoint::AfterCommit).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
