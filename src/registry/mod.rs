@@ -573,12 +573,7 @@ impl Registry {
         let seq = take_number(&mut tx, form, year).await?;
         if kept.is_none() {
             // That committer took this document: it is registered if its commit went through.
-            let committed = sqlx::query(&format!("SELECT {COLUMNS} FROM documents WHERE id = $1"))
-                .bind(&id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(row) = committed {
-                let committed = record(&row)?;
+            if let Some(committed) = document_by_id(&mut *tx, &id).await? {
                 tx.rollback().await?;
                 return Ok(committed);
             }
@@ -734,12 +729,9 @@ impl Registry {
 
     /// The document with `id`.
     pub async fn get(&self, id: &str) -> Result<DocumentRecord, RegistryError> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM documents WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
+        document_by_id(&self.pool, id)
             .await?
-            .ok_or_else(|| RegistryError::NotFound(id.into()))?;
-        Ok(record(&row)?)
+            .ok_or_else(|| RegistryError::NotFound(id.into()))
     }
 
     /// The document with registry number `number`.
@@ -1232,6 +1224,18 @@ impl Registry {
     }
 }
 
+/// The document with `id`, read through `executor` (the pool, or a transaction).
+async fn document_by_id<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: &str,
+) -> Result<Option<DocumentRecord>, RegistryError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM documents WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?;
+    Ok(row.as_ref().map(record).transpose()?)
+}
+
 /// Inserts a built document, its idempotency key and draft if any, and its audit record.
 async fn insert_document(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -1324,6 +1328,16 @@ async fn take_number(
     .bind(year)
     .execute(&mut **tx)
     .await?;
+    next_number(tx, form, year).await
+}
+
+/// Takes the next number of (form, year) in `tx`, whose counter row exists (a follower's: its
+/// committer's [`take_number`] made it in the same transaction).
+async fn next_number(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    form: &str,
+    year: i64,
+) -> Result<i64, RegistryError> {
     sqlx::query("UPDATE counters SET last_value = last_value + 1 WHERE form = $1 AND year = $2")
         .bind(form)
         .bind(year)
@@ -1349,7 +1363,7 @@ async fn commit_follower(
     follower: &Waiting,
 ) -> Result<(), RegistryError> {
     let mut savepoint = sqlx::Acquire::begin(&mut **tx).await?;
-    let seq = take_number(&mut savepoint, form, year).await?;
+    let seq = next_number(&mut savepoint, form, year).await?;
     if seq != expected {
         // Cannot happen while the counter row is held; refuse rather than mis-number.
         return Err(RegistryError::Build(format!(
@@ -1408,7 +1422,7 @@ fn decode_cursor(cursor: &str) -> Result<(String, String), RegistryError> {
 mod tests {
     use super::*;
 
-    fn record(seq: i64, number: &str) -> DocumentRecord {
+    fn test_record(seq: i64, number: &str) -> DocumentRecord {
         DocumentRecord {
             // A new id per build, as the service gives.
             id: uuid::Uuid::new_v4().to_string(),
@@ -1467,7 +1481,7 @@ mod tests {
                                         return Err(format!("document {i} cannot be built"));
                                     }
                                     Ok(Built {
-                                        record: record(seq, &format!("KZ-EUC-2026-{seq:06}")),
+                                        record: test_record(seq, &format!("KZ-EUC-2026-{seq:06}")),
                                         draft: None,
                                     })
                                 }
@@ -1593,7 +1607,7 @@ mod tests {
                         |seq| async move {
                             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
                             Ok(Built {
-                                record: record(seq, &format!("KZ-EUC-2026-{seq:06}")),
+                                record: test_record(seq, &format!("KZ-EUC-2026-{seq:06}")),
                                 draft: None,
                             })
                         },
