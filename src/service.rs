@@ -157,6 +157,8 @@ pub struct Service {
     config: Config,
     renderer: Arc<Renderer>,
     signer: Arc<dyn Signer>,
+    /// The registry's JSON of `signer`'s identity, made once: every issued record carries it.
+    signer_json: Arc<str>,
     levels: Arc<LevelOptions>,
     registry: Registry,
     archive: Archive,
@@ -263,6 +265,7 @@ impl Service {
         let queue = config.limits.queue;
         Ok(Self {
             renderer: Arc::new(renderer),
+            signer_json: signer_json(signer.certificate_der()).into(),
             signer,
             levels: Arc::new(levels),
             registry,
@@ -653,7 +656,7 @@ impl Service {
             seq,
             now,
             &pdf,
-            self.signer.certificate_der(),
+            self.signer_json.to_string(),
         );
         self.archive_with_record(pdf, &record).await?;
         Ok(Built {
@@ -1573,8 +1576,15 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServiceEr
     })
 }
 
+/// The registry's JSON of the identity `certificate` (DER) names: a record's `signer`.
+fn signer_json(certificate: &[u8]) -> String {
+    verify::signer_from_certificate(certificate)
+        .map(|(s, _)| serde_json::to_string(&s).unwrap_or_default())
+        .unwrap_or_else(|| "{}".into())
+}
+
 /// The registry record of a document built from `input` with `number`, whose PDF is `pdf`
-/// and whose signer holds `signer_certificate`; status "issued".
+/// and whose signer is `signer` ([`signer_json`]); status "issued".
 fn new_record(
     input: &model::Input,
     number: String,
@@ -1582,11 +1592,8 @@ fn new_record(
     seq: i64,
     now: time::UtcDateTime,
     pdf: &[u8],
-    signer_certificate: &[u8],
+    signer: String,
 ) -> DocumentRecord {
-    let signer = verify::signer_from_certificate(signer_certificate)
-        .map(|(s, _)| serde_json::to_string(&s).unwrap_or_default())
-        .unwrap_or_else(|| "{}".into());
     DocumentRecord {
         id: uuid::Uuid::new_v4().to_string(),
         number,
@@ -1833,7 +1840,15 @@ impl Service {
             })??;
         let record = DocumentRecord {
             status: "draft".into(),
-            ..new_record(&input, number, year, seq, now, &draft.pdf, &certificate)
+            ..new_record(
+                &input,
+                number,
+                year,
+                seq,
+                now,
+                &draft.pdf,
+                signer_json(&certificate),
+            )
         };
         let (id, draft_sha256) = (record.id.clone(), record.pdf_sha256.clone());
         self.archive_with_record(draft.pdf, &record).await?;

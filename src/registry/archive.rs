@@ -1,10 +1,11 @@
 //! The archive: every issued PDF stored content-addressed by its SHA-256 (`ab/abcdef….pdf`),
 //! next to a JSON object with its registry data (`ab/abcdef….json`), through the `object_store`
-//! crate: a local folder (the default, fsynced file and folder) or any S3-compatible bucket
-//! (`s3://bucket/prefix`). Both objects are stored before the registry commits, so that a
-//! registered number always has its PDF. An object the registry does not know (a crash between
-//! the archive write and the commit) is an orphan, moved to `orphans/` at start once it is older
-//! than any issue still in flight on another process sharing the archive could be.
+//! crate: a local folder (the default; eucdoc writes its pairs itself, each file synced and the
+//! folder once, see `put_local_pair`) or any S3-compatible bucket (`s3://bucket/prefix`).
+//! Both objects are stored before the registry commits, so that a registered number always has
+//! its PDF. An object the registry does not know (a crash between the archive write and the
+//! commit) is an orphan, moved to `orphans/` at start once it is older than any issue still in
+//! flight on another process sharing the archive could be.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,6 +40,14 @@ pub enum ArchiveError {
     /// A stored PDF's hash is not its name (corruption).
     #[error("archived PDF {0} does not match its hash")]
     Corrupt(String),
+    /// Writing to the local archive's folder failed.
+    #[error("archive {path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 fn store_error(location: &ObjectPath) -> impl Fn(object_store::Error) -> ArchiveError + '_ {
@@ -61,6 +70,8 @@ pub struct StoredPdf {
 #[derive(Debug, Clone)]
 pub struct Archive {
     store: Arc<dyn ObjectStore>,
+    /// The folder of a local archive, which [`Archive::put`] writes itself (see there).
+    local_root: Option<PathBuf>,
     /// Where it is, for messages and readiness.
     description: String,
 }
@@ -74,11 +85,14 @@ impl Archive {
             message,
         };
         std::fs::create_dir_all(root).map_err(|e| settings(e.to_string()))?;
-        let store = object_store::local::LocalFileSystem::new_with_prefix(root)
+        // Absolute, as object_store makes its own: both write the same files.
+        let absolute = std::fs::canonicalize(root).map_err(|e| settings(e.to_string()))?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(&absolute)
             .map_err(|e| settings(e.to_string()))?
             .with_fsync(true);
         Ok(Self {
             store: Arc::new(store),
+            local_root: Some(absolute),
             description: root.display().to_string(),
         })
     }
@@ -110,6 +124,7 @@ impl Archive {
             };
             return Ok(Self {
                 store,
+                local_root: None,
                 description: url.into(),
             });
         }
@@ -136,19 +151,47 @@ impl Archive {
     /// stored when this returns (fsynced locally; acknowledged by the S3 service).
     pub async fn put(&self, pdf: Vec<u8>, metadata: Vec<u8>) -> Result<String, ArchiveError> {
         let sha256 = hex::encode(openssl::sha::sha256(&pdf));
-        // Metadata first: a PDF in the archive always has its metadata. Both are overwritten
-        // whole when the same PDF comes again, which content addressing makes harmless.
-        let json = Self::location(&sha256, "json");
+        self.put_pair(
+            Self::location(&sha256, "json"),
+            metadata,
+            Self::location(&sha256, "pdf"),
+            pdf,
+        )
+        .await?;
+        Ok(sha256)
+    }
+
+    /// Stores `metadata` at `json`, then `bytes` at `location` (same folder), durably.
+    async fn put_pair(
+        &self,
+        json: ObjectPath,
+        metadata: Vec<u8>,
+        location: ObjectPath,
+        bytes: Vec<u8>,
+    ) -> Result<(), ArchiveError> {
+        // Metadata first, so that a reader never finds an object without its metadata (after a
+        // crash, what was not registered is an orphan either way). Both are overwritten whole
+        // when the same object comes again, which content addressing makes harmless.
+        if let Some(root) = &self.local_root {
+            let root = root.clone();
+            return tokio::task::spawn_blocking(move || {
+                put_local_pair(&root, [(&json, &metadata), (&location, &bytes)])
+            })
+            .await
+            .map_err(|e| ArchiveError::Io {
+                path: PathBuf::from(&self.description),
+                source: std::io::Error::other(e),
+            })?;
+        }
         self.store
             .put(&json, PutPayload::from(metadata))
             .await
             .map_err(store_error(&json))?;
-        let location = Self::location(&sha256, "pdf");
         self.store
-            .put(&location, PutPayload::from(pdf))
+            .put(&location, PutPayload::from(bytes))
             .await
             .map_err(store_error(&location))?;
-        Ok(sha256)
+        Ok(())
     }
 
     fn package_location(sha256: &str, extension: &str) -> ObjectPath {
@@ -168,16 +211,13 @@ impl Archive {
         metadata: Vec<u8>,
     ) -> Result<String, ArchiveError> {
         let sha256 = hex::encode(openssl::sha::sha256(&zip));
-        let json = Self::package_location(&sha256, "json");
-        self.store
-            .put(&json, PutPayload::from(metadata))
-            .await
-            .map_err(store_error(&json))?;
-        let location = Self::package_location(&sha256, "zip");
-        self.store
-            .put(&location, PutPayload::from(zip))
-            .await
-            .map_err(store_error(&location))?;
+        self.put_pair(
+            Self::package_location(&sha256, "json"),
+            metadata,
+            Self::package_location(&sha256, "zip"),
+            zip,
+        )
+        .await?;
         Ok(sha256)
     }
 
@@ -275,5 +315,155 @@ impl Archive {
             .await
             .map_err(store_error(&probe))?;
         Ok(())
+    }
+}
+
+/// Writes `objects` (location and bytes, all in one folder) into the local archive at `root`,
+/// each whole or not at all, durable on return. object_store's local store does the same with
+/// a file sync and a folder sync per object; here the folder is synced once for both, and the
+/// issue path hands one job to the blocking pool instead of two. Nothing is registered before
+/// this returns, so a crash in between leaves an orphan (quarantined at start) whichever of
+/// the renames reached the disk. Each object is staged as `name#N`, the staging name
+/// object_store's listing skips, then renamed over its name.
+fn put_local_pair(root: &Path, objects: [(&ObjectPath, &[u8]); 2]) -> Result<(), ArchiveError> {
+    use std::io::Write;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ArchiveError::Io { path, source }
+    };
+    let paths = objects.map(|(location, _)| {
+        location
+            .parts()
+            .fold(root.to_path_buf(), |path, part| path.join(part.as_ref()))
+    });
+    let Some(folder) = paths[0].parent().filter(|f| Some(*f) == paths[1].parent()) else {
+        return Err(ArchiveError::Settings {
+            url: root.display().to_string(),
+            message: "a pair of objects must share a folder".into(),
+        });
+    };
+    if !folder.is_dir() {
+        std::fs::create_dir_all(folder).map_err(io(folder))?;
+        // The new folders' entries are durable once each parent up to the root is synced.
+        for parent in folder.ancestors().skip(1) {
+            sync_folder(parent).map_err(io(parent))?;
+            if parent == root {
+                break;
+            }
+        }
+    }
+    for (path, (_, bytes)) in paths.iter().zip(objects) {
+        let mut attempt = 1u32;
+        let (mut file, staging) = loop {
+            let mut staging = path.clone().into_os_string();
+            staging.push(format!("#{attempt}"));
+            let staging = PathBuf::from(staging);
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&staging)
+            {
+                Ok(file) => break (file, staging),
+                // Another writer of the same object is staging under this name.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => attempt += 1,
+                Err(e) => return Err(io(&staging)(e)),
+            }
+        };
+        let written = file
+            .write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| std::fs::rename(&staging, path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&staging);
+            return Err(io(path)(e));
+        }
+    }
+    sync_folder(folder).map_err(io(folder))
+}
+
+/// Makes a folder's entries (new names, renames) durable.
+fn sync_folder(folder: &Path) -> std::io::Result<()> {
+    std::fs::File::open(folder)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staging_files(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains('#'))
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn a_local_put_stores_both_objects_whole_and_leaves_no_staging_file() {
+        let folder = tempfile::tempdir().unwrap();
+        let archive = Archive::open(folder.path()).unwrap();
+        let sha256 = archive
+            .put(b"%PDF-1.7 one".to_vec(), b"{\"n\":1}".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(sha256, hex::encode(openssl::sha::sha256(b"%PDF-1.7 one")));
+        assert_eq!(archive.get(&sha256).await.unwrap(), b"%PDF-1.7 one");
+        let prefix = folder.path().join(&sha256[..2]);
+        assert_eq!(
+            std::fs::read(prefix.join(format!("{sha256}.json"))).unwrap(),
+            b"{\"n\":1}"
+        );
+        assert_eq!(staging_files(&prefix), Vec::<String>::new());
+        assert_eq!(archive.hashes().await.unwrap(), vec![sha256.clone()]);
+        // The same PDF again, with other metadata: overwritten whole.
+        archive
+            .put(b"%PDF-1.7 one".to_vec(), b"{\"n\":2}".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read(prefix.join(format!("{sha256}.json"))).unwrap(),
+            b"{\"n\":2}"
+        );
+        // A package goes two folders down, made on the way.
+        let package = archive
+            .put_package(b"PK zip".to_vec(), b"{}".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(archive.get_package(&package).await.unwrap(), b"PK zip");
+    }
+
+    #[tokio::test]
+    async fn a_staging_file_left_by_a_crash_neither_blocks_a_put_nor_is_listed() {
+        let folder = tempfile::tempdir().unwrap();
+        let archive = Archive::open(folder.path()).unwrap();
+        let pdf = b"%PDF-1.7 two".to_vec();
+        let sha256 = hex::encode(openssl::sha::sha256(&pdf));
+        let prefix = folder.path().join(&sha256[..2]);
+        std::fs::create_dir_all(&prefix).unwrap();
+        let left = prefix.join(format!("{sha256}.pdf#1"));
+        std::fs::write(&left, b"half a PD").unwrap();
+        assert_eq!(archive.hashes().await.unwrap(), Vec::<String>::new());
+        archive.put(pdf.clone(), b"{}".to_vec()).await.unwrap();
+        assert_eq!(archive.get(&sha256).await.unwrap(), pdf);
+        assert_eq!(archive.hashes().await.unwrap(), vec![sha256.clone()]);
+        // The crash's file stays for inspection; this put's staging file is gone.
+        assert_eq!(staging_files(&prefix), vec![format!("{sha256}.pdf#1")]);
+    }
+
+    #[tokio::test]
+    async fn a_local_put_that_cannot_write_names_the_path() {
+        let folder = tempfile::tempdir().unwrap();
+        let archive = Archive::open(folder.path()).unwrap();
+        let pdf = b"%PDF-1.7 three".to_vec();
+        let sha256 = hex::encode(openssl::sha::sha256(&pdf));
+        // A file where the object's folder should be.
+        std::fs::write(folder.path().join(&sha256[..2]), b"not a folder").unwrap();
+        let error = archive.put(pdf, b"{}".to_vec()).await.unwrap_err();
+        assert!(
+            matches!(&error, ArchiveError::Io { path, .. } if path.ends_with(&sha256[..2])),
+            "{error:?}"
+        );
     }
 }
