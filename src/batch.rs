@@ -292,3 +292,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// Makes a folder's entries (new names, renames) durable.
+pub fn sync_folder(folder: &Path) -> std::io::Result<()> {
+    fs::File::open(folder)?.sync_all()
+}

@@ -49,8 +49,8 @@ pub use verify::{
     verify_pdf,
 };
 
-/// A std mutex's guard, also after a thread panicked holding it: for data that is only ever
-/// changed whole (a list of entries), which a panic cannot leave half-written.
+/// A std mutex's guard, also after a thread panicked holding it: for data a panic cannot leave
+/// unusable (a list only ever changed whole, a request body kept only to be read and dropped).
 pub(crate) fn lock_unpoisoned<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()

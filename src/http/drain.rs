@@ -9,7 +9,7 @@
 //! larger still is left unread (the connection closes), and so is one a client holds back until
 //! `100 Continue` when the handler never asked for it: that client reads the answer first.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -55,7 +55,7 @@ pub async fn read_unread_bodies(request: Request, next: Next) -> Response {
     })));
     let handler_side = Arc::clone(&shared);
     let stream = futures_util::stream::poll_fn(move |cx| {
-        let mut slot = handler_side.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut slot = crate::lock_unpoisoned(&handler_side);
         let Some(unread) = slot.as_mut() else {
             return Poll::Ready(None);
         };
@@ -73,7 +73,7 @@ pub async fn read_unread_bodies(request: Request, next: Next) -> Response {
     let response = next
         .run(Request::from_parts(parts, Body::from_stream(stream)))
         .await;
-    let unread = shared.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let unread = crate::lock_unpoisoned(&shared).take();
     if let Some(unread) = unread
         && !unread.ended
         && (unread.polled || !expects_continue)

@@ -319,14 +319,13 @@ impl Archive {
 }
 
 /// Writes `objects` (location and bytes, all in one folder) into the local archive at `root`,
-/// each whole or not at all, durable on return. object_store's local store does the same with
-/// a file sync and a folder sync per object; here the folder is synced once for both, and the
-/// issue path hands one job to the blocking pool instead of two. Nothing is registered before
-/// this returns, so a crash in between leaves an orphan (quarantined at start) whichever of
-/// the renames reached the disk. Each object is staged as `name#N`, the staging name
-/// object_store's listing skips, then renamed over its name.
+/// each whole or not at all ([`crate::batch::write_atomically`]: a temporary file synced, then
+/// renamed), durable on return. object_store's local store does the same with a file sync and a
+/// folder sync per object; here the folder is synced once for both, and the issue path hands one
+/// job to the blocking pool instead of two. Nothing is registered before this returns, so a
+/// crash in between leaves an orphan (quarantined at start) whichever of the renames reached the
+/// disk.
 fn put_local_pair(root: &Path, objects: [(&ObjectPath, &[u8]); 2]) -> Result<(), ArchiveError> {
-    use std::io::Write;
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ArchiveError::Io { path, source }
@@ -346,55 +345,27 @@ fn put_local_pair(root: &Path, objects: [(&ObjectPath, &[u8]); 2]) -> Result<(),
         std::fs::create_dir_all(folder).map_err(io(folder))?;
         // The new folders' entries are durable once each parent up to the root is synced.
         for parent in folder.ancestors().skip(1) {
-            sync_folder(parent).map_err(io(parent))?;
+            crate::batch::sync_folder(parent).map_err(io(parent))?;
             if parent == root {
                 break;
             }
         }
     }
     for (path, (_, bytes)) in paths.iter().zip(objects) {
-        let mut attempt = 1u32;
-        let (mut file, staging) = loop {
-            let mut staging = path.clone().into_os_string();
-            staging.push(format!("#{attempt}"));
-            let staging = PathBuf::from(staging);
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&staging)
-            {
-                Ok(file) => break (file, staging),
-                // Another writer of the same object is staging under this name.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => attempt += 1,
-                Err(e) => return Err(io(&staging)(e)),
-            }
-        };
-        let written = file
-            .write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| std::fs::rename(&staging, path));
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&staging);
-            return Err(io(path)(e));
-        }
+        crate::batch::write_atomically(path, bytes).map_err(io(path))?;
     }
-    sync_folder(folder).map_err(io(folder))
-}
-
-/// Makes a folder's entries (new names, renames) durable.
-fn sync_folder(folder: &Path) -> std::io::Result<()> {
-    std::fs::File::open(folder)?.sync_all()
+    crate::batch::sync_folder(folder).map_err(io(folder))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn staging_files(folder: &Path) -> Vec<String> {
+    /// The names in `folder`, sorted.
+    fn files(folder: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(folder)
             .unwrap()
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|name| name.contains('#'))
             .collect();
         names.sort();
         names
@@ -415,7 +386,11 @@ mod tests {
             std::fs::read(prefix.join(format!("{sha256}.json"))).unwrap(),
             b"{\"n\":1}"
         );
-        assert_eq!(staging_files(&prefix), Vec::<String>::new());
+        // No temporary file is left beside the two objects.
+        assert_eq!(
+            files(&prefix),
+            vec![format!("{sha256}.json"), format!("{sha256}.pdf")]
+        );
         assert_eq!(archive.hashes().await.unwrap(), vec![sha256.clone()]);
         // The same PDF again, with other metadata: overwritten whole.
         archive
@@ -448,8 +423,16 @@ mod tests {
         archive.put(pdf.clone(), b"{}".to_vec()).await.unwrap();
         assert_eq!(archive.get(&sha256).await.unwrap(), pdf);
         assert_eq!(archive.hashes().await.unwrap(), vec![sha256.clone()]);
-        // The crash's file stays for inspection; this put's staging file is gone.
-        assert_eq!(staging_files(&prefix), vec![format!("{sha256}.pdf#1")]);
+        // The crash's file stays for inspection; this put left no file of its own beside the
+        // two objects.
+        assert_eq!(
+            files(&prefix),
+            vec![
+                format!("{sha256}.json"),
+                format!("{sha256}.pdf"),
+                format!("{sha256}.pdf#1")
+            ]
+        );
     }
 
     #[tokio::test]

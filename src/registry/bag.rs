@@ -172,9 +172,7 @@ pub fn publish_all(staged: Vec<Staged>) -> Result<(), BagError> {
         } else {
             parent
         };
-        std::fs::File::open(folder)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| write_error(folder, e))?;
+        crate::batch::sync_folder(folder).map_err(|e| write_error(folder, e))?;
     }
     Ok(())
 }
