@@ -279,21 +279,55 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     fs::create_dir_all(dir)?;
-    // Readable like any file the user writes (a temporary file is 0600 by default).
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o644));
-    }
-    let mut file = builder.tempfile_in(dir)?;
+    let mut file = temporary_file_in(dir)?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
-/// Makes a folder's entries (new names, renames) durable.
-pub fn sync_folder(folder: &Path) -> std::io::Result<()> {
-    fs::File::open(folder)?.sync_all()
+/// A new temporary file in `dir`, removed when dropped unless persisted, readable like any
+/// file the user writes (a temporary file is 0600 by default).
+pub fn temporary_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o644));
+    }
+    builder.tempfile_in(dir)
+}
+
+/// Makes what was written at `paths` durable: files' contents, folders' entries (new names,
+/// renames). On Linux with one `syncfs` per file system among them, which costs about what one
+/// file's fsync does: a batch of files becomes durable for the price of one. Elsewhere with an
+/// fsync of each. On error, the path whose sync failed.
+pub fn sync_paths<P: AsRef<Path>>(paths: &[P]) -> Result<(), (PathBuf, std::io::Error)> {
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| (path, error)
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut synced: Vec<u64> = Vec::new();
+        for path in paths {
+            let path = path.as_ref();
+            let device = fs::metadata(path).map_err(failed(path))?.dev();
+            if synced.contains(&device) {
+                continue;
+            }
+            let file = fs::File::open(path).map_err(failed(path))?;
+            rustix::fs::syncfs(&file).map_err(|errno| failed(path)(errno.into()))?;
+            synced.push(device);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    for path in paths {
+        let path = path.as_ref();
+        fs::File::open(path)
+            .and_then(|file| file.sync_all())
+            .map_err(failed(path))?;
+    }
+    Ok(())
 }

@@ -139,20 +139,19 @@ impl Bag {
 pub struct Staged {
     partial: PathBuf,
     dir: PathBuf,
-    // Only where no syncfs makes a batch durable at once.
-    #[cfg_attr(target_os = "linux", expect(dead_code))]
     written: Vec<PathBuf>,
 }
 
 /// Makes the `staged` bags durable and puts each in its place (replacing an earlier bag there),
 /// so that a bag under its own name is always whole, even after a crash. One `syncfs` makes a
-/// whole batch durable on Linux, instead of an fsync per file (ten per bag): that is what lets an
-/// export write hundreds of bags a second. Elsewhere each file is fsynced.
+/// whole batch durable on Linux ([`crate::batch::sync_paths`]), instead of an fsync per file
+/// (ten per bag): that is what lets an export write hundreds of bags a second.
 pub fn publish_all(staged: Vec<Staged>) -> Result<(), BagError> {
-    let Some(first) = staged.first() else {
+    if staged.is_empty() {
         return Ok(());
-    };
-    sync_files(first, &staged)?;
+    }
+    let written: Vec<&PathBuf> = staged.iter().flat_map(|bag| &bag.written).collect();
+    crate::batch::sync_paths(&written).map_err(|(path, e)| write_error(&path, e))?;
     let mut parents = Vec::new();
     for bag in &staged {
         if bag.dir.exists() {
@@ -166,31 +165,17 @@ pub fn publish_all(staged: Vec<Staged>) -> Result<(), BagError> {
         }
     }
     // The renames themselves are durable once their folders are synced.
-    for parent in parents {
-        let folder = if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        };
-        crate::batch::sync_folder(folder).map_err(|e| write_error(folder, e))?;
-    }
-    Ok(())
-}
-
-#[cfg(target_os = "linux")]
-fn sync_files(first: &Staged, _staged: &[Staged]) -> Result<(), BagError> {
-    let folder = std::fs::File::open(&first.partial).map_err(|e| write_error(&first.partial, e))?;
-    rustix::fs::syncfs(&folder).map_err(|e| write_error(&first.partial, e.into()))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn sync_files(_first: &Staged, staged: &[Staged]) -> Result<(), BagError> {
-    for path in staged.iter().flat_map(|bag| &bag.written) {
-        std::fs::File::open(path)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| write_error(path, e))?;
-    }
-    Ok(())
+    let parents: Vec<&Path> = parents
+        .into_iter()
+        .map(|parent| {
+            if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            }
+        })
+        .collect();
+    crate::batch::sync_paths(&parents).map_err(|(path, e)| write_error(&path, e))
 }
 
 fn write_error(path: &Path, source: std::io::Error) -> BagError {
