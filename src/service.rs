@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::model::{self, FieldError};
 use crate::registry::{
-    ApplicationRecord, Archive, ArchiveError, Built, DocumentRecord, Idempotency, Registry,
+    ApplicationRecord, Archive, ArchiveError, Built, DocumentRecord, Hashed, Idempotency, Registry,
     RegistryError, Search,
 };
 use crate::render::{RenderConfig, Renderer};
@@ -649,6 +649,7 @@ impl Service {
                 sign: sign_seconds,
             };
         }
+        let pdf = Hashed::new(pdf);
         let record = new_record(
             &input,
             number,
@@ -669,7 +670,7 @@ impl Service {
     /// commits the record).
     async fn archive_with_record(
         &self,
-        pdf: Vec<u8>,
+        pdf: Hashed,
         record: &DocumentRecord,
     ) -> Result<(), String> {
         let metadata = serde_json::to_vec_pretty(record).map_err(|e| e.to_string())?;
@@ -988,8 +989,9 @@ impl Service {
             return Ok(Renewed::NotDue);
         };
         let mut renewed_record = record.clone();
-        renewed_record.pdf_sha256 = hex::encode(openssl::sha::sha256(&renewed));
-        renewed_record.pdf_size = renewed.len() as i64;
+        let renewed = Hashed::new(renewed);
+        renewed_record.pdf_sha256 = renewed.sha256().to_string();
+        renewed_record.pdf_size = renewed.bytes().len() as i64;
         let metadata = serde_json::to_vec_pretty(&renewed_record)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.archive.put(renewed, metadata).await?;
@@ -1591,7 +1593,7 @@ fn new_record(
     year: i64,
     seq: i64,
     now: time::UtcDateTime,
-    pdf: &[u8],
+    pdf: &Hashed,
     signer: String,
 ) -> DocumentRecord {
     DocumentRecord {
@@ -1604,8 +1606,8 @@ fn new_record(
         applicant_bin: input.document().applicant_bin_iin().to_string(),
         data: String::from_utf8_lossy(input.json()).into_owned(),
         data_sha256: input.canonical_sha256_hex(),
-        pdf_sha256: hex::encode(openssl::sha::sha256(pdf)),
-        pdf_size: pdf.len() as i64,
+        pdf_sha256: pdf.sha256().to_string(),
+        pdf_size: pdf.bytes().len() as i64,
         signer,
         status: "issued".into(),
         revoked_at: None,
@@ -1838,6 +1840,7 @@ impl Service {
                 ServiceError::Busy => BUSY.to_string(),
                 other => other.to_string(),
             })??;
+        let draft_pdf = Hashed::new(draft.pdf);
         let record = DocumentRecord {
             status: "draft".into(),
             ..new_record(
@@ -1846,12 +1849,12 @@ impl Service {
                 year,
                 seq,
                 now,
-                &draft.pdf,
+                &draft_pdf,
                 signer_json(&certificate),
             )
         };
         let (id, draft_sha256) = (record.id.clone(), record.pdf_sha256.clone());
-        self.archive_with_record(draft.pdf, &record).await?;
+        self.archive_with_record(draft_pdf, &record).await?;
         let base64 = base64::engine::general_purpose::STANDARD;
         Ok(Built {
             draft: Some(crate::registry::DraftRecord {
@@ -1931,8 +1934,9 @@ impl Service {
             .await?
             .map_err(refuse)?;
         let mut signed_record = record.clone();
-        signed_record.pdf_sha256 = hex::encode(openssl::sha::sha256(&signed));
-        signed_record.pdf_size = signed.len() as i64;
+        let signed = Hashed::new(signed);
+        signed_record.pdf_sha256 = signed.sha256().to_string();
+        signed_record.pdf_size = signed.bytes().len() as i64;
         signed_record.issued_at = crate::registry::registry_time(now);
         signed_record.status = "issued".into();
         self.archive_with_record(signed, &signed_record)

@@ -785,7 +785,10 @@ fn sigkill_under_load_loses_nothing() {
     let archive = eucdoc::registry::Archive::open(&data.path().join("archive")).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let stray = runtime
-        .block_on(archive.put(b"%PDF-1.7 never registered".to_vec(), b"{}".to_vec()))
+        .block_on(archive.put(
+            eucdoc::registry::Hashed::new(b"%PDF-1.7 never registered".to_vec()),
+            b"{}".to_vec(),
+        ))
         .unwrap();
     let stray_path = data
         .path()
@@ -806,7 +809,10 @@ fn sigkill_under_load_loses_nothing() {
         }
     }
     let in_flight = runtime
-        .block_on(archive.put(b"%PDF-1.7 committing elsewhere".to_vec(), b"{}".to_vec()))
+        .block_on(archive.put(
+            eucdoc::registry::Hashed::new(b"%PDF-1.7 committing elsewhere".to_vec()),
+            b"{}".to_vec(),
+        ))
         .unwrap();
 
     let server = start(data.path(), None);

@@ -58,6 +58,32 @@ fn store_error(location: &ObjectPath) -> impl Fn(object_store::Error) -> Archive
     }
 }
 
+/// Bytes with their SHA-256, hashed once: what [`Archive::put`] stores under that hash, and
+/// what a registry record names. Only [`Hashed::new`] makes one, so the name fits the bytes.
+#[derive(Debug, Clone)]
+pub struct Hashed {
+    bytes: Vec<u8>,
+    sha256: String,
+}
+
+impl Hashed {
+    /// `bytes` and their SHA-256.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        let sha256 = hex::encode(openssl::sha::sha256(&bytes));
+        Self { bytes, sha256 }
+    }
+
+    /// The SHA-256, hex.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
 /// One PDF in the archive, as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPdf {
@@ -150,13 +176,13 @@ impl Archive {
 
     /// Stores `pdf` with its `metadata` (JSON) and returns its SHA-256 (hex). Both are durably
     /// stored when this returns (fsynced locally; acknowledged by the S3 service).
-    pub async fn put(&self, pdf: Vec<u8>, metadata: Vec<u8>) -> Result<String, ArchiveError> {
-        let sha256 = hex::encode(openssl::sha::sha256(&pdf));
+    pub async fn put(&self, pdf: Hashed, metadata: Vec<u8>) -> Result<String, ArchiveError> {
+        let Hashed { bytes, sha256 } = pdf;
         self.put_pair(
             Self::location(&sha256, "json"),
             metadata,
             Self::location(&sha256, "pdf"),
-            pdf,
+            bytes,
         )
         .await?;
         Ok(sha256)
@@ -635,7 +661,7 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let archive = Archive::open(folder.path()).unwrap();
         let sha256 = archive
-            .put(b"%PDF-1.7 one".to_vec(), b"{\"n\":1}".to_vec())
+            .put(Hashed::new(b"%PDF-1.7 one".to_vec()), b"{\"n\":1}".to_vec())
             .await
             .unwrap();
         assert_eq!(sha256, hex::encode(openssl::sha::sha256(b"%PDF-1.7 one")));
@@ -653,7 +679,7 @@ mod tests {
         assert_eq!(archive.hashes().await.unwrap(), vec![sha256.clone()]);
         // The same PDF again, with other metadata: overwritten whole.
         archive
-            .put(b"%PDF-1.7 one".to_vec(), b"{\"n\":2}".to_vec())
+            .put(Hashed::new(b"%PDF-1.7 one".to_vec()), b"{\"n\":2}".to_vec())
             .await
             .unwrap();
         assert_eq!(
@@ -679,7 +705,10 @@ mod tests {
         let left = prefix.join(format!("{sha256}.pdf#1"));
         std::fs::write(&left, b"half a PD").unwrap();
         assert_eq!(archive.hashes().await.unwrap(), Vec::<String>::new());
-        archive.put(pdf.clone(), b"{}".to_vec()).await.unwrap();
+        archive
+            .put(Hashed::new(pdf.clone()), b"{}".to_vec())
+            .await
+            .unwrap();
         assert_eq!(archive.get(&sha256).await.unwrap(), pdf);
         assert_eq!(archive.hashes().await.unwrap(), vec![sha256.clone()]);
         // The crash's file stays for inspection; this put left no file of its own beside the
@@ -702,7 +731,10 @@ mod tests {
         let sha256 = hex::encode(openssl::sha::sha256(&pdf));
         // A file where the object's folder should be.
         std::fs::write(folder.path().join(&sha256[..2]), b"not a folder").unwrap();
-        let error = archive.put(pdf, b"{}".to_vec()).await.unwrap_err();
+        let error = archive
+            .put(Hashed::new(pdf), b"{}".to_vec())
+            .await
+            .unwrap_err();
         assert!(
             matches!(&error, ArchiveError::Io { path, .. } if path.ends_with(&sha256[..2])),
             "{error:?}"
@@ -718,7 +750,7 @@ mod tests {
             .collect();
         let puts = pdfs.iter().map(|pdf| {
             archive.put(
-                pdf.clone(),
+                Hashed::new(pdf.clone()),
                 format!("{{\"len\":{}}}", pdf.len()).into_bytes(),
             )
         });

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
-pub use archive::{Archive, ArchiveError};
+pub use archive::{Archive, ArchiveError, Hashed};
 
 /// What the registry can fail with.
 #[derive(Debug, thiserror::Error)]
