@@ -175,7 +175,7 @@ impl Archive {
     }
 
     /// Stores `pdf` with its `metadata` (JSON) and returns its SHA-256 (hex). Both are durably
-    /// stored when this returns (fsynced locally; acknowledged by the S3 service).
+    /// stored when this returns (synced locally; acknowledged by the S3 service).
     pub async fn put(&self, pdf: Hashed, metadata: Vec<u8>) -> Result<String, ArchiveError> {
         let Hashed { bytes, sha256 } = pdf;
         self.put_pair(
@@ -677,7 +677,19 @@ mod tests {
             vec![format!("{sha256}.json"), format!("{sha256}.pdf")]
         );
         assert_eq!(archive.hashes().await.unwrap(), vec![sha256.clone()]);
-        // The same PDF again, with other metadata: overwritten whole.
+        // The same PDF again, with other metadata: replaced whole, by new files renamed over
+        // the old ones (new inodes), never rewritten in place.
+        #[cfg(unix)]
+        let inodes = |prefix: &Path| {
+            use std::os::unix::fs::MetadataExt;
+            ["json", "pdf"].map(|extension| {
+                std::fs::metadata(prefix.join(format!("{sha256}.{extension}")))
+                    .unwrap()
+                    .ino()
+            })
+        };
+        #[cfg(unix)]
+        let first_inodes = inodes(&prefix);
         archive
             .put(Hashed::new(b"%PDF-1.7 one".to_vec()), b"{\"n\":2}".to_vec())
             .await
@@ -685,6 +697,19 @@ mod tests {
         assert_eq!(
             std::fs::read(prefix.join(format!("{sha256}.json"))).unwrap(),
             b"{\"n\":2}"
+        );
+        assert_eq!(archive.get(&sha256).await.unwrap(), b"%PDF-1.7 one");
+        #[cfg(unix)]
+        {
+            let second_inodes = inodes(&prefix);
+            assert!(
+                first_inodes[0] != second_inodes[0] && first_inodes[1] != second_inodes[1],
+                "{first_inodes:?} then {second_inodes:?}"
+            );
+        }
+        assert_eq!(
+            files(&prefix),
+            vec![format!("{sha256}.json"), format!("{sha256}.pdf")]
         );
         // A package goes two folders down, made on the way.
         let package = archive
