@@ -177,30 +177,26 @@ impl Archive {
     /// Stores `pdf` with its `metadata` (JSON) and returns its SHA-256 (hex). Both are durably
     /// stored when this returns (synced locally; acknowledged by the S3 service).
     pub async fn put(&self, pdf: Hashed, metadata: Vec<u8>) -> Result<String, ArchiveError> {
-        let Hashed { bytes, sha256 } = pdf;
-        self.put_pair(
-            Self::location(&sha256, "json"),
-            metadata,
-            Self::location(&sha256, "pdf"),
-            bytes,
-        )
-        .await?;
-        Ok(sha256)
+        self.put_pair(pdf, "pdf", metadata, Self::location).await
     }
 
-    /// Stores `metadata` at `json`, then `bytes` at `location` (same folder), durably.
+    /// Stores `object` as `<sha256>.<extension>` with `metadata` as `<sha256>.json`, where
+    /// `locate` puts them (one folder), durably; returns the SHA-256.
     async fn put_pair(
         &self,
-        json: ObjectPath,
+        object: Hashed,
+        extension: &str,
         metadata: Vec<u8>,
-        location: ObjectPath,
-        bytes: Vec<u8>,
-    ) -> Result<(), ArchiveError> {
+        locate: fn(&str, &str) -> ObjectPath,
+    ) -> Result<String, ArchiveError> {
+        let Hashed { bytes, sha256 } = object;
+        let (json, location) = (locate(&sha256, "json"), locate(&sha256, extension));
         // Metadata first, so that a reader never finds an object without its metadata (after a
         // crash, what was not registered is an orphan either way). Both are overwritten whole
         // when the same object comes again, which content addressing makes harmless.
         if let Some(local) = &self.local {
-            return local.put([(json, metadata), (location, bytes)]).await;
+            local.put([(json, metadata), (location, bytes)]).await?;
+            return Ok(sha256);
         }
         self.store
             .put(&json, PutPayload::from(metadata))
@@ -210,7 +206,7 @@ impl Archive {
             .put(&location, PutPayload::from(bytes))
             .await
             .map_err(store_error(&location))?;
-        Ok(())
+        Ok(sha256)
     }
 
     fn package_location(sha256: &str, extension: &str) -> ObjectPath {
@@ -229,15 +225,8 @@ impl Archive {
         zip: Vec<u8>,
         metadata: Vec<u8>,
     ) -> Result<String, ArchiveError> {
-        let sha256 = hex::encode(openssl::sha::sha256(&zip));
-        self.put_pair(
-            Self::package_location(&sha256, "json"),
-            metadata,
-            Self::package_location(&sha256, "zip"),
-            zip,
-        )
-        .await?;
-        Ok(sha256)
+        self.put_pair(Hashed::new(zip), "zip", metadata, Self::package_location)
+            .await
     }
 
     /// The package stored under `sha256`, checked against its name.
@@ -516,9 +505,7 @@ fn write_group(root: &Path, pairs: &[&Pair]) -> Vec<Result<(), ArchiveError>> {
                 if let StagedObject::Replacing(file, path) = object {
                     // Synced below whether or not the next rename goes through.
                     renamed = true;
-                    if renamed_in.last() != Some(&pair.folder) {
-                        renamed_in.push(pair.folder.clone());
-                    }
+                    renamed_in.push(pair.folder.clone());
                     file.persist(&path).map_err(|e| ArchiveError::Io {
                         path,
                         source: e.error,
