@@ -246,13 +246,14 @@ impl Service {
         };
         let known: std::collections::HashSet<String> =
             registry.pdf_hashes().await?.into_iter().collect();
-        // An orphan is a PDF whose issue never committed: nobody received it. It is moved out of
-        // the archive (kept for inspection) and reported by the caller. A younger one may be
+        // An orphan is a PDF whose issue never committed: nobody received it. Or its metadata
+        // alone, written first, when the issue stopped before the PDF. It is moved out of the
+        // archive (kept for inspection) and reported by the caller. A younger one may be
         // another process's issue on the same archive, not committed yet: it stays.
         let settled_before =
             now - time::Duration::seconds(config.orphan_grace_seconds.min(i64::MAX as u64) as i64);
         let orphans: Vec<String> = archive
-            .pdfs()
+            .documents()
             .await?
             .into_iter()
             .filter(|stored| !known.contains(&stored.sha256) && stored.written < settled_before)

@@ -795,6 +795,15 @@ fn sigkill_under_load_loses_nothing() {
         .join("archive")
         .join(&stray[..2])
         .join(format!("{stray}.pdf"));
+    // A crash between creating an issue's metadata and its PDF leaves the metadata alone.
+    let alone = hex::encode(openssl::sha::sha256(b"%PDF-1.7 never written"));
+    let alone_path = data
+        .path()
+        .join("archive")
+        .join(&alone[..2])
+        .join(format!("{alone}.json"));
+    std::fs::create_dir_all(alone_path.parent().unwrap()).unwrap();
+    std::fs::write(&alone_path, b"{}").unwrap();
     // The restart comes an hour later: everything written so far is older than the grace.
     let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
     for folder in std::fs::read_dir(data.path().join("archive")).unwrap() {
@@ -824,6 +833,14 @@ fn sigkill_under_load_loses_nothing() {
         "the orphan is moved aside at start"
     );
     assert!(!stray_path.exists());
+    assert!(
+        data.path()
+            .join("archive/orphans")
+            .join(format!("{alone}.json"))
+            .exists(),
+        "metadata without its PDF is moved aside at start"
+    );
+    assert!(!alone_path.exists());
     assert_eq!(
         runtime.block_on(archive.get(&in_flight)).unwrap(),
         b"%PDF-1.7 committing elsewhere",

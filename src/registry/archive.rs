@@ -84,13 +84,16 @@ impl Hashed {
     }
 }
 
-/// One PDF in the archive, as listed.
+/// One document in the archive, as listed: its PDF and its metadata, or one of them alone (a
+/// crash between writing the two leaves the metadata alone).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredPdf {
-    /// Its SHA-256 (hex), its name.
+pub struct StoredDocument {
+    /// Its SHA-256 (hex), its objects' name.
     pub sha256: String,
-    /// When the store last wrote it.
+    /// When the store last wrote either of its objects.
     pub written: time::UtcDateTime,
+    /// Whether its PDF is there.
+    pub has_pdf: bool,
 }
 
 /// The archive, shared by every task and clone (one connection pool for S3).
@@ -265,8 +268,9 @@ impl Archive {
         Ok(bytes.to_vec())
     }
 
-    /// Every PDF stored (outside `orphans/`), with when it was written, sorted by hash.
-    pub async fn pdfs(&self) -> Result<Vec<StoredPdf>, ArchiveError> {
+    /// Every document stored (outside `orphans/`): each content-addressed PDF or metadata
+    /// object, by hash, with when the newer of the two was written, sorted by hash.
+    pub async fn documents(&self) -> Result<Vec<StoredDocument>, ArchiveError> {
         let everything = ObjectPath::from("");
         let listed: Vec<object_store::ObjectMeta> = self
             .store
@@ -274,34 +278,49 @@ impl Archive {
             .try_collect()
             .await
             .map_err(store_error(&everything))?;
-        let mut out: Vec<StoredPdf> = listed
-            .into_iter()
-            .filter_map(|meta| {
-                let parts: Vec<_> = meta.location.parts().collect();
-                let [folder, file] = parts.as_slice() else {
-                    return None;
-                };
-                let sha256 = file.as_ref().strip_suffix(".pdf")?;
-                let content_addressed = sha256.len() == 64
-                    && sha256.bytes().all(|b| b.is_ascii_hexdigit())
-                    && sha256.get(..2) == Some(folder.as_ref());
-                content_addressed.then(|| StoredPdf {
+        let mut documents = std::collections::BTreeMap::<String, StoredDocument>::new();
+        for meta in listed {
+            let parts: Vec<_> = meta.location.parts().collect();
+            let [folder, file] = parts.as_slice() else {
+                continue;
+            };
+            let Some((sha256, extension)) = file.as_ref().split_once('.') else {
+                continue;
+            };
+            let content_addressed = sha256.len() == 64
+                && sha256.bytes().all(|b| b.is_ascii_hexdigit())
+                && sha256.get(..2) == Some(folder.as_ref());
+            if !content_addressed || !matches!(extension, "pdf" | "json") {
+                continue;
+            }
+            let written = time::UtcDateTime::from_unix_timestamp(meta.last_modified.timestamp())
+                .unwrap_or(time::UtcDateTime::UNIX_EPOCH);
+            let document = documents
+                .entry(sha256.to_string())
+                .or_insert_with(|| StoredDocument {
                     sha256: sha256.to_string(),
-                    written: time::UtcDateTime::from_unix_timestamp(meta.last_modified.timestamp())
-                        .unwrap_or(time::UtcDateTime::UNIX_EPOCH),
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| a.sha256.cmp(&b.sha256));
-        Ok(out)
+                    written,
+                    has_pdf: false,
+                });
+            document.written = document.written.max(written);
+            document.has_pdf |= extension == "pdf";
+        }
+        Ok(documents.into_values().collect())
     }
 
     /// Every PDF hash stored (outside `orphans/`), sorted.
     pub async fn hashes(&self) -> Result<Vec<String>, ArchiveError> {
-        Ok(self.pdfs().await?.into_iter().map(|p| p.sha256).collect())
+        Ok(self
+            .documents()
+            .await?
+            .into_iter()
+            .filter(|document| document.has_pdf)
+            .map(|document| document.sha256)
+            .collect())
     }
 
-    /// Moves a PDF (and its metadata) out of the archive into `orphans/`, for inspection.
+    /// Moves a document's PDF and metadata, whichever are there, out of the archive into
+    /// `orphans/`, for inspection.
     pub async fn quarantine(&self, sha256: &str) -> Result<(), ArchiveError> {
         for extension in ["json", "pdf"] {
             let from = Self::location(sha256, extension);
@@ -704,6 +723,49 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(archive.get_package(&package).await.unwrap(), b"PK zip");
+    }
+
+    #[tokio::test]
+    async fn metadata_left_without_its_pdf_is_a_document_without_one_and_can_be_moved_aside() {
+        let folder = tempfile::tempdir().unwrap();
+        let archive = Archive::open(folder.path()).unwrap();
+        let whole = archive
+            .put(Hashed::new(b"%PDF-1.7 whole".to_vec()), b"{}".to_vec())
+            .await
+            .unwrap();
+        // A crash between creating the metadata and the PDF leaves the metadata alone.
+        let alone = hex::encode(openssl::sha::sha256(b"%PDF-1.7 never written"));
+        let prefix = folder.path().join(&alone[..2]);
+        std::fs::create_dir_all(&prefix).unwrap();
+        std::fs::write(prefix.join(format!("{alone}.json")), b"{}").unwrap();
+        let mut expected = vec![(whole.clone(), true), (alone.clone(), false)];
+        expected.sort();
+        let listed: Vec<(String, bool)> = archive
+            .documents()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|document| (document.sha256, document.has_pdf))
+            .collect();
+        assert_eq!(listed, expected);
+        assert_eq!(archive.hashes().await.unwrap(), vec![whole.clone()]);
+        archive.quarantine(&alone).await.unwrap();
+        assert!(
+            folder
+                .path()
+                .join("orphans")
+                .join(format!("{alone}.json"))
+                .exists()
+        );
+        assert!(!prefix.join(format!("{alone}.json")).exists());
+        let listed: Vec<String> = archive
+            .documents()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|document| document.sha256)
+            .collect();
+        assert_eq!(listed, vec![whole]);
     }
 
     #[tokio::test]
