@@ -107,8 +107,8 @@ pub struct Archive {
 }
 
 impl Archive {
-    /// Opens (creating) a local archive in the folder `root`. Writes are fsynced with their
-    /// folder before they return.
+    /// Opens (creating) a local archive in the folder `root`. Writes are durable before they
+    /// return: a put's pair is synced with the group it is written in (see `LocalWriter`).
     pub fn open(root: &Path) -> Result<Self, ArchiveError> {
         let settings = |message: String| ArchiveError::Settings {
             url: root.display().to_string(),
