@@ -270,10 +270,12 @@ macro_rules! out_text {
 }
 
 fn report_write_error(result: std::io::Result<()>) {
+    use std::io::Write as _;
     if let Err(e) = result
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        eprintln!("error: writing the output: {e}");
+        // Not `eprintln!`: stderr may fail as stdout did (a full disk), and that must not panic.
+        let _ = writeln!(std::io::stderr().lock(), "error: writing the output: {e}");
     }
 }
 
@@ -773,9 +775,13 @@ async fn start_service(
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("EUCDOC_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A log write that fails (a full disk under stderr's file) loses that line, nothing more:
+    // tracing-subscriber would report it with `eprintln!`, which panics when stderr fails too,
+    // and a panic inside a request's task closes its connection unanswered.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false);
     if format == "json" {
         builder.json().init();
     } else {

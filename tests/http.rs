@@ -55,26 +55,25 @@ fn start(data: &Path, database_url: Option<&str>) -> Server {
 
 /// Starts `eucdoc serve` as [`start`], with a configuration file when given.
 fn start_with(data: &Path, database_url: Option<&str>, config: Option<&Path>) -> Server {
-    start_at(data, database_url, config, None, &[])
+    start_at(data, database_url, config, None, &[], None)
 }
 
 /// Starts `eucdoc serve` as [`start_with`], with `env` set, and with its wall clock starting at
 /// `fake_time` ("2022-12-01 12:00:00", UTC) when given: libfaketime preloaded, so that the
-/// CA's test keys (valid 2022–2023) can sign; timers keep the real monotonic clock.
+/// CA's test keys (valid 2022–2023) can sign; timers keep the real monotonic clock. With
+/// `output`, the server's stdout and stderr go to that file instead of the test's.
 fn start_at(
     data: &Path,
     database_url: Option<&str>,
     config: Option<&Path>,
     fake_time: Option<&str>,
     env: &[(&str, &str)],
+    output: Option<&Path>,
 ) -> Server {
     let port = common::free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_eucdoc"));
     if let Some(at) = fake_time {
         common::fake_clock(&mut command, at);
-    }
-    for (name, value) in env {
-        command.env(name, value);
     }
     command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -83,6 +82,13 @@ fn start_at(
         .env_remove("EUCDOC_CONFIG")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    if let Some(output) = output {
+        let open = || std::fs::File::options().write(true).open(output).unwrap();
+        command.stdout(open()).stderr(open());
+    }
     if let Some(config) = config {
         command.env("EUCDOC_CONFIG", config);
     }
@@ -91,7 +97,7 @@ fn start_at(
     } else {
         command.env_remove("EUCDOC_DATABASE_URL");
     }
-    let child = command.spawn().unwrap();
+    let mut child = command.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
     loop {
@@ -99,6 +105,9 @@ fn start_at(
             && response.status() == 200
         {
             break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the server ended before it got ready: {status}");
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
@@ -747,6 +756,32 @@ fn gapless_and_acknowledged(
 /// SIGKILL in the middle of a load, then restart: every document acknowledged with 201 is there
 /// and verifies, numbers are neither duplicated nor skipped, and no orphan is left in the
 /// archive.
+/// A full disk takes the server's log with it: with stdout and stderr on /dev/full (every
+/// write fails with "no space left") and every request logged, the server still starts, issues
+/// and answers, instead of panicking in each request on the failed log write and closing the
+/// connection unanswered (tracing-subscriber reports a failed write with `eprintln!`, which
+/// panics when stderr fails too).
+#[test]
+fn a_log_that_cannot_be_written_does_not_stop_the_answers() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_at(
+        data.path(),
+        None,
+        None,
+        None,
+        &[("EUCDOC_LOG", "debug")],
+        Some(Path::new("/dev/full")),
+    );
+    let body = example("end-user-certificate.json");
+    for _ in 0..3 {
+        let issued = server.client.issue(&body, &[]);
+        assert_eq!(issued.status, 201);
+    }
+    let missing = server.client.get("/v1/documents/no-such-document");
+    assert_eq!(missing.status, 404);
+    assert_eq!(server.client.all_documents().len(), 3);
+}
+
 #[test]
 fn sigkill_under_load_loses_nothing() {
     let data = tempfile::tempdir().unwrap();
@@ -871,8 +906,8 @@ fn two_replicas_on_postgres_and_s3_number_gaplessly_and_survive_a_kill() {
     let data = tempfile::tempdir().unwrap();
     let env = s3.env("s3://eucdoc/archive");
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let first = start_at(data.path(), Some(&url), None, None, &env);
-    let mut second = start_at(data.path(), Some(&url), None, None, &env);
+    let first = start_at(data.path(), Some(&url), None, None, &env, None);
+    let mut second = start_at(data.path(), Some(&url), None, None, &env, None);
     // Nothing on the local disk: the archive is the bucket.
     assert!(!data.path().join("archive").exists());
 
@@ -929,7 +964,7 @@ fn two_replicas_on_postgres_and_s3_number_gaplessly_and_survive_a_kill() {
     let all = gapless_and_acknowledged(&first, &acknowledged);
     assert!(all.len() >= 1000 + acknowledged.len());
     // The killed replica comes back on the same registry and bucket and serves them too.
-    let second = start_at(data.path(), Some(&url), None, None, &env);
+    let second = start_at(data.path(), Some(&url), None, None, &env, None);
     let last = acknowledged.last().unwrap()["id"].as_str().unwrap();
     assert_eq!(second.get(&format!("/v1/documents/{last}/pdf")).status, 200);
     let reply = second.issue(&body, &[]);
@@ -1141,6 +1176,7 @@ fn start_trusting_the_test_nca_in_2022(
         Some(&config),
         Some("2022-12-01 12:00:00"),
         env,
+        None,
     );
     (server, config)
 }
