@@ -753,9 +753,6 @@ fn gapless_and_acknowledged(
     all
 }
 
-/// SIGKILL in the middle of a load, then restart: every document acknowledged with 201 is there
-/// and verifies, numbers are neither duplicated nor skipped, and no orphan is left in the
-/// archive.
 /// A full disk takes the server's log with it: with stdout and stderr on /dev/full (every
 /// write fails with "no space left") and every request logged, the server still starts, issues
 /// and answers, instead of panicking in each request on the failed log write and closing the
@@ -782,6 +779,9 @@ fn a_log_that_cannot_be_written_does_not_stop_the_answers() {
     assert_eq!(server.client.all_documents().len(), 3);
 }
 
+/// SIGKILL in the middle of a load, then restart: every document acknowledged with 201 is there
+/// and verifies, numbers are neither duplicated nor skipped, and no orphan is left in the
+/// archive.
 #[test]
 fn sigkill_under_load_loses_nothing() {
     let data = tempfile::tempdir().unwrap();
